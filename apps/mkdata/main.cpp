@@ -1,0 +1,281 @@
+// sandtable-mkdata: derives the committed Putuo sample (data/putuo/) from the inputs in
+// ../shared/data. Rerunnable and deterministic; see data/README.md for provenance.
+//
+//   sandtable-mkdata --districts shanghai_districts.geojson --anchors anchors.csv --out data/putuo
+//
+// Steps: district outlines are converted from GCJ-02 to WGS84; the 10 illustrative
+// jurisdictions are the Voronoi cells of the anchor points clipped to Putuo; Suzhou Creek
+// is approximated by Putuo's shared edge with Changning; checkpoints are placed every
+// ~900 m along it; complaints are synthetic points from a seeded generator.
+#include <cpl_conv.h>
+#include <geos_c.h>
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "engine/geo/gcj02.hpp"
+#include "engine/geo/projection.hpp"
+
+using namespace sandtable;
+
+namespace {
+
+GEOSContextHandle_t gctx;
+
+struct Geos {
+    GEOSGeometry* g = nullptr;
+    explicit Geos(GEOSGeometry* x = nullptr) : g(x) {}
+    ~Geos() { if (g) GEOSGeom_destroy_r(gctx, g); }
+    Geos(Geos&& o) noexcept : g(o.g) { o.g = nullptr; }
+    Geos& operator=(Geos&& o) noexcept { std::swap(g, o.g); return *this; }
+    Geos(const Geos&) = delete;
+    GEOSGeometry* release() { auto* x = g; g = nullptr; return x; }
+};
+
+Geos fromOgr(const OGRGeometry& geom) {
+    std::vector<unsigned char> wkb(static_cast<size_t>(geom.WkbSize()));
+    geom.exportToWkb(wkbNDR, wkb.data());
+    return Geos(GEOSGeomFromWKB_buf_r(gctx, wkb.data(), wkb.size()));
+}
+
+OGRGeometry* toOgr(const GEOSGeometry* g) {
+    size_t n = 0;
+    unsigned char* wkb = GEOSGeomToWKB_buf_r(gctx, g, &n);
+    OGRGeometry* out = nullptr;
+    OGRGeometryFactory::createFromWkb(wkb, nullptr, &out, n);
+    GEOSFree_r(gctx, wkb);
+    return out;
+}
+
+// GCJ-02 -> WGS84 for every vertex.
+Geos gcjToWgs(const GEOSGeometry* g) {
+    auto cb = [](double* x, double* y, void*) -> int {
+        const Vec2d w = gcj02::toWgs84({*x, *y});
+        *x = w.x;
+        *y = w.y;
+        return 1;
+    };
+    return Geos(GEOSGeom_transformXY_r(gctx, g, cb, nullptr));
+}
+
+struct OutLayer {
+    GDALDatasetUniquePtr ds;
+    OGRLayer* layer = nullptr;
+};
+
+OutLayer create(const std::string& path, OGRwkbGeometryType type, const std::vector<std::pair<std::string, OGRFieldType>>& fields) {
+    auto* drv = GetGDALDriverManager()->GetDriverByName("GeoJSON");
+    VSIUnlink(path.c_str());
+    OutLayer o;
+    o.ds.reset(drv->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    if (!o.ds) throw std::runtime_error("cannot create " + path);
+    OGRSpatialReference wgs;
+    wgs.importFromEPSG(4326);
+    wgs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    char** opts = CSLSetNameValue(nullptr, "COORDINATE_PRECISION", "6");
+    opts = CSLSetNameValue(opts, "RFC7946", "NO");
+    o.layer = o.ds->CreateLayer("layer", &wgs, type, opts);
+    CSLDestroy(opts);
+    for (auto& [name, t] : fields) {
+        OGRFieldDefn fd(name.c_str(), t);
+        o.layer->CreateField(&fd);
+    }
+    return o;
+}
+
+void add(OutLayer& o, const GEOSGeometry* g, const std::map<std::string, std::string>& str,
+         const std::map<std::string, double>& num = {}) {
+    OGRFeature f(o.layer->GetLayerDefn());
+    for (auto& [k, v] : str) f.SetField(k.c_str(), v.c_str());
+    for (auto& [k, v] : num) f.SetField(k.c_str(), v);
+    f.SetGeometryDirectly(toOgr(g));
+    if (o.layer->CreateFeature(&f) != OGRERR_NONE) throw std::runtime_error("cannot write feature");
+}
+
+struct Anchor { std::string code, name, squad; double lon, lat; };
+
+std::vector<Anchor> readAnchors(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    std::string line;
+    std::getline(in, line);  // header: code,name,squad,lon,lat
+    std::vector<Anchor> out;
+    while (std::getline(in, line)) {
+        if (line.empty()) continue;
+        std::stringstream ss(line);
+        Anchor a;
+        std::string lon, lat;
+        std::getline(ss, a.code, ',');
+        std::getline(ss, a.name, ',');
+        std::getline(ss, a.squad, ',');
+        std::getline(ss, lon, ',');
+        std::getline(ss, lat, ',');
+        a.lon = std::stod(lon);
+        a.lat = std::stod(lat);
+        out.push_back(a);
+    }
+    return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string districtsPath, anchorsPath, outDir;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        std::string k = argv[i];
+        if (k == "--districts") districtsPath = argv[i + 1];
+        else if (k == "--anchors") anchorsPath = argv[i + 1];
+        else if (k == "--out") outDir = argv[i + 1];
+    }
+    if (districtsPath.empty() || anchorsPath.empty() || outDir.empty()) {
+        std::fprintf(stderr, "usage: sandtable-mkdata --districts FILE --anchors FILE --out DIR\n");
+        return 2;
+    }
+    try {
+        GDALAllRegister();
+        gctx = GEOS_init_r();
+        GDALDatasetUniquePtr src(GDALDataset::Open(districtsPath.c_str(), GDAL_OF_VECTOR));
+        if (!src) throw std::runtime_error("cannot open " + districtsPath);
+        std::map<std::string, Geos> districts;  // name -> WGS84 geometry
+        for (auto& f : src->GetLayer(0)) {
+            const OGRGeometry* g = f->GetGeometryRef();
+            if (!g) continue;
+            Geos gg = fromOgr(*g);
+            // The source is GCJ-02-like lon/lat: convert to WGS84 so every file here is true GeoJSON.
+            Geos w = gcjToWgs(gg.g);
+            // buffer(0) repairs self-intersections and keeps only the polygonal part.
+            Geos valid(GEOSBuffer_r(gctx, w.g, 0.0, 8));
+            districts.emplace(f->GetFieldAsString("name"), std::move(valid));
+        }
+        const std::string putuoName = "普陀区", changningName = "长宁区";
+        if (!districts.count(putuoName) || !districts.count(changningName)) throw std::runtime_error("Putuo or Changning missing in " + districtsPath);
+        const GEOSGeometry* putuo = districts.at(putuoName).g;
+
+        // District outline.
+        {
+            auto o = create(outDir + "/district.geojson", wkbMultiPolygon, {{"name", OFTString}, {"name_en", OFTString}, {"code", OFTString}});
+            add(o, putuo, {{"name", putuoName}, {"name_en", "Putuo District"}, {"code", "310107"}});
+        }
+        // Neighbouring districts: those within ~6 km of Putuo's envelope (the map's context).
+        {
+            auto o = create(outDir + "/neighbours.geojson", wkbMultiPolygon, {{"name", OFTString}});
+            Geos env(GEOSEnvelope_r(gctx, putuo));
+            Geos area(GEOSBuffer_r(gctx, env.g, 0.06, 2));
+            for (auto& [name, g] : districts) {
+                if (name == putuoName) continue;
+                if (GEOSIntersects_r(gctx, g.g, area.g) == 1) {
+                    Geos clipped(GEOSIntersection_r(gctx, g.g, area.g));
+                    add(o, clipped.g, {{"name", name}});
+                }
+            }
+        }
+        // Suzhou Creek: Putuo's shared edge with Changning.
+        Geos creek;
+        {
+            Geos boundary(GEOSBoundary_r(gctx, putuo));
+            if (!boundary.g) throw std::runtime_error("no boundary");
+            Geos near(GEOSBuffer_r(gctx, districts.at(changningName).g, 0.0015, 4));
+            if (!near.g) throw std::runtime_error("no buffer");
+            Geos shared(GEOSIntersection_r(gctx, boundary.g, near.g));
+            creek = Geos(GEOSLineMerge_r(gctx, shared.g));
+            auto o = create(outDir + "/suzhou_creek.geojson", wkbMultiLineString, {{"name", OFTString}, {"name_en", OFTString}, {"note", OFTString}});
+            add(o, creek.g, {{"name", "苏州河"}, {"name_en", "Suzhou Creek"}, {"note", "approximated by the Putuo/Changning boundary"}});
+        }
+        // Jurisdictions: Voronoi cells of the anchors, clipped to Putuo. Illustrative only.
+        const auto anchors = readAnchors(anchorsPath);
+        std::vector<Geos> cells;
+        {
+            GEOSCoordSequence* seq = GEOSCoordSeq_create_r(gctx, static_cast<unsigned>(anchors.size()), 2);
+            for (unsigned i = 0; i < anchors.size(); ++i) {
+                Vec2d w = gcj02::toWgs84({anchors[i].lon, anchors[i].lat});
+                GEOSCoordSeq_setXY_r(gctx, seq, i, w.x, w.y);
+            }
+            Geos pts(GEOSGeom_createLineString_r(gctx, seq));
+            Geos env(GEOSEnvelope_r(gctx, putuo));
+            Geos big(GEOSBuffer_r(gctx, env.g, 0.05, 2));
+            Geos vor(GEOSVoronoiDiagram_r(gctx, pts.g, big.g, 0.0, 0));
+            auto o = create(outDir + "/jurisdictions.geojson", wkbMultiPolygon,
+                            {{"code", OFTString}, {"name", OFTString}, {"squad", OFTString}, {"illustrative", OFTString}});
+            const int n = GEOSGetNumGeometries_r(gctx, vor.g);
+            for (const auto& a : anchors) {
+                Vec2d w = gcj02::toWgs84({a.lon, a.lat});
+                Geos p(GEOSGeom_createPointFromXY_r(gctx, w.x, w.y));
+                for (int i = 0; i < n; ++i) {
+                    const GEOSGeometry* cell = GEOSGetGeometryN_r(gctx, vor.g, i);
+                    if (GEOSContains_r(gctx, cell, p.g) == 1) {
+                        Geos clipped(GEOSIntersection_r(gctx, cell, putuo));
+                        add(o, clipped.g, {{"code", a.code}, {"name", a.name}, {"squad", a.squad}, {"illustrative", "true"}});
+                        cells.push_back(std::move(clipped));
+                        break;
+                    }
+                }
+            }
+            if (cells.size() != anchors.size()) throw std::runtime_error("a jurisdiction anchor has no Voronoi cell");
+        }
+        // Patrol checkpoints every ~900 m along the creek (NFC points, levels 1..3 in turn).
+        {
+            auto o = create(outDir + "/checkpoints.geojson", wkbPoint, {{"id", OFTString}, {"squad", OFTString}, {"level", OFTInteger}});
+            double len = 0;
+            GEOSGeomGetLength_r(gctx, creek.g, &len);  // degrees
+            const double step = 0.009;                               // ~900 m
+            int idx = 1;
+            for (double d = step * 0.5; d < len; d += step, ++idx) {
+                Geos p(GEOSInterpolate_r(gctx, creek.g, d));
+                std::string squad;
+                double best = 1e9;
+                for (size_t i = 0; i < cells.size(); ++i) {
+                    double dist = 0;
+                    GEOSDistance_r(gctx, cells[i].g, p.g, &dist);
+                    if (dist < best) { best = dist; squad = anchors[i].squad; }
+                }
+                char id[16];
+                std::snprintf(id, sizeof id, "SZH-%02d", idx);
+                add(o, p.g, {{"id", id}, {"squad", squad}}, {{"level", 1 + (idx - 1) % 3}});
+            }
+        }
+        // Synthetic complaints (诉件) for the heatmap: hot spots near busy areas plus a
+        // uniform background, weights 1..3 (repeat complaints), seeded.
+        {
+            auto o = create(outDir + "/complaints.geojson", wkbPoint, {{"id", OFTString}, {"squad", OFTString}, {"weight", OFTReal}});
+            std::mt19937_64 rng(20241120);
+            std::uniform_real_distribution<double> U(0, 1);
+            std::normal_distribution<double> N(0, 1);
+            double minx, miny, maxx, maxy;
+            GEOSGeom_getXMin_r(gctx, putuo, &minx); GEOSGeom_getYMin_r(gctx, putuo, &miny);
+            GEOSGeom_getXMax_r(gctx, putuo, &maxx); GEOSGeom_getYMax_r(gctx, putuo, &maxy);
+            struct Hot { double lon, lat, sigma; int n; };
+            const Hot hot[] = {{121.4385, 31.2395, 0.004, 700}, {121.4445, 31.2560, 0.003, 450}, {121.4100, 31.2430, 0.005, 400},
+                               {121.3960, 31.2220, 0.004, 350}, {121.3950, 31.2700, 0.006, 300}, {121.3520, 31.2820, 0.006, 200}};
+            int id = 1;
+            auto emit = [&](double lon, double lat) {
+                Geos p(GEOSGeom_createPointFromXY_r(gctx, lon, lat));
+                if (GEOSContains_r(gctx, putuo, p.g) != 1) return;
+                std::string squad;
+                for (size_t i = 0; i < cells.size(); ++i)
+                    if (GEOSContains_r(gctx, cells[i].g, p.g) == 1) squad = anchors[i].squad;
+                const double w = U(rng) < 0.8 ? 1.0 : (U(rng) < 0.7 ? 2.0 : 3.0);
+                char sid[16];
+                std::snprintf(sid, sizeof sid, "C%05d", id++);
+                add(o, p.g, {{"id", sid}, {"squad", squad}}, {{"weight", w}});
+            };
+            for (const auto& h : hot)
+                for (int i = 0; i < h.n; ++i) emit(h.lon + N(rng) * h.sigma, h.lat + N(rng) * h.sigma * 0.85);
+            for (int i = 0; i < 800; ++i) emit(minx + U(rng) * (maxx - minx), miny + U(rng) * (maxy - miny));
+        }
+        GEOS_finish_r(gctx);
+        std::printf("sample data written to %s\n", outDir.c_str());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "sandtable-mkdata: error: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

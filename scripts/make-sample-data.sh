@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Rebuilds the committed Putuo sample in data/putuo/ from the raw inputs in ../shared/data
+# (see data/README.md for provenance). Deterministic: rerunning gives the same files.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+shared="${SANDTABLE_SHARED:-$here/../shared/data}"
+build="${BUILD_DIR:-$here/build}"
+cmake -S "$here" -B "$build" -G Ninja >/dev/null
+cmake --build "$build" --target sandtable-mkdata
+mkdir -p "$here/data/putuo"
+"$build/bin/sandtable-mkdata" --districts "$shared/shanghai_districts.geojson" \
+  --anchors "$shared/putuo_jurisdiction_anchors.csv" --out "$here/data/putuo"
