@@ -1,0 +1,148 @@
+#pragma once
+// The officer state the feed maintains: latest fix per officer, bounded position history,
+// check-ins, incidents, counters and rejected-line samples. Single-threaded by design:
+// FeedPipeline owns one on its ingest thread and publishes copies (FeedSnapshot);
+// headless tools and benchmarks use it directly.
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "engine/feed/protocol.hpp"
+
+namespace sandtable {
+
+constexpr TimeMs kNoCutoff = std::numeric_limits<TimeMs>::max();
+
+struct PositionFix {
+    TimeMs t = 0;
+    double lon = 0, lat = 0;
+    float speed = NAN, heading = NAN, accuracy = NAN;
+    OfficerStatus status = OfficerStatus::Patrol;
+};
+
+struct OfficerState {
+    std::string id;
+    uint32_t slot = 0;            // stable index: officers are never removed
+    uint8_t squad = 0;            // index into FeedConfig::squads
+    OfficerStatus status = OfficerStatus::Patrol;
+    double lon = 0, lat = 0;      // WGS84 of the newest fix
+    float speed = NAN, heading = NAN, accuracy = NAN;  // NaN: not reported
+    TimeMs lastSeen = 0;          // "t" of the newest fix
+    TimeMs receivedAt = 0;        // wall clock when the newest fix arrived
+    uint64_t version = 0;         // FeedState::version() when the marker last changed
+    uint32_t fixes = 0;           // position messages accepted (late ones included)
+
+    // Silent for longer than staleAfterMs at scene time `now`. Stale officers stay listed.
+    bool stale(TimeMs now, TimeMs staleAfterMs) const { return now - lastSeen > staleAfterMs; }
+    // Can be sent to an incident: on duty and heard from recently.
+    bool available(TimeMs now, TimeMs staleAfterMs) const {
+        return status != OfficerStatus::Offline && status != OfficerStatus::Break && !stale(now, staleAfterMs);
+    }
+};
+
+struct CheckIn {
+    std::string checkpoint, officer;
+    TimeMs t = 0;
+};
+
+struct Incident {
+    std::string id, kind;
+    bool open = true;
+    bool hasSquad = false;
+    uint8_t squad = 0;
+    double lon = 0, lat = 0;
+    TimeMs t = 0;                 // of the newest message about it
+    uint64_t version = 0;
+};
+
+struct RejectSample {
+    RejectReason reason = RejectReason::MalformedJson;
+    std::string source;           // transport name or file
+    uint64_t lineNo = 0;          // line in file / stream, datagram or message number
+    std::string detail;           // which field
+    std::string excerpt;          // start of the line (160 bytes at most)
+};
+
+struct FeedCounters {
+    uint64_t lines = 0;           // every non-empty line seen
+    uint64_t accepted = 0;        // positions + checkins + incidents (late ones included)
+    uint64_t positions = 0, checkins = 0, incidents = 0;
+    uint64_t late = 0;            // older than the newest: history only, marker unchanged
+    uint64_t duplicates = 0;      // exact repeats: ignored
+    uint64_t skipped = 0;         // valid but after the ingest cutoff (headless --at)
+    uint64_t rejected = 0;
+    std::array<uint64_t, kRejectReasonCount> rejectedBy{};
+    TimeMs lastMessageTime = 0;   // newest accepted "t"
+    TimeMs lastReceivedAt = 0;    // wall clock of the newest accepted line
+};
+
+enum class IngestOutcome : uint8_t { Accepted, Late, Duplicate, Rejected, Skipped, Empty };
+
+class FeedState {
+public:
+    explicit FeedState(FeedConfig config = {});
+
+    // Parses, validates and applies one line (a trailing '\r' is ignored, an empty line
+    // does nothing). Never throws for bad input: the outcome and counters say what
+    // happened. Lines whose "t" (after timeShiftMs) is later than `cutoff` are Skipped.
+    IngestOutcome ingestLine(std::string_view line, std::string_view source, uint64_t lineNo, TimeMs now,
+                             TimeMs cutoff = kNoCutoff, TimeMs timeShiftMs = 0, TimeMs receivedAt = 0);
+    // Counts a line refused before parsing (e.g. by a full queue).
+    void reject(RejectReason reason, std::string_view source, uint64_t lineNo, std::string_view detail,
+                std::string_view line);
+
+    const FeedConfig& config() const { return config_; }
+    uint64_t version() const { return version_; }
+    const std::vector<OfficerState>& officers() const { return officers_; }
+    std::optional<uint32_t> slotOf(std::string_view officerId) const;
+    // Sorted by time, oldest first; at most FeedConfig::historyPerOfficer fixes.
+    const std::deque<PositionFix>& history(uint32_t slot) const { return history_[slot]; }
+    const std::deque<CheckIn>& checkins() const { return checkins_; }
+    uint64_t checkinsVersion() const { return checkinsVersion_; }
+    const std::vector<Incident>& incidents() const { return incidents_; }
+    uint64_t incidentsVersion() const { return incidentsVersion_; }
+    const FeedCounters& counters() const { return counters_; }
+    const std::array<std::deque<RejectSample>, kRejectReasonCount>& samples() const { return samples_; }
+
+    size_t countStale(TimeMs now) const;
+
+private:
+    IngestOutcome applyPosition(const FeedMessage& m, std::string_view source, uint64_t lineNo,
+                                std::string_view line, TimeMs receivedAt);
+    IngestOutcome applyCheckIn(const FeedMessage& m);
+    IngestOutcome applyIncident(const FeedMessage& m);
+
+    struct StringHash {
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+
+    FeedConfig config_;
+    FeedParser parser_;
+    FeedMessage msg_;
+    uint64_t version_ = 0;
+    std::vector<OfficerState> officers_;
+    std::vector<std::deque<PositionFix>> history_;
+    std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> slots_;
+    std::deque<CheckIn> checkins_;
+    std::unordered_set<std::string, StringHash, std::equal_to<>> checkinKeys_;
+    uint64_t checkinsVersion_ = 0;
+    std::vector<Incident> incidents_;
+    uint64_t incidentsVersion_ = 0;
+    FeedCounters counters_;
+    std::array<std::deque<RejectSample>, kRejectReasonCount> samples_;
+};
+
+// Ground distance in metres between nearby WGS84 points by a local equirectangular
+// approximation: within 0.1 % of the geodesic over a city, and ~50x cheaper, so it is
+// what per-message checks and the spatial index use.
+double localDistanceM(double lon1, double lat1, double lon2, double lat2);
+
+}  // namespace sandtable

@@ -1,0 +1,138 @@
+// Officer state rules: stale, out-of-order, duplicates, history, check-ins, cutoff.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <string>
+
+#include "engine/feed/feed_state.hpp"
+
+using namespace sandtable;
+
+namespace {
+const TimeMs kT0 = 1732061700000;  // 2024-11-20T08:15:00+08:00
+
+std::string pos(const char* officer, TimeMs t, double lon, double lat, const char* status = "patrol") {
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  R"({"type":"pos","officer":"%s","squad":"zhenru","t":%lld,"lon":%.6f,"lat":%.6f,"status":"%s"})",
+                  officer, static_cast<long long>(t), lon, lat, status);
+    return buf;
+}
+}  // namespace
+
+TEST_CASE("stale officers are reported, never dropped", "[feed][state]") {
+    FeedState st;  // 120 s default
+    REQUIRE(st.ingestLine(pos("A", kT0, 121.40, 31.25), "t", 1, kT0) == IngestOutcome::Accepted);
+    REQUIRE(st.ingestLine(pos("B", kT0 + 60000, 121.41, 31.25), "t", 2, kT0 + 60000) == IngestOutcome::Accepted);
+    const auto& a = st.officers()[0];
+    CHECK_FALSE(a.stale(kT0 + 120000, st.config().staleAfterMs));  // exactly 120 s: not yet
+    CHECK(a.stale(kT0 + 120001, st.config().staleAfterMs));
+    CHECK(st.countStale(kT0 + 150000) == 1);
+    CHECK(st.countStale(kT0 + 200000) == 2);
+    CHECK(st.officers().size() == 2);
+    // A fresh fix brings it back.
+    REQUIRE(st.ingestLine(pos("A", kT0 + 200000, 121.40, 31.25), "t", 3, kT0 + 200000) == IngestOutcome::Accepted);
+    CHECK(st.countStale(kT0 + 200000) == 1);
+
+    FeedConfig cfg;
+    cfg.staleAfterMs = 10000;
+    FeedState st2(cfg);
+    st2.ingestLine(pos("A", kT0, 121.40, 31.25), "t", 1, kT0);
+    CHECK(st2.countStale(kT0 + 10001) == 1);
+}
+
+TEST_CASE("out-of-order fixes go to history without moving the marker", "[feed][state]") {
+    FeedState st;
+    const TimeMs now = kT0 + 600000;
+    REQUIRE(st.ingestLine(pos("A", kT0 + 20000, 121.4002, 31.25), "t", 1, now) == IngestOutcome::Accepted);
+    const uint64_t v = st.officers()[0].version;
+    REQUIRE(st.ingestLine(pos("A", kT0 + 10000, 121.4001, 31.25, "dispatched"), "t", 2, now) == IngestOutcome::Late);
+    REQUIRE(st.ingestLine(pos("A", kT0, 121.4000, 31.25), "t", 3, now) == IngestOutcome::Late);
+    const OfficerState& a = st.officers()[0];
+    CHECK(a.lastSeen == kT0 + 20000);
+    CHECK(a.lon == 121.4002);
+    CHECK(a.status == OfficerStatus::Patrol);
+    CHECK(a.version == v);  // marker unchanged: no GPU update needed
+    const auto& h = st.history(0);
+    REQUIRE(h.size() == 3);
+    CHECK(h[0].t == kT0);
+    CHECK(h[1].t == kT0 + 10000);
+    CHECK(h[2].t == kT0 + 20000);
+    CHECK(st.counters().late == 2);
+    CHECK(st.counters().accepted == 3);
+
+    // Newer fix moves it and bumps the version.
+    REQUIRE(st.ingestLine(pos("A", kT0 + 30000, 121.4003, 31.25), "t", 4, now) == IngestOutcome::Accepted);
+    CHECK(st.officers()[0].version > v);
+    CHECK(st.version() == st.officers()[0].version);
+}
+
+TEST_CASE("exact duplicates are ignored and counted", "[feed][state]") {
+    FeedState st;
+    const TimeMs now = kT0 + 600000;
+    const std::string a1 = pos("A", kT0, 121.40, 31.25), a2 = pos("A", kT0 + 10000, 121.4001, 31.25);
+    REQUIRE(st.ingestLine(a1, "t", 1, now) == IngestOutcome::Accepted);
+    REQUIRE(st.ingestLine(a2, "t", 2, now) == IngestOutcome::Accepted);
+    CHECK(st.ingestLine(a2, "t", 3, now) == IngestOutcome::Duplicate);  // repeat of the newest
+    CHECK(st.ingestLine(a1, "t", 4, now) == IngestOutcome::Duplicate);  // repeat of an older one
+    CHECK(st.counters().duplicates == 2);
+    CHECK(st.history(0).size() == 2);
+    // Same time, different place: not a duplicate; a late fix.
+    CHECK(st.ingestLine(pos("A", kT0 + 10000, 121.4002, 31.25), "t", 5, now) == IngestOutcome::Late);
+
+    const std::string c = R"({"type":"checkin","checkpoint":"SZH-01","officer":"A","t":1732061700000})";
+    CHECK(st.ingestLine(c, "t", 6, now) == IngestOutcome::Accepted);
+    CHECK(st.ingestLine(c, "t", 7, now) == IngestOutcome::Duplicate);
+    CHECK(st.checkins().size() == 1);
+}
+
+TEST_CASE("history is a bounded ring; check-ins bounded and time-ordered", "[feed][state]") {
+    FeedConfig cfg;
+    cfg.historyPerOfficer = 4;
+    cfg.maxCheckins = 3;
+    FeedState st(cfg);
+    const TimeMs now = kT0 + 3600000;
+    for (int i = 0; i < 10; ++i)
+        REQUIRE(st.ingestLine(pos("A", kT0 + i * 10000, 121.40 + i * 1e-5, 31.25), "t", 1, now) == IngestOutcome::Accepted);
+    const auto& h = st.history(0);
+    REQUIRE(h.size() == 4);
+    CHECK(h.front().t == kT0 + 60000);
+    CHECK(h.back().t == kT0 + 90000);
+    CHECK(st.officers()[0].fixes == 10);
+    // A late fix older than the whole ring is counted but not stored.
+    CHECK(st.ingestLine(pos("A", kT0 + 5000, 121.40, 31.25), "t", 2, now) == IngestOutcome::Late);
+    CHECK(st.history(0).size() == 4);
+
+    for (int i = 5; i >= 0; --i) {
+        char buf[200];
+        std::snprintf(buf, sizeof buf, R"({"type":"checkin","checkpoint":"SZH-%02d","officer":"A","t":%lld})", i,
+                      static_cast<long long>(kT0 + i * 1000));
+        REQUIRE(st.ingestLine(buf, "t", 3, now) == IngestOutcome::Accepted);
+    }
+    REQUIRE(st.checkins().size() == 3);
+    CHECK(st.checkins()[0].t <= st.checkins()[1].t);
+    CHECK(st.checkins()[1].t <= st.checkins()[2].t);
+}
+
+TEST_CASE("ingest cutoff skips later messages (headless --at)", "[feed][state]") {
+    FeedState st;
+    const TimeMs now = kT0 + 3600000;
+    CHECK(st.ingestLine(pos("A", kT0, 121.40, 31.25), "t", 1, now, kT0) == IngestOutcome::Accepted);
+    CHECK(st.ingestLine(pos("A", kT0 + 1, 121.40, 31.25), "t", 2, now, kT0) == IngestOutcome::Skipped);
+    CHECK(st.counters().skipped == 1);
+    CHECK(st.officers()[0].lastSeen == kT0);
+}
+
+TEST_CASE("implied speed allows GPS noise but not teleports", "[feed][state]") {
+    FeedState st;
+    const TimeMs now = kT0 + 3600000;
+    REQUIRE(st.ingestLine(pos("A", kT0, 121.40, 31.25), "t", 1, now) == IngestOutcome::Accepted);
+    // 25 m jitter in 1 s: within the noise slack.
+    CHECK(st.ingestLine(pos("A", kT0 + 1000, 121.40026, 31.25), "t", 2, now) == IngestOutcome::Accepted);
+    // 400 m in 10 s = 40 m/s: a car, allowed.
+    CHECK(st.ingestLine(pos("A", kT0 + 11000, 121.40026, 31.2536), "t", 3, now) == IngestOutcome::Accepted);
+    // 2 km in 10 s: rejected, marker stays.
+    CHECK(st.ingestLine(pos("A", kT0 + 21000, 121.40026, 31.2716), "t", 4, now) == IngestOutcome::Rejected);
+    CHECK(st.counters().rejectedBy[static_cast<size_t>(RejectReason::ImpliedSpeed)] == 1);
+    CHECK(st.officers()[0].lastSeen == kT0 + 11000);
+}
