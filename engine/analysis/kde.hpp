@@ -1,0 +1,149 @@
+#pragma once
+// Kernel density estimation ("heatmap") on the CPU: the kernels with QGIS's definitions
+// (src/analysis/raster/qgskde.cpp), the raster grid the density is evaluated on, the
+// exact reference (kernel evaluated at every pixel centre) and a CPU twin of the GPU
+// display path (linear binning + kernel convolution on a reduced grid + bilinear
+// upsampling), so the approximation can be measured without a GPU.
+// See docs/heatmap.md for the definitions and the differences to QGIS.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/util/clock.hpp"
+#include "engine/util/math.hpp"
+
+namespace sandtable {
+
+// QGIS's five shapes plus a truncated Gaussian (QGIS has none; our convention, see below).
+enum class KernelShape { Quartic, Triangular, Uniform, Triweight, Epanechnikov, Gaussian };
+// Raw: sum of weight x kernel profile (1 at the centre). Scaled: each kernel integrates
+// to 1 over its disc, so the sum is a density (weight per square display-CRS unit).
+enum class KdeOutput { Raw, Scaled };
+
+inline constexpr std::array<KernelShape, 6> kAllKernelShapes = {
+    KernelShape::Quartic, KernelShape::Triangular, KernelShape::Uniform,
+    KernelShape::Triweight, KernelShape::Epanechnikov, KernelShape::Gaussian};
+
+const char* toString(KernelShape s);   // "quartic", "triangular", ...
+const char* toString(KdeOutput o);    // "raw", "scaled"
+// Case-insensitive; false when unknown.
+bool parseKernelShape(std::string_view s, KernelShape& out);
+bool parseKdeOutput(std::string_view s, KdeOutput& out);
+
+// The Gaussian is truncated at the radius with sigma = radius / 3 (99% of the untruncated
+// mass lies inside), and "scaled" renormalises the truncated disc to integrate to 1.
+inline constexpr double kGaussianSigmasPerRadius = 3.0;
+
+struct KernelSpec {
+    KernelShape shape = KernelShape::Quartic;
+    KdeOutput output = KdeOutput::Raw;
+    double radius = 1.0;  // display-CRS units (the caller converts metres / pixels)
+    double decay = 0.0;   // triangular only (QGIS's "decay ratio"), accepted range [0, 1]
+};
+
+// Throws std::invalid_argument with a readable reason for a radius that is not finite
+// and > 0, or a decay outside [0, 1].
+void validate(const KernelSpec& k);
+
+// value = scale * profile(distance / radius) for distance <= radius, 0 beyond; scale is
+// 1 for raw output and the normalising constant for scaled. Split this way so shaders
+// get the same numbers (kernelScale) and only evaluate the profile.
+double kernelProfile(KernelShape shape, double u, double decay);  // u = d / r in [0, 1]
+double kernelScale(const KernelSpec& k);
+double kernelValue(const KernelSpec& k, double distance);
+
+// One input point: display-CRS position, weight and (optional) time stamp.
+struct HeatPoint {
+    Vec2d pos;
+    double weight = 1.0;
+    TimeMs time = 0;
+};
+
+// Why input points were dropped (reported in stats and warnings, never silently).
+struct HeatInputStats {
+    size_t accepted = 0;
+    size_t noCoordinates = 0;   // missing geometry, NaN or infinite coordinates
+    size_t badWeight = 0;       // NaN or infinite weight (or a non-numeric attribute)
+    size_t negativeWeight = 0;  // refused: a density cannot be negative
+    size_t transformFailed = 0; // the CRS transform failed
+    size_t notPoint = 0;        // a line or polygon feature in a point source
+    size_t dropped() const { return noCoordinates + badWeight + negativeWeight + transformFailed + notPoint; }
+    HeatInputStats& operator+=(const HeatInputStats& o);
+    std::string summary() const;  // "1000 points, 3 without coordinates, ..." (English)
+};
+
+// Removes points with non-finite coordinates, non-finite or negative weights, counting each.
+HeatInputStats sanitize(std::vector<HeatPoint>& pts);
+
+// A raster grid in the display CRS, possibly rotated (the display path uses the screen).
+// Pixel (col,row), rows top to bottom like GDAL, covers the square whose top-left corner
+// is topLeft + right*col*pixelSize - up*row*pixelSize, with right = (cos r, -sin r) and
+// up = (sin r, cos r) (the Camera's rotation convention). Pixel centres are at +0.5.
+struct GridSpec {
+    Vec2d topLeft;
+    double pixelSize = 1.0;
+    double rotation = 0.0;
+    int width = 0, height = 0;
+
+    Vec2d pixelCenter(int col, int row) const { return toWorld(col + 0.5, row + 0.5); }
+    Vec2d toWorld(double gx, double gy) const;    // continuous pixel coordinates -> world
+    Vec2d toGrid(Vec2d world) const;              // world -> continuous pixel coordinates
+    BBox bounds() const;
+    size_t pixelCount() const { return static_cast<size_t>(width) * static_cast<size_t>(height); }
+    // GDAL geotransform (rotation terms set when rotated).
+    std::array<double, 6> geoTransform() const;
+    // North-up grid covering box (extended to whole pixels, at least 1x1).
+    static GridSpec covering(const BBox& box, double pixelSize);
+};
+
+struct DensityGrid {
+    GridSpec spec;
+    std::vector<float> values;  // width*height, rows top to bottom
+    float& at(int col, int row) { return values[static_cast<size_t>(row) * spec.width + col]; }
+    float at(int col, int row) const { return values[static_cast<size_t>(row) * spec.width + col]; }
+    float maxValue() const;
+};
+
+// Exact KDE: every pixel centre sums weight * kernel(distance) over all points (double
+// accumulation). The reference all other paths are tested against. Cost: points x
+// (radius / pixelSize)^2. Throws std::invalid_argument for an invalid kernel or a radius
+// over kMaxRadiusPixels pixels.
+inline constexpr double kMaxRadiusPixels = 2048.0;
+DensityGrid exactKde(std::span<const HeatPoint> pts, const GridSpec& grid, const KernelSpec& k);
+
+// The display path's parameters: the density is computed on a grid `factor` times
+// coarser than the output and upsampled with Catmull-Rom cubics. chooseReduction picks the largest
+// factor that keeps at least minRadiusCells coarse cells in the radius (error within ~1%
+// of the max for the continuous kernels, see docs/heatmap.md). The uniform kernel is
+// discontinuous, so reducing would smear its rim over a coarse cell: it gets factor 1.
+inline constexpr int kCoarseBorder = 2;  // coarse cells around the output (cubic upsampling taps)
+struct BinnedLayout {
+    GridSpec coarse;    // conv output grid: output grid reduced, with kCoarseBorder cells each side
+    int factor = 1;     // output pixels per coarse cell
+    int radiusCells = 0;// kernel half-width in coarse cells (ceil of radius / coarse pixel)
+    int margin = 0;     // bin grid border around `coarse` (radiusCells + 1)
+    int binWidth() const { return coarse.width + 2 * margin; }
+    int binHeight() const { return coarse.height + 2 * margin; }
+    GridSpec bins() const;  // the bin grid (coarse grid grown by margin cells)
+};
+inline constexpr double kMinRadiusCells = 10.0;
+inline constexpr int kMaxReduction = 8;
+BinnedLayout chooseReduction(const GridSpec& output, const KernelSpec& k, double minRadiusCells = kMinRadiusCells,
+                             int maxFactor = kMaxReduction);
+// Kernel weights of the convolution, (2R+1)^2 row-major, R = layout.radiusCells.
+std::vector<float> convolutionTable(const BinnedLayout& layout, const KernelSpec& k);
+
+// CPU twin of the GPU display path (same layout and maths, double precision).
+DensityGrid binnedKde(std::span<const HeatPoint> pts, const GridSpec& output, const KernelSpec& k,
+                      const BinnedLayout& layout);
+// Catmull-Rom upsampling of the coarse grid to the output (the fragment shader does the same).
+DensityGrid upsample(const DensityGrid& coarse, const BinnedLayout& layout, const GridSpec& output);
+
+// The q-quantile (0..1) of the strictly positive values; 0 when there are none.
+double positivePercentile(std::span<const float> values, double q);
+
+}  // namespace sandtable
