@@ -165,17 +165,15 @@ int main(int argc, char** argv) {
             auto o = create(outDir + "/district.geojson", wkbMultiPolygon, {{"name", OFTString}, {"name_en", OFTString}, {"code", OFTString}});
             add(o, putuo, {{"name", putuoName}, {"name_en", "Putuo District"}, {"code", "310107"}});
         }
-        // Neighbouring districts: those within ~6 km of Putuo's envelope (the map's context).
+        // Neighbouring districts: every district within ~10 km of Putuo's envelope, whole
+        // (the map's context; clipping would draw an artificial edge on wide screens).
         {
             auto o = create(outDir + "/neighbours.geojson", wkbMultiPolygon, {{"name", OFTString}});
             Geos env(GEOSEnvelope_r(gctx, putuo));
-            Geos area(GEOSBuffer_r(gctx, env.g, 0.06, 2));
+            Geos area(GEOSBuffer_r(gctx, env.g, 0.1, 2));
             for (auto& [name, g] : districts) {
                 if (name == putuoName) continue;
-                if (GEOSIntersects_r(gctx, g.g, area.g) == 1) {
-                    Geos clipped(GEOSIntersection_r(gctx, g.g, area.g));
-                    add(o, clipped.g, {{"name", name}});
-                }
+                if (GEOSIntersects_r(gctx, g.g, area.g) == 1) add(o, g.g, {{"name", name}});
             }
         }
         // Suzhou Creek: Putuo's shared edge with Changning.

@@ -1,0 +1,117 @@
+// sandtable-render: draws a scene with no display at all (EGL), for servers, briefings
+// and tests. See docs/cli.md.
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/data/scene.hpp"
+#include "engine/gl/context.hpp"
+#include "engine/render/offscreen.hpp"
+#include "engine/util/log.hpp"
+#include "layers/layer_factory.hpp"
+
+using namespace sandtable;
+
+namespace {
+
+const char* kUsage =
+    "usage: sandtable-render --scene FILE --out FILE.png [--width W] [--height H]\n"
+    "                        [--view LON,LAT,ZOOM[,ROT]] [--stats FILE.json] [--lang zh|en]\n"
+    "                        [--time ISO8601|EPOCH_MS]\n";
+
+struct Options {
+    std::string scene, out, stats, view, lang = "zh", time;
+    int width = 1920, height = 1080;
+};
+
+int parseInt(const char* flag, const char* v, int lo, int hi) {
+    char* end = nullptr;
+    const long n = std::strtol(v, &end, 10);
+    if (!end || *end || n < lo || n > hi) throw std::runtime_error(std::string(flag) + " '" + v + "': expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
+    return static_cast<int>(n);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    try {
+        for (int i = 1; i < argc; ++i) {
+            const std::string a = argv[i];
+            auto next = [&]() -> const char* {
+                if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
+                return argv[++i];
+            };
+            if (a == "--scene") o.scene = next();
+            else if (a == "--out") o.out = next();
+            else if (a == "--width") o.width = parseInt("--width", next(), 16, 16384);
+            else if (a == "--height") o.height = parseInt("--height", next(), 16, 16384);
+            else if (a == "--view") o.view = next();
+            else if (a == "--stats") o.stats = next();
+            else if (a == "--lang") o.lang = next();
+            else if (a == "--time") o.time = next();
+            else if (a == "--help" || a == "-h") { std::fputs(kUsage, stdout); return 0; }
+            else throw std::runtime_error("unknown option '" + a + "'");
+        }
+        if (o.scene.empty() || o.out.empty()) throw std::runtime_error("--scene and --out are required");
+        if (o.lang != "zh" && o.lang != "en") throw std::runtime_error("--lang: expected zh or en");
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "sandtable-render: %s\n%s", e.what(), kUsage);
+        return 2;
+    }
+
+    try {
+        const auto t0 = std::chrono::steady_clock::now();
+        const SceneSpec scene = loadScene(o.scene);
+        auto ctx = HeadlessContext::create();
+        std::vector<std::string> errors;
+        auto map = buildMap(scene, errors);
+        const double loadMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        map->language = o.lang == "en" ? Language::English : Language::Chinese;
+        applySceneView(scene, *map, o.width, o.height);
+        if (!o.view.empty()) applyViewString(o.view, *map);
+
+        FrameState frame;
+        frame.time = 0;
+        if (!o.time.empty()) {
+            char* end = nullptr;
+            frame.time = std::strtoll(o.time.c_str(), &end, 10);
+            if (!end || *end) throw std::runtime_error("--time: expected epoch milliseconds");
+        }
+        const auto t1 = std::chrono::steady_clock::now();
+        Image img = renderOffscreen(*map, frame, o.width, o.height);
+        const double renderMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
+        writePng(o.out, img);
+        std::printf("sandtable-render: wrote %s (%dx%d, %zu layers, %zu labels placed) on %s\n", o.out.c_str(), o.width, o.height,
+                    map->layers().size(), map->labels().placed(), ctx->renderer().c_str());
+
+        if (!o.stats.empty()) {
+            nlohmann::json j;
+            j["scene"] = o.scene;
+            j["output"] = o.out;
+            j["width"] = o.width;
+            j["height"] = o.height;
+            j["renderer"] = ctx->renderer();
+            j["egl_platform"] = ctx->platform();
+            j["load_ms"] = loadMs;
+            j["render_ms"] = renderMs;
+            j["labels"] = {{"placed", map->labels().placed()}, {"dropped", map->labels().dropped()}};
+            j["errors"] = errors;
+            j["layers"] = nlohmann::json::array();
+            for (const auto& s : map->stats())
+                j["layers"].push_back({{"id", s.id}, {"features", s.features}, {"vertices", s.vertices}, {"load_ms", s.loadMs},
+                                       {"draw_ms", s.drawMs}, {"warnings", s.warnings}});
+            std::ofstream f(o.stats);
+            if (!f) throw std::runtime_error("cannot write --stats file '" + o.stats + "'");
+            f << j.dump(2) << "\n";
+        }
+        return errors.empty() ? 0 : 3;  // 3: rendered, but some layer failed to load
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "sandtable-render: error: %s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,170 @@
+#include "engine/data/scene.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace sandtable {
+
+namespace {
+std::string typeName(const nlohmann::json& j) { return j.type_name(); }
+}  // namespace
+
+void JsonReader::fail(const std::string& key, const std::string& reason) const {
+    throw SceneError(file_ + ": " + keyPath(key) + ": " + reason);
+}
+void JsonReader::failHere(const std::string& reason) const {
+    throw SceneError(file_ + ": " + (path_.empty() ? "(top level)" : path_) + ": " + reason);
+}
+
+JsonReader JsonReader::child(const std::string& key) const {
+    if (!has(key)) fail(key, "required key is missing");
+    return JsonReader(j_.at(key), file_, keyPath(key));
+}
+
+JsonReader JsonReader::at(size_t index) const {
+    return JsonReader(j_.at(index), file_, path_ + "[" + std::to_string(index) + "]");
+}
+
+std::string JsonReader::string(const std::string& key) const {
+    if (!has(key)) fail(key, "required key is missing");
+    const auto& v = j_.at(key);
+    if (!v.is_string()) fail(key, "expected a string, got " + typeName(v));
+    return v.get<std::string>();
+}
+std::string JsonReader::string(const std::string& key, const std::string& def) const { return has(key) ? string(key) : def; }
+
+double JsonReader::number(const std::string& key) const {
+    if (!has(key)) fail(key, "required key is missing");
+    const auto& v = j_.at(key);
+    if (!v.is_number()) fail(key, "expected a number, got " + typeName(v));
+    const double d = v.get<double>();
+    if (!std::isfinite(d)) fail(key, "not a finite number");
+    return d;
+}
+double JsonReader::number(const std::string& key, double def) const { return has(key) ? number(key) : def; }
+double JsonReader::number(const std::string& key, double def, double min, double max) const {
+    const double d = number(key, def);
+    if (d < min || d > max) {
+        std::ostringstream os;
+        os << "value " << d << " out of range [" << min << ", " << max << "]";
+        fail(key, os.str());
+    }
+    return d;
+}
+
+bool JsonReader::boolean(const std::string& key, bool def) const {
+    if (!has(key)) return def;
+    const auto& v = j_.at(key);
+    if (!v.is_boolean()) fail(key, "expected true or false, got " + typeName(v));
+    return v.get<bool>();
+}
+
+Color JsonReader::colorValue() const {
+    if (j_.is_string()) {
+        const std::string s = j_.get<std::string>();
+        if ((s.size() == 7 || s.size() == 9) && s[0] == '#') {
+            char* end = nullptr;
+            const unsigned long v = std::strtoul(s.c_str() + 1, &end, 16);
+            if (end && *end == '\0') {
+                if (s.size() == 7) return Color::fromHex(static_cast<unsigned>(v));
+                return Color::fromHex(static_cast<unsigned>(v >> 8), static_cast<float>(v & 0xff) / 255.0f);
+            }
+        }
+        failHere("expected a colour like \"#rrggbb\" or \"#rrggbbaa\", got \"" + s + "\"");
+    }
+    if (j_.is_array() && (j_.size() == 3 || j_.size() == 4)) {
+        float c[4] = {0, 0, 0, 1};
+        for (size_t i = 0; i < j_.size(); ++i) {
+            if (!j_[i].is_number()) failHere("colour components must be numbers in 0..1");
+            c[i] = j_[i].get<float>();
+            if (c[i] < 0 || c[i] > 1) failHere("colour components must be in 0..1");
+        }
+        return {c[0], c[1], c[2], c[3]};
+    }
+    failHere("expected a colour (\"#rrggbb\" or [r,g,b,a]), got " + typeName(j_));
+}
+
+Color JsonReader::color(const std::string& key) const { return child(key).colorValue(); }
+Color JsonReader::color(const std::string& key, Color def) const { return has(key) ? color(key) : def; }
+
+std::pair<std::string, std::string> JsonReader::i18n(const std::string& key, const std::string& def) const {
+    if (!has(key)) return {def, def};
+    const auto& v = j_.at(key);
+    if (v.is_string()) return {v.get<std::string>(), v.get<std::string>()};
+    if (v.is_object()) {
+        JsonReader r = child(key);
+        const std::string zh = r.string("zh", def);
+        return {zh, r.string("en", zh)};
+    }
+    fail(key, "expected a string or {\"zh\": ..., \"en\": ...}");
+}
+
+std::string SceneSpec::resolve(const std::string& p) const {
+    if (p.empty() || p[0] == '/' || p.find(':') != std::string::npos) return p;  // absolute, PG:, /vsi...
+    return (std::filesystem::path(baseDir) / p).lexically_normal().string();
+}
+
+SceneSpec parseScene(const std::string& text, const std::string& file) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        // e.byte is the offset; turn it into a line number.
+        size_t line = 1;
+        for (size_t i = 0; i < std::min(text.size(), static_cast<size_t>(e.byte)); ++i) line += text[i] == '\n';
+        throw SceneError(file + ":" + std::to_string(line) + ": not valid JSON: " + e.what());
+    }
+    JsonReader r(j, file, "");
+    if (!j.is_object()) r.failHere("the scene must be a JSON object");
+
+    SceneSpec s;
+    s.file = file;
+    s.baseDir = std::filesystem::path(file).parent_path().string();
+    if (s.baseDir.empty()) s.baseDir = ".";
+    std::tie(s.titleZh, s.titleEn) = r.i18n("title", "");
+    std::tie(s.attributionZh, s.attributionEn) = r.i18n("attribution", "");
+    s.displayCrs = r.string("crs");
+    s.background = r.color("background", Color::fromHex(0x0d1b2a));
+
+    const JsonReader view = r.child("view");
+    const JsonReader center = view.child("center");
+    if (!center.json().is_array() || center.json().size() != 2 || !center.json()[0].is_number() || !center.json()[1].is_number())
+        center.failHere("expected [longitude, latitude] in WGS84 degrees");
+    s.viewCenterLonLat = {center.json()[0].get<double>(), center.json()[1].get<double>()};
+    if (std::fabs(s.viewCenterLonLat.x) > 180 || std::fabs(s.viewCenterLonLat.y) > 85)
+        center.failHere("longitude must be within ±180 and latitude within ±85");
+    s.viewZoom = view.number("zoom", 12.0, 0.0, 24.0);
+    s.viewRotationDeg = view.number("rotation", 0.0, -360.0, 360.0);
+
+    const JsonReader layers = r.child("layers");
+    if (!layers.json().is_array()) layers.failHere("expected an array of layers");
+    std::set<std::string> ids;
+    for (size_t i = 0; i < layers.json().size(); ++i) {
+        const JsonReader l = layers.at(i);
+        if (!l.json().is_object()) l.failHere("each layer must be an object");
+        LayerSpec ls;
+        ls.keyPath = l.path();
+        ls.id = l.string("id");
+        if (!ids.insert(ls.id).second) l.fail("id", "duplicate layer id '" + ls.id + "'");
+        ls.type = l.string("type");
+        std::tie(ls.titleZh, ls.titleEn) = l.i18n("title", ls.id);
+        ls.visible = l.boolean("visible", true);
+        ls.opacity = l.number("opacity", 1.0, 0.0, 1.0);
+        ls.config = l.json();
+        s.layers.push_back(std::move(ls));
+    }
+    return s;
+}
+
+SceneSpec loadScene(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw SceneError(path + ": cannot open the scene file");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parseScene(ss.str(), path);
+}
+
+}  // namespace sandtable

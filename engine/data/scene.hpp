@@ -1,0 +1,83 @@
+#pragma once
+// The scene file (JSON; documented in docs/scene.md): display CRS, initial view, title,
+// and the layers with their source and style. Parsing reports errors as
+// "FILE: KEY.PATH: reason". Each layer's type-specific options stay as JSON and are read
+// by that layer's factory with the same JsonReader, so errors name file and key too.
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "engine/util/math.hpp"
+
+namespace sandtable {
+
+struct SceneError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Reads typed values from a JSON object, naming file and key path in every error.
+class JsonReader {
+public:
+    JsonReader(const nlohmann::json& j, std::string file, std::string path) : j_(j), file_(std::move(file)), path_(std::move(path)) {}
+    const nlohmann::json& json() const { return j_; }
+    bool has(const std::string& key) const { return j_.is_object() && j_.contains(key); }
+    JsonReader child(const std::string& key) const;  // throws when missing
+    JsonReader at(size_t index) const;
+    std::string keyPath(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+    std::string string(const std::string& key) const;
+    std::string string(const std::string& key, const std::string& def) const;
+    double number(const std::string& key) const;
+    double number(const std::string& key, double def) const;
+    double number(const std::string& key, double def, double min, double max) const;
+    bool boolean(const std::string& key, bool def) const;
+    Color color(const std::string& key, Color def) const;
+    Color color(const std::string& key) const;
+    // "#rrggbb", "#rrggbbaa" or [r,g,b(,a)] in 0..1
+    Color colorValue() const;
+    // {"zh": "...", "en": "..."} or a plain string (both languages)
+    std::pair<std::string, std::string> i18n(const std::string& key, const std::string& def) const;
+    // Throws a SceneError naming this key (or a key under it).
+    [[noreturn]] void fail(const std::string& key, const std::string& reason) const;
+    [[noreturn]] void failHere(const std::string& reason) const;
+    const std::string& file() const { return file_; }
+    const std::string& path() const { return path_; }
+
+private:
+    const nlohmann::json& j_;
+    std::string file_, path_;
+};
+
+struct LayerSpec {
+    std::string id;
+    std::string type;            // vector | raster | heatmap | officers | decorations | ...
+    std::string titleZh, titleEn;
+    bool visible = true;
+    double opacity = 1.0;
+    nlohmann::json config;       // the whole layer object, for the type's factory
+    std::string keyPath;         // "layers[3]" for error messages
+};
+
+struct SceneSpec {
+    std::string file;            // path of the scene file
+    std::string baseDir;         // relative paths resolve against this
+    std::string titleZh, titleEn;
+    std::string displayCrs;
+    Vec2d viewCenterLonLat;      // WGS84
+    double viewZoom = 12.0;      // web-map zoom (see engine/geo/camera.hpp)
+    double viewRotationDeg = 0.0;
+    Color background;
+    std::string attributionZh, attributionEn;
+    std::vector<LayerSpec> layers;
+
+    std::string resolve(const std::string& path) const;  // relative to baseDir
+};
+
+// Throws SceneError("FILE: KEY: reason").
+SceneSpec loadScene(const std::string& path);
+SceneSpec parseScene(const std::string& text, const std::string& file);
+
+}  // namespace sandtable

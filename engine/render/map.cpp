@@ -1,0 +1,94 @@
+#include "engine/render/map.hpp"
+
+#include <chrono>
+
+#include "engine/geo/projection.hpp"
+#include "engine/util/image.hpp"
+
+namespace sandtable {
+
+Map::Map(MapContext ctx) : context(std::move(ctx)) {
+    camera.origin = context.origin;
+    font_ = std::make_unique<FontAtlas>();
+    painter_ = std::make_unique<Painter>(shaders_, *font_);
+    toWgs84_ = std::make_unique<Transformer>(context.displayCrs, "wgs84");
+    fromWgs84_ = std::make_unique<Transformer>("wgs84", context.displayCrs);
+}
+
+Map::~Map() = default;
+
+const Transformer& Map::toWgs84() const { return *toWgs84_; }
+const Transformer& Map::fromWgs84() const { return *fromWgs84_; }
+
+void Map::addLayer(LayerPtr layer) {
+    layers_.push_back(std::move(layer));
+    drawMs_.push_back(0.0);
+}
+
+Layer* Map::find(const std::string& id) {
+    for (auto& l : layers_)
+        if (l->id() == id) return l.get();
+    return nullptr;
+}
+
+void Map::render(FrameState frame, int width, int height, float pixelRatio) {
+    using clock = std::chrono::steady_clock;
+    camera.width = width;
+    camera.height = height;
+    camera.origin = context.origin;
+    frame.camera = &camera;
+    frame.language = language;
+
+    glViewport(0, 0, width, height);
+    glDisable(GL_SCISSOR_TEST);
+    glClearColor(background.r, background.g, background.b, 1.0f);
+    glClearStencil(0);
+    glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT | GL_STENCIL_BUFFER_BIT);
+
+    RenderContext rc;
+    rc.camera = &camera;
+    rc.viewProjection = camera.viewProjection();
+    rc.viewportWidth = width;
+    rc.viewportHeight = height;
+    rc.pixelRatio = pixelRatio;
+    rc.shaders = &shaders_;
+    rc.painter = painter_.get();
+    rc.language = language;
+    rc.time = frame.time;
+
+    painter_->begin(width, height);
+    labels_.clear();
+    for (size_t i = 0; i < layers_.size(); ++i) {
+        Layer& l = *layers_[i];
+        if (!l.visible || l.opacity <= 0.0f) continue;
+        const auto t0 = clock::now();
+        l.update(frame);
+        l.upload();
+        l.draw(rc);
+        l.collectLabels(frame, labels_);
+        drawMs_[i] = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+        ST_GL_CHECK(("layer " + l.id()).c_str());
+    }
+    labels_.place(camera, *painter_);
+    painter_->flush();
+}
+
+std::vector<LayerStats> Map::stats() const {
+    std::vector<LayerStats> out;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+        LayerStats s = layers_[i]->stats();
+        s.drawMs = drawMs_[i];
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+Image readFramebuffer(int width, int height) {
+    Image img(width, height);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, img.rgba.data());
+    img.flipVertically();
+    return img;
+}
+
+}  // namespace sandtable

@@ -1,0 +1,59 @@
+#pragma once
+// The map: camera, layers and the per-frame pipeline shared by every host (window,
+// headless render, benchmark). render() draws one frame into the bound framebuffer:
+// for each visible layer update -> upload -> draw, then labels and screen overlays.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/gl/shader.hpp"
+#include "engine/render/labels.hpp"
+#include "engine/render/layer.hpp"
+#include "engine/render/painter.hpp"
+#include "engine/render/text.hpp"
+
+namespace sandtable {
+
+class Map {
+public:
+    explicit Map(MapContext ctx);
+    ~Map();
+
+    MapContext context;
+    Camera camera;
+    Color background = Color::fromHex(0x0d1b2a);
+    I18nText title;
+    I18nText attribution;
+    Language language = Language::Chinese;
+
+    void addLayer(LayerPtr layer);
+    Layer* find(const std::string& id);
+    const std::vector<LayerPtr>& layers() const { return layers_; }
+
+    // Draws one frame of size (width, height) into the bound framebuffer.
+    // pixelRatio scales every size given in px (1 at 1080p, 2 for a 4K wall).
+    void render(FrameState frame, int width, int height, float pixelRatio = 1.0f);
+
+    std::vector<LayerStats> stats() const;
+    ShaderLibrary& shaders() { return shaders_; }
+    Painter& painter() { return *painter_; }
+    FontAtlas& font() { return *font_; }
+    LabelSet& labels() { return labels_; }
+    const Transformer& toWgs84() const;   // display CRS -> WGS84 lon/lat
+    const Transformer& fromWgs84() const; // WGS84 lon/lat -> display CRS
+
+private:
+    std::vector<LayerPtr> layers_;
+    std::vector<double> drawMs_;
+    ShaderLibrary shaders_;
+    std::unique_ptr<FontAtlas> font_;
+    std::unique_ptr<Painter> painter_;
+    LabelSet labels_;
+    std::unique_ptr<Transformer> toWgs84_, fromWgs84_;
+};
+
+// Reads the bound framebuffer's colour into an image (top row first).
+struct Image;
+Image readFramebuffer(int width, int height);
+
+}  // namespace sandtable

@@ -1,0 +1,19 @@
+#include "engine/render/offscreen.hpp"
+
+#include <algorithm>
+
+namespace sandtable {
+
+float pixelRatioFor(int width, int height) { return std::max(1.0f, static_cast<float>(std::min(width, height)) / 1080.0f); }
+
+Image renderOffscreen(Map& map, const FrameState& frame, int width, int height) {
+    gl::RenderTarget target = gl::RenderTarget::create(width, height);
+    target.bind();
+    map.render(frame, width, height, pixelRatioFor(width, height));
+    glFinish();
+    Image img = readFramebuffer(width, height);
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    return img;
+}
+
+}  // namespace sandtable

@@ -1,0 +1,16 @@
+#pragma once
+// Renders a map frame into an offscreen target and reads it back: the path used by the
+// headless renderer, briefing exports, golden-image tests and benchmarks.
+#include "engine/render/map.hpp"
+#include "engine/util/image.hpp"
+
+namespace sandtable {
+
+// UI/pixel scale for an output size: 1 at 1080p-class outputs, 2 at 4K.
+float pixelRatioFor(int width, int height);
+
+// Renders one frame at width x height and returns the image (top row first).
+// Calls glFinish so that timings around it include the GPU work.
+Image renderOffscreen(Map& map, const FrameState& frame, int width, int height);
+
+}  // namespace sandtable

@@ -1,0 +1,58 @@
+#pragma once
+// Screen-space overlay drawing in pixels (origin top-left): shapes and SDF text, batched
+// and drawn in one pass after the map layers. Used by labels, the scale bar, the north
+// arrow, legends and any layer's screen-space adornments.
+#include <string_view>
+#include <vector>
+
+#include "engine/gl/resources.hpp"
+#include "engine/util/math.hpp"
+
+namespace sandtable {
+
+class ShaderLibrary;
+class FontAtlas;
+
+enum class TextAnchor { Left, Center, Right };
+
+struct TextStyle {
+    float size = 14.0f;               // px
+    Color color{1, 1, 1, 1};
+    Color halo{0, 0, 0, 0.8f};
+    float haloWidth = 1.5f;           // px
+    TextAnchor anchor = TextAnchor::Left;
+    bool bold = false;                // drawn with a slightly thicker SDF threshold
+};
+
+class Painter {
+public:
+    Painter(ShaderLibrary& shaders, FontAtlas& font);
+
+    void begin(int width, int height);
+    void rect(float x, float y, float w, float h, Color c);
+    void rectOutline(float x, float y, float w, float h, float lineWidth, Color c);
+    void line(Vec2f a, Vec2f b, float width, Color c);
+    void triangle(Vec2f a, Vec2f b, Vec2f c, Color col);
+    void circle(Vec2f centre, float radius, Color c, int segments = 32);
+    void ring(Vec2f centre, float radius, float width, Color c, int segments = 32);
+    // y is the baseline; returns the advance width in px.
+    float text(std::string_view utf8, float x, float baselineY, const TextStyle& style);
+    float textWidth(std::string_view utf8, float size);
+    float ascender(float size) const;
+    // Draws everything queued (shapes first, then text) into the bound framebuffer.
+    void flush();
+    FontAtlas& font() { return font_; }
+
+private:
+    struct ShapeVertex { float x, y, r, g, b, a; };
+    struct TextVertex { float x, y, u, v, r, g, b, a, hr, hg, hb, ha, pxPerUnit, halo, weight; };
+    ShaderLibrary& shaders_;
+    FontAtlas& font_;
+    int width_ = 1, height_ = 1;
+    std::vector<ShapeVertex> shapes_;
+    std::vector<TextVertex> text_;
+    gl::Buffer shapeBuffer_, textBuffer_;
+    gl::VertexArray shapeVao_, textVao_;
+};
+
+}  // namespace sandtable

@@ -1,0 +1,191 @@
+#include "layers/decorations_layer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "engine/geo/projection.hpp"
+#include "engine/render/labels.hpp"
+#include "engine/render/map.hpp"
+
+namespace sandtable {
+
+namespace {
+
+// Scene time as Shanghai local time (UTC+8, no daylight saving).
+std::string formatLocal(TimeMs t) {
+    const time_t secs = static_cast<time_t>(t / 1000) + 8 * 3600;
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return buf;
+}
+
+}  // namespace
+
+DecorationsLayer::DecorationsLayer(std::string id, I18nText title, const Map& map, DecorationsOptions opts)
+    : Layer(std::move(id), std::move(title)), map_(map), opts_(opts) {}
+
+void DecorationsLayer::update(const FrameState& frame) { time_ = frame.time; }
+
+void DecorationsLayer::draw(const RenderContext& rc) {
+    boxes_.clear();
+    if (opts_.title) drawTitle(rc);
+    if (opts_.scaleBar) drawScaleBar(rc);
+    if (opts_.northArrow) drawNorthArrow(rc);
+    if (opts_.legend) drawLegend(rc);
+}
+
+void DecorationsLayer::collectLabels(const FrameState&, LabelSet& labels) {
+    for (const Box& b : boxes_) labels.reserve(b.x, b.y, b.w, b.h);
+}
+
+void DecorationsLayer::drawTitle(const RenderContext& rc) {
+    Painter& p = *rc.painter;
+    const float s = rc.pixelRatio, pad = 14 * s;
+    const std::string& title = map_.title.get(rc.language);
+    if (title.empty()) return;
+    const float titleSize = 24 * s, subSize = 14 * s;
+    std::string sub = map_.attribution.get(rc.language);
+    std::string clock = opts_.clock && time_ > 0 ? formatLocal(time_) + (rc.language == Language::English ? " (UTC+8)" : " 北京时间") : "";
+    const float w = std::max({p.textWidth(title, titleSize), p.textWidth(sub, subSize), p.textWidth(clock, subSize)}) + 2 * pad;
+    const float h = pad * 2 + titleSize * 1.25f + (sub.empty() ? 0 : subSize * 1.5f) + (clock.empty() ? 0 : subSize * 1.5f);
+    const float x = 16 * s, y = 16 * s;
+    p.rect(x, y, w, h, opts_.panel);
+    p.rect(x, y, 4 * s, h, opts_.accent);
+    float base = y + pad + titleSize;
+    TextStyle ts{titleSize, opts_.text, {0, 0, 0, 0}, 0, TextAnchor::Left, true};
+    p.text(title, x + pad, base, ts);
+    TextStyle ss{subSize, opts_.text.withAlpha(0.75f), {0, 0, 0, 0}, 0, TextAnchor::Left, false};
+    if (!clock.empty()) { base += subSize * 1.5f; p.text(clock, x + pad, base, TextStyle{subSize, opts_.accent, {0, 0, 0, 0}, 0}); }
+    if (!sub.empty()) { base += subSize * 1.5f; p.text(sub, x + pad, base, ss); }
+    boxes_.push_back({x, y, w, h});
+}
+
+void DecorationsLayer::drawScaleBar(const RenderContext& rc) {
+    Painter& p = *rc.painter;
+    const Camera& cam = *rc.camera;
+    const float s = rc.pixelRatio;
+    const double metresPerPx = cam.resolution * groundMetresPerUnit(map_.toWgs84(), cam.center);
+    const double maxMetres = metresPerPx * 160.0 * s;
+    double nice = std::pow(10.0, std::floor(std::log10(maxMetres)));
+    for (double m : {5.0, 2.0, 1.0})
+        if (nice * m <= maxMetres) { nice *= m; break; }
+    const float len = static_cast<float>(nice / metresPerPx);
+    char label[32];
+    if (nice >= 1000) std::snprintf(label, sizeof label, "%g km", nice / 1000.0);
+    else std::snprintf(label, sizeof label, "%g m", nice);
+    const float x = 24 * s, y = static_cast<float>(rc.viewportHeight) - 30 * s, h = 6 * s;
+    const float textSize = 14 * s;
+    p.rect(x - 10 * s, y - textSize - 16 * s, len + 20 * s + p.textWidth(label, textSize) * 0.0f, textSize + 30 * s, opts_.panel);
+    p.rect(x, y, len / 2, h, opts_.text);
+    p.rect(x + len / 2, y, len / 2, h, opts_.text.withAlpha(0.35f));
+    p.rectOutline(x, y, len, h, 1 * s, opts_.text);
+    p.text(label, x + len / 2, y - 6 * s, TextStyle{textSize, opts_.text, {0, 0, 0, 0}, 0, TextAnchor::Center});
+    boxes_.push_back({x - 10 * s, y - textSize - 16 * s, len + 20 * s, textSize + 30 * s});
+}
+
+void DecorationsLayer::drawNorthArrow(const RenderContext& rc) {
+    Painter& p = *rc.painter;
+    const Camera& cam = *rc.camera;
+    const float s = rc.pixelRatio;
+    // True north at the view centre: step north in lon/lat and see where it lands on screen
+    // (includes the projection's grid convergence and the camera rotation).
+    Vec2d ll = cam.center;
+    double angle = 0;
+    if (map_.toWgs84().forward(ll)) {
+        Vec2d n{ll.x, ll.y + 0.01};
+        if (map_.fromWgs84().forward(n)) {
+            const Vec2d a = cam.worldToScreen(cam.center), b = cam.worldToScreen(n);
+            angle = std::atan2(b.x - a.x, -(b.y - a.y));  // 0 = up, clockwise positive
+        }
+    }
+    const float r = 26 * s;
+    const Vec2f c{static_cast<float>(rc.viewportWidth) - 24 * s - r, 24 * s + r};
+    p.circle(c, r, opts_.panel, 40);
+    p.ring(c, r - 1 * s, 1.5f * s, opts_.text.withAlpha(0.5f), 40);
+    auto rot = [&](float x, float y) {
+        const float ca = static_cast<float>(std::cos(angle)), sa = static_cast<float>(std::sin(angle));
+        return Vec2f{c.x + x * ca - y * sa, c.y + x * sa + y * ca};
+    };
+    const float tip = -r * 0.62f, tail = r * 0.5f, half = r * 0.26f;
+    p.triangle(rot(0, tip), rot(-half, tail), rot(0, tail * 0.45f), Color::fromHex(0xef5350));
+    p.triangle(rot(0, tip), rot(0, tail * 0.45f), rot(half, tail), Color::fromHex(0xb71c1c));
+    const Vec2f lp = rot(0, -r - 10 * s);
+    const std::string north = rc.language == Language::English ? "N" : "北";
+    p.text(north, lp.x, lp.y + 5 * s, TextStyle{14 * s, opts_.text, opts_.panel, 2.0f * s, TextAnchor::Center, true});
+    boxes_.push_back({c.x - r, c.y - r - 20 * s, 2 * r, 2 * r + 20 * s});
+}
+
+void DecorationsLayer::drawLegend(const RenderContext& rc) {
+    Painter& p = *rc.painter;
+    const float s = rc.pixelRatio;
+    std::vector<LegendBlock> blocks;
+    for (const auto& l : map_.layers()) {
+        if (!l->visible || l.get() == this) continue;
+        LegendBlock b;
+        if (l->legend(b)) blocks.push_back(std::move(b));
+    }
+    if (blocks.empty()) return;
+    const float text = 14 * s, head = 15 * s, row = 24 * s, sw = 22 * s, pad = 12 * s, rampW = 150 * s, rampH = 10 * s;
+    const std::string legendTitle = rc.language == Language::English ? "Legend" : "图例";
+    float w = p.textWidth(legendTitle, head);
+    float h = head * 1.6f;
+    for (const auto& b : blocks) {
+        const std::string& bt = b.title.get(rc.language);
+        if (!bt.empty()) { w = std::max(w, p.textWidth(bt, text)); h += row; }
+        for (const auto& e : b.entries) { w = std::max(w, sw + 8 * s + p.textWidth(e.label.get(rc.language), text)); h += row; }
+        for (const auto& r : b.ramps) { (void)r; w = std::max(w, rampW); h += rampH + text * 1.9f; }
+    }
+    w += 2 * pad;
+    h += 2 * pad - 4 * s;
+    const float x = static_cast<float>(rc.viewportWidth) - w - 16 * s, y = static_cast<float>(rc.viewportHeight) - h - 16 * s;
+    p.rect(x, y, w, h, opts_.panel);
+    float cy = y + pad + head;
+    p.text(legendTitle, x + pad, cy, TextStyle{head, opts_.text, {0, 0, 0, 0}, 0, TextAnchor::Left, true});
+    cy += head * 0.6f;
+    const TextStyle ts{text, opts_.text, {0, 0, 0, 0}, 0};
+    for (const auto& b : blocks) {
+        const std::string& bt = b.title.get(rc.language);
+        if (!bt.empty()) {
+            cy += row;
+            p.text(bt, x + pad, cy - 6 * s, TextStyle{text, opts_.text.withAlpha(0.7f), {0, 0, 0, 0}, 0});
+        }
+        for (const auto& e : b.entries) {
+            const float top = cy + 5 * s, mid = cy + row * 0.5f + 2 * s;
+            switch (e.kind) {
+                case LegendEntry::Kind::Fill:
+                    p.rect(x + pad, top, sw, row - 10 * s, e.color);
+                    if (e.outline.a > 0) p.rectOutline(x + pad, top, sw, row - 10 * s, 1.5f * s, e.outline);
+                    break;
+                case LegendEntry::Kind::Line:
+                    p.line({x + pad, mid}, {x + pad + sw, mid}, 3 * s, e.color);
+                    break;
+                case LegendEntry::Kind::Marker:
+                    if (e.outline.a > 0) p.circle({x + pad + sw / 2, mid}, 7 * s, e.outline, 20);
+                    p.circle({x + pad + sw / 2, mid}, 5.5f * s, e.color, 20);
+                    break;
+            }
+            p.text(e.label.get(rc.language), x + pad + sw + 8 * s, cy + row * 0.5f + text * 0.42f + 2 * s, ts);
+            cy += row;
+        }
+        for (const auto& r : b.ramps) {
+            const float top = cy + 6 * s;
+            const size_t n = r.stops.size();
+            for (size_t i = 0; i + 1 < n; ++i) {
+                const float x0 = x + pad + rampW * static_cast<float>(i) / static_cast<float>(n - 1);
+                const float x1 = x + pad + rampW * static_cast<float>(i + 1) / static_cast<float>(n - 1);
+                // Two triangles per step with per-corner colours would need gradients; a
+                // fine step count (the ramp's own stops) reads as continuous.
+                p.rect(x0, top, x1 - x0 + 0.5f, rampH, r.stops[i]);
+            }
+            p.text(r.lowLabel, x + pad, top + rampH + text * 1.2f, ts);
+            p.text(r.highLabel, x + pad + rampW, top + rampH + text * 1.2f, TextStyle{text, opts_.text, {0, 0, 0, 0}, 0, TextAnchor::Right});
+            cy += rampH + text * 1.9f;
+        }
+    }
+    boxes_.push_back({x, y, w, h});
+}
+
+}  // namespace sandtable

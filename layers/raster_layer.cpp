@@ -1,0 +1,83 @@
+#include "layers/raster_layer.hpp"
+
+#include "engine/gl/shader.hpp"
+
+namespace sandtable {
+
+RasterLayer::RasterLayer(std::string id, I18nText title, std::unique_ptr<RasterSource> source, const MapContext& ctx, double loadMs)
+    : Layer(std::move(id), std::move(title)), source_(std::move(source)), ctx_(ctx), loadMs_(loadMs) {}
+
+void RasterLayer::update(const FrameState& frame) {
+    const Camera& cam = *frame.camera;
+    const int level = source_->levelFor(cam.resolution);
+    wanted_ = source_->tilesIn(level, cam.visibleBounds());
+    int reads = 0;
+    for (const TileKey& k : wanted_) {
+        const uint64_t key = keyOf(k);
+        if (auto it = cache_.find(key); it != cache_.end()) {
+            lru_.splice(lru_.begin(), lru_, it->second.second);  // mark as recently used
+            continue;
+        }
+        if (maxTileReadsPerFrame > 0 && reads >= maxTileReadsPerFrame) continue;
+        pending_.push_back(source_->read(k));
+        ++reads;
+        ++tilesRead_;
+    }
+}
+
+void RasterLayer::upload() {
+    for (TilePixels& t : pending_) {
+        Tile tile;
+        tile.texture = gl::Texture::create2D(GL_RGBA8, t.width, t.height);
+        glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+        glTextureSubImage2D(tile.texture.id(), 0, 0, 0, t.width, t.height, GL_RGBA, GL_UNSIGNED_BYTE, t.rgba.data());
+        glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+        tile.bounds = t.bounds;
+        const uint64_t key = keyOf(t.key);
+        lru_.push_front(key);
+        cache_[key] = {std::move(tile), lru_.begin()};
+    }
+    pending_.clear();
+    while (cache_.size() > cacheCapacity && !lru_.empty()) {
+        cache_.erase(lru_.back());
+        lru_.pop_back();
+    }
+    ST_GL_CHECK("RasterLayer::upload");
+}
+
+void RasterLayer::draw(const RenderContext& rc) {
+    if (!vao_) {
+        vao_ = gl::VertexArray::create();
+        quadBuf_ = gl::Buffer::create();
+    }
+    Program& p = rc.shaders->graphics("raster.vert", "raster.frag");
+    p.use();
+    p.set("uViewProjection", rc.viewProjection);
+    p.set("uOpacity", opacity);
+    p.set("uTile", 0);
+    glDisable(GL_DEPTH_TEST);
+    glEnable(GL_BLEND);
+    glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+    glBindVertexArray(vao_.id());
+    for (const TileKey& k : wanted_) {
+        auto it = cache_.find(keyOf(k));
+        if (it == cache_.end()) continue;
+        const Tile& t = it->second.first;
+        p.set("uMin", static_cast<float>(t.bounds.minX - ctx_.origin.x), static_cast<float>(t.bounds.minY - ctx_.origin.y));
+        p.set("uMax", static_cast<float>(t.bounds.maxX - ctx_.origin.x), static_cast<float>(t.bounds.maxY - ctx_.origin.y));
+        glBindTextureUnit(0, t.texture.id());
+        glDrawArrays(GL_TRIANGLES, 0, 6);
+    }
+    glBindVertexArray(0);
+    ST_GL_CHECK("RasterLayer::draw");
+}
+
+LayerStats RasterLayer::stats() const {
+    LayerStats s = Layer::stats();
+    s.features = tilesRead_;
+    s.vertices = wanted_.size() * 6;
+    s.loadMs = loadMs_;
+    return s;
+}
+
+}  // namespace sandtable
