@@ -1,0 +1,152 @@
+#pragma once
+// The one ingest pipeline: transports (each on its own I/O thread) queue lines; one ingest
+// thread applies them to the FeedState and publishes immutable snapshots at a bounded
+// rate. The render thread only ever takes the latest snapshot (a shared_ptr copy under a
+// mutex held for nanoseconds): it never waits on I/O or on ingest.
+//
+// Render loop:
+//     auto snap = pipeline.snapshot();
+//     if (snap->version != lastVersion) {
+//         for (uint32_t slot : snap->changedSince(lastVersion)) update(slot, snap->officers[slot]);
+//         lastVersion = snap->version;
+//     }
+//     // staleness is a function of scene time: officer.stale(frame.time, snap->staleAfterMs)
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/feed/feed_state.hpp"
+#include "engine/feed/transport.hpp"
+
+namespace sandtable {
+
+struct FeedSnapshot {
+    uint64_t version = 0;          // FeedState::version() when published
+    TimeMs staleAfterMs = 0;
+    std::vector<std::string> squads;
+    // Indexed by OfficerState::slot; slots are stable and never reused, so a GPU buffer
+    // can mirror this array and update only changedSince(...) entries.
+    std::vector<OfficerState> officers;
+    std::shared_ptr<const std::vector<CheckIn>> checkins;     // time order, bounded
+    std::shared_ptr<const std::vector<Incident>> incidents;
+    FeedCounters counters;
+    std::array<std::vector<RejectSample>, kRejectReasonCount> samples;  // newest last
+    double messagesPerSecond = 0;  // lines over the last 10 s (wall clock)
+    size_t queuedLines = 0;        // waiting for ingest when published
+    std::vector<TransportStatus> transports;
+
+    // Slots whose marker changed after `version` (new officers included).
+    std::vector<uint32_t> changedSince(uint64_t version) const;
+    size_t countStale(TimeMs now) const;
+    size_t countLive(TimeMs now) const { return officers.size() - countStale(now); }
+    const OfficerState* find(std::string_view officerId) const;  // linear; UI use only
+};
+
+struct PipelineOptions {
+    size_t maxQueuedBytes = size_t{64} << 20;   // inbox cap; beyond it network lines are dropped (counted)
+    int publishIntervalMs = 50;                // snapshots at most this often while busy
+    // Scene time for future-time checks (and staleness counts); default the wall clock.
+    // Called from the ingest thread: must be thread-safe (e.g. read an atomic).
+    std::function<TimeMs()> now;
+};
+
+class FeedPipeline {
+public:
+    explicit FeedPipeline(FeedConfig config = {}, PipelineOptions options = {});
+    ~FeedPipeline();  // stop()
+    FeedPipeline(const FeedPipeline&) = delete;
+    FeedPipeline& operator=(const FeedPipeline&) = delete;
+
+    // Adds a source; its status appears in snapshots under its name. Transports added
+    // while running start at once. Returns its index in FeedSnapshot::transports.
+    size_t addTransport(std::unique_ptr<Transport> transport);
+    // Starts the ingest thread and every transport's thread.
+    void start();
+    // Stops transports, ingests what is already queued, publishes a final snapshot.
+    void stop();
+    bool running() const { return running_.load(); }
+
+    // The latest published snapshot; never null, never blocks on ingest. When the
+    // pipeline is not running, lines ingested synchronously are published first.
+    std::shared_ptr<const FeedSnapshot> snapshot();
+
+    // Synchronous path (headless rendering, benchmarks, embedded simulators): applies one
+    // line now on the caller's thread. `cutoff` skips messages later than it (--at).
+    IngestOutcome ingestLine(std::string_view line, std::string_view source = "direct", uint64_t lineNo = 0,
+                             TimeMs cutoff = kNoCutoff);
+    // Applies a whole file synchronously; false (with a reason) if it cannot be read.
+    bool ingestFile(const std::string& path, TimeMs cutoff = kNoCutoff, std::string* error = nullptr);
+    // Publishes a snapshot now.
+    void publish();
+
+    // Copy of one officer's position history (oldest first); briefly locks the state.
+    std::vector<PositionFix> history(std::string_view officerId) const;
+    const FeedConfig& config() const { return config_; }
+    TimeMs now() const;
+
+    // Polls snapshots until pred holds or the timeout passes (tests, tools).
+    bool waitFor(const std::function<bool(const FeedSnapshot&)>& pred, std::chrono::milliseconds timeout);
+
+private:
+    class Context;
+    struct Pending {
+        size_t offset, length;
+        uint32_t source;
+        uint64_t lineNo;
+        TimeMs shift, receivedAt;
+    };
+    bool enqueue(uint32_t source, std::string_view line, uint64_t lineNo, TimeMs shift, bool wait);
+    void ingestLoop();
+    void startTransport(size_t i);
+    void publishLocked();  // stateMutex_ held
+    void countRate(size_t lines);  // stateMutex_ held
+
+    const FeedConfig config_;
+    PipelineOptions options_;
+
+    mutable std::mutex stateMutex_;
+    FeedState state_;
+    bool dirty_ = true;
+
+    std::mutex queueMutex_;
+    std::condition_variable queueCv_, spaceCv_;
+    std::string queueBytes_;
+    std::vector<Pending> queue_;
+    std::atomic<uint64_t> overflow_{0};
+    bool stopIngest_ = false;
+
+    std::mutex stopMutex_;
+    std::condition_variable stopCv_;
+    std::atomic<bool> stopTransports_{false};
+
+    mutable std::mutex statusMutex_;
+    std::vector<TransportStatus> statuses_;
+    std::atomic<bool> statusChanged_{false};
+    std::vector<std::unique_ptr<Transport>> transports_;
+    std::vector<std::unique_ptr<Context>> contexts_;
+    std::vector<std::thread> transportThreads_;
+    std::thread ingestThread_;
+    std::atomic<bool> running_{false};
+
+    mutable std::mutex snapMutex_;
+    std::shared_ptr<const FeedSnapshot> snapshot_;
+    std::shared_ptr<const std::vector<CheckIn>> checkinsCopy_;
+    uint64_t checkinsCopyVersion_ = ~uint64_t{0};
+    std::shared_ptr<const std::vector<Incident>> incidentsCopy_;
+    uint64_t incidentsCopyVersion_ = ~uint64_t{0};
+
+    // Lines per wall-clock second over the last 10 s, for messagesPerSecond.
+    std::array<uint64_t, 10> rateBuckets_{};
+    int64_t rateSecond_ = 0;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point lastPublish_;
+};
+
+}  // namespace sandtable
