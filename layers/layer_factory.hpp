@@ -14,10 +14,4 @@ namespace sandtable {
 // Requires a current GL context. Throws SceneError for scene mistakes.
 std::unique_ptr<Map> buildMap(const SceneSpec& scene, std::vector<std::string>& errors);
 
-// The camera of the scene's initial view at a viewport size.
-void applySceneView(const SceneSpec& scene, Map& map, int width, int height);
-
-// Parses "LON,LAT,ZOOM" (the --view option) into the map's camera. Throws on bad input.
-void applyViewString(const std::string& view, Map& map);
-
 }  // namespace sandtable

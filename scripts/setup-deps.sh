@@ -9,7 +9,7 @@ PKGS=(
   libgdal-dev gdal-bin libproj-dev proj-data libgeos-dev
   libimgui-dev libglfw3-dev
   libegl-dev libgl-dev libegl-mesa0 libgl1-mesa-dri libglx-mesa0
-  libfreetype-dev libpng-dev
+  libfreetype-dev libpng-dev libstb-dev
   libsimdjson-dev nlohmann-json3-dev
   libmosquitto-dev mosquitto
   catch2

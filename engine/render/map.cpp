@@ -1,6 +1,10 @@
 #include "engine/render/map.hpp"
 
 #include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "engine/data/scene.hpp"
 
 #include "engine/geo/projection.hpp"
 #include "engine/util/image.hpp"
@@ -81,6 +85,43 @@ std::vector<LayerStats> Map::stats() const {
         out.push_back(std::move(s));
     }
     return out;
+}
+
+void applySceneView(const SceneSpec& scene, Map& map, int width, int height) {
+    Vec2d c = scene.viewCenterLonLat;
+    map.fromWgs84().forward(c);
+    map.camera.center = c;
+    map.camera.width = width;
+    map.camera.height = height;
+    // Zoom levels are defined for a 1080p-class screen; larger outputs show the same
+    // area at higher pixel density rather than more area.
+    const double density = std::max(1.0, std::min(width, height) / 1080.0);
+    map.camera.resolution = zoomToResolution(scene.viewZoom, scene.viewCenterLonLat.y) / density;
+    map.camera.rotation = degToRad(scene.viewRotationDeg);
+}
+
+void applyViewString(const std::string& view, Map& map) {
+    std::stringstream ss(view);
+    std::string a, b, c, d;
+    std::getline(ss, a, ',');
+    std::getline(ss, b, ',');
+    std::getline(ss, c, ',');
+    std::getline(ss, d, ',');
+    try {
+        size_t used = 0;
+        const double lon = std::stod(a, &used);
+        const double lat = std::stod(b);
+        const double zoom = std::stod(c);
+        if (std::fabs(lon) > 180 || std::fabs(lat) > 85 || zoom < 0 || zoom > 24) throw std::out_of_range("range");
+        Vec2d p{lon, lat};
+        if (!map.fromWgs84().forward(p)) throw std::out_of_range("projection");
+        map.camera.center = p;
+        const double density = std::max(1.0, std::min(map.camera.width, map.camera.height) / 1080.0);
+        map.camera.resolution = zoomToResolution(zoom, lat) / density;
+        if (!d.empty()) map.camera.rotation = degToRad(std::stod(d));
+    } catch (const std::exception&) {
+        throw std::runtime_error("--view '" + view + "': expected LON,LAT,ZOOM[,ROTATION_DEG] with lon ±180, lat ±85, zoom 0..24");
+    }
 }
 
 Image readFramebuffer(int width, int height) {

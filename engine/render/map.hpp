@@ -52,6 +52,14 @@ private:
     std::unique_ptr<Transformer> toWgs84_, fromWgs84_;
 };
 
+struct SceneSpec;
+// The camera of the scene's initial view at a viewport size. Zoom levels are defined for
+// a 1080p-class screen; larger outputs show the same area at higher pixel density.
+void applySceneView(const SceneSpec& scene, Map& map, int width, int height);
+// Parses "LON,LAT,ZOOM[,ROTATION_DEG]" (the --view option) into the map's camera.
+// Throws std::runtime_error on bad input.
+void applyViewString(const std::string& view, Map& map);
+
 // Reads the bound framebuffer's colour into an image (top row first).
 struct Image;
 Image readFramebuffer(int width, int height);

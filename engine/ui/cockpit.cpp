@@ -1,0 +1,200 @@
+#include "engine/ui/cockpit.hpp"
+
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <imgui_freetype.h>
+#include <imgui_impl_glfw.h>
+#include <imgui_impl_opengl3.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+
+#include "engine/geo/projection.hpp"
+#include "engine/render/text.hpp"
+#include "engine/ui/i18n.hpp"
+#include "engine/util/image.hpp"
+#include "engine/util/log.hpp"
+
+namespace sandtable {
+
+Cockpit::Cockpit(WindowContext& window, Map& map, const SceneSpec& scene, Clock clock, CockpitOptions opts)
+    : window_(window), map_(map), scene_(scene), clock_(clock), opts_(std::move(opts)) {
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    ImGui::StyleColorsDark();
+    ImGuiStyle& st = ImGui::GetStyle();
+    st.WindowRounding = 6.0f;
+    st.FrameRounding = 4.0f;
+    st.Colors[ImGuiCol_WindowBg] = ImVec4(0.04f, 0.08f, 0.13f, 0.92f);
+
+    // CJK UI font: the glyphs of every UI string, layer title and the common simplified set.
+    ImFontGlyphRangesBuilder b;
+    b.AddRanges(io.Fonts->GetGlyphRangesDefault());
+    b.AddRanges(io.Fonts->GetGlyphRangesChineseSimplifiedCommon());
+    for (const auto& s : allUiStrings()) b.AddText(s.c_str());
+    for (const auto& l : map_.layers()) { b.AddText(l->title().zh.c_str()); b.AddText(l->title().en.c_str()); }
+    b.AddText("·—–≤≥×°％");
+    static ImVector<ImWchar> ranges;
+    b.BuildRanges(&ranges);
+    ImFontConfig cfg;
+    cfg.FontNo = 2;  // Noto Sans CJK SC inside the .ttc
+    cfg.OversampleH = 1;
+    const std::string font = defaultFontPath();
+    if (!io.Fonts->AddFontFromFileTTF(font.c_str(), 18.0f, &cfg, ranges.Data)) {
+        log::warn("UI font '" + font + "' not loaded; Chinese text will not show");
+        io.Fonts->AddFontDefault();
+    }
+    io.Fonts->FontBuilderIO = ImGuiFreeType::GetBuilderForFreeType();
+    ImGui_ImplGlfw_InitForOpenGL(window_.window(), true);
+    ImGui_ImplOpenGL3_Init("#version 450 core");
+}
+
+Cockpit::~Cockpit() {
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+}
+
+void Cockpit::handleInput() {
+    ImGuiIO& io = ImGui::GetIO();
+    if (io.WantCaptureMouse) return;
+    int fbw = 0, fbh = 0, ww = 0, wh = 0;
+    glfwGetFramebufferSize(window_.window(), &fbw, &fbh);
+    glfwGetWindowSize(window_.window(), &ww, &wh);
+    const double sx = ww > 0 ? static_cast<double>(fbw) / ww : 1.0;
+    const Vec2d mouse{io.MousePos.x * sx, io.MousePos.y * sx};
+    if (ImGui::IsMouseDragging(ImGuiMouseButton_Left, 0.0f)) map_.camera.panPixels(-io.MouseDelta.x * sx, -io.MouseDelta.y * sx);
+    if (ImGui::IsMouseDragging(ImGuiMouseButton_Right, 0.0f)) {
+        const Vec2d c{fbw * 0.5, fbh * 0.5};
+        map_.camera.rotateAbout(c, io.MouseDelta.x * 0.005);
+    }
+    if (io.MouseWheel != 0.0f) map_.camera.zoomAbout(mouse, std::pow(1.2, io.MouseWheel));
+    if (!io.WantCaptureKeyboard) {
+        if (ImGui::IsKeyPressed(GLFW_KEY_F12)) screenshotRequested_ = true;
+        if (ImGui::IsKeyPressed(GLFW_KEY_L)) map_.language = map_.language == Language::Chinese ? Language::English : Language::Chinese;
+    }
+}
+
+void Cockpit::drawUi(double frameMs) {
+    const Language lang = map_.language;
+    ImGui::SetNextWindowPos(ImVec2(16, 150), ImGuiCond_FirstUseEver);
+    ImGui::SetNextWindowSize(ImVec2(330, 0), ImGuiCond_FirstUseEver);
+    ImGui::Begin(tr("panel.title", lang));
+    if (ImGui::RadioButton(tr("lang.zh", lang), lang == Language::Chinese)) map_.language = Language::Chinese;
+    ImGui::SameLine();
+    if (ImGui::RadioButton(tr("lang.en", lang), lang == Language::English)) map_.language = Language::English;
+    ImGui::TextDisabled("%s", tr("panel.help", lang));
+    if (ImGui::CollapsingHeader(tr("panel.layers", lang), ImGuiTreeNodeFlags_DefaultOpen)) {
+        for (const auto& l : map_.layers()) {
+            ImGui::PushID(l->id().c_str());
+            ImGui::Checkbox(l->title().get(lang).c_str(), &l->visible);
+            ImGui::SetNextItemWidth(140);
+            ImGui::SameLine(210);
+            ImGui::SliderFloat("##op", &l->opacity, 0.0f, 1.0f, "%.2f");
+            if (!l->warnings().empty() && ImGui::TreeNode(tr("panel.warnings", lang))) {
+                for (const auto& w : l->warnings()) ImGui::TextWrapped("%s", w.c_str());
+                ImGui::TreePop();
+            }
+            l->drawUi(lang);
+            ImGui::PopID();
+        }
+        if (!loadErrors.empty()) {
+            ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "%s", tr("panel.errors", lang));
+            for (const auto& e : loadErrors) ImGui::TextWrapped("%s", e.c_str());
+        }
+    }
+    if (ImGui::CollapsingHeader(tr("panel.view", lang), ImGuiTreeNodeFlags_DefaultOpen)) {
+        Vec2d ll = map_.camera.center;
+        map_.toWgs84().forward(ll);
+        ImGui::Text("%s: %.5f, %.5f", tr("panel.center", lang), ll.x, ll.y);
+        ImGui::Text("%s: %.2f   %s: %.1f°", tr("panel.zoom", lang), resolutionToZoom(map_.camera.resolution, ll.y),
+                    tr("panel.rotation", lang), radToDeg(map_.camera.rotation));
+        ImGui::Text("%s: %.1f ms (%.0f fps)", tr("panel.frame_ms", lang), frameMs, frameMs > 0 ? 1000.0 / frameMs : 0.0);
+        if (ImGui::Button(tr("panel.reset_view", lang))) applySceneView(scene_, map_, map_.camera.width, map_.camera.height);
+        ImGui::SameLine();
+        if (ImGui::Button(tr("panel.screenshot", lang))) screenshotRequested_ = true;
+        if (!lastSaved_.empty()) ImGui::TextDisabled("%s: %s", tr("panel.saved", lang), lastSaved_.c_str());
+    }
+    if (ImGui::CollapsingHeader(tr("panel.clock", lang))) {
+        bool paused = clock_.paused();
+        if (clock_.mode() == Clock::Mode::Live) ImGui::Text("%s", tr("panel.live", lang));
+        else {
+            ImGui::Text("%s", tr("panel.replay", lang));
+            if (ImGui::Checkbox(tr("panel.pause", lang), &paused)) clock_.setPaused(paused);
+            float speed = static_cast<float>(clock_.scale());
+            if (ImGui::SliderFloat(tr("panel.speed", lang), &speed, 0.25f, 60.0f, "%.2fx", ImGuiSliderFlags_Logarithmic)) clock_.setScale(speed);
+        }
+    }
+    if (extraUi) extraUi(lang);
+    ImGui::End();
+}
+
+void Cockpit::saveScreenshot(const std::string& path) {
+    int fbw = 0, fbh = 0;
+    glfwGetFramebufferSize(window_.window(), &fbw, &fbh);
+    glReadBuffer(GL_BACK);
+    Image img = readFramebuffer(fbw, fbh);
+    for (size_t i = 3; i < img.rgba.size(); i += 4) img.rgba[i] = 255;
+    try {
+        writePng(path, img);
+        lastSaved_ = path;
+        log::info("screenshot saved to " + path);
+    } catch (const std::exception& e) {
+        log::error(e.what());
+    }
+}
+
+int Cockpit::run() {
+    using clk = std::chrono::steady_clock;
+    auto last = clk::now();
+    const auto start = last;
+    double frameMs = 0;
+    uint64_t frameIndex = 0;
+    while (!glfwWindowShouldClose(window_.window())) {
+        glfwPollEvents();
+        const auto now = clk::now();
+        const double dt = std::chrono::duration<double>(now - last).count();
+        frameMs = frameMs * 0.9 + dt * 1000.0 * 0.1;
+        last = now;
+        clock_.tick(dt);
+        if (beforeFrame) beforeFrame(clock_.now());
+
+        ImGui_ImplOpenGL3_NewFrame();
+        ImGui_ImplGlfw_NewFrame();
+        ImGui::NewFrame();
+        handleInput();
+        drawUi(frameMs);
+        ImGui::Render();
+
+        int fbw = 0, fbh = 0;
+        glfwGetFramebufferSize(window_.window(), &fbw, &fbh);
+        if (fbw > 0 && fbh > 0) {
+            glBindFramebuffer(GL_FRAMEBUFFER, 0);
+            FrameState frame;
+            frame.time = clock_.now();
+            frame.dtSeconds = dt;
+            frame.frameIndex = frameIndex++;
+            map_.render(frame, fbw, fbh, std::max(1.0f, static_cast<float>(std::min(fbw, fbh)) / 1080.0f));
+            ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+        }
+        const double elapsed = std::chrono::duration<double>(clk::now() - start).count();
+        const bool exiting = opts_.exitAfterSeconds > 0 && elapsed >= opts_.exitAfterSeconds;
+        if (screenshotRequested_) {
+            screenshotRequested_ = false;
+            char name[64];
+            const std::time_t t = std::time(nullptr);
+            std::strftime(name, sizeof name, "sandtable-%Y%m%d-%H%M%S.png", std::localtime(&t));
+            saveScreenshot(opts_.screenshotDir + "/" + name);
+        }
+        if (exiting && !opts_.screenshotOnExit.empty()) saveScreenshot(opts_.screenshotOnExit);
+        glfwSwapBuffers(window_.window());
+        if (exiting) break;
+    }
+    return 0;
+}
+
+}  // namespace sandtable

@@ -1,0 +1,193 @@
+#pragma once
+// Heatmap layer: kernel density of a point set (an OGR source such as complaints
+// weighted by severity, or officers' positions pushed incrementally with time stamps),
+// drawn as a colourised full-screen pass over the map.
+//
+// GPU display path (HeatmapGpu::aggregate), cost independent of points x radius^2:
+//   points --(compute: linear binning, 64-bit fixed-point atomics)--> bins
+//   bins   --(compute: kernel convolution, reduced grid)----------> coarse density
+//   coarse --(fragment: Catmull-Rom upsampling, ramp, opacity)-----> screen
+// Re-aggregated only when data, time window, kernel or view change; streamed points are
+// added to (and points leaving the time window subtracted from) the existing bins.
+// Exact path (HeatmapGpu::exact, export): gather of the exact kernel at pixel centres.
+// Definitions and accuracy: docs/heatmap.md.
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/analysis/color_ramps.hpp"
+#include "engine/analysis/heat_io.hpp"
+#include "engine/analysis/kde.hpp"
+#include "engine/geo/projection.hpp"
+#include "engine/gl/resources.hpp"
+#include "engine/render/layer.hpp"
+
+namespace sandtable {
+
+class ShaderLibrary;
+
+enum class RadiusUnit { Metres, Pixels };      // metres: stable across zoom; pixels: UI px (x pixelRatio)
+enum class Normalisation { Auto, Fixed };      // auto: a percentile of the visible nonzero density
+
+struct HeatmapSettings {
+    KernelShape kernel = KernelShape::Quartic;
+    double radius = 300.0;
+    RadiusUnit radiusUnit = RadiusUnit::Metres;
+    KdeOutput output = KdeOutput::Raw;
+    double decay = 0.0;                 // triangular only, [0, 1]
+    ColorRampId ramp = ColorRampId::Inferno;
+    Normalisation normalisation = Normalisation::Auto;
+    double percentile = 0.99;           // auto: this quantile of the visible nonzero density
+    double fixedMax = 1.0;              // fixed: density shown at the top of the ramp
+    float fadeBelow = 0.05f;            // alpha ramps up over [0, fadeBelow] of the ramp
+    TimeMs windowMs = 0;                // > 0: only points with time in (now - windowMs, now]
+    double minRadiusCells = kMinRadiusCells;  // display accuracy vs speed (see kde.hpp)
+    int maxReduction = kMaxReduction;
+    bool operator==(const HeatmapSettings&) const = default;
+};
+
+// What the scene loader fills in (layer type "heatmap").
+struct HeatmapLayerConfig {
+    std::string id = "heatmap";
+    I18nText title{"热力图", "Heatmap"};
+    HeatmapSettings settings;
+    OgrPointSource source;   // path empty: no file; points come from setPoints/addPoints
+    float opacity = 0.8f;
+};
+
+// Radius limits applied by the layer (display path): a radius under half a screen pixel
+// is raised to it, one over kMaxRadiusScreenPx is lowered to it; both add a warning.
+inline constexpr double kMinRadiusScreenPx = 0.5;
+inline constexpr double kMaxRadiusScreenPx = 1024.0;
+
+// The screen of a camera as a density grid (rotation included).
+GridSpec gridForCamera(const Camera& cam);
+
+// The GPU kernel density engine. Needs a current GL 4.5 context.
+class HeatmapGpu {
+public:
+    explicit HeatmapGpu(ShaderLibrary& shaders) : shaders_(&shaders) {}
+
+    // Replaces all points (stored origin-relative as float32 on the GPU).
+    void setPoints(std::span<const HeatPoint> pts, Vec2d origin);
+    // Appends after the existing points; returns false when a weight is so much larger
+    // than the previous maximum that the fixed-point scale must change (call
+    // setPoints again with everything).
+    bool appendPoints(std::span<const HeatPoint> pts);
+    size_t size() const { return count_; }
+
+    // Display path over points [first, first+count): clears the bins, bins, convolves.
+    void aggregate(const GridSpec& output, const KernelSpec& k, const BinnedLayout& L, size_t first, size_t count);
+    // Incremental: adds (sign +1) or removes (sign -1) points in the current bins, then
+    // call convolve(). Same layout and kernel as the last aggregate().
+    void binRange(size_t first, size_t count, int sign);
+    void convolve();
+    const gl::Texture& coarse() const { return coarse_; }
+    const BinnedLayout& layout() const { return layout_; }
+    DensityGrid readCoarse() const;   // the coarse grid, for normalisation and tests
+
+    // Exact KDE at the pixel centres of grid (the export path). Points are given again so
+    // that any subset (time window) can be exported; sorted into cells on the CPU.
+    DensityGrid exact(std::span<const HeatPoint> pts, const GridSpec& grid, const KernelSpec& k);
+
+private:
+    ShaderLibrary* shaders_;
+    gl::Buffer points_;           // vec4 per point
+    size_t count_ = 0;
+    size_t capacity_ = 0;         // points the buffer holds
+    Vec2d origin_;
+    double maxWeight_ = 0.0;
+    double fixedScale_ = 1.0;     // fixed-point units per unit of weight
+    gl::Buffer bins_, binF_, table_;
+    gl::Texture coarse_;
+    GridSpec output_;
+    KernelSpec kernel_;
+    BinnedLayout layout_;
+};
+
+class HeatmapLayer final : public Layer {
+public:
+    // Reads cfg.source when it has a path (throws std::runtime_error if it cannot).
+    HeatmapLayer(const MapContext& ctx, HeatmapLayerConfig cfg);
+    ~HeatmapLayer() override;
+
+    void update(const FrameState& frame) override;
+    void upload() override;
+    void draw(const RenderContext& ctx) override;
+    void drawUi(Language lang) override;
+    bool legend(LegendBlock& out) const override;
+    LayerStats stats() const override;
+
+    // Data. Bad points are skipped and counted (inputStats, warnings). Points added with
+    // time stamps in order are streamed to the GPU incrementally.
+    void setPoints(std::vector<HeatPoint> pts);
+    void addPoints(std::span<const HeatPoint> pts);
+    const HeatInputStats& inputStats() const { return input_; }
+    size_t pointCount() const { return points_.size(); }
+
+    const HeatmapSettings& settings() const { return settings_; }
+    void setSettings(const HeatmapSettings& s);
+
+    // The kernel at a resolution (display units per pixel): the radius converted to display
+    // units and clamped (see above).
+    KernelSpec kernelFor(double resolution, float pixelRatio) const;
+    // The indices of the points inside the time window at time t.
+    std::pair<size_t, size_t> windowRange(TimeMs t) const;
+    // Normalisation maximum of the last drawn frame (0 before the first).
+    double displayMax() const { return displayMax_; }
+
+    // Exact density at the pixel centres of grid for the current time window, on the GPU
+    // when shaders is given (a GL context must be current), else on the CPU.
+    DensityGrid computeExact(const GridSpec& grid, float pixelRatio, ShaderLibrary* shaders) const;
+    // `sandtable-render --export-heatmap FILE.tif`: computeExact + float32 GeoTIFF in the
+    // display CRS. Throws std::runtime_error / std::invalid_argument with the reason.
+    void exportGeoTiff(const std::string& path, const GridSpec& grid, float pixelRatio, ShaderLibrary* shaders) const;
+
+    struct Timing {
+        double aggregateMs = 0.0;  // bin + convolve + normalise of the last re-aggregation
+        size_t pointsBinned = 0;
+        bool incremental = false;
+        int factor = 1, radiusCells = 0;
+        size_t aggregations = 0;
+    };
+    const Timing& timing() const { return timing_; }
+
+private:
+    struct AggKey {
+        GridSpec grid;
+        KernelSpec kernel;
+        double minCells = 0;
+        int maxRed = 0;
+        bool sameLayout(const AggKey& o) const;
+    };
+    void aggregate(const RenderContext& rc);
+    void ensureGpu(ShaderLibrary& shaders);
+
+    MapContext ctx_;
+    HeatmapSettings settings_;
+    std::vector<HeatPoint> points_;     // display CRS, sorted by time
+    HeatInputStats input_;
+    std::unique_ptr<Transformer> toWgs84_;
+    double metresPerUnit_ = 1.0;        // at the data centre (for metre radii)
+    TimeMs now_ = 0;
+    std::pair<size_t, size_t> range_{0, 0};   // wanted this frame
+    double loadMs_ = 0.0;
+
+    // GPU state
+    std::unique_ptr<HeatmapGpu> gpu_;
+    size_t uploaded_ = 0;               // points_ [0, uploaded_) are on the GPU
+    bool reupload_ = true;
+    bool haveAgg_ = false;
+    AggKey aggKey_;
+    std::pair<size_t, size_t> binned_{0, 0};
+    bool dirty_ = true;
+    double displayMax_ = 0.0;
+    gl::Texture ramp_;
+    ColorRampId rampId_ = ColorRampId::Inferno;
+    gl::VertexArray vao_;
+    Timing timing_;
+    double drawMs_ = 0.0;
+    std::vector<std::string> radiusWarnings_;
+};
+
+}  // namespace sandtable
