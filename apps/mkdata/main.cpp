@@ -153,7 +153,10 @@ int main(int argc, char** argv) {
             // The source is GCJ-02-like lon/lat: convert to WGS84 so every file here is true GeoJSON.
             Geos w = gcjToWgs(gg.g);
             // buffer(0) repairs self-intersections and keeps only the polygonal part.
-            Geos valid(GEOSBuffer_r(gctx, w.g, 0.0, 8));
+            Geos repaired(GEOSBuffer_r(gctx, w.g, 0.0, 8));
+            // Snap to the 1e-6 degree grid the GeoJSON is written with, so that rounding
+            // cannot make the written polygons invalid.
+            Geos valid(GEOSGeom_setPrecision_r(gctx, repaired.g, 1e-6, 0));
             districts.emplace(f->GetFieldAsString("name"), std::move(valid));
         }
         const std::string putuoName = "普陀区", changningName = "长宁区";
@@ -165,12 +168,12 @@ int main(int argc, char** argv) {
             auto o = create(outDir + "/district.geojson", wkbMultiPolygon, {{"name", OFTString}, {"name_en", OFTString}, {"code", OFTString}});
             add(o, putuo, {{"name", putuoName}, {"name_en", "Putuo District"}, {"code", "310107"}});
         }
-        // Neighbouring districts: every district within ~10 km of Putuo's envelope, whole
+        // Neighbouring districts: every district within ~5 km of Putuo's envelope, whole
         // (the map's context; clipping would draw an artificial edge on wide screens).
         {
             auto o = create(outDir + "/neighbours.geojson", wkbMultiPolygon, {{"name", OFTString}});
             Geos env(GEOSEnvelope_r(gctx, putuo));
-            Geos area(GEOSBuffer_r(gctx, env.g, 0.1, 2));
+            Geos area(GEOSBuffer_r(gctx, env.g, 0.05, 2));
             for (auto& [name, g] : districts) {
                 if (name == putuoName) continue;
                 if (GEOSIntersects_r(gctx, g.g, area.g) == 1) add(o, g.g, {{"name", name}});
