@@ -1,0 +1,199 @@
+// sandtable-sim: writes a simulated officer feed to a file, TCP, UDP or MQTT.
+// See docs/feed.md for the options and the protocol.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/feed/sim_output.hpp"
+#include "engine/feed/simulator.hpp"
+#include "engine/util/log.hpp"
+
+using namespace sandtable;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kUsage = R"(usage: sandtable-sim [options]
+  --officers N          officers to simulate (200)
+  --duration SECONDS    simulated time span (3600)
+  --seed S              random seed; same seed, same bytes (1)
+  --start ISO8601       first instant (2024-11-20T08:00:00+08:00)
+  --out FILE            write lines to FILE ("-": stdout; the default when no output is given)
+  --tcp HOST:PORT       connect and send lines to a TCP feed listener
+  --udp HOST:PORT       send one datagram per line
+  --mqtt HOST:PORT      publish one message per line
+  --topic T             MQTT topic (sandtable/feed/sim)
+  --qos Q               MQTT QoS 0 or 1 (1)
+  --username U --password P   MQTT credentials
+  --speedup X           X times real time; 0 = as fast as possible
+                        (default: 0 for files only, 1 with a network output)
+  --bad-rate R          extra deliberately bad lines per good line, 0..1 (0)
+  --dup-rate R          exact re-sends per good line, 0..1 (0)
+  --gcj-fraction F      senders reporting GCJ-02 (0.2)
+  --checkin-fraction F  officers on Suzhou Creek check-in rounds (0.2)
+  --jurisdictions FILE  squad polygons (data/putuo/jurisdictions.geojson)
+  --checkpoints FILE    check-in points (data/putuo/checkpoints.geojson if present,
+                        else derived from the jurisdictions' southern edge)
+  --synthetic           use ten synthetic rectangles instead of a jurisdictions file
+  --quiet               no summary on stderr
+)";
+
+// data/putuo/<name> in the source tree, or up from the executable (build/bin/..).
+std::string defaultData(const std::string& name) {
+    std::vector<fs::path> candidates;
+#ifdef SANDTABLE_SOURCE_DIR
+    candidates.push_back(fs::path(SANDTABLE_SOURCE_DIR) / "data/putuo" / name);
+#endif
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec)
+        for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
+            candidates.push_back(p / "data/putuo" / name);
+    for (const auto& c : candidates)
+        if (fs::exists(c, ec)) return c.string();
+    return {};
+}
+
+[[noreturn]] void die(const std::string& msg) {
+    std::fprintf(stderr, "sandtable-sim: %s\n", msg.c_str());
+    std::exit(2);
+}
+
+double number(const char* flag, const char* v) {
+    char* end = nullptr;
+    const double d = std::strtod(v, &end);
+    if (!end || *end) die(std::string("bad number for ") + flag + ": " + v);
+    return d;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    SimConfig cfg;
+    double durationS = 3600, speedup = -1;
+    std::string out, jurisdictionsPath, checkpointsPath, topic = "sandtable/feed/sim", username, password;
+    std::vector<std::string> tcp, udp, mqtt;
+    int qos = 1;
+    bool synthetic = false, quiet = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&]() -> const char* {
+            if (i + 1 >= argc) die("missing value for " + a);
+            return argv[++i];
+        };
+        if (a == "--help" || a == "-h") { std::fputs(kUsage, stdout); return 0; }
+        else if (a == "--officers") cfg.officers = static_cast<size_t>(number("--officers", value()));
+        else if (a == "--duration") durationS = number("--duration", value());
+        else if (a == "--seed") cfg.seed = std::strtoull(value(), nullptr, 10);
+        else if (a == "--start") { if (!parseIsoTime(value(), cfg.start)) die("bad --start (need ISO 8601 with offset)"); }
+        else if (a == "--out") out = value();
+        else if (a == "--tcp") tcp.push_back(value());
+        else if (a == "--udp") udp.push_back(value());
+        else if (a == "--mqtt") mqtt.push_back(value());
+        else if (a == "--topic") topic = value();
+        else if (a == "--qos") qos = static_cast<int>(number("--qos", value()));
+        else if (a == "--username") username = value();
+        else if (a == "--password") password = value();
+        else if (a == "--speedup") speedup = number("--speedup", value());
+        else if (a == "--bad-rate") cfg.badRate = number("--bad-rate", value());
+        else if (a == "--dup-rate") cfg.duplicateRate = number("--dup-rate", value());
+        else if (a == "--gcj-fraction") cfg.gcj02Fraction = number("--gcj-fraction", value());
+        else if (a == "--checkin-fraction") cfg.checkinFraction = number("--checkin-fraction", value());
+        else if (a == "--jurisdictions") jurisdictionsPath = value();
+        else if (a == "--checkpoints") checkpointsPath = value();
+        else if (a == "--synthetic") synthetic = true;
+        else if (a == "--quiet") quiet = true;
+        else die("unknown option " + a + " (see --help)");
+    }
+    if (durationS < 0 || cfg.badRate < 0 || cfg.badRate > 1 || cfg.duplicateRate < 0 || cfg.duplicateRate > 1)
+        die("--duration must be >= 0 and rates within 0..1");
+
+    std::vector<Jurisdiction> jurisdictions;
+    std::vector<Checkpoint> checkpoints;
+    try {
+        if (!synthetic) {
+            if (jurisdictionsPath.empty()) jurisdictionsPath = defaultData("jurisdictions.geojson");
+            if (jurisdictionsPath.empty()) die("no jurisdictions file found; pass --jurisdictions FILE or --synthetic");
+            jurisdictions = loadJurisdictions(jurisdictionsPath);
+            if (checkpointsPath.empty()) checkpointsPath = defaultData("checkpoints.geojson");
+        } else {
+            jurisdictions = syntheticJurisdictions();
+        }
+        checkpoints = checkpointsPath.empty() ? deriveCheckpoints(jurisdictions) : loadCheckpoints(checkpointsPath);
+    } catch (const std::exception& e) {
+        die(e.what());
+    }
+
+    std::vector<std::unique_ptr<SimSink>> sinks;
+    try {
+        for (const auto& s : tcp) {
+            net::HostPort hp;
+            std::string err;
+            if (!net::parseHostPort(s, hp, &err)) die(err);
+            sinks.push_back(makeTcpSink(hp));
+        }
+        for (const auto& s : udp) {
+            net::HostPort hp;
+            std::string err;
+            if (!net::parseHostPort(s, hp, &err)) die(err);
+            sinks.push_back(makeUdpSink(hp));
+        }
+        for (const auto& s : mqtt) {
+            MqttSinkOptions o;
+            std::string err;
+            if (!net::parseHostPort(s, o.broker, &err)) die(err);
+            o.topic = topic;
+            o.qos = qos;
+            o.username = username;
+            o.password = password;
+            sinks.push_back(makeMqttSink(o));
+        }
+        if (!out.empty() || sinks.empty()) sinks.insert(sinks.begin(), makeFileSink(out.empty() ? "-" : out));
+    } catch (const std::exception& e) {
+        die(e.what());
+    }
+    if (speedup < 0) speedup = (tcp.empty() && udp.empty() && mqtt.empty()) ? 0 : 1;
+
+    Simulator sim(cfg, jurisdictions, checkpoints);
+    const auto emit = [&](std::string_view line, TimeMs) {
+        for (auto& s : sinks) s->write(line);
+    };
+    const TimeMs end = cfg.start + static_cast<TimeMs>(durationS * 1000.0);
+    const auto wall0 = std::chrono::steady_clock::now();
+    for (TimeMs until = cfg.start; until < end;) {
+        if (speedup > 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall0).count();
+            until = std::min(end, cfg.start + static_cast<TimeMs>(ms * speedup));
+        } else {
+            until = std::min(end, until + 600000);
+        }
+        sim.runUntil(until, emit);
+    }
+    for (auto& s : sinks) s->flush();
+
+    if (!quiet) {
+        const SimStats& st = sim.stats();
+        std::fprintf(stderr, "sandtable-sim: %zu officers, %zu jurisdictions, %zu checkpoints, %.0f s from %s\n",
+                     cfg.officers, jurisdictions.size(), checkpoints.size(), durationS, formatIsoTime(cfg.start).c_str());
+        std::fprintf(stderr, "  %llu lines: %llu positions, %llu check-ins, %llu status changes, %llu duplicates, %llu bad\n",
+                     static_cast<unsigned long long>(st.lines), static_cast<unsigned long long>(st.positions),
+                     static_cast<unsigned long long>(st.checkins), static_cast<unsigned long long>(st.statusChanges),
+                     static_cast<unsigned long long>(st.duplicates), static_cast<unsigned long long>(st.badTotal));
+        for (size_t r = 0; r < kRejectReasonCount; ++r)
+            if (st.bad[r])
+                std::fprintf(stderr, "    bad %-16s %llu\n", rejectReasonName(static_cast<RejectReason>(r)),
+                             static_cast<unsigned long long>(st.bad[r]));
+        for (const auto& s : sinks)
+            std::fprintf(stderr, "  -> %s: %llu written, %llu dropped\n", s->describe().c_str(),
+                         static_cast<unsigned long long>(s->written), static_cast<unsigned long long>(s->dropped));
+    }
+    return 0;
+}

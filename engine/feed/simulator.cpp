@@ -1,0 +1,488 @@
+#include "engine/feed/simulator.hpp"
+
+#include <gdal_priv.h>
+#include <ogr_spatialref.h>
+#include <ogrsf_frmts.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+
+#include "engine/geo/gcj02.hpp"
+
+namespace sandtable {
+
+using namespace std::chrono;
+
+// ---- geometry ----
+
+bool Jurisdiction::contains(Vec2d p) const {
+    if (!bbox.contains(p)) return false;
+    bool inside = false;  // even-odd over all rings: holes and multi-parts for free
+    for (const auto& ring : rings) {
+        for (size_t i = 0, j = ring.size() - 1; i < ring.size(); j = i++) {
+            const Vec2d a = ring[i], b = ring[j];
+            if ((a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x) inside = !inside;
+        }
+    }
+    return inside;
+}
+
+namespace {
+
+struct OgrTransformDeleter {
+    void operator()(OGRCoordinateTransformation* t) const { OGRCoordinateTransformation::DestroyCT(t); }
+};
+
+GDALDatasetUniquePtr openVector(const std::string& path) {
+    GDALAllRegister();
+    GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+    if (!ds) throw std::runtime_error(path + ": cannot open as a vector dataset (" + CPLGetLastErrorMsg() + ")");
+    return ds;
+}
+
+// To WGS84 lon/lat, or null when the layer already is geographic lon/lat (or says nothing).
+std::unique_ptr<OGRCoordinateTransformation, OgrTransformDeleter> toWgs84(OGRLayer* layer) {
+    const OGRSpatialReference* src = layer->GetSpatialRef();
+    if (!src || src->IsGeographic()) return nullptr;
+    OGRSpatialReference wgs;
+    wgs.SetWellKnownGeogCS("WGS84");
+    wgs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    OGRSpatialReference s(*src);
+    s.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    return std::unique_ptr<OGRCoordinateTransformation, OgrTransformDeleter>(OGRCreateCoordinateTransformation(&s, &wgs));
+}
+
+void addRing(const OGRLinearRing* r, Jurisdiction& j) {
+    if (!r || r->getNumPoints() < 3) return;
+    std::vector<Vec2d> ring;
+    for (int i = 0; i < r->getNumPoints(); ++i) {
+        const Vec2d p{r->getX(i), r->getY(i)};
+        ring.push_back(p);
+        j.bbox.extend(p);
+    }
+    j.rings.push_back(std::move(ring));
+}
+
+void addPolygon(const OGRPolygon* poly, Jurisdiction& j) {
+    addRing(poly->getExteriorRing(), j);
+    for (int i = 0; i < poly->getNumInteriorRings(); ++i) addRing(poly->getInteriorRing(i), j);
+}
+
+constexpr double kMetresPerDeg = 6371008.8 * kPi / 180.0;
+
+}  // namespace
+
+std::vector<Jurisdiction> loadJurisdictions(const std::string& path) {
+    auto ds = openVector(path);
+    std::vector<Jurisdiction> out;
+    for (OGRLayer* layer : ds->GetLayers()) {
+        auto ct = toWgs84(layer);
+        const int squadField = layer->GetLayerDefn()->GetFieldIndex("squad");
+        const int nameField = layer->GetLayerDefn()->GetFieldIndex("name");
+        if (squadField < 0) throw std::runtime_error(path + ": layer '" + layer->GetName() + "' has no 'squad' field");
+        for (auto& feature : *layer) {
+            OGRGeometry* g = feature->GetGeometryRef();
+            if (!g) continue;
+            std::unique_ptr<OGRGeometry> copy(g->clone());
+            if (ct && copy->transform(ct.get()) != OGRERR_NONE)
+                throw std::runtime_error(path + ": cannot transform a geometry to WGS84");
+            Jurisdiction j;
+            j.squad = feature->GetFieldAsString(squadField);
+            if (nameField >= 0) j.name = feature->GetFieldAsString(nameField);
+            const auto type = wkbFlatten(copy->getGeometryType());
+            if (type == wkbPolygon) {
+                addPolygon(copy->toPolygon(), j);
+            } else if (type == wkbMultiPolygon) {
+                for (const OGRPolygon* p : *copy->toMultiPolygon()) addPolygon(p, j);
+            } else {
+                continue;
+            }
+            if (!j.rings.empty()) out.push_back(std::move(j));
+        }
+    }
+    if (out.empty()) throw std::runtime_error(path + ": no polygon features with a 'squad' property");
+    return out;
+}
+
+std::vector<Checkpoint> loadCheckpoints(const std::string& path) {
+    auto ds = openVector(path);
+    std::vector<Checkpoint> out;
+    for (OGRLayer* layer : ds->GetLayers()) {
+        auto ct = toWgs84(layer);
+        const OGRFeatureDefn* def = layer->GetLayerDefn();
+        const int idF = def->GetFieldIndex("id"), squadF = def->GetFieldIndex("squad"), levelF = def->GetFieldIndex("level");
+        if (idF < 0 || squadF < 0) throw std::runtime_error(path + ": checkpoints need 'id' and 'squad' fields");
+        for (auto& feature : *layer) {
+            OGRGeometry* g = feature->GetGeometryRef();
+            if (!g || wkbFlatten(g->getGeometryType()) != wkbPoint) continue;
+            OGRPoint p(*g->toPoint());
+            if (ct && p.transform(ct.get()) != OGRERR_NONE) throw std::runtime_error(path + ": cannot transform a point");
+            Checkpoint c;
+            c.id = feature->GetFieldAsString(idF);
+            c.squad = feature->GetFieldAsString(squadF);
+            c.level = levelF >= 0 ? std::clamp(feature->GetFieldAsInteger(levelF), 1, 3) : 1;
+            c.lonLat = {p.getX(), p.getY()};
+            out.push_back(std::move(c));
+        }
+    }
+    return out;
+}
+
+std::vector<Checkpoint> deriveCheckpoints(const std::vector<Jurisdiction>& js, double spacingM) {
+    struct Found { Vec2d p; size_t j; };
+    std::vector<Found> found;
+    const double probe = 150.0 / kMetresPerDeg;  // ~150 m in latitude
+    auto insideAny = [&](Vec2d p) {
+        return std::any_of(js.begin(), js.end(), [&](const Jurisdiction& j) { return j.contains(p); });
+    };
+    for (size_t ji = 0; ji < js.size(); ++ji) {
+        const double kx = std::cos(degToRad(js[ji].bbox.center().y)) * kMetresPerDeg;
+        const auto& ring = js[ji].rings.front();
+        double carried = spacingM;  // place the first sample at the start of the ring
+        for (size_t i = 0; i + 1 < ring.size(); ++i) {
+            const Vec2d a = ring[i], b = ring[i + 1];
+            const double len = std::hypot((b.x - a.x) * kx, (b.y - a.y) * kMetresPerDeg);
+            for (double s = spacingM - carried; s < len; s += spacingM) {
+                const Vec2d p = a + (b - a) * (s / len);
+                // On the district's southern edge: north of it is this jurisdiction, south is no one's.
+                if (!insideAny({p.x, p.y - probe}) && js[ji].contains({p.x, p.y + probe / 5}))
+                    found.push_back({{p.x, p.y + 30.0 / kMetresPerDeg}, ji});
+            }
+            carried = std::fmod(carried + len, spacingM);
+        }
+    }
+    std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.p.x < b.p.x; });
+    std::vector<Checkpoint> out;
+    for (size_t i = 0; i < found.size(); ++i) {
+        char id[32];
+        std::snprintf(id, sizeof id, "SZH-%02zu", i + 1);
+        out.push_back(Checkpoint{id, js[found[i].j].squad, static_cast<int>(i % 3) + 1, found[i].p});
+    }
+    return out;
+}
+
+std::vector<Jurisdiction> syntheticJurisdictions() {
+    // 5 x 2 tiles over Putuo's extent (121.33..121.47, 31.21..31.30).
+    std::vector<Jurisdiction> out;
+    const auto& squads = defaultSquadIds();
+    for (size_t i = 0; i < squads.size(); ++i) {
+        const double x0 = 121.33 + 0.028 * static_cast<double>(i % 5), y0 = 31.21 + 0.045 * static_cast<double>(i / 5);
+        Jurisdiction j;
+        j.squad = squads[i];
+        j.name = squads[i];
+        j.rings.push_back({{x0, y0}, {x0 + 0.028, y0}, {x0 + 0.028, y0 + 0.045}, {x0, y0 + 0.045}, {x0, y0}});
+        for (const Vec2d& p : j.rings.front()) j.bbox.extend(p);
+        out.push_back(std::move(j));
+    }
+    return out;
+}
+
+// ---- simulator ----
+
+Simulator::Simulator(SimConfig config, std::vector<Jurisdiction> jurisdictions, std::vector<Checkpoint> checkpoints)
+    : config_(config), jurisdictions_(std::move(jurisdictions)), checkpoints_(std::move(checkpoints)), rng_(config.seed) {
+    if (jurisdictions_.empty()) jurisdictions_ = syntheticJurisdictions();
+    BBox all;
+    for (const auto& j : jurisdictions_) all.merge(j.bbox);
+    kx_ = std::cos(degToRad(all.center().y)) * kMetresPerDeg;
+    ky_ = kMetresPerDeg;
+    config_.minIntervalS = std::max(1, config_.minIntervalS);
+    config_.maxIntervalS = std::max(config_.minIntervalS, config_.maxIntervalS);
+
+    officers_.resize(config_.officers);
+    for (size_t i = 0; i < officers_.size(); ++i) {
+        Officer& o = officers_[i];
+        char id[32];
+        std::snprintf(id, sizeof id, "PT-%04zu", i + 1);
+        o.id = id;
+        o.squad = static_cast<uint32_t>(i % jurisdictions_.size());
+        o.gcj = uniform() < config_.gcj02Fraction;
+        o.epochMs = uniform() < config_.epochMsFraction;
+        o.speed = uniform(1.0, 1.6);
+        if (uniform() < config_.checkinFraction) {
+            for (uint32_t c = 0; c < checkpoints_.size(); ++c)
+                if (checkpoints_[c].squad == jurisdictions_[o.squad].squad) o.round.push_back(c);
+            std::sort(o.round.begin(), o.round.end(),
+                      [&](uint32_t a, uint32_t b) { return checkpoints_[a].lonLat.x < checkpoints_[b].lonLat.x; });
+            if (o.round.size() < 2) o.round.clear();  // a round needs somewhere to walk to
+        }
+        if (!o.round.empty()) {
+            o.roundPos = static_cast<size_t>(uniformInt(0, static_cast<int64_t>(o.round.size()) - 1));
+            o.pos = checkpoints_[o.round[o.roundPos]].lonLat;
+            o.roundPos = (o.roundPos + 1) % o.round.size();
+            o.target = checkpoints_[o.round[o.roundPos]].lonLat;
+        } else {
+            o.pos = randomPointIn(jurisdictions_[o.squad]);
+            o.target = nextWaypoint(o);
+        }
+        o.statusUntil = config_.start + uniformInt(5, 60) * 60000;
+        const TimeMs first = config_.start + uniformInt(0, config_.maxIntervalS * 1000 - 1);
+        o.lastT = first;
+        events_.push({first, static_cast<uint32_t>(i)});
+    }
+}
+
+double Simulator::uniform() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }
+double Simulator::uniform(double a, double b) { return a + (b - a) * uniform(); }
+int64_t Simulator::uniformInt(int64_t a, int64_t b) {
+    return a + static_cast<int64_t>(uniform() * static_cast<double>(b - a + 1));
+}
+double Simulator::normal() {
+    // Box-Muller, one value per call: simple and the same everywhere.
+    const double u1 = 1.0 - uniform(), u2 = uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * kPi * u2);
+}
+
+Vec2d Simulator::randomPointIn(const Jurisdiction& j) {
+    for (int i = 0; i < 200; ++i) {
+        const Vec2d p{uniform(j.bbox.minX, j.bbox.maxX), uniform(j.bbox.minY, j.bbox.maxY)};
+        if (j.contains(p)) return p;
+    }
+    return j.bbox.center();
+}
+
+Vec2d Simulator::nextWaypoint(const Officer& o) {
+    const Jurisdiction& j = jurisdictions_[o.squad];
+    // Keep legs short-ish (street blocks) and inside the jurisdiction, also at the midpoint.
+    for (int i = 0; i < 30; ++i) {
+        const Vec2d p = randomPointIn(j);
+        const double d = std::hypot((p.x - o.pos.x) * kx_, (p.y - o.pos.y) * ky_);
+        if (d > 1500 && i < 20) continue;
+        if (j.contains((o.pos + p) * 0.5)) return p;
+    }
+    return randomPointIn(j);
+}
+
+TimeMs Simulator::nextEventTime() const {
+    return events_.empty() ? std::numeric_limits<TimeMs>::max() : events_.top().first;
+}
+
+std::vector<SimOfficerInfo> Simulator::officers() const {
+    std::vector<SimOfficerInfo> out;
+    for (const Officer& o : officers_) out.push_back({o.id, jurisdictions_[o.squad].squad, o.lastReport});
+    return out;
+}
+
+void Simulator::runUntil(TimeMs until, const Emit& emit) {
+    while (!events_.empty() && events_.top().first < until) {
+        const Event e = events_.top();
+        events_.pop();
+        step(e.second, e.first, emit);
+    }
+}
+
+void Simulator::write(std::string_view line, TimeMs t, const Emit& emit) {
+    ++stats_.lines;
+    emit(line, t);
+}
+
+std::string Simulator::timeText(const Officer& o, TimeMs t) const {
+    if (o.epochMs) return std::to_string(t);
+    return "\"" + formatIsoTime(t) + "\"";
+}
+
+void Simulator::move(Officer& o, TimeMs t, const Emit& emit) {
+    const double dtS = static_cast<double>(t - o.lastT) / 1000.0;
+    o.lastT = t;
+    if (o.status == OfficerStatus::Break || o.status == OfficerStatus::Offline || dtS <= 0) return;
+    double left = (o.status == OfficerStatus::Dispatched ? 2.5 : o.speed) * dtS;
+    for (int guard = 0; left > 0 && guard < 32; ++guard) {
+        const double dx = (o.target.x - o.pos.x) * kx_, dy = (o.target.y - o.pos.y) * ky_;
+        const double d = std::hypot(dx, dy);
+        if (d > 1e-6) o.heading = std::fmod(radToDeg(std::atan2(dx, dy)) + 360.0, 360.0);
+        if (d > left) {
+            o.pos = o.pos + (o.target - o.pos) * (left / d);
+            break;
+        }
+        o.pos = o.target;
+        left -= d;
+        if (!o.round.empty()) {
+            const Checkpoint& c = checkpoints_[o.round[o.roundPos]];
+            char buf[256];
+            std::snprintf(buf, sizeof buf, R"({"type":"checkin","checkpoint":"%s","officer":"%s","t":%s})", c.id.c_str(),
+                          o.id.c_str(), timeText(o, t).c_str());
+            write(buf, t, emit);
+            ++stats_.checkins;
+            // Walk the round back and forth along the creek.
+            if (o.roundPos + 1 >= o.round.size()) o.roundDir = -1;
+            if (o.roundPos == 0) o.roundDir = 1;
+            o.roundPos = static_cast<size_t>(static_cast<int64_t>(o.roundPos) + o.roundDir);
+            o.target = checkpoints_[o.round[o.roundPos]].lonLat;
+        } else {
+            o.target = nextWaypoint(o);
+        }
+    }
+}
+
+void Simulator::changeStatus(Officer& o, TimeMs t) {
+    const OfficerStatus old = o.status;
+    int64_t minutes;
+    if (o.status == OfficerStatus::Patrol) {
+        const double r = uniform();
+        if (r < 0.70) { minutes = uniformInt(20, 60); }
+        else if (r < 0.85) { o.status = OfficerStatus::Dispatched; minutes = uniformInt(5, 20); }
+        else if (r < 0.97) { o.status = OfficerStatus::Break; minutes = uniformInt(10, 30); }
+        else { o.status = OfficerStatus::Offline; minutes = uniformInt(3, 10); }
+    } else {
+        o.status = OfficerStatus::Patrol;
+        minutes = uniformInt(20, 60);
+    }
+    o.statusUntil = t + minutes * 60000;
+    if (o.status == OfficerStatus::Dispatched && o.round.empty()) o.target = randomPointIn(jurisdictions_[o.squad]);
+    if (o.status != old) ++stats_.statusChanges;
+}
+
+namespace {
+struct PosFields {
+    std::string type = "pos", officer, squad, t, lon, lat, crs, status, speed, heading, acc, extra;
+    bool omitLat = false;
+    std::string render() const {
+        std::string s = "{\"type\":\"" + type + "\",\"officer\":\"" + officer + "\",\"squad\":\"" + squad + "\",\"t\":" + t +
+                        ",\"lon\":" + lon;
+        if (!omitLat) s += ",\"lat\":" + lat;
+        if (!crs.empty()) s += ",\"crs\":\"" + crs + "\"";
+        s += ",\"status\":\"" + status + "\",\"speed\":" + speed + ",\"heading\":" + heading + ",\"acc\":" + acc;
+        s += extra;
+        s += "}";
+        return s;
+    }
+};
+std::string fixed(double v, int decimals) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+}  // namespace
+
+void Simulator::step(uint32_t index, TimeMs t, const Emit& emit) {
+    Officer& o = officers_[index];
+    if (o.silent) {  // back from offline
+        o.silent = false;
+        o.status = OfficerStatus::Patrol;
+        o.statusUntil = t + uniformInt(20, 60) * 60000;
+        o.lastT = t;
+    } else {
+        move(o, t, emit);
+        if (t >= o.statusUntil) changeStatus(o, t);
+    }
+
+    // GPS noise in metres, reported accuracy roughly 1.5 sigma.
+    const double nx = normal() * config_.gpsNoiseM, ny = normal() * config_.gpsNoiseM;
+    Vec2d reported{o.pos.x + nx / kx_, o.pos.y + ny / ky_};
+    const double acc = std::round(config_.gpsNoiseM * 1.5 + uniform(0, 4));
+    const bool moving = o.status == OfficerStatus::Patrol || o.status == OfficerStatus::Dispatched;
+    const double speed = moving ? std::max(0.0, (o.status == OfficerStatus::Dispatched ? 2.5 : o.speed) * (1 + 0.1 * normal())) : 0.0;
+
+    PosFields f;
+    f.officer = o.id;
+    f.squad = jurisdictions_[o.squad].squad;
+    f.t = timeText(o, t);
+    if (o.gcj) {
+        const Vec2d g = gcj02::fromWgs84(reported);
+        f.lon = fixed(g.x, 6);
+        f.lat = fixed(g.y, 6);
+        f.crs = "gcj02";
+    } else {
+        f.lon = fixed(reported.x, 6);
+        f.lat = fixed(reported.y, 6);
+    }
+    f.status = officerStatusName(o.status);
+    f.speed = fixed(speed, 1);
+    f.heading = fixed(o.heading, 0);
+    f.acc = fixed(acc, 0);
+    const std::string good = f.render();
+    write(good, t, emit);
+    ++stats_.positions;
+    o.lastReport = t;
+
+    if (config_.duplicateRate > 0 && uniform() < config_.duplicateRate) {
+        write(good, t, emit);
+        ++stats_.duplicates;
+    }
+    if (config_.badRate > 0 && uniform() < config_.badRate) {
+        // A bad line of one class, with exactly one defect, about this officer.
+        static constexpr RejectReason kinds[] = {
+            RejectReason::LineTooLong,  RejectReason::MalformedJson, RejectReason::UnknownType,   RejectReason::MissingField,
+            RejectReason::InvalidField, RejectReason::BadTime,       RejectReason::FutureTime,    RejectReason::BadCoordinate,
+            RejectReason::UnknownCrs,   RejectReason::OutsideArea,   RejectReason::UnknownSquad,  RejectReason::UnknownStatus,
+            RejectReason::BadSpeed,     RejectReason::ImpliedSpeed};
+        const RejectReason kind = kinds[uniformInt(0, static_cast<int64_t>(std::size(kinds)) - 1)];
+        PosFields b = f;
+        b.crs.clear();  // plain WGS84 so that only the intended field is wrong
+        b.lon = fixed(o.pos.x, 6);
+        b.lat = fixed(o.pos.y, 6);
+        std::string line;
+        TimeMs bt = t;
+        switch (kind) {
+            case RejectReason::LineTooLong: b.extra = ",\"pad\":\"" + std::string(5000, 'x') + "\""; break;
+            case RejectReason::UnknownType: b.type = "teleport"; break;
+            case RejectReason::MissingField: b.omitLat = true; break;
+            case RejectReason::InvalidField: b.acc = "-5"; break;
+            case RejectReason::BadTime: b.t = "\"yesterday\""; break;
+            case RejectReason::FutureTime: bt = 4102444800000 + (t % 86400000); b.t = timeText(o, bt); break;  // 2100
+            case RejectReason::BadCoordinate: b.lat = "95.000000"; break;
+            case RejectReason::UnknownCrs: b.crs = "bd09"; break;
+            case RejectReason::OutsideArea: b.lon = "116.391000"; b.lat = "39.907000"; break;
+            case RejectReason::UnknownSquad: b.squad = "pudong"; break;
+            case RejectReason::UnknownStatus: b.status = "asleep"; break;
+            case RejectReason::BadSpeed: b.speed = "99.0"; break;
+            case RejectReason::ImpliedSpeed: bt = t + 1; b.t = timeText(o, bt); b.lat = fixed(o.pos.y + 0.03, 6); break;
+            default: break;
+        }
+        line = b.render();
+        if (kind == RejectReason::MalformedJson) line = good.substr(0, good.size() / 2);
+        write(line, kind == RejectReason::ImpliedSpeed ? bt : t, emit);
+        ++stats_.bad[static_cast<size_t>(kind)];
+        ++stats_.badTotal;
+    }
+
+    TimeMs next;
+    if (o.status == OfficerStatus::Offline) {
+        o.silent = true;  // phone off until the status ends
+        next = std::max(o.statusUntil, t + 1000);
+    } else {
+        next = t + uniformInt(config_.minIntervalS * 1000, config_.maxIntervalS * 1000);
+    }
+    events_.push({next, index});
+}
+
+// ---- in-process transport ----
+
+SimulatorTransport::SimulatorTransport(SimulatorTransportOptions opts, std::string name)
+    : opts_(std::move(opts)), name_(std::move(name)) {}
+
+void SimulatorTransport::run(TransportContext& ctx) {
+    SimConfig cfg = opts_.sim;
+    if (opts_.startAtPipelineNow) cfg.start = ctx.now();
+    Simulator sim(cfg, opts_.jurisdictions, opts_.checkpoints);
+    ctx.setState(ConnState::Connected, "simulating " + std::to_string(cfg.officers) + " officers");
+    uint64_t n = 0;
+    const auto push = [&](std::string_view line, TimeMs) {
+        ctx.addBytes(line.size() + 1);
+        ctx.pushLine(line, ++n, 0, true);
+    };
+    const TimeMs end = opts_.durationS > 0 ? cfg.start + static_cast<TimeMs>(opts_.durationS * 1000.0)
+                                           : std::numeric_limits<TimeMs>::max();
+    const auto wall0 = steady_clock::now();
+    while (!ctx.stopRequested()) {
+        TimeMs until;
+        if (opts_.speedup > 0) {
+            const double elapsedMs = duration<double, std::milli>(steady_clock::now() - wall0).count();
+            until = std::min(end, cfg.start + static_cast<TimeMs>(elapsedMs * opts_.speedup));
+        } else {
+            until = std::min(end, sim.nextEventTime() + 60000);
+        }
+        sim.runUntil(until, push);
+        if (until >= end) {
+            ctx.setState(ConnState::Finished, "simulated " + std::to_string(n) + " lines");
+            return;
+        }
+        if (opts_.speedup > 0) ctx.sleepFor(milliseconds(100));
+    }
+}
+
+}  // namespace sandtable

@@ -1,0 +1,154 @@
+#pragma once
+// Simulated officer feed: N officers across the squads' jurisdictions walking plausible
+// routes, some on check-in rounds along Suzhou Creek, status changes, 5-30 s report
+// intervals with GPS noise, some senders in GCJ-02, and optionally deliberately bad lines
+// of every class. Deterministic for a seed: one std::mt19937_64 drawn in event order,
+// our own uniform/normal transforms (the standard distributions differ between
+// libraries), events ordered by (time, officer).
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <queue>
+#include <string>
+#include <string_view>
+#include <random>
+#include <vector>
+
+#include "engine/feed/protocol.hpp"
+#include "engine/feed/transport.hpp"
+
+namespace sandtable {
+
+struct Jurisdiction {
+    std::string squad, name;
+    std::vector<std::vector<Vec2d>> rings;  // WGS84 lon/lat; all rings of all parts (even-odd)
+    BBox bbox;
+    bool contains(Vec2d lonLat) const;
+};
+
+struct Checkpoint {
+    std::string id, squad;
+    int level = 1;
+    Vec2d lonLat;
+};
+
+// Reads polygons with a `squad` (and optional `name`) property, any OGR vector format,
+// reprojected to WGS84 lon/lat when the file says another CRS. Throws std::runtime_error
+// naming the file and the reason.
+std::vector<Jurisdiction> loadJurisdictions(const std::string& path);
+// Reads points with `id`, `squad`, `level`. Throws like loadJurisdictions.
+std::vector<Checkpoint> loadCheckpoints(const std::string& path);
+// Checkpoints every ~spacingM along the district's southern edge (where a step south
+// leaves every jurisdiction: Suzhou Creek in Putuo), levels cycling 1, 2, 3.
+std::vector<Checkpoint> deriveCheckpoints(const std::vector<Jurisdiction>& jurisdictions, double spacingM = 800.0);
+// Ten rectangles tiling Putuo's bounding box, one per default squad (tests, fallback).
+std::vector<Jurisdiction> syntheticJurisdictions();
+
+constexpr TimeMs kSimDefaultStart = 1732060800000;  // 2024-11-20T08:00:00+08:00
+
+struct SimConfig {
+    size_t officers = 200;
+    uint64_t seed = 1;
+    TimeMs start = kSimDefaultStart;
+    double badRate = 0.0;          // extra deliberately bad lines per good line (0..1)
+    double duplicateRate = 0.0;    // exact re-sends per good line (0..1)
+    double gcj02Fraction = 0.2;    // senders reporting GCJ-02 ("crs":"gcj02")
+    double epochMsFraction = 0.2;  // senders writing "t" as epoch milliseconds
+    double checkinFraction = 0.2;  // officers on creek check-in rounds (squads with checkpoints)
+    int minIntervalS = 5, maxIntervalS = 30;
+    double gpsNoiseM = 6.0;        // 1-sigma horizontal noise
+};
+
+struct SimStats {
+    uint64_t lines = 0;            // everything written
+    uint64_t positions = 0, checkins = 0, statusChanges = 0;
+    uint64_t duplicates = 0;
+    std::array<uint64_t, kRejectReasonCount> bad{};  // deliberately bad lines by the reason they must get
+    uint64_t badTotal = 0;
+};
+
+struct SimOfficerInfo {
+    std::string id, squad;
+    TimeMs lastReport = 0;         // "t" of its last good position line; 0: none yet
+};
+
+class Simulator {
+public:
+    Simulator(SimConfig config, std::vector<Jurisdiction> jurisdictions, std::vector<Checkpoint> checkpoints);
+
+    using Emit = std::function<void(std::string_view line, TimeMs t)>;
+    // Emits every event with time < until, in time order (a bad line may follow its good
+    // line by 1 ms).
+    void runUntil(TimeMs until, const Emit& emit);
+    TimeMs nextEventTime() const;
+
+    const SimStats& stats() const { return stats_; }
+    std::vector<SimOfficerInfo> officers() const;
+    const SimConfig& config() const { return config_; }
+
+private:
+    struct Officer {
+        std::string id;
+        uint32_t squad = 0;        // index into jurisdictions_
+        bool gcj = false, epochMs = false;
+        std::vector<uint32_t> round;  // checkpoint indices of a check-in round, in walking order
+        size_t roundPos = 0;
+        int roundDir = 1;
+        Vec2d pos, target;
+        double speed = 1.3;        // m/s on the move
+        OfficerStatus status = OfficerStatus::Patrol;
+        TimeMs statusUntil = 0;
+        TimeMs lastT = 0;
+        TimeMs lastReport = 0;
+        double heading = 0;
+        bool silent = false;       // offline: not reporting
+    };
+    using Event = std::pair<TimeMs, uint32_t>;
+
+    double uniform();                  // [0, 1)
+    double uniform(double a, double b);
+    int64_t uniformInt(int64_t a, int64_t b);  // inclusive
+    double normal();
+    Vec2d randomPointIn(const Jurisdiction& j);
+    Vec2d nextWaypoint(const Officer& o);
+    void step(uint32_t index, TimeMs t, const Emit& emit);
+    void move(Officer& o, TimeMs t, const Emit& emit);
+    void changeStatus(Officer& o, TimeMs t);
+    std::string positionLine(const Officer& o, TimeMs t, Vec2d reported, double acc) const;
+    void emitBad(const Officer& o, TimeMs t, const std::string& good, const Emit& emit);
+    std::string timeText(const Officer& o, TimeMs t) const;
+    void write(std::string_view line, TimeMs t, const Emit& emit);
+
+    SimConfig config_;
+    std::vector<Jurisdiction> jurisdictions_;
+    std::vector<Checkpoint> checkpoints_;
+    std::mt19937_64 rng_;
+    std::vector<Officer> officers_;
+    std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
+    SimStats stats_;
+    double kx_ = 0, ky_ = 0;           // metres per degree lon / lat at the area's centre
+};
+
+// Runs a Simulator inside a FeedPipeline as one of its transports: the simulated feed
+// starts at ctx.now() (the pipeline's clock) and advances `speedup` times real time.
+struct SimulatorTransportOptions {
+    SimConfig sim;
+    std::vector<Jurisdiction> jurisdictions;
+    std::vector<Checkpoint> checkpoints;
+    double speedup = 1.0;          // 0: generate `durationS` as fast as the pipeline takes it
+    double durationS = 0;          // 0: forever
+    bool startAtPipelineNow = true;  // else sim.start
+};
+class SimulatorTransport final : public Transport {
+public:
+    explicit SimulatorTransport(SimulatorTransportOptions opts, std::string name = "simulator");
+    std::string name() const override { return name_; }
+    std::string kind() const override { return "sim"; }
+    void run(TransportContext& ctx) override;
+
+private:
+    SimulatorTransportOptions opts_;
+    std::string name_;
+};
+
+}  // namespace sandtable
