@@ -1,0 +1,288 @@
+// GPU paths of the heatmap against the CPU reference, incremental updates, the layer
+// rendered to a PNG, GPU export, and timings (printed, not asserted). Every test skips
+// visibly when no headless GL 4.5 context can be created.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "engine/analysis/heat_io.hpp"
+#include "engine/gl/context.hpp"
+#include "engine/gl/shader.hpp"
+#include "engine/util/image.hpp"
+#include "layers/heatmap_layer.hpp"
+#include "tests/heatmap/heat_test_util.hpp"
+
+using namespace sandtable;
+using sandtable::test::clusteredPoints;
+using sandtable::test::compareGrids;
+
+namespace {
+
+// One context for the whole run (creating EGL contexts repeatedly is slow on llvmpipe).
+HeadlessContext* context() {
+    static std::string why;
+    static std::unique_ptr<HeadlessContext> ctx = tryCreateHeadless(&why);
+    if (!ctx) WARN("SKIPPED: no headless GL context: " << why);
+    return ctx.get();
+}
+
+double msSince(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+const BBox kBox{0.0, 0.0, 2560.0, 1920.0};
+
+}  // namespace
+
+TEST_CASE("GPU exact KDE equals the CPU reference for every kernel", "[heatmap][gl]") {
+    if (!context()) return;
+    ShaderLibrary shaders;
+    HeatmapGpu gpu(shaders);
+    const auto pts = clusteredPoints(4000, kBox, 21);
+    for (double rot : {0.0, 0.35}) {
+        GridSpec g = GridSpec::covering(kBox, 12.0);
+        g.rotation = rot;
+        for (KernelShape s : kAllKernelShapes)
+            for (KdeOutput o : {KdeOutput::Raw, KdeOutput::Scaled}) {
+                const KernelSpec k{s, o, 150.0, s == KernelShape::Triangular ? 0.3 : 0.0};
+                const DensityGrid ref = exactKde(pts, g, k);
+                const DensityGrid got = gpu.exact(pts, g, k);
+                const auto d = compareGrids(ref, got);
+                INFO(toString(s) << " " << toString(o) << " rotation " << rot << ": max err " << d.maxRel());
+                CHECK(ref.maxValue() > 0.0f);
+                CHECK(d.maxRel() <= 1e-3);
+            }
+    }
+    CHECK(gl::errorCount() == 0);
+}
+
+TEST_CASE("GPU display path matches its CPU twin and the exact KDE within 1%", "[heatmap][gl]") {
+    if (!context()) return;
+    ShaderLibrary shaders;
+    HeatmapGpu gpu(shaders);
+    const auto pts = clusteredPoints(20000, kBox, 5);
+    gpu.setPoints(pts, {1000.0, 1000.0});
+    const GridSpec g = GridSpec::covering(kBox, 10.0);
+    for (double radiusPx : {6.0, 24.0, 60.0})
+        for (KernelShape s : kAllKernelShapes) {
+            const KernelSpec k{s, KdeOutput::Scaled, radiusPx * g.pixelSize, 0.0};
+            const BinnedLayout L = chooseReduction(g, k);
+            gpu.aggregate(g, k, L, 0, pts.size());
+            const DensityGrid gpuUp = upsample(gpu.readCoarse(), L, g);
+            const DensityGrid twin = binnedKde(pts, g, k, L);
+            const DensityGrid ref = exactKde(pts, g, k);
+            const auto dt = compareGrids(twin, gpuUp);
+            const auto de = compareGrids(ref, gpuUp);
+            std::printf("gpu display %-12s r=%4.0fpx factor %d: vs twin %.2e, vs exact max %.3f%% mean %.4f%%\n",
+                        toString(s), radiusPx, L.factor, dt.maxRel(), 100 * de.maxRel(), 100 * de.meanRel());
+            INFO(toString(s) << " radius " << radiusPx << " px");
+            CHECK(dt.maxRel() <= 1e-4);  // float32 + fixed point vs double: same algorithm
+            CHECK(de.maxRel() <= (s == KernelShape::Uniform && radiusPx < 16 ? 0.03 : 0.01));
+        }
+    CHECK(gl::errorCount() == 0);
+}
+
+TEST_CASE("incremental binning (window moves, points stream in) equals a full re-aggregation", "[heatmap][gl]") {
+    if (!context()) return;
+    ShaderLibrary shaders;
+    HeatmapGpu gpu(shaders);
+    auto pts = clusteredPoints(30000, kBox, 8);
+    gpu.setPoints(std::span<const HeatPoint>(pts).first(20000), {0.0, 0.0});
+    REQUIRE(gpu.appendPoints(std::span<const HeatPoint>(pts).subspan(20000)));
+    REQUIRE(gpu.size() == 30000);
+    const GridSpec g = GridSpec::covering(kBox, 10.0);
+    const KernelSpec k{KernelShape::Quartic, KdeOutput::Raw, 200.0, 0.0};
+    const BinnedLayout L = chooseReduction(g, k);
+    gpu.aggregate(g, k, L, 0, 15000);
+    gpu.binRange(15000, 15000, +1);  // stream in
+    gpu.binRange(0, 7000, -1);       // leave the window
+    gpu.convolve();
+    const DensityGrid inc = gpu.readCoarse();
+    gpu.aggregate(g, k, L, 7000, 23000);
+    const DensityGrid full = gpu.readCoarse();
+    // Integer (fixed-point) sums: bit-identical, whatever the order.
+    CHECK(inc.values == full.values);
+    // Much heavier streamed points force a re-upload (fixed-point scale), never overflow.
+    std::vector<HeatPoint> heavy = {{{100, 100}, 1e6, 0}};
+    CHECK_FALSE(gpu.appendPoints(heavy));
+}
+
+TEST_CASE("heatmap layer renders to PNG: transparent where zero, ramp where dense", "[heatmap][gl][render]") {
+    if (!context()) return;
+    ShaderLibrary shaders;
+    MapContext mc;
+    mc.displayCrs = "EPSG:4549";  // CGCS2000 / 3-degree GK CM 120E: metres
+    mc.origin = {352000.0, 3461500.0};
+    HeatmapLayerConfig cfg;
+    cfg.settings.radius = 250.0;
+    cfg.settings.ramp = ColorRampId::Inferno;
+    cfg.opacity = 0.9f;
+    HeatmapLayer layer(mc, cfg);
+    const BBox box{350000.0, 3460000.0, 354000.0, 3463000.0};
+    auto pts = clusteredPoints(50000, box, 4);
+    pts.push_back({{std::nan(""), 0.0}, 1.0, 0});  // counted, skipped
+    pts.push_back({{351000.0, 3461000.0}, -1.0, 0});
+    layer.setPoints(pts);
+    CHECK(layer.inputStats().noCoordinates == 1);
+    CHECK(layer.inputStats().negativeWeight == 1);
+
+    const int W = 640, H = 480;
+    Camera cam;
+    cam.width = W;
+    cam.height = H;
+    cam.origin = mc.origin;
+    cam.fit({349500.0, 3459500.0, 354500.0, 3463500.0}, 0.0);
+    FrameState fs;
+    fs.camera = &cam;
+    layer.update(fs);
+    RenderContext rc;
+    rc.camera = &cam;
+    rc.viewProjection = cam.viewProjection();
+    rc.viewportWidth = W;
+    rc.viewportHeight = H;
+    rc.shaders = &shaders;
+    gl::RenderTarget rt = gl::RenderTarget::create(W, H);
+    rt.bind();
+    glViewport(0, 0, W, H);
+    glClearColor(0, 0, 0, 0);
+    glClear(GL_COLOR_BUFFER_BIT);
+    layer.draw(rc);
+    Image img(W, H);
+    glReadPixels(0, 0, W, H, GL_RGBA, GL_UNSIGNED_BYTE, img.rgba.data());
+    img.flipVertically();
+    const auto path = std::filesystem::current_path() / "heatmap_layer_render.png";
+    writePng(path.string(), img);
+    std::printf("heatmap render written to %s (aggregate %.1f ms, factor %d)\n", path.c_str(), layer.timing().aggregateMs,
+                layer.timing().factor);
+    CHECK(img.pixel(2, 2)[3] == 0);  // far corner: no density -> transparent
+    size_t coloured = 0, opaqueMax = 0;
+    for (int y = 0; y < H; ++y)
+        for (int x = 0; x < W; ++x) {
+            const uint8_t a = img.pixel(x, y)[3];
+            coloured += a > 0;
+            opaqueMax = std::max<size_t>(opaqueMax, a);
+        }
+    CHECK(coloured > static_cast<size_t>(W * H / 20));
+    CHECK(opaqueMax >= 220);  // 0.9 opacity at the top of the ramp
+    CHECK(layer.displayMax() > 0.0);
+    LegendBlock lb;
+    REQUIRE(layer.legend(lb));
+    REQUIRE(lb.ramps.size() == 1);
+    CHECK(lb.ramps[0].stops.size() == 9);
+    CHECK(lb.ramps[0].highLabel.find_first_of("0123456789") != std::string::npos);
+
+    // Unchanged view and data: no re-aggregation.
+    const size_t n = layer.timing().aggregations;
+    layer.draw(rc);
+    CHECK(layer.timing().aggregations == n);
+
+    // Export of the same view through the GPU exact path equals the CPU exact KDE.
+    const GridSpec eg = gridForCamera(cam);
+    const auto tif = (std::filesystem::current_path() / "heatmap_layer_export.tif").string();
+    layer.exportGeoTiff(tif, eg, 1.0f, &shaders);
+    const RasterReadBack back = readDensityRaster(tif);
+    const DensityGrid cpu = layer.computeExact(eg, 1.0f, nullptr);
+    CHECK(compareGrids(cpu, back.grid).maxRel() <= 1e-3);
+    CHECK(back.geoTransform[1] == Approx(cam.resolution));
+    std::filesystem::remove(tif);
+    CHECK(gl::errorCount() == 0);
+}
+
+TEST_CASE("streamed officer positions in a moving time window", "[heatmap][gl]") {
+    if (!context()) return;
+    ShaderLibrary shaders;
+    MapContext mc;
+    mc.displayCrs = "EPSG:4549";
+    mc.origin = {352000.0, 3461500.0};
+    HeatmapLayerConfig cfg;
+    cfg.settings.windowMs = 10 * 60000;  // last 10 minutes
+    cfg.settings.radius = 150.0;
+    HeatmapLayer layer(mc, cfg);
+    Camera cam;
+    cam.width = 320;
+    cam.height = 240;
+    cam.origin = mc.origin;
+    cam.fit({350000.0, 3460000.0, 354000.0, 3463000.0}, 0.0);
+    RenderContext rc;
+    rc.camera = &cam;
+    rc.viewportWidth = 320;
+    rc.viewportHeight = 240;
+    rc.shaders = &shaders;
+    gl::RenderTarget rt = gl::RenderTarget::create(320, 240);
+    rt.bind();
+    const BBox box{350000.0, 3460000.0, 354000.0, 3463000.0};
+    auto all = clusteredPoints(6000, box, 2);  // times 0, 1 s, 2 s, ...
+    FrameState fs;
+    fs.camera = &cam;
+    for (int step = 0; step < 24; ++step) {  // 250 new positions per frame, window holds 600
+        layer.addPoints(std::span<const HeatPoint>(all).subspan(static_cast<size_t>(step) * 250, 250));
+        fs.time = static_cast<TimeMs>(step + 1) * 250 * 1000 - 1000;
+        layer.update(fs);
+        layer.draw(rc);
+        if (step > 0) CHECK(layer.timing().incremental);
+    }
+    // The result equals a fresh aggregation of the same window.
+    const auto [a, b] = layer.windowRange(fs.time);
+    CHECK(b - a == 600);
+    HeatmapGpu gpu(shaders);
+    std::vector<HeatPoint> win(all.begin() + static_cast<std::ptrdiff_t>(a), all.begin() + static_cast<std::ptrdiff_t>(b));
+    const GridSpec g = gridForCamera(cam);
+    const KernelSpec k = layer.kernelFor(cam.resolution, 1.0f);
+    const DensityGrid ref = exactKde(win, g, k);
+    const DensityGrid exported = layer.computeExact(g, 1.0f, &shaders);
+    CHECK(compareGrids(ref, exported).maxRel() <= 1e-3);
+}
+
+TEST_CASE("aggregation timing on this GL (printed)", "[heatmap][gl][perf]") {
+    if (!context()) return;
+    ShaderLibrary shaders;
+    HeatmapGpu gpu(shaders);
+    std::printf("GL renderer: %s\n", context()->renderer().c_str());
+    for (size_t n : {size_t(100000), size_t(1000000)}) {
+        const auto pts = clusteredPoints(n, {0, 0, 19200, 10800}, 1, true);
+        auto t0 = std::chrono::steady_clock::now();
+        gpu.setPoints(pts, {0, 0});
+        glFinish();
+        const double up = msSince(t0);
+        GridSpec g = GridSpec::covering({0, 0, 19200, 10800}, 10.0);  // 1920 x 1080
+        const KernelSpec k{KernelShape::Quartic, KdeOutput::Raw, 300.0, 0.0};  // 30 px
+        const BinnedLayout L = chooseReduction(g, k);
+        gpu.aggregate(g, k, L, 0, n);  // warm-up (shader compilation)
+        glFinish();
+        t0 = std::chrono::steady_clock::now();
+        gpu.aggregate(g, k, L, 0, n);
+        glFinish();
+        const double agg = msSince(t0);
+        std::printf("heatmap %8zu points: upload %.1f ms, re-aggregate 1920x1080 r=30px (factor %d, R=%d cells) %.1f ms\n",
+                    n, up, L.factor, L.radiusCells, agg);
+    }
+}
+
+// Not run by default (10M points need ~1 GB of RAM): ./heatmap_gltests "[perf10m]"
+TEST_CASE("aggregation timing, 10 million points", "[.][perf10m]") {
+    if (!context()) return;
+    ShaderLibrary shaders;
+    HeatmapGpu gpu(shaders);
+    const size_t n = 10000000;
+    const auto pts = clusteredPoints(n, {0, 0, 19200, 10800}, 1, true);
+    auto t0 = std::chrono::steady_clock::now();
+    gpu.setPoints(pts, {0, 0});
+    glFinish();
+    const double up = msSince(t0);
+    GridSpec g = GridSpec::covering({0, 0, 19200, 10800}, 10.0);
+    for (double rpx : {8.0, 30.0, 100.0}) {
+        const KernelSpec k{KernelShape::Quartic, KdeOutput::Raw, rpx * 10.0, 0.0};
+        const BinnedLayout L = chooseReduction(g, k);
+        gpu.aggregate(g, k, L, 0, n);
+        glFinish();
+        t0 = std::chrono::steady_clock::now();
+        gpu.aggregate(g, k, L, 0, n);
+        glFinish();
+        std::printf("heatmap 10M points: upload %.0f ms, re-aggregate 1920x1080 r=%.0fpx (factor %d) %.1f ms\n", up, rpx,
+                    L.factor, msSince(t0));
+    }
+}
