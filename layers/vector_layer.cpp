@@ -91,6 +91,7 @@ VectorStyle parseVectorStyle(const JsonReader& r) {
     if (r.has("label")) {
         const JsonReader l = r.child("label");
         s.labelField = l.string("field");
+        s.labelFieldEn = l.string("fieldEn", "");
         s.label.size = static_cast<float>(l.number("size", 14.0, 4.0, 200.0));
         s.label.color = l.color("color", s.label.color);
         s.label.halo = l.color("halo", s.label.halo);
@@ -202,6 +203,7 @@ void VectorLayer::buildBuffers() {
 
 void VectorLayer::update(const FrameState& frame) {
     zoom_ = resolutionToZoom(frame.camera->resolution, ctx_.refLatitude);
+    language_ = frame.language;
 }
 
 void VectorLayer::upload() {
@@ -289,7 +291,9 @@ void VectorLayer::draw(const RenderContext& rc) {
 
 void VectorLayer::collectLabels(const FrameState&, LabelSet& labels) {
     if (style_.labelField.empty() || zoom_ < style_.labelMinZoom) return;
-    const int fi = data_.fieldIndex(style_.labelField);
+    int fi = data_.fieldIndex(style_.labelField);
+    if (language_ == Language::English && !style_.labelFieldEn.empty() && data_.fieldIndex(style_.labelFieldEn) >= 0)
+        fi = data_.fieldIndex(style_.labelFieldEn);
     if (fi < 0) return;
     for (const auto& f : data_.features) {
         const std::string& text = f.values[static_cast<size_t>(fi)];

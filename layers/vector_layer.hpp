@@ -37,6 +37,7 @@ struct VectorStyle {
     std::map<std::string, Color> markerCategories;
 
     std::string labelField;
+    std::string labelFieldEn;                   // used in English mode when present
     TextStyle label;
     int labelPriority = 0;
     float labelOffsetY = 0;                     // px (markers: put labels below)
@@ -78,6 +79,7 @@ private:
     double loadMs_ = 0;
     bool dirty_ = true;
     double zoom_ = 0;
+    Language language_ = Language::Chinese;
 
     struct FillVertex { float x, y; uint8_t r, g, b, a; };
     struct Segment { float x0, y0, x1, y1; };

@@ -103,6 +103,20 @@ void add(OutLayer& o, const GEOSGeometry* g, const std::map<std::string, std::st
 
 struct Anchor { std::string code, name, squad; double lon, lat; };
 
+// English names (pinyin) for the map's English mode.
+std::string englishName(const std::string& zh) {
+    static const std::map<std::string, std::string> names = {
+        {"普陀区", "Putuo"}, {"嘉定区", "Jiading"}, {"宝山区", "Baoshan"}, {"静安区", "Jing'an"}, {"长宁区", "Changning"},
+        {"闵行区", "Minhang"}, {"虹口区", "Hongkou"}, {"黄浦区", "Huangpu"}, {"徐汇区", "Xuhui"}, {"杨浦区", "Yangpu"},
+        {"青浦区", "Qingpu"}, {"浦东新区", "Pudong"}, {"松江区", "Songjiang"}, {"金山区", "Jinshan"}, {"奉贤区", "Fengxian"},
+        {"崇明区", "Chongming"},
+        {"曹杨新村街道", "Caoyang Xincun"}, {"长风新村街道", "Changfeng Xincun"}, {"长寿路街道", "Changshou Road"},
+        {"甘泉路街道", "Ganquan Road"}, {"石泉路街道", "Shiquan Road"}, {"宜川路街道", "Yichuan Road"}, {"万里街道", "Wanli"},
+        {"真如镇街道", "Zhenru Town"}, {"长征镇", "Changzheng Town"}, {"桃浦镇", "Taopu Town"}};
+    auto it = names.find(zh);
+    return it == names.end() ? zh : it->second;
+}
+
 std::vector<Anchor> readAnchors(const std::string& path) {
     std::ifstream in(path);
     if (!in) throw std::runtime_error("cannot read " + path);
@@ -171,12 +185,12 @@ int main(int argc, char** argv) {
         // Neighbouring districts: every district within ~5 km of Putuo's envelope, whole
         // (the map's context; clipping would draw an artificial edge on wide screens).
         {
-            auto o = create(outDir + "/neighbours.geojson", wkbMultiPolygon, {{"name", OFTString}});
+            auto o = create(outDir + "/neighbours.geojson", wkbMultiPolygon, {{"name", OFTString}, {"name_en", OFTString}});
             Geos env(GEOSEnvelope_r(gctx, putuo));
             Geos area(GEOSBuffer_r(gctx, env.g, 0.05, 2));
             for (auto& [name, g] : districts) {
                 if (name == putuoName) continue;
-                if (GEOSIntersects_r(gctx, g.g, area.g) == 1) add(o, g.g, {{"name", name}});
+                if (GEOSIntersects_r(gctx, g.g, area.g) == 1) add(o, g.g, {{"name", name}, {"name_en", englishName(name)}});
             }
         }
         // Suzhou Creek: Putuo's shared edge with Changning.
@@ -205,7 +219,7 @@ int main(int argc, char** argv) {
             Geos big(GEOSBuffer_r(gctx, env.g, 0.05, 2));
             Geos vor(GEOSVoronoiDiagram_r(gctx, pts.g, big.g, 0.0, 0));
             auto o = create(outDir + "/jurisdictions.geojson", wkbMultiPolygon,
-                            {{"code", OFTString}, {"name", OFTString}, {"squad", OFTString}, {"illustrative", OFTString}});
+                            {{"code", OFTString}, {"name", OFTString}, {"name_en", OFTString}, {"squad", OFTString}, {"illustrative", OFTString}});
             const int n = GEOSGetNumGeometries_r(gctx, vor.g);
             for (const auto& a : anchors) {
                 Vec2d w = gcj02::toWgs84({a.lon, a.lat});
@@ -214,7 +228,7 @@ int main(int argc, char** argv) {
                     const GEOSGeometry* cell = GEOSGetGeometryN_r(gctx, vor.g, i);
                     if (GEOSContains_r(gctx, cell, p.g) == 1) {
                         Geos clipped(GEOSIntersection_r(gctx, cell, putuo));
-                        add(o, clipped.g, {{"code", a.code}, {"name", a.name}, {"squad", a.squad}, {"illustrative", "true"}});
+                        add(o, clipped.g, {{"code", a.code}, {"name", a.name}, {"name_en", englishName(a.name)}, {"squad", a.squad}, {"illustrative", "true"}});
                         cells.push_back(std::move(clipped));
                         break;
                     }

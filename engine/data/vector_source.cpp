@@ -118,7 +118,9 @@ VectorData loadVector(const VectorSourceSpec& spec, const std::string& displayCr
     VectorData data;
     data.source = spec.path + (spec.layer.empty() ? "" : ":" + spec.layer);
     CPLErrorReset();
+    CPLPushErrorHandler(CPLQuietErrorHandler);  // the reason goes into the exception instead
     GDALDatasetUniquePtr ds(GDALDataset::Open(spec.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+    CPLPopErrorHandler();
     if (!ds) {
         std::string msg = CPLGetLastErrorMsg();
         throw std::runtime_error("cannot open vector source '" + spec.path + "'" + (msg.empty() ? "" : ": " + msg));

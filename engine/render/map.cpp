@@ -95,7 +95,7 @@ void applySceneView(const SceneSpec& scene, Map& map, int width, int height) {
     map.camera.height = height;
     // Zoom levels are defined for a 1080p-class screen; larger outputs show the same
     // area at higher pixel density rather than more area.
-    const double density = std::max(1.0, std::min(width, height) / 1080.0);
+    const double density = std::min(width, height) / 1080.0;
     map.camera.resolution = zoomToResolution(scene.viewZoom, scene.viewCenterLonLat.y) / density;
     map.camera.rotation = degToRad(scene.viewRotationDeg);
 }
@@ -116,7 +116,7 @@ void applyViewString(const std::string& view, Map& map) {
         Vec2d p{lon, lat};
         if (!map.fromWgs84().forward(p)) throw std::out_of_range("projection");
         map.camera.center = p;
-        const double density = std::max(1.0, std::min(map.camera.width, map.camera.height) / 1080.0);
+        const double density = std::min(map.camera.width, map.camera.height) / 1080.0;
         map.camera.resolution = zoomToResolution(zoom, lat) / density;
         if (!d.empty()) map.camera.rotation = degToRad(std::stod(d));
     } catch (const std::exception&) {

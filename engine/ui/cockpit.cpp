@@ -12,6 +12,7 @@
 #include <ctime>
 
 #include "engine/geo/projection.hpp"
+#include "engine/render/offscreen.hpp"
 #include "engine/render/text.hpp"
 #include "engine/ui/i18n.hpp"
 #include "engine/util/image.hpp"
@@ -178,7 +179,7 @@ int Cockpit::run() {
             frame.time = clock_.now();
             frame.dtSeconds = dt;
             frame.frameIndex = frameIndex++;
-            map_.render(frame, fbw, fbh, std::max(1.0f, static_cast<float>(std::min(fbw, fbh)) / 1080.0f));
+            map_.render(frame, fbw, fbh, pixelRatioFor(fbw, fbh));
             ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
         }
         const double elapsed = std::chrono::duration<double>(clk::now() - start).count();

@@ -1,0 +1,128 @@
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <type_traits>
+
+#include "engine/gl/resources.hpp"
+#include "engine/gl/shader.hpp"
+#include "engine/render/offscreen.hpp"
+#include "engine/data/scene.hpp"
+#include "layers/layer_factory.hpp"
+#include "gl_fixture.hpp"
+
+using namespace sandtable;
+
+static_assert(!std::is_copy_constructible_v<gl::Buffer>, "GL wrappers are move-only");
+static_assert(!std::is_copy_assignable_v<gl::Texture>, "GL wrappers are move-only");
+static_assert(std::is_nothrow_move_constructible_v<gl::Texture>);
+static_assert(!std::is_copy_constructible_v<gl::VertexArray>);
+
+TEST_CASE("Headless context is GL 4.5 core", "[gl]") {
+    ST_REQUIRE_GL();
+    GLint major = 0, minor = 0;
+    glGetIntegerv(GL_MAJOR_VERSION, &major);
+    glGetIntegerv(GL_MINOR_VERSION, &minor);
+    CHECK(major * 10 + minor >= 45);
+    CHECK_FALSE(test::glContext()->renderer().empty());
+    CHECK(glGetError() == GL_NO_ERROR);
+}
+
+TEST_CASE("Buffers upload, grow and read back; moves transfer ownership", "[gl]") {
+    ST_REQUIRE_GL();
+    gl::Buffer b = gl::Buffer::create();
+    std::vector<int> data(1000);
+    for (int i = 0; i < 1000; ++i) data[static_cast<size_t>(i)] = i * 3;
+    b.upload(data.data(), data.size() * sizeof(int));
+    std::vector<int> back(1000);
+    glGetNamedBufferSubData(b.id(), 0, 4000, back.data());
+    CHECK(back == data);
+    const int patch[2] = {-1, -2};
+    b.update(8, patch, sizeof patch);
+    glGetNamedBufferSubData(b.id(), 8, 8, back.data());
+    CHECK(back[0] == -1);
+    const GLuint id = b.id();
+    gl::Buffer moved = std::move(b);
+    CHECK(moved.id() == id);
+    CHECK(b.id() == 0);  // NOLINT: moved-from state is defined (owns nothing)
+    CHECK(glIsBuffer(id) == GL_TRUE);
+    { gl::Buffer dies = std::move(moved); }
+    CHECK(glIsBuffer(id) == GL_FALSE);  // destructor deleted it
+    CHECK(glGetError() == GL_NO_ERROR);
+}
+
+TEST_CASE("Render targets, textures and readback", "[gl]") {
+    ST_REQUIRE_GL();
+    gl::RenderTarget rt = gl::RenderTarget::create(64, 32);
+    rt.bind();
+    glClearColor(1.0f, 0.5f, 0.0f, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    const Image img = readFramebuffer(64, 32);
+    CHECK(img.pixel(10, 10)[0] == 255);
+    CHECK(img.pixel(10, 10)[1] == 128);
+    CHECK(img.pixel(10, 10)[2] == 0);
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    CHECK(glGetError() == GL_NO_ERROR);
+}
+
+TEST_CASE("Every embedded shader compiles; a shader error names file and line", "[gl][shaders]") {
+    ST_REQUIRE_GL();
+    ShaderLibrary lib;
+    CHECK_NOTHROW(lib.graphics("polygon.vert", "polygon.frag"));
+    CHECK_NOTHROW(lib.graphics("line.vert", "line.frag"));
+    CHECK_NOTHROW(lib.graphics("marker.vert", "marker.frag"));
+    CHECK_NOTHROW(lib.graphics("painter_text.vert", "painter_text.frag"));
+    const std::string bad = "#version 450 core\nout vec4 c;\nvoid main() {\n  c = vec4(1.0) + undefinedThing;\n}\n";
+    try {
+        ShaderLibrary::compileStage(GL_FRAGMENT_SHADER, "broken.frag", bad, {});
+        FAIL("expected a compile error");
+    } catch (const ShaderError& e) {
+        CHECK_THAT(e.what(), Catch::Contains("shaders/broken.frag:4:"));
+    }
+    // Injected defines keep line numbers true.
+    try {
+        ShaderLibrary::compileStage(GL_FRAGMENT_SHADER, "broken.frag", bad, {"FOO 1", "BAR 2"});
+        FAIL("expected a compile error");
+    } catch (const ShaderError& e) {
+        CHECK_THAT(e.what(), Catch::Contains("shaders/broken.frag:4:"));
+    }
+    CHECK_THROWS_WITH(ShaderLibrary::source("nope.vert"), Catch::Contains("nope.vert"));
+    CHECK(glGetError() == GL_NO_ERROR);
+}
+
+TEST_CASE("Rendering the Putuo scene raises no GL errors; a broken layer is reported and the rest draw", "[gl][scene]") {
+    ST_REQUIRE_GL();
+    std::string text;
+    {
+        std::ifstream in(std::string(SANDTABLE_SOURCE_DIR) + "/data/putuo/scene.json");
+        std::stringstream ss;
+        ss << in.rdbuf();
+        text = ss.str();
+    }
+    // Point one layer at a missing file.
+    const auto pos = text.find("suzhou_creek.geojson");
+    REQUIRE(pos != std::string::npos);
+    text.replace(pos, std::strlen("suzhou_creek.geojson"), "missing_creek.geojson");
+    const SceneSpec scene = parseScene(text, std::string(SANDTABLE_SOURCE_DIR) + "/data/putuo/scene.json");
+    std::vector<std::string> errors;
+    auto map = buildMap(scene, errors);
+    REQUIRE(errors.size() == 1);
+    CHECK_THAT(errors[0], Catch::Contains("layers[3]") && Catch::Contains("missing_creek.geojson"));
+    CHECK(map->layers().size() == scene.layers.size() - 1);
+    applySceneView(scene, *map, 320, 200);
+    while (glGetError() != GL_NO_ERROR) {}
+    const Image img = renderOffscreen(*map, FrameState{}, 320, 200);
+    CHECK(glGetError() == GL_NO_ERROR);
+    CHECK(gl::errorCount() == 0);
+    // Something other than background was drawn.
+    size_t nonBackground = 0;
+    for (int y = 0; y < img.height; ++y)
+        for (int x = 0; x < img.width; ++x) nonBackground += img.pixel(x, y)[2] > 60;
+    CHECK(nonBackground > 1000);
+}
+
+TEST_CASE("Unknown layer types fail the scene naming the key", "[gl][scene]") {
+    ST_REQUIRE_GL();
+    const SceneSpec scene = parseScene(R"({"crs": "EPSG:4549", "view": {"center": [121.4, 31.25]}, "layers": [{"id": "x", "type": "teapot"}]})", "t.json");
+    std::vector<std::string> errors;
+    CHECK_THROWS_WITH(buildMap(scene, errors), Catch::Contains("t.json: layers[0].type: unknown layer type 'teapot'"));
+}

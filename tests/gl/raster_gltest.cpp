@@ -1,0 +1,75 @@
+#include <gdal_priv.h>
+
+#include <filesystem>
+
+#include "engine/data/raster_source.hpp"
+#include "engine/render/offscreen.hpp"
+#include "gl_fixture.hpp"
+#include "layers/raster_layer.hpp"
+
+using namespace sandtable;
+
+namespace {
+// A 3000 x 2000 RGB GeoTIFF in WGS84 over Putuo: red rises west to east, green south to north.
+std::string makeGeoTiff() {
+    GDALAllRegister();
+    const std::string path = (std::filesystem::temp_directory_path() / "sandtable_raster_test.tif").string();
+    GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GTiff");
+    const int w = 3000, h = 2000;
+    GDALDatasetUniquePtr ds(drv->Create(path.c_str(), w, h, 3, GDT_Byte, nullptr));
+    double gt[6] = {121.30, 0.2 / w, 0, 31.32, 0, -0.13 / h};
+    ds->SetGeoTransform(gt);
+    OGRSpatialReference srs;
+    srs.importFromEPSG(4326);
+    ds->SetSpatialRef(&srs);
+    std::vector<uint8_t> row(w);
+    for (int y = 0; y < h; ++y) {
+        for (int x = 0; x < w; ++x) row[static_cast<size_t>(x)] = static_cast<uint8_t>(x * 255 / (w - 1));
+        ds->GetRasterBand(1)->RasterIO(GF_Write, 0, y, w, 1, row.data(), w, 1, GDT_Byte, 0, 0);
+        std::fill(row.begin(), row.end(), static_cast<uint8_t>((h - 1 - y) * 255 / (h - 1)));
+        ds->GetRasterBand(2)->RasterIO(GF_Write, 0, y, w, 1, row.data(), w, 1, GDT_Byte, 0, 0);
+        std::fill(row.begin(), row.end(), static_cast<uint8_t>(40));
+        ds->GetRasterBand(3)->RasterIO(GF_Write, 0, y, w, 1, row.data(), w, 1, GDT_Byte, 0, 0);
+    }
+    return path;
+}
+}  // namespace
+
+TEST_CASE("Rasters are warped to the display CRS and drawn from a tile pyramid", "[gl][raster]") {
+    ST_REQUIRE_GL();
+    const std::string path = makeGeoTiff();
+    auto src = std::make_unique<RasterSource>(path, "EPSG:4549");
+    CHECK(src->levels() >= 4);  // 3000+ px warped: 256 px tiles need several levels
+    CHECK(src->bounds().minX > 600000.0);
+    // Zoomed out, the whole raster is a handful of tiles of a coarse level.
+    const int coarse = src->levelFor(src->pixelSize() * 16);
+    CHECK(coarse == 4);
+    CHECK(src->tilesIn(coarse, src->bounds()).size() <= 4);
+    CHECK(src->tilesIn(0, src->bounds()).size() > 50);
+    const TilePixels t = src->read({coarse, 0, 0});
+    CHECK(t.width <= RasterSource::kTileSize);
+
+    MapContext ctx;
+    ctx.displayCrs = "EPSG:4549";
+    ctx.origin = src->bounds().center();
+    ctx.refLatitude = 31.25;
+    Map map(ctx);
+    map.background = Color::fromHex(0x000000);
+    map.addLayer(std::make_unique<RasterLayer>("r", I18nText{"r", "r"}, std::move(src), ctx, 0.0));
+    map.camera.center = ctx.origin;
+    map.camera.width = 400;
+    map.camera.height = 300;
+    map.camera.resolution = 60.0;
+    const Image img = renderOffscreen(map, FrameState{}, 400, 300);
+    CHECK(glGetError() == GL_NO_ERROR);
+    // Centre: about half red, half green; east brighter red than west; north greener.
+    const uint8_t* c = img.pixel(200, 150);
+    CHECK(std::abs(c[0] - 128) < 25);
+    CHECK(std::abs(c[1] - 128) < 25);
+    CHECK(std::abs(c[2] - 40) < 6);
+    CHECK(img.pixel(300, 150)[0] > img.pixel(100, 150)[0] + 40);
+    CHECK(img.pixel(200, 80)[1] > img.pixel(200, 220)[1] + 40);
+    auto* layer = dynamic_cast<RasterLayer*>(map.layers()[0].get());
+    REQUIRE(layer);
+    CHECK(layer->cachedTiles() <= 16);  // never the whole level-0 raster
+}
