@@ -6,6 +6,7 @@
 #include "engine/geo/projection.hpp"
 #include "engine/util/log.hpp"
 #include "layers/decorations_layer.hpp"
+#include "layers/heatmap_layer.hpp"
 #include "layers/raster_layer.hpp"
 #include "layers/vector_layer.hpp"
 
@@ -49,7 +50,41 @@ LayerPtr createLayer(const SceneSpec& scene, const LayerSpec& spec, Map& map) {
         o.accent = r.color("accent", o.accent);
         return std::make_unique<DecorationsLayer>(spec.id, title, map, o);
     }
-    r.fail("type", "unknown layer type '" + spec.type + "' (expected vector, raster, decorations)");
+    if (spec.type == "heatmap") {
+        HeatmapLayerConfig cfg;
+        cfg.id = spec.id;
+        cfg.title = title;
+        cfg.opacity = static_cast<float>(spec.opacity);
+        if (r.has("source")) {
+            const JsonReader src = r.child("source");
+            cfg.source.path = scene.resolve(src.string("path"));
+            cfg.source.layer = src.string("layer", "");
+            cfg.source.weightField = src.string("weightField", "");
+            cfg.source.timeField = src.string("timeField", "");
+            cfg.source.xField = src.string("xField", "");
+            cfg.source.yField = src.string("yField", "");
+            cfg.source.sourceCrs = src.string("crs", "");
+        }
+        HeatmapSettings& h = cfg.settings;
+        if (r.has("kernel") && !parseKernelShape(r.string("kernel"), h.kernel))
+            r.fail("kernel", "expected quartic, triangular, uniform, triweight, epanechnikov or gaussian");
+        if (r.has("output") && !parseKdeOutput(r.string("output"), h.output)) r.fail("output", "expected raw or scaled");
+        if (r.has("ramp") && !parseColorRamp(r.string("ramp"), h.ramp)) r.fail("ramp", "expected viridis, inferno, magma or ylorrd");
+        h.radius = r.number("radius", h.radius, 1e-6, 1e7);
+        const std::string unit = r.string("radiusUnit", "m");
+        if (unit == "m" || unit == "metres" || unit == "meters") h.radiusUnit = RadiusUnit::Metres;
+        else if (unit == "px" || unit == "pixels") h.radiusUnit = RadiusUnit::Pixels;
+        else r.fail("radiusUnit", "expected m or px");
+        h.decay = r.number("decay", h.decay, 0.0, 1.0);
+        if (r.has("max")) {
+            h.normalisation = Normalisation::Fixed;
+            h.fixedMax = r.number("max", 1.0, 1e-12, 1e300);
+        }
+        h.percentile = r.number("percentile", h.percentile, 0.5, 1.0);
+        h.windowMs = static_cast<TimeMs>(r.number("windowSeconds", 0.0, 0.0, 1e9) * 1000.0);
+        return std::make_unique<HeatmapLayer>(map.context, std::move(cfg));
+    }
+    r.fail("type", "unknown layer type '" + spec.type + "' (expected vector, raster, heatmap, decorations)");
 }
 
 }  // namespace

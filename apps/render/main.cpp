@@ -12,6 +12,7 @@
 #include "engine/gl/context.hpp"
 #include "engine/render/offscreen.hpp"
 #include "engine/util/log.hpp"
+#include "layers/heatmap_layer.hpp"
 #include "layers/layer_factory.hpp"
 
 using namespace sandtable;
@@ -21,10 +22,10 @@ namespace {
 const char* kUsage =
     "usage: sandtable-render --scene FILE --out FILE.png [--width W] [--height H]\n"
     "                        [--view LON,LAT,ZOOM[,ROT]] [--stats FILE.json] [--lang zh|en]\n"
-    "                        [--time ISO8601|EPOCH_MS]\n";
+    "                        [--time EPOCH_MS] [--export-heatmap FILE.tif [--heatmap-layer ID]]\n";
 
 struct Options {
-    std::string scene, out, stats, view, lang = "zh", time;
+    std::string scene, out, stats, view, lang = "zh", time, exportHeatmap, heatmapLayer;
     int width = 1920, height = 1080;
 };
 
@@ -54,6 +55,8 @@ int main(int argc, char** argv) {
             else if (a == "--stats") o.stats = next();
             else if (a == "--lang") o.lang = next();
             else if (a == "--time") o.time = next();
+            else if (a == "--export-heatmap") o.exportHeatmap = next();
+            else if (a == "--heatmap-layer") o.heatmapLayer = next();
             else if (a == "--help" || a == "-h") { std::fputs(kUsage, stdout); return 0; }
             else throw std::runtime_error("unknown option '" + a + "'");
         }
@@ -86,6 +89,18 @@ int main(int argc, char** argv) {
         Image img = renderOffscreen(*map, frame, o.width, o.height);
         const double renderMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
         writePng(o.out, img);
+        if (!o.exportHeatmap.empty()) {
+            HeatmapLayer* heat = nullptr;
+            for (const auto& l : map->layers())
+                if (auto* h = dynamic_cast<HeatmapLayer*>(l.get()); h && (o.heatmapLayer.empty() || h->id() == o.heatmapLayer)) {
+                    heat = h;
+                    break;
+                }
+            if (!heat) throw std::runtime_error("--export-heatmap: the scene has no heatmap layer" + (o.heatmapLayer.empty() ? std::string() : " '" + o.heatmapLayer + "'"));
+            // The exact KDE at the pixel centres of the rendered view, in the display CRS.
+            heat->exportGeoTiff(o.exportHeatmap, gridForCamera(map->camera), pixelRatioFor(o.width, o.height), &map->shaders());
+            std::printf("sandtable-render: wrote density grid %s (float32 GeoTIFF, %s)\n", o.exportHeatmap.c_str(), scene.displayCrs.c_str());
+        }
         std::printf("sandtable-render: wrote %s (%dx%d, %zu layers, %zu labels placed) on %s\n", o.out.c_str(), o.width, o.height,
                     map->layers().size(), map->labels().placed(), ctx->renderer().c_str());
 
