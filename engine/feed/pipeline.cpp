@@ -229,12 +229,11 @@ void FeedPipeline::ingestLoop() {
         bytes.clear();
         items.clear();
         if (stopping) break;
+        std::lock_guard lk(stateMutex_);  // publish() may run on another thread too
         const auto wall = steady_clock::now();
         if (wall - lastPublish_ >= interval &&
-            (dirty_ || statusChanged_.exchange(false) || wall - lastPublish_ >= seconds(1))) {
-            std::lock_guard lk(stateMutex_);
+            (dirty_ || statusChanged_.exchange(false) || wall - lastPublish_ >= seconds(1)))
             publishLocked();
-        }
     }
     std::lock_guard lk(stateMutex_);
     publishLocked();
