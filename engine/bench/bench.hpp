@@ -1,0 +1,167 @@
+#pragma once
+// Benchmark harness for sandtable-bench (docs/benchmarks.md): a registry of named
+// workloads, frame timing (wall clock around a glFinish per frame, plus GL_TIME_ELAPSED
+// GPU time where the driver has timer queries), percentiles, peak memory and one JSON
+// line per measured case. Workloads draw through the same Map::render as every host.
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/data/scene.hpp"
+#include "engine/gl/resources.hpp"
+#include "engine/util/math.hpp"
+
+namespace sandtable {
+class HeadlessContext;
+class Map;
+struct FrameState;
+}  // namespace sandtable
+
+namespace sandtable::bench {
+
+struct Options {
+    bool quick = false;
+    int width = 0, height = 0;     // 0: each workload's own resolutions
+    int frames = 0;                // 0: time-budgeted (see framesDone)
+    std::string scene;             // scene file for `scene` and `ingest` latency
+    std::string dataDir;           // data/putuo (jurisdictions for the simulator)
+};
+
+// Writes each record as one JSON line to stdout and, when given, to a file.
+class Reporter {
+public:
+    explicit Reporter(const std::string& path = {});
+    ~Reporter();
+    Reporter(const Reporter&) = delete;
+    Reporter& operator=(const Reporter&) = delete;
+    void emit(const nlohmann::json& record);
+
+private:
+    std::FILE* file_ = nullptr;
+};
+
+struct Env {
+    Options options;
+    HeadlessContext* gl = nullptr;
+    std::string renderer, glVersion, eglPlatform;
+    bool timerQueries = false;     // GL_TIME_ELAPSED has counter bits
+    Reporter* out = nullptr;
+
+    // The resolutions a workload runs at: --width/--height when given, else `defaults`.
+    std::vector<std::pair<int, int>> resolutions(std::vector<std::pair<int, int>> defaults) const;
+    // A record with the fields every line carries (workload, case, resolution, renderer).
+    nlohmann::json record(const std::string& workload, const std::string& caseName, int width, int height) const;
+};
+
+// A workload measures one or more cases and emits one record per case.
+struct Workload {
+    std::string name;
+    std::string description;
+    std::function<void(Env&)> run;
+};
+// name -> function, in the order a full run executes them. Add new workloads (e.g.
+// `trips`) in bench.cpp's table.
+const std::vector<Workload>& registry();
+
+// Deterministic random numbers: std::mt19937_64 with our own transforms, because the
+// standard distributions differ between standard libraries and the benchmark inputs
+// must be the same everywhere.
+class Rng {
+public:
+    explicit Rng(uint64_t seed) : g_(seed) {}
+    double uniform() { return static_cast<double>(g_() >> 11) * 0x1.0p-53; }  // [0, 1)
+    double uniform(double a, double b) { return a + (b - a) * uniform(); }
+    uint64_t below(uint64_t n) { return g_() % n; }  // bias irrelevant for n << 2^64
+    double normal();
+
+private:
+    std::mt19937_64 g_;
+};
+
+// The benchmark area: Putuo's lon/lat extent and its box in a display CRS.
+inline constexpr double kLonMin = 121.32, kLonMax = 121.45, kLatMin = 31.21, kLatMax = 31.31;
+BBox putuoBox(const std::string& displayCrs);
+// Clustered sample positions (a few dozen Gaussian hotspots over a uniform background),
+// like complaints and officers concentrate on streets and markets.
+class Hotspots {
+public:
+    Hotspots(const BBox& box, Rng& rng, int count = 40);
+    Vec2d sample(Rng& rng) const;
+
+private:
+    BBox box_;
+    std::vector<Vec2d> centres_;
+    std::vector<double> sigmas_;
+};
+
+// Frame timing: begin() before the frame's CPU work, end() after it; end() calls glFinish
+// so software GL's rendering is inside the wall time. GPU time comes from a
+// GL_TIME_ELAPSED query around the frame, read after the glFinish (no stall added).
+class FrameTimer {
+public:
+    explicit FrameTimer(bool gpuTimer);
+    void begin();
+    void end();
+    const std::vector<double>& wallMs() const { return wall_; }
+    const std::vector<double>& gpuMs() const { return gpu_; }
+    void clear() { wall_.clear(); gpu_.clear(); }
+
+private:
+    bool gpuTimer_;
+    gl::Query query_;
+    std::chrono::steady_clock::time_point t0_;
+    std::vector<double> wall_, gpu_;
+};
+
+// Whether to measure another frame: --frames exactly, else at least minFrames and until
+// the time budget (seconds since `start`) or maxFrames is reached.
+bool wantFrame(const Env& env, size_t done, std::chrono::steady_clock::time_point start);
+
+double msSince(std::chrono::steady_clock::time_point t0);
+double percentile(std::vector<double> v, double q);   // nearest rank, q in [0, 1]
+// Adds median_ms, p95_ms, max_ms (and mean_ms) of samples under `prefix`.
+void addStats(nlohmann::json& j, const std::string& prefix, const std::vector<double>& samples);
+// Adds frames, median/p95/max, gpu_median_ms (null without timer queries) and fps.
+void addFrameStats(nlohmann::json& j, const FrameTimer& t);
+
+// Peak resident memory of this process since the last resetPeakRss() (Linux VmHWM);
+// resetPeakRss returns false where the kernel refuses, and the peak is then process-wide.
+bool resetPeakRss();
+double peakRssMb();
+double rssMb();
+void addMemory(nlohmann::json& j, bool peakWasReset);
+
+// The offscreen target a workload draws into; bound for the workload's lifetime.
+struct Target {
+    Target(int width, int height);
+    ~Target();
+    Target(const Target&) = delete;
+    Target& operator=(const Target&) = delete;
+    gl::RenderTarget rt;
+    int width, height;
+    float pixelRatio;
+};
+
+// The scene file's spec (CRS, view, layers); throws naming the file when it cannot be read.
+SceneSpec benchScene(const Env& env);
+// A map with the scene's CRS, origin, background and initial view at width x height, and
+// no layers: workloads that measure one layer add only that one.
+std::unique_ptr<Map> emptyMap(const SceneSpec& scene, int width, int height);
+
+// Draws one frame of map into the bound target (Map::render, no read-back).
+void renderFrame(Map& map, const FrameState& frame, const Target& target);
+
+// Workloads (one translation unit each).
+void runScatter(Env& env);
+void runHeatmap(Env& env);
+void runIngest(Env& env);
+void runScene(Env& env);
+
+}  // namespace sandtable::bench

@@ -1,0 +1,198 @@
+// `scatter` and `scene`: frames drawn through Map::render into an offscreen target.
+//  - scatter: N officers alone on the map (OfficerLayer direct path), every position
+//    moved every frame: CPU move (prep, not in the frame time), updateInstances over all
+//    of them, upload, draw.
+//  - scene: data/putuo/scene.json with 2,000 walking officers and the complaints heatmap
+//    (added when the scene does not have one), at 1080p and 4K; the full run adds the GPU
+//    target case: 100k officers and a 10M-point heatmap at 4K, static and panning.
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/bench/bench.hpp"
+#include "engine/bench/officers.hpp"
+#include "engine/gl/context.hpp"
+#include "engine/render/map.hpp"
+#include "layers/heatmap_layer.hpp"
+#include "layers/layer_factory.hpp"
+
+namespace sandtable::bench {
+
+namespace {
+
+constexpr TimeMs kBenchTime = 1732068000000;  // 2024-11-20T10:00+08:00, any fixed instant
+
+// Per-layer CPU time (update + upload + draw submission) medians over the frames.
+class LayerTimes {
+public:
+    void add(const Map& map) {
+        for (const LayerStats& s : map.stats()) ms_[s.id].push_back(s.drawMs);
+    }
+    nlohmann::json json() const {
+        nlohmann::json j = nlohmann::json::object();
+        for (const auto& [id, v] : ms_) j[id] = percentile(v, 0.5);
+        return j;
+    }
+
+private:
+    std::map<std::string, std::vector<double>> ms_;
+};
+
+void scatterCase(Env& env, const SceneSpec& scene, size_t n, int width, int height) {
+    const bool peakReset = resetPeakRss();
+    auto map = emptyMap(scene, width, height);
+    OfficerLayer* layer = addOfficerLayer(*map);
+    layer->setEpoch(kBenchTime);
+    OfficerCrowd crowd(n, putuoBox(scene.displayCrs), map->context.origin, 1234);
+    Target target(width, height);
+    FrameState frame;
+    frame.time = kBenchTime;
+
+    auto t0 = std::chrono::steady_clock::now();
+    layer->setInstances(crowd.instances());
+    FrameTimer first(env.timerQueries);
+    first.begin();
+    renderFrame(*map, frame, target);
+    first.end();
+    const double firstMs = msSince(t0);
+
+    FrameTimer timer(env.timerQueries);
+    std::vector<double> prep;
+    const auto start = std::chrono::steady_clock::now();
+    for (size_t i = 0; wantFrame(env, i, start); ++i) {
+        t0 = std::chrono::steady_clock::now();
+        crowd.step();  // the "feed": not part of the frame
+        prep.push_back(msSince(t0));
+        frame.time += 33;
+        ++frame.frameIndex;
+        timer.begin();
+        layer->updateInstances(0, crowd.instances());
+        renderFrame(*map, frame, target);
+        timer.end();
+    }
+
+    nlohmann::json j = env.record("scatter", "officers=" + std::to_string(n), width, height);
+    j["sizes"] = {{"officers", n}, {"moved_per_frame", n}, {"bytes_per_frame", n * sizeof(OfficerInstance)}};
+    addFrameStats(j, timer);
+    j["first_frame_ms"] = firstMs;  // setInstances + first upload + draw (shaders included)
+    addStats(j, "prep_", prep);
+    addMemory(j, peakReset);
+    env.out->emit(j);
+}
+
+struct SceneCase {
+    std::string name;
+    size_t officers = 2000;
+    size_t heatPoints = 0;   // > 0: an extra pushed heatmap of this many points (radius 30 px)
+    bool pan = false;        // after the static frames, also pan 1 px per frame (re-aggregates every heatmap)
+};
+
+void sceneCase(Env& env, const SceneSpec& scene, const SceneCase& c, int width, int height) {
+    const bool peakReset = resetPeakRss();
+    const auto tLoad = std::chrono::steady_clock::now();
+    std::vector<std::string> errors;
+    auto map = buildMap(scene, errors);
+    applySceneView(scene, *map, width, height);
+    const bool sceneHasHeatmap =
+        std::any_of(scene.layers.begin(), scene.layers.end(), [](const LayerSpec& l) { return l.type == "heatmap"; });
+    if (!sceneHasHeatmap) {
+        // The complaints heatmap as the scene will carry it (docs/heatmap.md).
+        HeatmapLayerConfig cfg;
+        cfg.id = "complaints";
+        cfg.source.path = scene.resolve("complaints.geojson");
+        cfg.source.weightField = "weight";
+        cfg.settings.radius = 450.0;
+        cfg.settings.radiusUnit = RadiusUnit::Metres;
+        cfg.opacity = 0.85f;
+        map->addLayer(std::make_unique<HeatmapLayer>(map->context, cfg));
+    }
+    const BBox box = putuoBox(scene.displayCrs);
+    if (c.heatPoints > 0) {
+        HeatmapLayerConfig cfg;
+        cfg.id = "bench-heat";
+        cfg.settings.radius = 30.0;
+        cfg.settings.radiusUnit = RadiusUnit::Pixels;
+        auto heat = std::make_unique<HeatmapLayer>(map->context, cfg);
+        Rng rng(99);
+        Hotspots spots(box, rng, 60);
+        std::vector<HeatPoint> pts(c.heatPoints);
+        for (HeatPoint& p : pts) p.pos = spots.sample(rng);
+        heat->setPoints(std::move(pts));
+        map->addLayer(std::move(heat));
+    }
+    OfficerLayer* officers = addOfficerLayer(*map);
+    officers->setEpoch(kBenchTime);
+    OfficerCrowd crowd(c.officers, box, map->context.origin, 5678);
+    officers->setInstances(crowd.instances());
+    const double loadMs = msSince(tLoad);
+
+    Target target(width, height);
+    FrameState frame;
+    frame.time = kBenchTime;
+    FrameTimer first(env.timerQueries);
+    first.begin();
+    renderFrame(*map, frame, target);
+    first.end();
+
+    // Static view first (the heatmaps stay cached), then, for `pan`, 1 px per frame.
+    for (const bool panning : {false, true}) {
+        if (panning && !c.pan) break;
+        FrameTimer timer(env.timerQueries);
+        LayerTimes layerMs;
+        const auto start = std::chrono::steady_clock::now();
+        for (size_t i = 0; wantFrame(env, i, start); ++i) {
+            crowd.step();
+            frame.time += 33;
+            ++frame.frameIndex;
+            if (panning) map->camera.panPixels((i / 64) % 2 ? -1.0 : 1.0, 0.0);
+            timer.begin();
+            officers->updateInstances(0, crowd.instances());
+            renderFrame(*map, frame, target);
+            timer.end();
+            layerMs.add(*map);
+        }
+        nlohmann::json j = env.record("scene", c.name + (panning ? ", panning" : c.pan ? ", static" : ""), width, height);
+        j["sizes"] = {{"officers", c.officers}, {"extra_heat_points", c.heatPoints}, {"layers", map->layers().size()},
+                      {"pan", panning}};
+        addFrameStats(j, timer);
+        j["first_frame_ms"] = first.wallMs().front();
+        j["load_ms"] = loadMs;
+        j["layer_cpu_median_ms"] = layerMs.json();
+        j["labels_placed"] = map->labels().placed();
+        j["scene_errors"] = errors;
+        j["complaints_added_by_bench"] = !sceneHasHeatmap;
+        addMemory(j, peakReset);
+        env.out->emit(j);
+    }
+}
+
+}  // namespace
+
+void runScatter(Env& env) {
+    const SceneSpec scene = benchScene(env);
+    if (env.options.quick) {
+        for (auto [w, h] : env.resolutions({{1920, 1080}})) scatterCase(env, scene, 10'000, w, h);
+        return;
+    }
+    for (auto [w, h] : env.resolutions({{1920, 1080}}))
+        for (size_t n : {size_t{10'000}, size_t{100'000}, size_t{1'000'000}}) scatterCase(env, scene, n, w, h);
+    if (env.options.width == 0)  // resolution sweep at fixed N: fill vs vertex
+        for (auto [w, h] : std::vector<std::pair<int, int>>{{960, 540}, {3840, 2160}}) scatterCase(env, scene, 100'000, w, h);
+}
+
+void runScene(Env& env) {
+    const SceneSpec scene = benchScene(env);
+    const SceneCase putuo{"putuo+2k officers", 2000, 0, false};
+    if (env.options.quick) {
+        for (auto [w, h] : env.resolutions({{1920, 1080}})) sceneCase(env, scene, putuo, w, h);
+        return;
+    }
+    for (auto [w, h] : env.resolutions({{1920, 1080}, {3840, 2160}})) sceneCase(env, scene, putuo, w, h);
+    // The GPU target (docs/benchmarks.md): 100k officers + a 10M-point heatmap at 4K.
+    for (auto [w, h] : env.resolutions({{3840, 2160}}))
+        sceneCase(env, scene, {"target: 100k officers + 10M heat", 100'000, 10'000'000, true}, w, h);
+}
+
+}  // namespace sandtable::bench
