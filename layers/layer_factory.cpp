@@ -7,6 +7,7 @@
 #include "engine/util/log.hpp"
 #include "layers/decorations_layer.hpp"
 #include "layers/heatmap_layer.hpp"
+#include "layers/officer_layer.hpp"
 #include "layers/raster_layer.hpp"
 #include "layers/vector_layer.hpp"
 
@@ -84,10 +85,44 @@ LayerPtr createLayer(const SceneSpec& scene, const LayerSpec& spec, Map& map) {
         h.windowMs = static_cast<TimeMs>(r.number("windowSeconds", 0.0, 0.0, 1e9) * 1000.0);
         return std::make_unique<HeatmapLayer>(map.context, std::move(cfg));
     }
-    r.fail("type", "unknown layer type '" + spec.type + "' (expected vector, raster, heatmap, decorations)");
+    if (spec.type == "officers") {
+        OfficerLayerOptions o;
+        const std::string by = r.string("colorBy", "status");
+        if (by == "status") o.colorBy = OfficerLayerOptions::ColorBy::Status;
+        else if (by == "squad") o.colorBy = OfficerLayerOptions::ColorBy::Squad;
+        else r.fail("colorBy", "expected status or squad");
+        o.minSizePx = static_cast<float>(r.number("minSize", o.minSizePx, 2.0, 128.0));
+        o.maxSizePx = static_cast<float>(r.number("maxSize", o.maxSizePx, o.minSizePx, 256.0));
+        o.staleAfterMs = static_cast<TimeMs>(r.number("staleSeconds", 120.0, 1.0, 86400.0) * 1000.0);
+        o.labelMinZoom = r.number("labelMinZoom", o.labelMinZoom, 0.0, 24.0);
+        o.dispatchK = static_cast<size_t>(r.number("dispatchK", 5.0, 1.0, 100.0));
+        // Squad names for the legend and panel (docs/domain.md).
+        static const std::pair<const char*, const char*> names[] = {
+            {"曹杨新村", "Caoyang"}, {"长风新村", "Changfeng"}, {"长寿路", "Changshou"}, {"甘泉路", "Ganquan"}, {"石泉路", "Shiquan"},
+            {"宜川路", "Yichuan"}, {"万里", "Wanli"}, {"真如镇", "Zhenru"}, {"长征镇", "Changzheng"}, {"桃浦镇", "Taopu"}};
+        for (const auto& [zh, en] : names) o.squadNames.push_back({std::string(zh) + "中队", std::string(en) + " squad"});
+        return std::make_unique<OfficerLayer>(spec.id, title, map.context, std::move(o));
+    }
+    r.fail("type", "unknown layer type '" + spec.type + "' (expected vector, raster, heatmap, officers, decorations)");
 }
 
 }  // namespace
+
+void attachFeed(Map& map, const std::shared_ptr<FeedPipeline>& feed, TimeMs staleAfterMs) {
+    bool any = false;
+    for (const auto& l : map.layers())
+        if (auto* o = dynamic_cast<OfficerLayer*>(l.get())) {
+            o->setFeed(feed);
+            any = true;
+        }
+    if (any) return;
+    // No officers layer in the scene: add one under the decorations (last layer).
+    OfficerLayerOptions opts;
+    opts.staleAfterMs = staleAfterMs;
+    auto layer = std::make_unique<OfficerLayer>("officers", I18nText{"执法警员（实时）", "Officers (live)"}, map.context, opts);
+    layer->setFeed(feed);
+    map.insertLayer(map.layers().empty() ? 0 : map.layers().size() - 1, std::move(layer));
+}
 
 std::unique_ptr<Map> buildMap(const SceneSpec& scene, std::vector<std::string>& errors) {
     MapContext ctx;

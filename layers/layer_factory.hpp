@@ -11,6 +11,12 @@
 
 namespace sandtable {
 
+class FeedPipeline;
+
+// Points every officers layer of the map at the feed; adds one (below the last layer,
+// the decorations) when the scene has none.
+void attachFeed(Map& map, const std::shared_ptr<FeedPipeline>& feed, int64_t staleAfterMs = 120000);
+
 // Requires a current GL context. Throws SceneError for scene mistakes.
 std::unique_ptr<Map> buildMap(const SceneSpec& scene, std::vector<std::string>& errors);
 

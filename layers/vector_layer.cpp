@@ -202,7 +202,7 @@ void VectorLayer::buildBuffers() {
 }
 
 void VectorLayer::update(const FrameState& frame) {
-    zoom_ = resolutionToZoom(frame.camera->resolution, ctx_.refLatitude);
+    zoom_ = frame.zoom;
     language_ = frame.language;
 }
 

@@ -1,17 +1,23 @@
-// sandtable: the interactive cockpit on a scene (default: the bundled Putuo sample).
-// With no display (or --headless) it renders the scene to a PNG instead and says where.
-// See docs/cli.md.
+// sandtable: the interactive cockpit on a scene (default: the bundled Putuo sample) with a
+// live feed: by default an in-process simulated feed, so a newcomer sees officers moving
+// with no broker installed; or replay / TCP / UDP / MQTT sources. With no display (or
+// --headless) it renders the scene to a PNG instead and says where. See docs/cli.md.
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <string>
 
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+
 #include "engine/data/scene.hpp"
+#include "engine/feed/mqtt_transport.hpp"
+#include "engine/feed/pipeline.hpp"
+#include "engine/feed/simulator.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/render/offscreen.hpp"
 #include "engine/ui/cockpit.hpp"
-
-#define GLFW_INCLUDE_NONE
-#include <GLFW/glfw3.h>
+#include "engine/ui/feed_panel.hpp"
 #include "engine/util/log.hpp"
 #include "layers/layer_factory.hpp"
 
@@ -20,14 +26,78 @@ using namespace sandtable;
 namespace {
 const char* kUsage =
     "usage: sandtable [--scene FILE] [--width W] [--height H] [--lang zh|en] [--headless] [--out FILE.png]\n"
-    "                 [--exit-after SECONDS] [--screenshot-on-exit FILE.png]\n";
+    "                 [--sim-officers N] [--sim-speedup X] [--sim-bad-rate R] [--no-sim]\n"
+    "                 [--replay FILE [--replay-scale X] [--loop]] [--tcp PORT] [--udp PORT]\n"
+    "                 [--mqtt HOST:PORT] [--topic FILTER] [--mqtt-user U --mqtt-password P]\n"
+    "                 [--stale-seconds S] [--exit-after SECONDS] [--screenshot-on-exit FILE.png]\n";
+
+struct FeedArgs {
+    bool sim = true;
+    size_t simOfficers = 400;
+    double simSpeedup = 1.0, simBadRate = 0.005, replayScale = 1.0, staleSeconds = 120;
+    std::string replay, mqtt, topic = "sandtable/feed/#", mqttUser, mqttPassword;
+    bool loop = false;
+    int tcpPort = -1, udpPort = -1;
+};
+
+// Scene time shared with the ingest thread (future-time checks, the simulator's start).
+std::atomic<TimeMs> gSceneNow{0};
+
+std::shared_ptr<FeedPipeline> makeFeed(const FeedArgs& a, const std::string& dataDir) {
+    FeedConfig cfg;
+    cfg.staleAfterMs = static_cast<TimeMs>(a.staleSeconds * 1000.0);
+    PipelineOptions po;
+    po.now = [] { return gSceneNow.load(); };
+    auto feed = std::make_shared<FeedPipeline>(cfg, po);
+    if (a.sim) {
+        SimulatorTransportOptions so;
+        so.sim.officers = a.simOfficers;
+        so.sim.badRate = a.simBadRate;
+        so.sim.seed = 20241120;
+        so.jurisdictions = loadJurisdictions(dataDir + "/putuo/jurisdictions.geojson");
+        so.checkpoints = loadCheckpoints(dataDir + "/putuo/checkpoints.geojson");
+        so.speedup = a.simSpeedup;
+        feed->addTransport(std::make_unique<SimulatorTransport>(so, "simulator"));
+    }
+    if (!a.replay.empty()) {
+        ReplayOptions ro;
+        ro.path = a.replay;
+        ro.timeScale = a.replayScale;
+        ro.loop = a.loop;
+        ro.rebaseTo = [] { return gSceneNow.load(); };  // the scene clock
+        feed->addTransport(std::make_unique<ReplayTransport>(ro, "replay " + std::filesystem::path(a.replay).filename().string()));
+    }
+    if (a.tcpPort >= 0) {
+        TcpListenOptions to;
+        to.port = static_cast<uint16_t>(a.tcpPort);
+        feed->addTransport(std::make_unique<TcpListenTransport>(to, "tcp"));
+    }
+    if (a.udpPort >= 0) {
+        UdpListenOptions uo;
+        uo.port = static_cast<uint16_t>(a.udpPort);
+        feed->addTransport(std::make_unique<UdpListenTransport>(uo, "udp"));
+    }
+    if (!a.mqtt.empty()) {
+        MqttOptions mo;
+        const auto colon = a.mqtt.rfind(':');
+        mo.host = a.mqtt.substr(0, colon);
+        if (colon != std::string::npos) mo.port = static_cast<uint16_t>(std::stoi(a.mqtt.substr(colon + 1)));
+        mo.topics = {a.topic};
+        mo.username = a.mqttUser;
+        mo.password = a.mqttPassword;
+        feed->addTransport(std::make_unique<MqttTransport>(mo, "mqtt " + a.mqtt));
+    }
+    return feed;
 }
+}  // namespace
 
 int main(int argc, char** argv) {
-    std::string scenePath = std::string(SANDTABLE_DATA_DIR) + "/putuo/scene.json";
+    const std::string dataDir = SANDTABLE_DATA_DIR;
+    std::string scenePath = dataDir + "/putuo/scene.json";
     std::string out = "sandtable-putuo.png", lang = "zh";
     bool headless = false;
     CockpitOptions opts;
+    FeedArgs fa;
     try {
         for (int i = 1; i < argc; ++i) {
             const std::string a = argv[i];
@@ -43,10 +113,25 @@ int main(int argc, char** argv) {
             else if (a == "--out") out = next();
             else if (a == "--exit-after") opts.exitAfterSeconds = std::stod(next());
             else if (a == "--screenshot-on-exit") opts.screenshotOnExit = next();
+            else if (a == "--no-sim") fa.sim = false;
+            else if (a == "--sim-officers") fa.simOfficers = std::stoul(next());
+            else if (a == "--sim-speedup") fa.simSpeedup = std::stod(next());
+            else if (a == "--sim-bad-rate") fa.simBadRate = std::stod(next());
+            else if (a == "--replay") fa.replay = next();
+            else if (a == "--replay-scale") fa.replayScale = std::stod(next());
+            else if (a == "--loop") fa.loop = true;
+            else if (a == "--tcp") fa.tcpPort = std::stoi(next());
+            else if (a == "--udp") fa.udpPort = std::stoi(next());
+            else if (a == "--mqtt") fa.mqtt = next();
+            else if (a == "--topic") fa.topic = next();
+            else if (a == "--mqtt-user") fa.mqttUser = next();
+            else if (a == "--mqtt-password") fa.mqttPassword = next();
+            else if (a == "--stale-seconds") fa.staleSeconds = std::stod(next());
             else if (a == "--help" || a == "-h") { std::fputs(kUsage, stdout); return 0; }
             else throw std::runtime_error("unknown option '" + a + "'");
         }
         if (opts.width < 64 || opts.height < 64 || opts.width > 16384 || opts.height > 16384) throw std::runtime_error("--width/--height out of range");
+        if (lang != "zh" && lang != "en") throw std::runtime_error("--lang: expected zh or en");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "sandtable: %s\n%s", e.what(), kUsage);
         return 2;
@@ -58,6 +143,8 @@ int main(int argc, char** argv) {
             std::printf("sandtable: no display found (DISPLAY is not set): rendering headless instead\n");
             headless = true;
         }
+        gSceneNow = wallClockMs();
+        auto feed = makeFeed(fa, dataDir);
         if (headless) {
             auto ctx = HeadlessContext::create();
             std::vector<std::string> errors;
@@ -66,6 +153,21 @@ int main(int argc, char** argv) {
             applySceneView(scene, *map, opts.width, opts.height);
             FrameState frame;
             frame.time = wallClockMs();
+            if (fa.sim && fa.replay.empty() && fa.tcpPort < 0 && fa.udpPort < 0 && fa.mqtt.empty()) {
+                // One still of the simulated feed: ten simulated minutes up to now.
+                SimConfig sc;
+                sc.officers = fa.simOfficers;
+                sc.seed = 20241120;
+                sc.start = frame.time - 10 * 60 * 1000;
+                Simulator sim(sc, loadJurisdictions(dataDir + "/putuo/jurisdictions.geojson"),
+                              loadCheckpoints(dataDir + "/putuo/checkpoints.geojson"));
+                FeedConfig cfg;
+                feed = std::make_shared<FeedPipeline>(cfg);
+                uint64_t n = 0;
+                sim.runUntil(frame.time, [&](std::string_view line, TimeMs) { feed->ingestLine(line, "simulator", ++n); });
+                feed->publish();
+            }
+            attachFeed(*map, feed, static_cast<TimeMs>(fa.staleSeconds * 1000.0));
             writePng(out, renderOffscreen(*map, frame, opts.width, opts.height));
             std::printf("sandtable: wrote %s (%dx%d) with %s\n", std::filesystem::absolute(out).c_str(), opts.width, opts.height,
                         ctx->renderer().c_str());
@@ -75,12 +177,21 @@ int main(int argc, char** argv) {
         std::vector<std::string> errors;
         auto map = buildMap(scene, errors);
         map->language = language;
+        attachFeed(*map, feed, static_cast<TimeMs>(fa.staleSeconds * 1000.0));
         int fbw = 0, fbh = 0;
         glfwGetFramebufferSize(window->window(), &fbw, &fbh);
         applySceneView(scene, *map, fbw, fbh);
-        Cockpit cockpit(*window, *map, scene, Clock::live(), opts);
+        feed->start();
+        // Live clock; an accelerated simulation runs a replay clock at its speed-up so that
+        // scene time and the feed agree.
+        const bool accelerated = fa.sim && fa.simSpeedup != 1.0 && fa.simSpeedup > 0;
+        Cockpit cockpit(*window, *map, scene, accelerated ? Clock::replay(gSceneNow.load(), fa.simSpeedup) : Clock::live(), opts);
+        cockpit.beforeFrame = [](TimeMs now) { gSceneNow = now; };
         cockpit.loadErrors = errors;
-        return cockpit.run();
+        cockpit.extraUi = [&](Language l) { drawFeedHealth(*feed->snapshot(), cockpit.clock().now(), l); };
+        const int rc = cockpit.run();
+        feed->stop();
+        return rc;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "sandtable: error: %s\n", e.what());
         return 1;

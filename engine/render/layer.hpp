@@ -5,6 +5,7 @@
 // what changed) -> draw (GL only) -> drawUi (ImGui, interactive hosts only).
 // Destruction finalises: members are RAII, GL objects included.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ struct FrameState {
     double dtSeconds = 0.0;    // real time since the previous frame
     uint64_t frameIndex = 0;
     Language language = Language::Chinese;
+    // Web-map zoom of the view as a viewer perceives it: resolution scaled to a 1080-pixel
+    // screen, so a 4K render of the same area has the same zoom (set by Map::render).
+    double zoom = 0.0;
 };
 
 // What draw() gets: GL-side context for the current pass.
@@ -101,6 +105,11 @@ public:
     virtual void collectLabels(const FrameState&, LabelSet&) {}
     // Legend block for the decorations overlay, if any.
     virtual bool legend(LegendBlock&) const { return false; }
+    // A click (no drag) on the map at screen pixel `screen`; `modifier` is Ctrl held.
+    // Returns true when the layer consumed it (layers are asked top-down).
+    virtual bool handleClick(const Camera&, Vec2d /*screen*/, bool /*modifier*/) { return false; }
+    // A display-CRS point the camera should follow (follow mode), if any.
+    virtual std::optional<Vec2d> followTarget() const { return std::nullopt; }
     // Counters for --stats and the UI.
     virtual LayerStats stats() const { LayerStats s; s.id = id_; s.warnings = warnings_; return s; }
 

@@ -1,5 +1,6 @@
 #include "engine/render/map.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <sstream>
@@ -29,6 +30,12 @@ void Map::addLayer(LayerPtr layer) {
     drawMs_.push_back(0.0);
 }
 
+void Map::insertLayer(size_t index, LayerPtr layer) {
+    index = std::min(index, layers_.size());
+    layers_.insert(layers_.begin() + static_cast<ptrdiff_t>(index), std::move(layer));
+    drawMs_.insert(drawMs_.begin() + static_cast<ptrdiff_t>(index), 0.0);
+}
+
 Layer* Map::find(const std::string& id) {
     for (auto& l : layers_)
         if (l->id() == id) return l.get();
@@ -42,6 +49,7 @@ void Map::render(FrameState frame, int width, int height, float pixelRatio) {
     camera.origin = context.origin;
     frame.camera = &camera;
     frame.language = language;
+    frame.zoom = resolutionToZoom(camera.resolution * std::min(width, height) / 1080.0, context.refLatitude);
 
     glViewport(0, 0, width, height);
     glDisable(GL_SCISSOR_TEST);

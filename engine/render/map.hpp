@@ -27,6 +27,7 @@ public:
     Language language = Language::Chinese;
 
     void addLayer(LayerPtr layer);
+    void insertLayer(size_t index, LayerPtr layer);
     Layer* find(const std::string& id);
     const std::vector<LayerPtr>& layers() const { return layers_; }
 

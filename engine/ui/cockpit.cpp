@@ -74,6 +74,12 @@ void Cockpit::handleInput() {
         map_.camera.rotateAbout(c, io.MouseDelta.x * 0.005);
     }
     if (io.MouseWheel != 0.0f) map_.camera.zoomAbout(mouse, std::pow(1.2, io.MouseWheel));
+    // A click (press and release without dragging) goes to the layers, top-most first.
+    if (ImGui::IsMouseReleased(ImGuiMouseButton_Left) && io.MouseDragMaxDistanceSqr[ImGuiMouseButton_Left] < 16.0f) {
+        const auto& layers = map_.layers();
+        for (auto it = layers.rbegin(); it != layers.rend(); ++it)
+            if ((*it)->visible && (*it)->handleClick(map_.camera, mouse, io.KeyCtrl)) break;
+    }
     if (!io.WantCaptureKeyboard) {
         if (ImGui::IsKeyPressed(GLFW_KEY_F12)) screenshotRequested_ = true;
         if (ImGui::IsKeyPressed(GLFW_KEY_L)) map_.language = map_.language == Language::Chinese ? Language::English : Language::Chinese;
@@ -90,12 +96,16 @@ void Cockpit::drawUi(double frameMs) {
     if (ImGui::RadioButton(tr("lang.en", lang), lang == Language::English)) map_.language = Language::English;
     ImGui::TextDisabled("%s", tr("panel.help", lang));
     if (ImGui::CollapsingHeader(tr("panel.layers", lang), ImGuiTreeNodeFlags_DefaultOpen)) {
+        const auto stats = map_.stats();
+        size_t li = 0;
         for (const auto& l : map_.layers()) {
+            const double ms = stats[li++].drawMs;
             ImGui::PushID(l->id().c_str());
             ImGui::Checkbox(l->title().get(lang).c_str(), &l->visible);
             ImGui::SetNextItemWidth(140);
             ImGui::SameLine(210);
             ImGui::SliderFloat("##op", &l->opacity, 0.0f, 1.0f, "%.2f");
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%.2f ms CPU", ms);
             if (!l->warnings().empty() && ImGui::TreeNode(tr("panel.warnings", lang))) {
                 for (const auto& w : l->warnings()) ImGui::TextWrapped("%s", w.c_str());
                 ImGui::TreePop();
@@ -112,7 +122,7 @@ void Cockpit::drawUi(double frameMs) {
         Vec2d ll = map_.camera.center;
         map_.toWgs84().forward(ll);
         ImGui::Text("%s: %.5f, %.5f", tr("panel.center", lang), ll.x, ll.y);
-        ImGui::Text("%s: %.2f   %s: %.1f°", tr("panel.zoom", lang), resolutionToZoom(map_.camera.resolution, ll.y),
+        ImGui::Text("%s: %.2f   %s: %.1f°", tr("panel.zoom", lang), resolutionToZoom(map_.camera.resolution * std::min(map_.camera.width, map_.camera.height) / 1080.0, ll.y),
                     tr("panel.rotation", lang), radToDeg(map_.camera.rotation));
         ImGui::Text("%s: %.1f ms (%.0f fps)", tr("panel.frame_ms", lang), frameMs, frameMs > 0 ? 1000.0 / frameMs : 0.0);
         if (ImGui::Button(tr("panel.reset_view", lang))) applySceneView(scene_, map_, map_.camera.width, map_.camera.height);
@@ -163,6 +173,8 @@ int Cockpit::run() {
         last = now;
         clock_.tick(dt);
         if (beforeFrame) beforeFrame(clock_.now());
+        for (const auto& l : map_.layers())
+            if (auto target = l->visible ? l->followTarget() : std::nullopt) map_.camera.center = *target;
 
         ImGui_ImplOpenGL3_NewFrame();
         ImGui_ImplGlfw_NewFrame();

@@ -8,7 +8,9 @@
 
 #include "engine/data/scene.hpp"
 #include "engine/render/offscreen.hpp"
+#include "engine/feed/pipeline.hpp"
 #include "layers/layer_factory.hpp"
+#include "layers/officer_layer.hpp"
 
 namespace sandtable {
 
@@ -20,6 +22,8 @@ struct RenderCase {
     double allowed = 0.002;     // fraction of pixels that may differ
     double threshold = 0.1;     // YIQ distance per pixel
     int64_t time = 0;
+    std::string feed, at;       // optional feed file (relative to the source dir) drawn as of `at`
+    std::vector<double> dispatch;  // optional [lon, lat]: dispatch assist query shown
 };
 
 inline RenderCase loadRenderCase(const std::filesystem::path& dir, const std::string& sourceDir) {
@@ -34,6 +38,9 @@ inline RenderCase loadRenderCase(const std::filesystem::path& dir, const std::st
     c.allowed = j.value("allowed", c.allowed);
     c.threshold = j.value("threshold", c.threshold);
     c.time = j.value("time", static_cast<int64_t>(0));
+    if (j.contains("feed")) c.feed = (std::filesystem::path(sourceDir) / j.at("feed").get<std::string>()).string();
+    c.at = j.value("at", std::string());
+    if (j.contains("dispatch")) c.dispatch = j.at("dispatch").get<std::vector<double>>();
     return c;
 }
 
@@ -47,6 +54,22 @@ inline Image renderCase(const RenderCase& c) {
     if (!c.view.empty()) applyViewString(c.view, *map);
     FrameState frame;
     frame.time = c.time;
+    if (!c.at.empty() && !parseIsoTime(c.at, frame.time)) throw std::runtime_error("bad 'at' in render case: " + c.at);
+    if (!c.feed.empty()) {
+        PipelineOptions po;
+        const TimeMs at = frame.time;
+        po.now = [at] { return at; };
+        auto feed = std::make_shared<FeedPipeline>(FeedConfig{}, po);
+        std::string err;
+        if (!feed->ingestFile(c.feed, frame.time, &err)) throw std::runtime_error(err);
+        feed->publish();
+        attachFeed(*map, feed);
+        if (c.dispatch.size() == 2) {
+            renderOffscreen(*map, frame, c.width, c.height);  // first frame takes the snapshot
+            for (const auto& l : map->layers())
+                if (auto* o = dynamic_cast<OfficerLayer*>(l.get())) o->dispatchAt({c.dispatch[0], c.dispatch[1]}, frame.time);
+        }
+    }
     return renderOffscreen(*map, frame, c.width, c.height);
 }
 
