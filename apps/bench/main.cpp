@@ -17,7 +17,7 @@ namespace {
 
 const char* kUsage =
     "usage: sandtable-bench [--quick] [--workload NAME[,NAME]] [--width W --height H] [--frames N]\n"
-    "                       [--out FILE.jsonl] [--scene FILE] [--data DIR] [--list]\n";
+    "                       [--out FILE.jsonl] [--scene FILE] [--data DIR] [--list] [--info]\n";
 
 int parseInt(const std::string& flag, const char* v, int lo, int hi) {
     char* end = nullptr;
@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     o.scene = std::string(SANDTABLE_SOURCE_DIR) + "/data/putuo/scene.json";
     o.dataDir = std::string(SANDTABLE_SOURCE_DIR) + "/data/putuo";
     std::string out, names;
+    bool infoOnly = false;
     try {
         for (int i = 1; i < argc; ++i) {
             const std::string a = argv[i];
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
             else if (a == "--out") out = next();
             else if (a == "--scene") o.scene = next();
             else if (a == "--data") o.dataDir = next();
+            else if (a == "--info") infoOnly = true;
             else if (a == "--list") {
                 for (const auto& w : bench::registry()) std::printf("%-10s %s\n", w.name.c_str(), w.description.c_str());
                 return 0;
@@ -89,6 +91,12 @@ int main(int argc, char** argv) {
         glGetQueryiv(GL_TIME_ELAPSED, GL_QUERY_COUNTER_BITS, &bits);
         env.timerQueries = bits > 0;
         env.out = &reporter;
+        if (infoOnly) {  // one line: renderer, GL version, EGL platform (scripts check the device)
+            nlohmann::json j = env.record("info", "renderer", 0, 0);
+            j["timer_queries"] = env.timerQueries;
+            reporter.emit(j);
+            return 0;
+        }
         // On stderr so stdout stays pure JSON lines; the GPU script shows it first.
         std::fprintf(stderr, "sandtable-bench: renderer %s (%s, EGL %s)%s\n", env.renderer.c_str(), env.glVersion.c_str(),
                      env.eglPlatform.c_str(), o.quick ? ", quick" : "");

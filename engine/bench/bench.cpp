@@ -5,6 +5,7 @@
 #include <fstream>
 #include <numeric>
 #include <stdexcept>
+#include <thread>
 
 #include "engine/geo/projection.hpp"
 #include "engine/gl/context.hpp"
@@ -57,6 +58,16 @@ std::vector<std::pair<int, int>> Env::resolutions(std::vector<std::pair<int, int
     return defaults;
 }
 
+static std::string cpuModel() {
+    std::ifstream f("/proc/cpuinfo");
+    for (std::string line; std::getline(f, line);)
+        if (line.rfind("model name", 0) == 0) {
+            const size_t c = line.find(':');
+            return c == std::string::npos ? line : line.substr(c + 2);
+        }
+    return "unknown";
+}
+
 nlohmann::json Env::record(const std::string& workload, const std::string& caseName, int width, int height) const {
     nlohmann::json j;
     j["workload"] = workload;
@@ -70,6 +81,12 @@ nlohmann::json Env::record(const std::string& workload, const std::string& caseN
     j["gl_version"] = glVersion;
     j["egl_platform"] = eglPlatform;
     j["quick"] = options.quick;
+    j["cpu"] = cpuModel();
+    j["cores"] = std::thread::hardware_concurrency();
+    // Other work on the machine skews wall times (2 shared cores here): keep it on record.
+    std::ifstream la("/proc/loadavg");
+    double load1 = NAN;
+    if (la >> load1) j["loadavg_1m"] = load1;
     return j;
 }
 
@@ -182,13 +199,17 @@ void addFrameStats(nlohmann::json& j, const FrameTimer& t) {
     } else {
         j["gpu_median_ms"] = nullptr;
     }
+    // Raw samples (0.01 ms) so that bimodal or drifting frame times can be seen.
+    nlohmann::json raw = nlohmann::json::array();
+    for (double v : t.wallMs()) raw.push_back(std::round(v * 100.0) / 100.0);
+    j["frame_ms"] = raw;
     const double med = percentile(t.wallMs(), 0.5);
     j["fps"] = med > 0 ? 1000.0 / med : 0.0;
 }
 
 // ---------------------------------------------------------------- memory
 
-bool resetPeakRss() {
+static bool resetPeakRss() {
     // Writing 5 to clear_refs resets VmHWM to the current RSS (Linux >= 4.0), so each
     // case reports its own peak rather than the largest case so far.
     std::ofstream f("/proc/self/clear_refs");
@@ -210,10 +231,13 @@ static double statusKb(const char* key) {
 double peakRssMb() { return statusKb("VmHWM:") / 1024.0; }
 double rssMb() { return statusKb("VmRSS:") / 1024.0; }
 
-void addMemory(nlohmann::json& j, bool peakWasReset) {
+MemoryProbe::MemoryProbe() : reset_(resetPeakRss()), startMb_(rssMb()) {}
+
+void MemoryProbe::add(nlohmann::json& j) const {
     j["peak_rss_mb"] = peakRssMb();
     j["rss_mb"] = rssMb();
-    j["peak_rss_scope"] = peakWasReset ? "case" : "process";
+    j["rss_at_start_mb"] = startMb_;
+    j["peak_rss_scope"] = reset_ ? "case" : "process";
 }
 
 // ---------------------------------------------------------------- drawing

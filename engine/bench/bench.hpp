@@ -131,12 +131,20 @@ void addStats(nlohmann::json& j, const std::string& prefix, const std::vector<do
 // Adds frames, median/p95/max, gpu_median_ms (null without timer queries) and fps.
 void addFrameStats(nlohmann::json& j, const FrameTimer& t);
 
-// Peak resident memory of this process since the last resetPeakRss() (Linux VmHWM);
-// resetPeakRss returns false where the kernel refuses, and the peak is then process-wide.
-bool resetPeakRss();
+// Memory of one case: peak resident memory since the case started (Linux VmHWM, reset
+// through /proc/self/clear_refs where the kernel allows; else process-wide) and the
+// resident memory at its start, since freed memory of earlier cases often stays resident.
+class MemoryProbe {
+public:
+    MemoryProbe();
+    void add(nlohmann::json& j) const;   // peak_rss_mb, rss_mb, rss_at_start_mb, peak_rss_scope
+
+private:
+    bool reset_;
+    double startMb_;
+};
 double peakRssMb();
 double rssMb();
-void addMemory(nlohmann::json& j, bool peakWasReset);
 
 // The offscreen target a workload draws into; bound for the workload's lifetime.
 struct Target {

@@ -29,7 +29,7 @@ std::vector<HeatPoint> makePoints(size_t n, const BBox& box, uint64_t seed) {
 }
 
 void runCase(Env& env, const SceneSpec& scene, size_t n, int width, int height) {
-    const bool peakReset = resetPeakRss();
+    const MemoryProbe memory;
     auto map = emptyMap(scene, width, height);
     HeatmapLayerConfig cfg;
     cfg.id = "bench-heat";
@@ -85,7 +85,7 @@ void runCase(Env& env, const SceneSpec& scene, size_t n, int width, int height) 
     j["reduction_factor"] = layer->timing().factor;
     j["radius_cells"] = layer->timing().radiusCells;
     j["points_binned_per_frame"] = layer->timing().pointsBinned;
-    addMemory(j, peakReset);
+    memory.add(j);
     env.out->emit(j);
 }
 

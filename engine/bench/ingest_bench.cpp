@@ -91,7 +91,7 @@ private:
 };
 
 void throughput(Env& env, const Lines& lines, size_t officers, double genMs) {
-    const bool peakReset = resetPeakRss();
+    const MemoryProbe memory;
     FeedConfig cfg;
     const TimeMs now = lines.lastT + 60'000;
     const int reps = env.options.quick ? 2 : 3;
@@ -129,12 +129,12 @@ void throughput(Env& env, const Lines& lines, size_t officers, double genMs) {
     j["outcomes"] = {{"accepted", counters.accepted}, {"positions", counters.positions}, {"checkins", counters.checkins},
                      {"late", counters.late}, {"duplicates", counters.duplicates}, {"rejected", counters.rejected}};
     j["generate_ms"] = genMs;
-    addMemory(j, peakReset);
+    memory.add(j);
     env.out->emit(j);
 }
 
 void latency(Env& env, const SceneSpec& scene, const Lines& lines, double rate, double seconds, int width, int height) {
-    const bool peakReset = resetPeakRss();
+    const MemoryProbe memory;
     std::vector<std::string> errors;
     auto map = buildMap(scene, errors);
     applySceneView(scene, *map, width, height);
@@ -184,7 +184,7 @@ void latency(Env& env, const SceneSpec& scene, const Lines& lines, double rate, 
     j["latency_max_ms"] = lat.empty() ? nlohmann::json(nullptr) : nlohmann::json(*std::max_element(lat.begin(), lat.end()));
     j["publish_interval_ms"] = po.publishIntervalMs;
     j["layers"] = map->layers().size();
-    addMemory(j, peakReset);
+    memory.add(j);
     env.out->emit(j);
 }
 

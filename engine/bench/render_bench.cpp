@@ -41,7 +41,7 @@ private:
 };
 
 void scatterCase(Env& env, const SceneSpec& scene, size_t n, int width, int height) {
-    const bool peakReset = resetPeakRss();
+    const MemoryProbe memory;
     auto map = emptyMap(scene, width, height);
     OfficerLayer* layer = addOfficerLayer(*map);
     layer->setEpoch(kBenchTime);
@@ -78,7 +78,7 @@ void scatterCase(Env& env, const SceneSpec& scene, size_t n, int width, int heig
     addFrameStats(j, timer);
     j["first_frame_ms"] = firstMs;  // setInstances + first upload + draw (shaders included)
     addStats(j, "prep_", prep);
-    addMemory(j, peakReset);
+    memory.add(j);
     env.out->emit(j);
 }
 
@@ -87,10 +87,11 @@ struct SceneCase {
     size_t officers = 2000;
     size_t heatPoints = 0;   // > 0: an extra pushed heatmap of this many points (radius 30 px)
     bool pan = false;        // after the static frames, also pan 1 px per frame (re-aggregates every heatmap)
+    bool ablate = false;     // also measure with each layer hidden in turn (what each costs)
 };
 
 void sceneCase(Env& env, const SceneSpec& scene, const SceneCase& c, int width, int height) {
-    const bool peakReset = resetPeakRss();
+    const MemoryProbe memory;
     const auto tLoad = std::chrono::steady_clock::now();
     std::vector<std::string> errors;
     auto map = buildMap(scene, errors);
@@ -163,9 +164,49 @@ void sceneCase(Env& env, const SceneSpec& scene, const SceneCase& c, int width, 
         j["labels_placed"] = map->labels().placed();
         j["scene_errors"] = errors;
         j["complaints_added_by_bench"] = !sceneHasHeatmap;
-        addMemory(j, peakReset);
+        memory.add(j);
         env.out->emit(j);
     }
+    if (!c.ablate) return;
+
+    // Ablation: the frame with one layer hidden at a time. Software GL renders after the
+    // CPU has submitted, so per-layer CPU times miss fill cost; full minus "without X"
+    // is X's whole cost (CPU + rasterisation) at this resolution.
+    auto medianFrame = [&]() {
+        FrameTimer timer(env.timerQueries);
+        const auto start = std::chrono::steady_clock::now();
+        for (size_t i = 0; i < 40 && (i < 5 || msSince(start) < 3000.0); ++i) {
+            crowd.step();
+            frame.time += 33;
+            ++frame.frameIndex;
+            timer.begin();
+            officers->updateInstances(0, crowd.instances());
+            renderFrame(*map, frame, target);
+            timer.end();
+        }
+        return percentile(timer.wallMs(), 0.5);
+    };
+    nlohmann::json j = env.record("scene", c.name + ": per-layer ablation", width, height);
+    j["sizes"] = {{"officers", c.officers}, {"layers", map->layers().size()}};
+    const double full = medianFrame();
+    j["median_ms"] = full;
+    nlohmann::json without = nlohmann::json::object(), cost = nlohmann::json::object();
+    for (const LayerPtr& l : map->layers()) {
+        if (!l->visible) continue;
+        l->visible = false;
+        const double m = medianFrame();
+        l->visible = true;
+        without[l->id()] = m;
+        cost[l->id()] = full - m;
+    }
+    for (const LayerPtr& l : map->layers()) l->visible = false;
+    const double empty = medianFrame();  // clear + labels + painter with no layer
+    for (const LayerPtr& l : map->layers()) l->visible = true;
+    j["without_layer_median_ms"] = without;
+    j["layer_cost_ms"] = cost;
+    j["no_layers_median_ms"] = empty;
+    memory.add(j);
+    env.out->emit(j);
 }
 
 }  // namespace
@@ -184,15 +225,17 @@ void runScatter(Env& env) {
 
 void runScene(Env& env) {
     const SceneSpec scene = benchScene(env);
-    const SceneCase putuo{"putuo+2k officers", 2000, 0, false};
+    const SceneCase putuo{"putuo+2k officers", 2000, 0, false, false};
     if (env.options.quick) {
         for (auto [w, h] : env.resolutions({{1920, 1080}})) sceneCase(env, scene, putuo, w, h);
         return;
     }
-    for (auto [w, h] : env.resolutions({{1920, 1080}, {3840, 2160}})) sceneCase(env, scene, putuo, w, h);
+    SceneCase ablated = putuo;
+    ablated.ablate = true;
+    for (auto [w, h] : env.resolutions({{1920, 1080}, {3840, 2160}})) sceneCase(env, scene, ablated, w, h);
     // The GPU target (docs/benchmarks.md): 100k officers + a 10M-point heatmap at 4K.
     for (auto [w, h] : env.resolutions({{3840, 2160}}))
-        sceneCase(env, scene, {"target: 100k officers + 10M heat", 100'000, 10'000'000, true}, w, h);
+        sceneCase(env, scene, {"target: 100k officers + 10M heat", 100'000, 10'000'000, true, false}, w, h);
 }
 
 }  // namespace sandtable::bench

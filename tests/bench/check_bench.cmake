@@ -1,4 +1,5 @@
 # cmake -DBENCH=path/to/sandtable-bench -DOUT=file.jsonl -DWORKLOADS=a,b -P check_bench.cmake
+cmake_policy(VERSION 3.25)  # -P scripts start with old policies (IN_LIST needs CMP0057)
 # Runs the quick benchmark and checks its output is valid JSON lines (string(JSON) fails
 # on anything that does not parse).
 get_filename_component(out_dir "${OUT}" DIRECTORY)
