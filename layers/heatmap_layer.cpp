@@ -18,7 +18,14 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 double msSince(SteadyClock::time_point t0) { return std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count(); }
 
-constexpr double kFixedPointUnits = 16777216.0;  // 2^24 fixed-point units for the largest weight
+// Fixed-point scale (32-bit bins): 2^16 units for the largest weight (rounding at most
+// 2^-17 of it per deposit), lowered when needed so that no bin can reach 2^31 units even
+// after the uploaded total grows 4x by streaming: a bin's true sum is at most the total
+// weight plus 2 units of rounding per point. Beyond that appendPoints asks for a re-upload.
+constexpr double kUnitsForMaxWeight = 65536.0;
+constexpr double kMaxUnits = 2147483648.0;
+constexpr double kStreamHeadroom = 4.0;
+int roundUp4(int v) { return (v + 3) / 4 * 4; }
 constexpr GLuint kMaxGroups = 65535;
 
 GLuint groupsFor(size_t n, size_t local) {
@@ -59,8 +66,14 @@ GridSpec gridForCamera(const Camera& cam) {
 void HeatmapGpu::setPoints(std::span<const HeatPoint> pts, Vec2d origin) {
     origin_ = origin;
     maxWeight_ = 0.0;
-    for (const HeatPoint& p : pts) maxWeight_ = std::max(maxWeight_, p.weight);
-    fixedScale_ = maxWeight_ > 0.0 ? kFixedPointUnits / maxWeight_ : 1.0;
+    totalWeight_ = 0.0;
+    for (const HeatPoint& p : pts) {
+        maxWeight_ = std::max(maxWeight_, p.weight);
+        totalWeight_ += p.weight;
+    }
+    fixedScale_ = maxWeight_ > 0.0 ? std::min(kUnitsForMaxWeight / maxWeight_,
+                                               kMaxUnits / (kStreamHeadroom * (totalWeight_ + 2.0 * static_cast<double>(pts.size()))))
+                                    : 1.0;
     std::vector<float> data(pts.size() * 4);
     for (size_t i = 0; i < pts.size(); ++i) {
         data[4 * i + 0] = static_cast<float>(pts[i].pos.x - origin.x);
@@ -79,13 +92,18 @@ void HeatmapGpu::setPoints(std::span<const HeatPoint> pts, Vec2d origin) {
 
 bool HeatmapGpu::appendPoints(std::span<const HeatPoint> pts) {
     if (pts.empty()) return true;
-    double w = 0.0;
-    for (const HeatPoint& p : pts) w = std::max(w, p.weight);
-    // A deposit is weight * fixedScale_ (<= 2^24 for the old maximum) and must fit a
-    // 32-bit word; 2^31 leaves room for 128x heavier points before the scale must change.
-    // With no scale yet (no positive weight so far) the caller re-uploads everything.
-    if (!points_ || maxWeight_ <= 0.0 || w * fixedScale_ > 2147483648.0) return false;
+    double w = 0.0, total = totalWeight_;
+    for (const HeatPoint& p : pts) {
+        w = std::max(w, p.weight);
+        total += p.weight;
+    }
+    // Every bin sum must stay below 2^31 units: bound it by the total weight of all points
+    // plus the rounding (at most 2 units per point over its 4 deposits). With no scale yet
+    // (no positive weight so far) the caller re-uploads everything.
+    const double n = static_cast<double>(count_ + pts.size());
+    if (!points_ || maxWeight_ <= 0.0 || total * fixedScale_ + 2.0 * n >= kMaxUnits) return false;
     maxWeight_ = std::max(maxWeight_, w);
+    totalWeight_ = total;
     if (count_ + pts.size() > capacity_) {
         gl::Buffer bigger = gl::Buffer::create();
         const size_t cap = std::max<size_t>((count_ + pts.size()) * 2, 1024);
@@ -114,17 +132,28 @@ void HeatmapGpu::aggregate(const GridSpec& output, const KernelSpec& k, const Bi
     output_ = output;
     kernel_ = k;
     layout_ = L;
-    const size_t nBins = static_cast<size_t>(L.binWidth()) * static_cast<size_t>(L.binHeight());
+    // Bin rows padded to whole uvec4 chunks (and room for the last chunk the convolution reads).
+    stride_ = roundUp4(L.binWidth() + 4);
+    const size_t nBins = static_cast<size_t>(stride_) * static_cast<size_t>(L.binHeight());
     if (!bins_) bins_ = gl::Buffer::create();
-    if (!binF_) binF_ = gl::Buffer::create();
     if (!table_) table_ = gl::Buffer::create();
-    bins_.reserve(nBins * 2 * sizeof(GLuint));
-    binF_.reserve(nBins * sizeof(float));
+    bins_.reserve(nBins * sizeof(GLuint));
     const GLuint zero = 0;
-    glClearNamedBufferSubData(bins_.id(), GL_R32UI, 0, static_cast<GLsizeiptr>(nBins * 2 * sizeof(GLuint)), GL_RED_INTEGER,
+    glClearNamedBufferSubData(bins_.id(), GL_R32UI, 0, static_cast<GLsizeiptr>(nBins * sizeof(GLuint)), GL_RED_INTEGER,
                               GL_UNSIGNED_INT, &zero);
+    // The table as 4 copies shifted by one cell, in zero-padded vec4 chunks (see heatmap_conv.comp).
     const std::vector<float> table = convolutionTable(L, k);
-    table_.upload(std::span<const float>(table));
+    const int R = L.radiusCells, n = 2 * R + 1, Rp = roundUp4(R), nC = Rp / 2 + 1;
+    std::vector<float> shifted(static_cast<size_t>(4 * n * nC * 4), 0.0f);
+    for (int o = 0; o < 4; ++o)
+        for (int dy = 0; dy < n; ++dy)
+            for (int c = 0; c < nC; ++c)
+                for (int e = 0; e < 4; ++e) {
+                    const int dx = 4 * c + e - Rp - o;
+                    if (dx < -R || dx > R) continue;
+                    shifted[((static_cast<size_t>(o) * n + dy) * nC + c) * 4 + e] = table[static_cast<size_t>(dy) * n + (dx + R)];
+                }
+    table_.upload(std::span<const float>(shifted));
     if (!coarse_ || coarse_.width() != L.coarse.width || coarse_.height() != L.coarse.height) {
         coarse_ = gl::Texture::create2D(GL_R32F, L.coarse.width, L.coarse.height);
         coarse_.setFilter(GL_NEAREST, GL_NEAREST);
@@ -149,6 +178,7 @@ void HeatmapGpu::binRange(size_t first, size_t count, int sign) {
     glProgramUniform2f(id, p.uniform("uRight"), static_cast<float>(c / bg.pixelSize), static_cast<float>(-s / bg.pixelSize));
     glProgramUniform2f(id, p.uniform("uDown"), static_cast<float>(-s / bg.pixelSize), static_cast<float>(-c / bg.pixelSize));
     glProgramUniform2i(id, p.uniform("uSize"), bg.width, bg.height);
+    glProgramUniform1i(id, p.uniform("uStride"), stride_);
     glProgramUniform1f(id, p.uniform("uScale"), static_cast<float>(fixedScale_));
     glProgramUniform1i(id, p.uniform("uSign"), sign < 0 ? -1 : 1);
     p.use();
@@ -161,26 +191,20 @@ void HeatmapGpu::binRange(size_t first, size_t count, int sign) {
 
 void HeatmapGpu::convolve() {
     const BinnedLayout& L = layout_;
-    const size_t nBins = static_cast<size_t>(L.binWidth()) * static_cast<size_t>(L.binHeight());
-    Program& r = shaders_->compute("heatmap_resolve.comp");
-    glProgramUniform1ui(r.id(), r.uniform("uBinCount"), static_cast<GLuint>(nBins));
-    glProgramUniform1d(r.id(), r.uniform("uInvScale"), 1.0 / fixedScale_);
-    r.use();
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, bins_.id());
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, binF_.id());
-    glDispatchCompute(static_cast<GLuint>((nBins + 255) / 256), 1, 1);
-    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-
     Program& c = shaders_->compute("heatmap_conv.comp");
-    glProgramUniform2i(c.id(), c.uniform("uCoarseSize"), L.coarse.width, L.coarse.height);
-    glProgramUniform1i(c.id(), c.uniform("uBinWidth"), L.binWidth());
-    glProgramUniform1i(c.id(), c.uniform("uMargin"), L.margin);
-    glProgramUniform1i(c.id(), c.uniform("uRadius"), L.radiusCells);
+    const GLuint id = c.id();
+    glProgramUniform2i(id, c.uniform("uCoarseSize"), L.coarse.width, L.coarse.height);
+    glProgramUniform1i(id, c.uniform("uStride4"), stride_ / 4);
+    glProgramUniform1i(id, c.uniform("uMargin"), L.margin);
+    glProgramUniform1i(id, c.uniform("uRadius"), L.radiusCells);
+    glProgramUniform1i(id, c.uniform("uRadiusPad"), roundUp4(L.radiusCells));
+    glProgramUniform1f(id, c.uniform("uInvScale"), static_cast<float>(1.0 / fixedScale_));
     c.use();
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, binF_.id());
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, bins_.id());
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 3, table_.id());
     glBindImageTexture(0, coarse_.id(), 0, GL_FALSE, 0, GL_WRITE_ONLY, GL_R32F);
-    glDispatchCompute(static_cast<GLuint>((L.coarse.width + 15) / 16), static_cast<GLuint>((L.coarse.height + 15) / 16), 1);
+    const int groupsX = (L.coarse.width + 31) / 32;  // 8 invocations x 4 cells
+    glDispatchCompute(static_cast<GLuint>(groupsX), static_cast<GLuint>((L.coarse.height + 7) / 8), 1);
     glMemoryBarrier(GL_TEXTURE_FETCH_BARRIER_BIT | GL_TEXTURE_UPDATE_BARRIER_BIT | GL_SHADER_IMAGE_ACCESS_BARRIER_BIT);
     ST_GL_CHECK("HeatmapGpu::convolve");
 }

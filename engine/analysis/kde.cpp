@@ -248,7 +248,9 @@ BinnedLayout chooseReduction(const GridSpec& output, const KernelSpec& k, double
     L.coarse.width = (output.width + L.factor - 1) / L.factor + 2 * kCoarseBorder;
     L.coarse.height = (output.height + L.factor - 1) / L.factor + 2 * kCoarseBorder;
     L.radiusCells = static_cast<int>(std::ceil(rp / L.factor));
-    L.margin = L.radiusCells + 1;
+    // At least R + 1 (a point's 2x2 footprint within reach of a cell); a multiple of 4 so
+    // that the GPU convolution reads whole aligned uvec4 chunks of bins.
+    L.margin = (L.radiusCells + 1 + 3) / 4 * 4;
     return L;
 }
 

@@ -125,7 +125,7 @@ struct BinnedLayout {
     GridSpec coarse;    // conv output grid: output grid reduced, with kCoarseBorder cells each side
     int factor = 1;     // output pixels per coarse cell
     int radiusCells = 0;// kernel half-width in coarse cells (ceil of radius / coarse pixel)
-    int margin = 0;     // bin grid border around `coarse` (radiusCells + 1)
+    int margin = 0;     // bin grid border around `coarse`: radiusCells + 1 rounded up to a multiple of 4
     int binWidth() const { return coarse.width + 2 * margin; }
     int binHeight() const { return coarse.height + 2 * margin; }
     GridSpec bins() const;  // the bin grid (coarse grid grown by margin cells)

@@ -3,9 +3,11 @@
 // visibly when no headless GL 4.5 context can be created.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 
@@ -284,5 +286,48 @@ TEST_CASE("aggregation timing, 10 million points", "[.][perf10m]") {
         glFinish();
         std::printf("heatmap 10M points: upload %.0f ms, re-aggregate 1920x1080 r=%.0fpx (factor %d) %.1f ms\n", up, rpx,
                     L.factor, msSince(t0));
+    }
+}
+
+// Breakdown and medians for docs/heatmap.md (not run by default; 10M needs ~1 GB):
+//   ./heatmap_gltests "[perfsplit]"      (HEATMAP_PERF_N=1000000 for 1M only)
+TEST_CASE("aggregation timing breakdown, medians", "[.][perfsplit]") {
+    if (!context()) return;
+    ShaderLibrary shaders;
+    HeatmapGpu gpu(shaders);
+    std::vector<size_t> sizes = {1000000, 10000000};
+    if (const char* e = std::getenv("HEATMAP_PERF_N")) sizes = {static_cast<size_t>(std::atoll(e))};
+    const int runs = std::getenv("HEATMAP_PERF_RUNS") ? std::atoi(std::getenv("HEATMAP_PERF_RUNS")) : 5;
+    for (size_t n : sizes) {
+        auto pts = clusteredPoints(n, {0, 0, 19200, 10800}, 1, true);
+        gpu.setPoints(pts, {0, 0});
+        pts.clear();
+        pts.shrink_to_fit();
+        const GridSpec g = GridSpec::covering({0, 0, 19200, 10800}, 10.0);
+        for (double rpx : {8.0, 30.0, 100.0}) {
+            const KernelSpec k{KernelShape::Quartic, KdeOutput::Raw, rpx * 10.0, 0.0};
+            const BinnedLayout L = chooseReduction(g, k);
+            gpu.aggregate(g, k, L, 0, n);
+            glFinish();
+            std::vector<double> tot, bin, conv;
+            for (int i = 0; i < runs; ++i) {
+                auto t0 = std::chrono::steady_clock::now();
+                gpu.aggregate(g, k, L, 0, n);
+                (void)gpu.readCoarse();
+                glFinish();
+                tot.push_back(msSince(t0));
+                t0 = std::chrono::steady_clock::now();
+                gpu.binRange(0, n, +1);
+                glFinish();
+                bin.push_back(msSince(t0));
+                t0 = std::chrono::steady_clock::now();
+                gpu.convolve();
+                glFinish();
+                conv.push_back(msSince(t0));
+            }
+            auto med = [](std::vector<double> v) { std::sort(v.begin(), v.end()); return v[v.size() / 2]; };
+            std::printf("heatmap %9zu points r=%3.0fpx factor %d R=%d: re-aggregate %.1f ms (bin %.1f, convolve %.1f), median of %d\n",
+                        n, rpx, L.factor, L.radiusCells, med(tot), med(bin), med(conv), runs);
+        }
     }
 }
