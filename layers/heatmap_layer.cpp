@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
 
 #include "engine/gl/shader.hpp"
@@ -293,7 +294,7 @@ bool HeatmapLayer::AggKey::sameLayout(const AggKey& o) const {
 }
 
 HeatmapLayer::HeatmapLayer(const MapContext& ctx, HeatmapLayerConfig cfg)
-    : Layer(cfg.id, cfg.title), ctx_(ctx), settings_(cfg.settings) {
+    : Layer(cfg.id, cfg.title), ctx_(ctx), settings_(cfg.settings), presenceFeed_(cfg.presenceFeed) {
     opacity = cfg.opacity;
     validate(KernelSpec{settings_.kernel, settings_.output, settings_.radius, settings_.decay});
     try {
@@ -337,13 +338,17 @@ void HeatmapLayer::addPoints(std::span<const HeatPoint> in) {
     if (st.dropped()) warn("heatmap stream: " + st.summary());
     input_ += st;
     if (pts.empty()) return;
-    std::stable_sort(pts.begin(), pts.end(), [](const HeatPoint& a, const HeatPoint& b) { return a.time < b.time; });
-    const bool inOrder = points_.empty() || pts.front().time >= points_.back().time;
+    auto byTime = [](const HeatPoint& a, const HeatPoint& b) { return a.time < b.time; };
+    std::stable_sort(pts.begin(), pts.end(), byTime);
+    const size_t old = points_.size();
     points_.insert(points_.end(), pts.begin(), pts.end());
-    if (!inOrder) {
-        // A late point: keep time order (the window is an index range), re-upload all.
-        std::stable_sort(points_.begin(), points_.end(), [](const HeatPoint& a, const HeatPoint& b) { return a.time < b.time; });
-        reupload_ = true;
+    if (old > 0 && pts.front().time < points_[old - 1].time) {
+        // Late points: keep time order (the window is an index range) by merging them in.
+        // Points before the first insertion keep their indices; upload() re-sends the rest.
+        const auto first = std::upper_bound(points_.begin(), points_.begin() + static_cast<std::ptrdiff_t>(old),
+                                            pts.front(), byTime);
+        lateFrom_ = std::min(lateFrom_, static_cast<size_t>(first - points_.begin()));
+        std::inplace_merge(first, points_.begin() + static_cast<std::ptrdiff_t>(old), points_.end(), byTime);
     }
     dirty_ = true;
     range_ = windowRange(now_);
@@ -378,8 +383,56 @@ KernelSpec HeatmapLayer::kernelFor(double resolution, float pixelRatio) const {
     return k;
 }
 
+void HeatmapLayer::setFeed(std::shared_ptr<FeedPipeline> feed) {
+    feed_ = std::move(feed);
+    haveFeedSnapshot_ = false;
+    seen_.clear();
+    if (feed_ && !toDisplay_) toDisplay_ = std::make_unique<Transformer>("EPSG:4326", ctx_.displayCrs);
+}
+
+void HeatmapLayer::pollFeed() {
+    auto snap = feed_->snapshot();
+    if (haveFeedSnapshot_ && snap->version == feedVersion_) return;
+    std::vector<uint32_t> changed;
+    if (haveFeedSnapshot_) {
+        changed = snap->changedSince(feedVersion_);
+    } else {
+        changed.resize(snap->officers.size());
+        for (uint32_t i = 0; i < changed.size(); ++i) changed[i] = i;
+    }
+    if (seen_.size() < snap->officers.size()) seen_.resize(snap->officers.size(), Seen{std::numeric_limits<TimeMs>::min(), 0});
+    std::vector<HeatPoint> fresh;
+    auto add = [&](double lon, double lat, TimeMs t) {
+        Vec2d p{lon, lat};
+        if (!toDisplay_->forward(p)) {
+            ++input_.transformFailed;
+            return;
+        }
+        fresh.push_back({p, 1.0, t});
+    };
+    for (uint32_t slot : changed) {
+        const OfficerState& o = snap->officers[slot];
+        Seen& seen = seen_[slot];
+        if (o.fixes == seen.fixes) continue;
+        if (o.fixes == seen.fixes + 1 && o.lastSeen > seen.t) {
+            add(o.lon, o.lat, o.lastSeen);  // the usual case: one new fix, the marker's
+        } else {
+            // Several fixes since the last frame (or the first look at this officer): the
+            // ones newer than what was added, from the officer's history.
+            for (const PositionFix& f : feed_->history(o.id))
+                if (f.t > seen.t) add(f.lon, f.lat, f.t);
+        }
+        seen.fixes = o.fixes;
+        seen.t = std::max(seen.t, o.lastSeen);
+    }
+    feedVersion_ = snap->version;
+    haveFeedSnapshot_ = true;
+    if (!fresh.empty()) addPoints(fresh);
+}
+
 void HeatmapLayer::update(const FrameState& frame) {
     now_ = frame.time;
+    if (feed_) pollFeed();
     range_ = windowRange(now_);
 }
 
@@ -390,13 +443,31 @@ void HeatmapLayer::upload() {
         uploaded_ = points_.size();
         reupload_ = false;
         haveAgg_ = false;
-    } else if (uploaded_ < points_.size()) {
-        if (!gpu_->appendPoints(std::span<const HeatPoint>(points_).subspan(uploaded_))) {
-            gpu_->setPoints(points_, ctx_.origin);
-            haveAgg_ = false;
+    } else {
+        if (lateFrom_ < uploaded_) {
+            // Late points were merged in at lateFrom_: the GPU copy is stale from there. Take
+            // the points from there out of the bins while the GPU still holds them, so that
+            // the incremental path bins them again (late ones included) after the re-send.
+            if (haveAgg_ && lateFrom_ >= binned_.first) {
+                if (lateFrom_ < binned_.second) {
+                    gpu_->binRange(lateFrom_, binned_.second - lateFrom_, -1);
+                    binned_.second = lateFrom_;
+                }
+            } else {
+                haveAgg_ = false;
+            }
+            gpu_->truncate(lateFrom_);
+            uploaded_ = lateFrom_;
         }
-        uploaded_ = points_.size();
+        if (uploaded_ < points_.size()) {
+            if (!gpu_->appendPoints(std::span<const HeatPoint>(points_).subspan(uploaded_))) {
+                gpu_->setPoints(points_, ctx_.origin);
+                haveAgg_ = false;
+            }
+            uploaded_ = points_.size();
+        }
     }
+    lateFrom_ = SIZE_MAX;
 }
 
 void HeatmapLayer::ensureGpu(ShaderLibrary& shaders) {

@@ -11,6 +11,7 @@
 // added to (and points leaving the time window subtracted from) the existing bins.
 // Exact path (HeatmapGpu::exact, export): gather of the exact kernel at pixel centres.
 // Definitions and accuracy: docs/heatmap.md.
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "engine/analysis/color_ramps.hpp"
 #include "engine/analysis/heat_io.hpp"
 #include "engine/analysis/kde.hpp"
+#include "engine/feed/pipeline.hpp"
 #include "engine/geo/projection.hpp"
 #include "engine/gl/resources.hpp"
 #include "engine/render/layer.hpp"
@@ -52,6 +54,9 @@ struct HeatmapLayerConfig {
     I18nText title{"热力图", "Heatmap"};
     HeatmapSettings settings;
     OgrPointSource source;   // path empty: no file; points come from setPoints/addPoints
+    // Scene "source": {"feed": "presence"}: officers' position history from the live feed
+    // (attachFeed calls setFeed); the time window then follows the clock.
+    bool presenceFeed = false;
     float opacity = 0.8f;
 };
 
@@ -70,6 +75,8 @@ public:
 
     // Replaces all points (stored origin-relative as float32 on the GPU).
     void setPoints(std::span<const HeatPoint> pts, Vec2d origin);
+    // Forgets points [n, size()) (they are appended again after late points were inserted).
+    void truncate(size_t n) { count_ = std::min(count_, n); }
     // Appends after the existing points; returns false when a weight is so much larger
     // than the previous maximum that the fixed-point scale must change (call
     // setPoints again with everything).
@@ -120,10 +127,15 @@ public:
     bool legend(LegendBlock& out) const override;
     LayerStats stats() const override;
 
-    // Data. Bad points are skipped and counted (inputStats, warnings). Points added with
-    // time stamps in order are streamed to the GPU incrementally.
+    // Data. Bad points are skipped and counted (inputStats, warnings). Added points are
+    // streamed to the GPU incrementally; late ones (older than the newest point) are
+    // merged in time order and only the GPU copy after the first of them is re-sent.
     void setPoints(std::vector<HeatPoint> pts);
     void addPoints(std::span<const HeatPoint> pts);
+    // Live presence: every frame, the position fixes that reached the feed since the last
+    // frame are added (display CRS, weight 1, time = the fix's time). Null detaches.
+    void setFeed(std::shared_ptr<FeedPipeline> feed);
+    bool wantsPresenceFeed() const { return presenceFeed_; }
     const HeatInputStats& inputStats() const { return input_; }
     size_t pointCount() const { return points_.size(); }
 
@@ -164,6 +176,7 @@ private:
     };
     void aggregate(const RenderContext& rc);
     void ensureGpu(ShaderLibrary& shaders);
+    void pollFeed();
 
     MapContext ctx_;
     HeatmapSettings settings_;
@@ -175,9 +188,19 @@ private:
     std::pair<size_t, size_t> range_{0, 0};   // wanted this frame
     double loadMs_ = 0.0;
 
+    // Live presence feed
+    bool presenceFeed_ = false;
+    std::shared_ptr<FeedPipeline> feed_;
+    std::unique_ptr<Transformer> toDisplay_;
+    bool haveFeedSnapshot_ = false;
+    uint64_t feedVersion_ = 0;
+    struct Seen { TimeMs t = 0; uint32_t fixes = 0; };
+    std::vector<Seen> seen_;            // per feed slot: newest fix added, fixes counted
+
     // GPU state
     std::unique_ptr<HeatmapGpu> gpu_;
     size_t uploaded_ = 0;               // points_ [0, uploaded_) are on the GPU
+    size_t lateFrom_ = SIZE_MAX;        // late points were inserted at this index
     bool reupload_ = true;
     bool haveAgg_ = false;
     AggKey aggKey_;

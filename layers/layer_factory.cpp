@@ -56,7 +56,10 @@ LayerPtr createLayer(const SceneSpec& scene, const LayerSpec& spec, Map& map) {
         cfg.id = spec.id;
         cfg.title = title;
         cfg.opacity = static_cast<float>(spec.opacity);
-        if (r.has("source")) {
+        if (r.has("source") && r.child("source").has("feed")) {  // live: officers' positions
+            if (r.child("source").string("feed") != "presence") r.child("source").fail("feed", "expected presence");
+            cfg.presenceFeed = true;
+        } else if (r.has("source")) {
             const JsonReader src = r.child("source");
             cfg.source.path = scene.resolve(src.string("path"));
             cfg.source.layer = src.string("layer", "");
@@ -109,6 +112,8 @@ LayerPtr createLayer(const SceneSpec& scene, const LayerSpec& spec, Map& map) {
 }  // namespace
 
 void attachFeed(Map& map, const std::shared_ptr<FeedPipeline>& feed, TimeMs staleAfterMs) {
+    for (const auto& l : map.layers())  // heatmaps of officers' presence
+        if (auto* h = dynamic_cast<HeatmapLayer*>(l.get()); h && h->wantsPresenceFeed()) h->setFeed(feed);
     bool any = false;
     for (const auto& l : map.layers())
         if (auto* o = dynamic_cast<OfficerLayer*>(l.get())) {

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +13,8 @@
 #include <memory>
 
 #include "engine/analysis/heat_io.hpp"
+#include "engine/feed/pipeline.hpp"
+#include "engine/geo/projection.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/gl/shader.hpp"
 #include "engine/util/image.hpp"
@@ -237,6 +240,161 @@ TEST_CASE("streamed officer positions in a moving time window", "[heatmap][gl]")
     const DensityGrid ref = exactKde(win, g, k);
     const DensityGrid exported = layer.computeExact(g, 1.0f, &shaders);
     CHECK(compareGrids(ref, exported).maxRel() <= 1e-3);
+}
+
+TEST_CASE("late points are merged in time order; bins equal a fresh aggregation", "[heatmap][gl]") {
+    if (!context()) return;
+    ShaderLibrary shaders;
+    MapContext mc;
+    mc.displayCrs = "EPSG:4549";
+    mc.origin = {352000.0, 3461500.0};
+    HeatmapLayerConfig cfg;
+    cfg.settings.windowMs = 1000 * 1000;
+    cfg.settings.radius = 150.0;
+    cfg.settings.normalisation = Normalisation::Fixed;
+    HeatmapLayer layer(mc, cfg);
+    Camera cam;
+    cam.width = 320;
+    cam.height = 240;
+    cam.origin = mc.origin;
+    cam.fit({350000.0, 3460000.0, 354000.0, 3463000.0}, 0.0);
+    RenderContext rc;
+    rc.camera = &cam;
+    rc.viewportWidth = 320;
+    rc.viewportHeight = 240;
+    rc.shaders = &shaders;
+    gl::RenderTarget rt = gl::RenderTarget::create(320, 240);
+    rt.bind();
+    auto all = clusteredPoints(3000, {350000.0, 3460000.0, 354000.0, 3463000.0}, 9);  // times 0, 1 s, ...
+    FrameState fs;
+    fs.camera = &cam;
+    // Even points first, then odd ones in two late batches: each merges into the middle.
+    std::vector<HeatPoint> even, odd1, odd2;
+    for (size_t i = 0; i < all.size(); ++i) (i % 2 == 0 ? even : i < 2000 ? odd1 : odd2).push_back(all[i]);
+    for (const auto* batch : {&even, &odd2, &odd1}) {
+        layer.addPoints(*batch);
+        fs.time = 2999 * 1000;  // window (1999 s, 2999 s]
+        layer.update(fs);
+        layer.draw(rc);
+    }
+    CHECK(layer.pointCount() == all.size());
+    const auto [a, b] = layer.windowRange(fs.time);
+    CHECK(b - a == 1000);
+    HeatmapGpu gpu(shaders);
+    gpu.setPoints(std::span<const HeatPoint>(all).subspan(a, b - a), mc.origin);
+    const GridSpec g = gridForCamera(cam);
+    const KernelSpec k = layer.kernelFor(cam.resolution, 1.0f);
+    const BinnedLayout L = chooseReduction(g, k);
+    gpu.aggregate(g, k, L, 0, b - a);
+    const DensityGrid ref = upsample(gpu.readCoarse(), L, g);
+    // The layer's bins (built incrementally through the late merges) give the same image
+    // as a layer given every point at once.
+    auto render = [&](HeatmapLayer& l) {
+        glClearColor(0, 0, 0, 0);
+        glClear(GL_COLOR_BUFFER_BIT);
+        l.draw(rc);
+        std::vector<uint8_t> px(320 * 240 * 4);
+        glReadPixels(0, 0, 320, 240, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
+        return px;
+    };
+    HeatmapLayer fresh(mc, cfg);
+    fresh.setPoints(all);
+    fresh.update(fs);
+    layer.setSettings(layer.settings());
+    const auto imgInc = render(layer), imgFresh = render(fresh);
+    int worst = 0;
+    for (size_t i = 0; i < imgInc.size(); ++i) worst = std::max(worst, std::abs(int(imgInc[i]) - int(imgFresh[i])));
+    CHECK(worst <= 2);  // fixed-point scales differ (chosen from different totals)
+    size_t coloured = 0;
+    for (size_t i = 3; i < imgInc.size(); i += 4) coloured += imgInc[i] > 0;
+    CHECK(coloured > 1000);
+    const DensityGrid exact = exactKde(std::span<const HeatPoint>(all).subspan(a, b - a), g, k);
+    CHECK(compareGrids(exact, layer.computeExact(g, 1.0f, &shaders)).maxRel() <= 1e-3);
+    CHECK(compareGrids(exact, ref).maxRel() <= 0.01);
+    CHECK(gl::errorCount() == 0);
+}
+
+TEST_CASE("presence heatmap follows the live feed and the clock", "[heatmap][gl][feed]") {
+    if (!context()) return;
+    ShaderLibrary shaders;
+    const TimeMs t0 = 1732061700000;  // 2024-11-20T08:15:00+08:00
+    auto clock = std::make_shared<std::atomic<TimeMs>>(t0);
+    PipelineOptions po;
+    po.now = [clock] { return clock->load(); };
+    auto feed = std::make_shared<FeedPipeline>(FeedConfig{}, po);
+    auto line = [](int officer, TimeMs t, double lon, double lat) {
+        char buf[256];
+        std::snprintf(buf, sizeof buf,
+                      R"({"type":"pos","officer":"PT-%04d","squad":"wanli","t":%lld,"lon":%.6f,"lat":%.6f,"status":"patrol"})",
+                      officer, static_cast<long long>(t), lon, lat);
+        return std::string(buf);
+    };
+    MapContext mc;
+    mc.displayCrs = "EPSG:4549";
+    Vec2d centre{121.41, 31.25};
+    REQUIRE(Transformer("EPSG:4326", mc.displayCrs).forward(centre));
+    mc.origin = centre;
+    HeatmapLayerConfig cfg;
+    cfg.presenceFeed = true;
+    cfg.settings.windowMs = 1800 * 1000;
+    cfg.settings.radius = 200.0;
+    cfg.settings.normalisation = Normalisation::Fixed;
+    cfg.settings.fixedMax = 1.0;
+    HeatmapLayer layer(mc, cfg);
+    REQUIRE(layer.wantsPresenceFeed());
+    layer.setFeed(feed);
+    Camera cam;
+    cam.width = 320;
+    cam.height = 240;
+    cam.origin = mc.origin;
+    cam.fit({centre.x - 2500, centre.y - 2000, centre.x + 2500, centre.y + 2000}, 0.0);
+    RenderContext rc;
+    rc.camera = &cam;
+    rc.viewportWidth = 320;
+    rc.viewportHeight = 240;
+    rc.shaders = &shaders;
+    gl::RenderTarget rt = gl::RenderTarget::create(320, 240);
+    rt.bind();
+    FrameState fs;
+    fs.camera = &cam;
+    auto densityNear = [&](double lon, double lat) {
+        Vec2d p{lon, lat};
+        Transformer("EPSG:4326", mc.displayCrs).forward(p);
+        const GridSpec g = gridForCamera(cam);
+        const DensityGrid d = layer.computeExact(g, 1.0f, &shaders);
+        const Vec2d q = g.toGrid(p);
+        return d.at(static_cast<int>(q.x), static_cast<int>(q.y));
+    };
+    // Ten officers around A, six fixes each, 10 s apart.
+    clock->store(t0 + 120000);
+    for (int k = 0; k < 6; ++k)
+        for (int o = 0; o < 10; ++o) feed->ingestLine(line(o, t0 + k * 10000, 121.400 + 0.0002 * o, 31.250));
+    fs.time = t0 + 120000;
+    layer.update(fs);
+    layer.draw(rc);
+    CHECK(layer.pointCount() == 60);  // every fix, not only the newest per officer
+    CHECK(layer.stats().vertices == 60);
+    CHECK(densityNear(121.401, 31.250) > 0.0f);
+    CHECK(layer.displayMax() == 1.0);
+    // 40 minutes later the officers are around B: A's fixes have left the 30-minute window.
+    // One of them arrives late (older than fixes already added): merged in time order.
+    const TimeMs t1 = t0 + 2400000;
+    clock->store(t1 + 60000);  // the feed refuses fixes from the future
+    for (int k = 0; k < 3; ++k)
+        for (int o = 0; o < 10; ++o) feed->ingestLine(line(o, t1 + k * 10000, 121.420 + 0.0002 * o, 31.250));
+    clock->store(t1 + 60000);
+    fs.time = t1 + 60000;
+    layer.update(fs);
+    layer.draw(rc);
+    feed->ingestLine(line(42, t1 + 5000, 121.420, 31.252));  // a new officer, older than the newest point
+    layer.update(fs);
+    layer.draw(rc);
+    CHECK(layer.pointCount() == 91);
+    CHECK(layer.stats().vertices == 31);  // only B's fixes are inside the window
+    CHECK(densityNear(121.401, 31.250) == 0.0f);
+    CHECK(densityNear(121.421, 31.250) > 0.0f);
+    CHECK(layer.timing().incremental);
+    CHECK(gl::errorCount() == 0);
 }
 
 TEST_CASE("aggregation timing on this GL (printed)", "[heatmap][gl][perf]") {
