@@ -4,8 +4,8 @@
 // drawn as a colourised full-screen pass over the map.
 //
 // GPU display path (HeatmapGpu::aggregate), cost independent of points x radius^2:
-//   points --(compute: linear binning, 64-bit fixed-point atomics)--> bins
-//   bins   --(compute: kernel convolution, reduced grid)----------> coarse density
+//   points --(compute: linear binning, 32-bit fixed-point atomics)--> bins
+//   bins   --(compute: kernel convolution, reduced grid, 4 cells/invocation)--> coarse density
 //   coarse --(fragment: Catmull-Rom upsampling, ramp, opacity)-----> screen
 // Re-aggregated only when data, time window, kernel or view change; streamed points are
 // added to (and points leaving the time window subtracted from) the existing bins.
