@@ -37,7 +37,8 @@ std::string formatAge(double seconds, Language lang) {
 
 OfficerLayer::OfficerLayer(std::string id, I18nText title, const MapContext& ctx, OfficerLayerOptions opts)
     : Layer(std::move(id), std::move(title)), ctx_(ctx), opts_(std::move(opts)),
-      toDisplay_(std::make_unique<Transformer>("wgs84", ctx.displayCrs)) {}
+      toDisplay_(std::make_unique<Transformer>("wgs84", ctx.displayCrs)),
+      toWgs84_(std::make_unique<Transformer>(ctx.displayCrs, "wgs84")) {}
 
 OfficerLayer::~OfficerLayer() = default;
 
@@ -62,7 +63,7 @@ OfficerInstance OfficerLayer::toInstance(const OfficerState& o) const {
     in.lastSeenSec = static_cast<float>(static_cast<double>(o.lastSeen - epoch_) / 1000.0);
     in.squad = o.squad;
     in.status = static_cast<uint8_t>(o.status);
-    in.flags = o.id == selectedId_ ? kOfficerSelected : 0;
+    in.flags = 0;  // applyFlags() sets selection and dispatch highlights
     return in;
 }
 
@@ -87,17 +88,21 @@ void OfficerLayer::updateInstances(size_t first, std::span<const OfficerInstance
     markDirty(first, first + inst.size() - 1);
 }
 
-void OfficerLayer::refreshFlags() {
-    for (size_t i = 0; i < instances_.size(); ++i) {
-        uint8_t f = 0;
-        if (snap_ && i < snap_->officers.size() && snap_->officers[i].id == selectedId_ && !selectedId_.empty()) f |= kOfficerSelected;
-        for (const auto& c : candidates_)
-            if (c.slot == i) f |= kOfficerCandidate;
-        if (instances_[i].flags != f) {
-            instances_[i].flags = f;
-            markDirty(i, i);
+void OfficerLayer::applyFlags() {
+    for (uint32_t slot : flagged_)
+        if (slot < instances_.size() && instances_[slot].flags) {
+            instances_[slot].flags = 0;
+            markDirty(slot, slot);
         }
-    }
+    flagged_.clear();
+    auto set = [&](uint32_t slot, uint8_t flag) {
+        if (slot >= instances_.size()) return;
+        instances_[slot].flags |= flag;
+        markDirty(slot, slot);
+        flagged_.push_back(slot);
+    };
+    if (selectedSlot_ >= 0) set(static_cast<uint32_t>(selectedSlot_), kOfficerSelected);
+    for (const auto& c : candidates_) set(c.slot, kOfficerCandidate);
 }
 
 void OfficerLayer::update(const FrameState& frame) {
@@ -106,8 +111,7 @@ void OfficerLayer::update(const FrameState& frame) {
     zoom_ = frame.zoom;
     // Screen angle of true north at the view centre (for heading wedges).
     Vec2d c = cam.center;
-    Transformer back(ctx_.displayCrs, "wgs84");
-    if (back.forward(c)) {
+    if (toWgs84_->forward(c)) {
         const Vec2d n = displayOf(c.x, c.y + 0.01);
         const Vec2d a = cam.worldToScreen(cam.center), b = cam.worldToScreen(n);
         northAngle_ = static_cast<float>(std::atan2(b.x - a.x, -(b.y - a.y)));
@@ -136,12 +140,12 @@ void OfficerLayer::update(const FrameState& frame) {
         }
         snapVersion_ = snap->version;
         haveSnapshot_ = true;
+        snap_ = std::move(snap);
+        applyFlags();
     }
-    snap_ = std::move(snap);
     stale_ = 0;
     for (const OfficerState& o : snap_->officers) stale_ += o.stale(frame.time, opts_.staleAfterMs);
     live_ = snap_->officers.size() - stale_;
-    refreshFlags();
 }
 
 void OfficerLayer::upload() {
@@ -296,8 +300,7 @@ LayerStats OfficerLayer::stats() const {
 bool OfficerLayer::handleClick(const Camera& cam, Vec2d screen, bool modifier) {
     if (modifier || dispatchMode_) {
         Vec2d ll = cam.screenToWorld(screen);
-        Transformer back(ctx_.displayCrs, "wgs84");
-        if (!back.forward(ll)) return false;
+        if (!toWgs84_->forward(ll)) return false;
         dispatchAt(ll, now_);
         return true;
     }
@@ -311,7 +314,7 @@ bool OfficerLayer::handleClick(const Camera& cam, Vec2d screen, bool modifier) {
         if (d < best) { best = d; hit = static_cast<int>(i); }
     }
     if (hit < 0 || !snap_ || static_cast<size_t>(hit) >= snap_->officers.size()) return false;
-    selectedId_ = snap_->officers[static_cast<size_t>(hit)].id;
+    select(snap_->officers[static_cast<size_t>(hit)].id);
     return true;
 }
 
@@ -322,7 +325,12 @@ std::optional<Vec2d> OfficerLayer::followTarget() const {
     return displayOf(o->lon, o->lat);
 }
 
-void OfficerLayer::select(const std::string& officerId) { selectedId_ = officerId; }
+void OfficerLayer::select(const std::string& officerId) {
+    selectedId_ = officerId;
+    const OfficerState* o = snap_ && !officerId.empty() ? snap_->find(officerId) : nullptr;
+    selectedSlot_ = o ? static_cast<int64_t>(o->slot) : -1;
+    applyFlags();
+}
 
 const std::vector<DispatchCandidate>& OfficerLayer::dispatchAt(Vec2d lonLat, TimeMs now) {
     dispatchPoint_ = lonLat;
@@ -336,13 +344,13 @@ const std::vector<DispatchCandidate>& OfficerLayer::dispatchAt(Vec2d lonLat, Tim
         indexTime_ = now;
     }
     candidates_ = index_->nearest(lonLat, opts_.dispatchK);
-    refreshFlags();
+    applyFlags();
     return candidates_;
 }
 
 void OfficerLayer::drawUi(Language lang) {
     const bool en = lang == Language::English;
-    if (!ImGui::TreeNode(en ? "Officers" : "警员")) return;
+    if (!ImGui::TreeNodeEx(en ? "Officers" : "警员", ImGuiTreeNodeFlags_DefaultOpen)) return;
     ImGui::Text(en ? "%zu officers: %zu live, %zu silent" : "共 %zu 人：在线 %zu，失联 %zu", instances_.size(), live_, stale_);
     int colorBy = opts_.colorBy == OfficerLayerOptions::ColorBy::Squad ? 1 : 0;
     ImGui::RadioButton(en ? "By status" : "按状态", &colorBy, 0);
@@ -369,7 +377,7 @@ void OfficerLayer::drawUi(Language lang) {
                                  ImGuiInputTextFlags_EnterReturnsTrue) ||
         (ImGui::SameLine(), ImGui::Button(en ? "Find" : "查找"))) {
         if (snap_ && snap_->find(search_)) {
-            selectedId_ = search_;
+            select(search_);
             follow_ = true;
             searchMessage_.clear();
         } else {
@@ -391,7 +399,7 @@ void OfficerLayer::drawUi(Language lang) {
             ImGui::Text("%s: %s", en ? "Last seen" : "最后定位", formatAge(age, lang).c_str());
             ImGui::Checkbox(en ? "Follow" : "跟随", &follow_);
             ImGui::SameLine();
-            if (ImGui::Button(en ? "Clear" : "取消选择")) { selectedId_.clear(); follow_ = false; }
+            if (ImGui::Button(en ? "Clear" : "取消选择")) { select(""); follow_ = false; }
         }
     }
     ImGui::Separator();
@@ -410,7 +418,7 @@ void OfficerLayer::drawUi(Language lang) {
         ImGui::Text(en ? "Nearest available officers:" : "最近可派警员：");
         for (const auto& c : candidates_) {
             ImGui::PushID(static_cast<int>(c.slot));
-            if (ImGui::SmallButton(c.officer.c_str())) selectedId_ = c.officer;
+            if (ImGui::SmallButton(c.officer.c_str())) select(c.officer);
             ImGui::SameLine();
             ImGui::Text(en ? "%.0f m, ~%.0f min walk" : "%.0f 米，步行约 %.0f 分钟", c.distanceM, std::ceil(c.walkSeconds / 60.0));
             ImGui::PopID();
@@ -418,7 +426,7 @@ void OfficerLayer::drawUi(Language lang) {
         if (ImGui::Button(en ? "Clear dispatch" : "清除调度")) {
             candidates_.clear();
             dispatchPoint_ = {NAN, NAN};
-            refreshFlags();
+            applyFlags();
         }
     }
     ImGui::TreePop();

@@ -82,11 +82,11 @@ private:
     OfficerInstance toInstance(const OfficerState& o) const;
     Vec2d displayOf(double lon, double lat) const;
     void markDirty(size_t first, size_t last);
-    void refreshFlags();
+    void applyFlags();  // O(flagged): selection and dispatch highlights
 
     MapContext ctx_;
     OfficerLayerOptions opts_;
-    std::unique_ptr<Transformer> toDisplay_;
+    std::unique_ptr<Transformer> toDisplay_, toWgs84_;  // built once: PROJ setup costs milliseconds
     std::shared_ptr<FeedPipeline> feed_;
     std::shared_ptr<const FeedSnapshot> snap_;
     uint64_t snapVersion_ = 0;
@@ -107,6 +107,8 @@ private:
 
     // Interaction state.
     std::string selectedId_;
+    int64_t selectedSlot_ = -1;
+    std::vector<uint32_t> flagged_;          // slots whose flags are set
     bool follow_ = false;
     uint32_t squadMask_ = 0xffffffffu;
     uint32_t statusMask_ = 0xfu;

@@ -2,10 +2,11 @@
 // Composited premultiplied. Disc with a white outline and a heading wedge; stale: grey, translucent, dashed ring;
 // selected: thick white halo; dispatch candidate: cyan ring.
 in vec4 vColor;
-flat in float vHeading;
+flat in vec2 vDir;
 flat in float vStale;
 flat in uint vFlags;
 flat in float vSize;
+flat in float vHalf;
 uniform float uPixelRatio;
 uniform float uOpacity;
 out vec4 fragColor;
@@ -13,14 +14,13 @@ out vec4 fragColor;
 float cover(float d) { return clamp(0.5 - d, 0.0, 1.0); }  // d: signed px distance, < 0 inside
 
 void main() {
-    float sprite = vSize * 2.0 + 4.0;
-    vec2 p = (gl_PointCoord - 0.5) * sprite;  // px, x right, y down
+    vec2 p = (gl_PointCoord - 0.5) * (vHalf * 2.0);  // px, x right, y down
     float r = vSize * 0.5;
     float dist = length(p);
     vec4 col = vec4(0.0);
     // Heading wedge: a triangle ahead of the disc.
-    if (vHeading > -10.0) {
-        vec2 d = vec2(sin(vHeading), -cos(vHeading));
+    if (vDir != vec2(0.0)) {
+        vec2 d = vDir;
         vec2 n = vec2(-d.y, d.x);
         float u = dot(p, d), v = dot(p, n);
         float tip = r + r * 0.9, base = r * 0.2, halfW = r * 0.8;

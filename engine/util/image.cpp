@@ -96,23 +96,47 @@ double yiqDistance(const uint8_t* a, const uint8_t* b) {
 
 double luma(const uint8_t* p) { return p[0] * 0.29889531 + p[1] * 0.58662247 + p[2] * 0.11448223; }
 
-// A pixel on an anti-aliased edge has neighbours both darker and brighter than itself
-// and at least three neighbours of differing brightness (pixelmatch's heuristic, simplified).
-bool antialiased(const Image& img, int x, int y) {
-    const double c = luma(img.pixel(x, y));
-    int zeroes = 0;
-    double minD = 0, maxD = 0;
+bool samePixel(const uint8_t* a, const uint8_t* b) { return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3]; }
+
+// More than two of the 8 neighbours identical to the pixel: it lies in a flat region.
+bool hasManySiblings(const Image& img, int x, int y) {
+    const uint8_t* c = img.pixel(x, y);
+    int same = 0;
     for (int dy = -1; dy <= 1; ++dy)
         for (int dx = -1; dx <= 1; ++dx) {
             if (!dx && !dy) continue;
             const int nx = x + dx, ny = y + dy;
-            if (nx < 0 || ny < 0 || nx >= img.width || ny >= img.height) { ++zeroes; continue; }
-            const double d = luma(img.pixel(nx, ny)) - c;
-            if (std::fabs(d) < 1.0) ++zeroes;
-            minD = std::min(minD, d);
-            maxD = std::max(maxD, d);
+            if (nx < 0 || ny < 0 || nx >= img.width || ny >= img.height) continue;
+            same += samePixel(c, img.pixel(nx, ny));
         }
-    return zeroes <= 2 && minD < 0 && maxD > 0;
+    return same > 2;
+}
+
+// pixelmatch's anti-aliasing test: the pixel has at most two identical neighbours, both
+// darker and brighter neighbours, and its darkest or brightest neighbour sits in a flat
+// region in both images (so it is an edge between flat areas, not detail).
+bool antialiased(const Image& img, int x, int y, const Image& other) {
+    const double c = luma(img.pixel(x, y));
+    int zeroes = (x == 0 || x == img.width - 1 || y == 0 || y == img.height - 1) ? 1 : 0;
+    double minD = 0, maxD = 0;
+    int minX = 0, minY = 0, maxX = 0, maxY = 0;
+    for (int dy = -1; dy <= 1; ++dy)
+        for (int dx = -1; dx <= 1; ++dx) {
+            if (!dx && !dy) continue;
+            const int nx = x + dx, ny = y + dy;
+            if (nx < 0 || ny < 0 || nx >= img.width || ny >= img.height) continue;
+            const double d = luma(img.pixel(nx, ny)) - c;
+            if (d == 0) {
+                if (++zeroes > 2) return false;
+            } else if (d < minD) {
+                minD = d; minX = nx; minY = ny;
+            } else if (d > maxD) {
+                maxD = d; maxX = nx; maxY = ny;
+            }
+        }
+    if (minD == 0 || maxD == 0) return false;
+    return (hasManySiblings(img, minX, minY) && hasManySiblings(other, minX, minY)) ||
+           (hasManySiblings(img, maxX, maxY) && hasManySiblings(other, maxX, maxY));
 }
 
 }  // namespace
@@ -138,7 +162,7 @@ ImageDiff compareImages(const Image& expected, const Image& actual, double thres
             o[0] = o[1] = o[2] = gray;
             o[3] = 255;
             if (dist > maxDelta) {
-                if (antialiased(expected, x, y) || antialiased(actual, x, y)) {
+                if (antialiased(expected, x, y, actual) || antialiased(actual, x, y, expected)) {
                     o[0] = 255; o[1] = 200; o[2] = 0;  // yellow: ignored anti-aliasing
                 } else {
                     o[0] = 255; o[1] = 0; o[2] = 0;

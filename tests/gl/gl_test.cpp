@@ -106,7 +106,7 @@ TEST_CASE("Rendering the Putuo scene raises no GL errors; a broken layer is repo
     std::vector<std::string> errors;
     auto map = buildMap(scene, errors);
     REQUIRE(errors.size() == 1);
-    CHECK_THAT(errors[0], Catch::Contains("layers[3]") && Catch::Contains("missing_creek.geojson"));
+    CHECK_THAT(errors[0], Catch::Contains("(layer 'creek')") && Catch::Contains("missing_creek.geojson"));
     CHECK(map->layers().size() == scene.layers.size() - 1);
     applySceneView(scene, *map, 320, 200);
     while (glGetError() != GL_NO_ERROR) {}

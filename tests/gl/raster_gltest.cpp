@@ -25,11 +25,11 @@ std::string makeGeoTiff() {
     std::vector<uint8_t> row(w);
     for (int y = 0; y < h; ++y) {
         for (int x = 0; x < w; ++x) row[static_cast<size_t>(x)] = static_cast<uint8_t>(x * 255 / (w - 1));
-        ds->GetRasterBand(1)->RasterIO(GF_Write, 0, y, w, 1, row.data(), w, 1, GDT_Byte, 0, 0);
+        REQUIRE(ds->GetRasterBand(1)->RasterIO(GF_Write, 0, y, w, 1, row.data(), w, 1, GDT_Byte, 0, 0) == CE_None);
         std::fill(row.begin(), row.end(), static_cast<uint8_t>((h - 1 - y) * 255 / (h - 1)));
-        ds->GetRasterBand(2)->RasterIO(GF_Write, 0, y, w, 1, row.data(), w, 1, GDT_Byte, 0, 0);
+        REQUIRE(ds->GetRasterBand(2)->RasterIO(GF_Write, 0, y, w, 1, row.data(), w, 1, GDT_Byte, 0, 0) == CE_None);
         std::fill(row.begin(), row.end(), static_cast<uint8_t>(40));
-        ds->GetRasterBand(3)->RasterIO(GF_Write, 0, y, w, 1, row.data(), w, 1, GDT_Byte, 0, 0);
+        REQUIRE(ds->GetRasterBand(3)->RasterIO(GF_Write, 0, y, w, 1, row.data(), w, 1, GDT_Byte, 0, 0) == CE_None);
     }
     return path;
 }

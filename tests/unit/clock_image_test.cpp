@@ -1,0 +1,62 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "engine/util/clock.hpp"
+#include "engine/util/image.hpp"
+
+using namespace sandtable;
+
+TEST_CASE("Replay clock advances by scale, pauses and seeks", "[clock]") {
+    Clock c = Clock::replay(1000, 2.0);
+    c.tick(0.5);
+    CHECK(c.now() == 2000);
+    c.tick(0.0004);  // sub-millisecond steps accumulate rather than vanish
+    c.tick(0.0004);
+    CHECK(c.now() == 2001);
+    c.setPaused(true);
+    c.tick(10);
+    CHECK(c.now() == 2001);
+    c.setPaused(false);
+    c.seek(50);
+    c.setScale(60);
+    c.tick(1);
+    CHECK(c.now() == 60050);
+    Clock f = Clock::fixed(7);
+    f.tick(100);
+    CHECK(f.now() == 7);
+    Clock live = Clock::live();
+    CHECK(std::llabs(live.now() - wallClockMs()) < 5000);
+}
+
+TEST_CASE("PNG round trip and image comparison", "[image]") {
+    Image a(40, 30);
+    for (int y = 0; y < 30; ++y)
+        for (int x = 0; x < 40; ++x) {
+            uint8_t* p = a.pixel(x, y);
+            p[0] = static_cast<uint8_t>(x * 6);
+            p[1] = static_cast<uint8_t>(y * 8);
+            p[2] = 90;
+            p[3] = 255;
+        }
+    const std::string path = (std::filesystem::temp_directory_path() / "sandtable_img_test.png").string();
+    writePng(path, a);
+    const Image b = readPng(path);
+    REQUIRE(b.width == 40);
+    REQUIRE(b.height == 30);
+    CHECK(b.rgba == a.rgba);
+    CHECK(compareImages(a, b).differing == 0);
+
+    // A solid block of different colour is counted; the diff image marks it red.
+    Image c = a;
+    for (int y = 10; y < 20; ++y)
+        for (int x = 10; x < 20; ++x) { uint8_t* p = c.pixel(x, y); p[0] = 255; p[1] = 255; p[2] = 255; }
+    const ImageDiff d = compareImages(a, c);
+    CHECK(d.differing >= 64);  // the block's interior at least (its edge may count as anti-aliased)
+    CHECK(d.differing <= 100);
+    CHECK(d.diff.pixel(15, 15)[0] == 255);
+    CHECK(d.diff.pixel(15, 15)[1] == 0);
+    // Size mismatch: everything differs.
+    CHECK(compareImages(a, Image(10, 10)).fraction() == 1.0);
+    CHECK_THROWS_WITH(readPng("/nonexistent.png"), Catch::Contains("/nonexistent.png"));
+}
