@@ -551,22 +551,44 @@ void HeatmapLayer::draw(const RenderContext& rc) {
         glTextureSubImage2D(ramp_.id(), 0, 0, 0, static_cast<GLsizei>(table.size()), 1, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
         rampId_ = settings_.ramp;
     }
-    Program& p = rc.shaders->graphics("heatmap_quad.vert", "heatmap_color.frag");
-    const BinnedLayout& L = gpu_->layout();
-    p.set("uViewportHeight", aggKey_.grid.height);
-    p.set("uFactor", L.factor);
-    p.set("uBorder", kCoarseBorder);
-    p.set("uInvMax", static_cast<float>(1.0 / displayMax_));
-    p.set("uOpacity", std::clamp(opacity, 0.0f, 1.0f));
-    p.set("uFadeBelow", settings_.fadeBelow);
-    p.use();
-    glBindTextureUnit(0, gpu_->coarse().id());
-    glBindTextureUnit(1, ramp_.id());
+    const ColorKey key{timing_.aggregations, displayMax_, settings_.ramp, settings_.fadeBelow, rc.viewportWidth, rc.viewportHeight};
     glDisable(GL_DEPTH_TEST);
     glDisable(GL_CULL_FACE);
+    glBindVertexArray(vao_.id());
+    if (!(key == colorKey_)) {
+        if (!colorCache_ || colorCache_.width() != rc.viewportWidth || colorCache_.height() != rc.viewportHeight) {
+            colorCache_ = gl::Texture::create2D(GL_RGBA8, rc.viewportWidth, rc.viewportHeight);
+            colorCache_.setFilter(GL_NEAREST, GL_NEAREST);
+            colorFbo_ = gl::Handle<gl::FramebufferTraits>::create();
+            glNamedFramebufferTexture(colorFbo_.id(), GL_COLOR_ATTACHMENT0, colorCache_.id(), 0);
+        }
+        GLint previous = 0;
+        glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &previous);
+        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, colorFbo_.id());
+        const GLfloat clear[4] = {0, 0, 0, 0};
+        glClearNamedFramebufferfv(colorFbo_.id(), GL_COLOR, 0, clear);
+        Program& p = rc.shaders->graphics("heatmap_quad.vert", "heatmap_color.frag");
+        const BinnedLayout& L = gpu_->layout();
+        p.set("uViewportHeight", aggKey_.grid.height);
+        p.set("uFactor", L.factor);
+        p.set("uBorder", kCoarseBorder);
+        p.set("uInvMax", static_cast<float>(1.0 / displayMax_));
+        p.set("uOpacity", 1.0f);  // applied when the cache is drawn
+        p.set("uFadeBelow", settings_.fadeBelow);
+        p.use();
+        glBindTextureUnit(0, gpu_->coarse().id());
+        glBindTextureUnit(1, ramp_.id());
+        glDisable(GL_BLEND);
+        glDrawArrays(GL_TRIANGLES, 0, 3);
+        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, static_cast<GLuint>(previous));
+        colorKey_ = key;
+    }
+    Program& blit = rc.shaders->graphics("heatmap_quad.vert", "heatmap_blit.frag");
+    blit.set("uOpacity", std::clamp(opacity, 0.0f, 1.0f));
+    blit.use();
+    glBindTextureUnit(0, colorCache_.id());
     glEnable(GL_BLEND);
     glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
-    glBindVertexArray(vao_.id());
     glDrawArrays(GL_TRIANGLES, 0, 3);
     glBindVertexArray(0);
     ST_GL_CHECK("HeatmapLayer::draw");
