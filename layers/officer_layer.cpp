@@ -3,6 +3,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cmath>
 #include <cstring>
 
@@ -160,14 +161,9 @@ void OfficerLayer::upload() {
         buffer_.upload(instances_.data(), instances_.size() * sizeof(OfficerInstance));
         reallocate_ = false;
         uploadsLastFrame_ = instances_.size();
-        const GLuint v = vao_.id();
-        glVertexArrayVertexBuffer(v, 0, buffer_.id(), 0, sizeof(OfficerInstance));
-        glEnableVertexArrayAttrib(v, 0);
-        glVertexArrayAttribFormat(v, 0, 4, GL_FLOAT, GL_FALSE, 0);
-        glVertexArrayAttribBinding(v, 0, 0);
-        glEnableVertexArrayAttrib(v, 1);
-        glVertexArrayAttribIFormat(v, 1, 4, GL_UNSIGNED_BYTE, 16);
-        glVertexArrayAttribBinding(v, 1, 0);
+        glVertexArrayVertexBuffer(vao_.id(), 0, buffer_.id(), 0, sizeof(OfficerInstance));
+        gl::vertexAttrib(vao_, 0, 4, GL_FLOAT, offsetof(OfficerInstance, x));
+        gl::vertexAttribInt(vao_, 1, 4, GL_UNSIGNED_BYTE, offsetof(OfficerInstance, squad));
     } else if (dirtyFirst_ <= dirtyLast_ && dirtyLast_ < instances_.size()) {
         // One buffer update of what changed.
         const size_t n = dirtyLast_ - dirtyFirst_ + 1;

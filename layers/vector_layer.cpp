@@ -1,6 +1,7 @@
 #include "layers/vector_layer.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <cmath>
 #include <sstream>
 
@@ -221,31 +222,18 @@ void VectorLayer::upload() {
     segBuf_.upload(segments_.data(), segments_.size() * sizeof(Segment));
     markerBuf_.upload(markers_.data(), markers_.size() * sizeof(Marker));
 
-    const GLuint fv = fillVao_.id();
-    glVertexArrayVertexBuffer(fv, 0, fillBuf_.id(), 0, sizeof(FillVertex));
-    glEnableVertexArrayAttrib(fv, 0);
-    glVertexArrayAttribFormat(fv, 0, 2, GL_FLOAT, GL_FALSE, 0);
-    glVertexArrayAttribBinding(fv, 0, 0);
-    glEnableVertexArrayAttrib(fv, 1);
-    glVertexArrayAttribFormat(fv, 1, 4, GL_UNSIGNED_BYTE, GL_TRUE, 8);
-    glVertexArrayAttribBinding(fv, 1, 0);
+    glVertexArrayVertexBuffer(fillVao_.id(), 0, fillBuf_.id(), 0, sizeof(FillVertex));
+    gl::vertexAttrib(fillVao_, 0, 2, GL_FLOAT, offsetof(FillVertex, x));
+    gl::vertexAttrib(fillVao_, 1, 4, GL_UNSIGNED_BYTE, offsetof(FillVertex, r), true);
 
-    const GLuint sv = segVao_.id();
-    glVertexArrayVertexBuffer(sv, 0, segBuf_.id(), 0, sizeof(Segment));
-    glVertexArrayBindingDivisor(sv, 0, 1);
-    glEnableVertexArrayAttrib(sv, 0);
-    glVertexArrayAttribFormat(sv, 0, 4, GL_FLOAT, GL_FALSE, 0);
-    glVertexArrayAttribBinding(sv, 0, 0);
+    glVertexArrayVertexBuffer(segVao_.id(), 0, segBuf_.id(), 0, sizeof(Segment));
+    glVertexArrayBindingDivisor(segVao_.id(), 0, 1);  // one segment per instance
+    gl::vertexAttrib(segVao_, 0, 4, GL_FLOAT, offsetof(Segment, x0));
 
-    const GLuint mv = markerVao_.id();
-    glVertexArrayVertexBuffer(mv, 0, markerBuf_.id(), 0, sizeof(Marker));
-    glVertexArrayBindingDivisor(mv, 0, 1);
-    glEnableVertexArrayAttrib(mv, 0);
-    glVertexArrayAttribFormat(mv, 0, 2, GL_FLOAT, GL_FALSE, 0);
-    glVertexArrayAttribBinding(mv, 0, 0);
-    glEnableVertexArrayAttrib(mv, 1);
-    glVertexArrayAttribFormat(mv, 1, 4, GL_UNSIGNED_BYTE, GL_TRUE, 8);
-    glVertexArrayAttribBinding(mv, 1, 0);
+    glVertexArrayVertexBuffer(markerVao_.id(), 0, markerBuf_.id(), 0, sizeof(Marker));
+    glVertexArrayBindingDivisor(markerVao_.id(), 0, 1);  // one marker per instance
+    gl::vertexAttrib(markerVao_, 0, 2, GL_FLOAT, offsetof(Marker, x));
+    gl::vertexAttrib(markerVao_, 1, 4, GL_UNSIGNED_BYTE, offsetof(Marker, r), true);
     ST_GL_CHECK("VectorLayer::upload");
 }
 

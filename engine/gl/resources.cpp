@@ -33,6 +33,18 @@ bool checkErrors(const char* what, const char* file, int line) {
 
 size_t errorCount() { return gErrors.load(); }
 
+void vertexAttrib(const VertexArray& vao, GLuint index, GLint size, GLenum type, GLuint offset, bool normalized, GLuint binding) {
+    glEnableVertexArrayAttrib(vao.id(), index);
+    glVertexArrayAttribFormat(vao.id(), index, size, type, normalized ? GL_TRUE : GL_FALSE, offset);
+    glVertexArrayAttribBinding(vao.id(), index, binding);
+}
+
+void vertexAttribInt(const VertexArray& vao, GLuint index, GLint size, GLenum type, GLuint offset, GLuint binding) {
+    glEnableVertexArrayAttrib(vao.id(), index);
+    glVertexArrayAttribIFormat(vao.id(), index, size, type, offset);
+    glVertexArrayAttribBinding(vao.id(), index, binding);
+}
+
 void Buffer::reserve(size_t bytes) {
     if (!h_) h_ = Handle<BufferTraits>::create();
     if (bytes <= capacity_ && capacity_ != 0) return;

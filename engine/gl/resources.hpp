@@ -45,6 +45,12 @@ using Renderbuffer = Handle<RenderbufferTraits>;
 using Query = Handle<QueryTraits>;
 using ProgramHandle = Handle<ProgramTraits>;
 
+// Declares vertex attribute `index` of a VAO as `size` components of `type` at `offset`
+// in the buffer bound to binding point `binding` (float, normalised fixed-point, or
+// integer attributes), and enables it.
+void vertexAttrib(const VertexArray& vao, GLuint index, GLint size, GLenum type, GLuint offset, bool normalized = false, GLuint binding = 0);
+void vertexAttribInt(const VertexArray& vao, GLuint index, GLint size, GLenum type, GLuint offset, GLuint binding = 0);
+
 // A GPU buffer with its size; storage is (re)allocated by upload when it grows.
 class Buffer {
 public:

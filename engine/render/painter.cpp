@@ -1,6 +1,7 @@
 #include "engine/render/painter.hpp"
 
 #include <cmath>
+#include <cstddef>
 
 #include "engine/gl/shader.hpp"
 #include "engine/render/text.hpp"
@@ -14,23 +15,16 @@ Painter::Painter(ShaderLibrary& shaders, FontAtlas& font) : shaders_(shaders), f
     textBuffer_.reserve(1 << 16);
     shapeVao_ = gl::VertexArray::create();
     glVertexArrayVertexBuffer(shapeVao_.id(), 0, shapeBuffer_.id(), 0, sizeof(ShapeVertex));
-    glEnableVertexArrayAttrib(shapeVao_.id(), 0);
-    glEnableVertexArrayAttrib(shapeVao_.id(), 1);
-    glVertexArrayAttribFormat(shapeVao_.id(), 0, 2, GL_FLOAT, GL_FALSE, 0);
-    glVertexArrayAttribFormat(shapeVao_.id(), 1, 4, GL_FLOAT, GL_FALSE, 8);
-    glVertexArrayAttribBinding(shapeVao_.id(), 0, 0);
-    glVertexArrayAttribBinding(shapeVao_.id(), 1, 0);
+    gl::vertexAttrib(shapeVao_, 0, 2, GL_FLOAT, offsetof(ShapeVertex, x));
+    gl::vertexAttrib(shapeVao_, 1, 4, GL_FLOAT, offsetof(ShapeVertex, r));
 
     textVao_ = gl::VertexArray::create();
     glVertexArrayVertexBuffer(textVao_.id(), 0, textBuffer_.id(), 0, sizeof(TextVertex));
-    const GLint sizes[] = {2, 2, 4, 4, 3};
-    GLuint offset = 0;
-    for (GLuint i = 0; i < 5; ++i) {
-        glEnableVertexArrayAttrib(textVao_.id(), i);
-        glVertexArrayAttribFormat(textVao_.id(), i, sizes[i], GL_FLOAT, GL_FALSE, offset);
-        glVertexArrayAttribBinding(textVao_.id(), i, 0);
-        offset += static_cast<GLuint>(sizes[i]) * 4;
-    }
+    gl::vertexAttrib(textVao_, 0, 2, GL_FLOAT, offsetof(TextVertex, x));
+    gl::vertexAttrib(textVao_, 1, 2, GL_FLOAT, offsetof(TextVertex, u));
+    gl::vertexAttrib(textVao_, 2, 4, GL_FLOAT, offsetof(TextVertex, r));
+    gl::vertexAttrib(textVao_, 3, 4, GL_FLOAT, offsetof(TextVertex, hr));
+    gl::vertexAttrib(textVao_, 4, 3, GL_FLOAT, offsetof(TextVertex, pxPerUnit));
     ST_GL_CHECK("Painter::Painter");
 }
 

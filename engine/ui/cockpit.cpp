@@ -89,12 +89,14 @@ void Cockpit::handleInput() {
 void Cockpit::drawUi(double frameMs) {
     const Language lang = map_.language;
     ImGui::SetNextWindowPos(ImVec2(16, 150), ImGuiCond_FirstUseEver);
-    ImGui::SetNextWindowSize(ImVec2(330, 0), ImGuiCond_FirstUseEver);
+    ImGui::SetNextWindowSize(ImVec2(410, 0), ImGuiCond_FirstUseEver);
     ImGui::Begin(tr("panel.title", lang));
     if (ImGui::RadioButton(tr("lang.zh", lang), lang == Language::Chinese)) map_.language = Language::Chinese;
     ImGui::SameLine();
     if (ImGui::RadioButton(tr("lang.en", lang), lang == Language::English)) map_.language = Language::English;
-    ImGui::TextDisabled("%s", tr("panel.help", lang));
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
+    ImGui::TextWrapped("%s", tr("panel.help", lang));
+    ImGui::PopStyleColor();
     if (ImGui::CollapsingHeader(tr("panel.layers", lang), ImGuiTreeNodeFlags_DefaultOpen)) {
         const auto stats = map_.stats();
         size_t li = 0;
@@ -102,8 +104,8 @@ void Cockpit::drawUi(double frameMs) {
             const double ms = stats[li++].drawMs;
             ImGui::PushID(l->id().c_str());
             ImGui::Checkbox(l->title().get(lang).c_str(), &l->visible);
-            ImGui::SetNextItemWidth(140);
-            ImGui::SameLine(210);
+            ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - 90);
+            ImGui::SetNextItemWidth(90);
             ImGui::SliderFloat("##op", &l->opacity, 0.0f, 1.0f, "%.2f");
             if (ImGui::IsItemHovered()) ImGui::SetTooltip("%.2f ms CPU", ms);
             if (!l->warnings().empty() && ImGui::TreeNode(tr("panel.warnings", lang))) {
