@@ -315,10 +315,9 @@ bool OfficerLayer::handleClick(const Camera& cam, Vec2d screen, bool modifier) {
 }
 
 std::optional<Vec2d> OfficerLayer::followTarget() const {
-    if (!follow_ || selectedId_.empty() || !snap_) return std::nullopt;
-    const OfficerState* o = snap_->find(selectedId_);
-    if (!o) return std::nullopt;
-    return displayOf(o->lon, o->lat);
+    if (!follow_ || selectedSlot_ < 0 || static_cast<size_t>(selectedSlot_) >= instances_.size()) return std::nullopt;
+    const OfficerInstance& in = instances_[static_cast<size_t>(selectedSlot_)];
+    return Vec2d{in.x + ctx_.origin.x, in.y + ctx_.origin.y};
 }
 
 void OfficerLayer::select(const std::string& officerId) {
@@ -382,7 +381,8 @@ void OfficerLayer::drawUi(Language lang) {
     }
     if (!searchMessage_.empty()) ImGui::TextColored(ImVec4(1, 0.6f, 0.4f, 1), "%s", searchMessage_.c_str());
     if (!selectedId_.empty() && snap_) {
-        if (const OfficerState* o = snap_->find(selectedId_)) {
+        if (const OfficerState* o = selectedSlot_ >= 0 && static_cast<size_t>(selectedSlot_) < snap_->officers.size()
+                                        ? &snap_->officers[static_cast<size_t>(selectedSlot_)] : nullptr) {
             ImGui::Separator();
             const double age = static_cast<double>(now_ - o->lastSeen) / 1000.0;
             const bool stale = o->stale(now_, opts_.staleAfterMs);

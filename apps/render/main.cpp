@@ -13,6 +13,7 @@
 #include "engine/render/offscreen.hpp"
 #include "engine/util/log.hpp"
 #include "engine/feed/pipeline.hpp"
+#include "engine/analysis/heat_io.hpp"
 #include "layers/heatmap_layer.hpp"
 #include "layers/layer_factory.hpp"
 
@@ -24,11 +25,11 @@ const char* kUsage =
     "usage: sandtable-render --scene FILE --out FILE.png [--width W] [--height H]\n"
     "                        [--view LON,LAT,ZOOM[,ROT]] [--stats FILE.json] [--lang zh|en]\n"
     "                        [--feed FILE.jsonl --at TIME] [--stale-seconds S]\n"
-    "                        [--export-heatmap FILE.tif [--heatmap-layer ID]]\n"
+    "                        [--export-heatmap FILE.tif [--heatmap-layer ID] [--heatmap-grid-like RASTER]]\n"
     "TIME is ISO 8601 with an offset (2024-11-20T08:30:00+08:00) or epoch milliseconds.\n";
 
 struct Options {
-    std::string scene, out, stats, view, lang = "zh", time, exportHeatmap, heatmapLayer, feed, at;
+    std::string scene, out, stats, view, lang = "zh", time, exportHeatmap, heatmapLayer, feed, at, gridLike;
     double staleSeconds = 120;
     int width = 1920, height = 1080;
 };
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
             else if (a == "--stale-seconds") o.staleSeconds = std::stod(next());
             else if (a == "--export-heatmap") o.exportHeatmap = next();
             else if (a == "--heatmap-layer") o.heatmapLayer = next();
+            else if (a == "--heatmap-grid-like") o.gridLike = next();
             else if (a == "--help" || a == "-h") { std::fputs(kUsage, stdout); return 0; }
             else throw std::runtime_error("unknown option '" + a + "'");
         }
@@ -120,8 +122,14 @@ int main(int argc, char** argv) {
                     break;
                 }
             if (!heat) throw std::runtime_error("--export-heatmap: the scene has no heatmap layer" + (o.heatmapLayer.empty() ? std::string() : " '" + o.heatmapLayer + "'"));
-            // The exact KDE at the pixel centres of the rendered view, in the display CRS.
-            heat->exportGeoTiff(o.exportHeatmap, gridForCamera(map->camera), pixelRatioFor(o.width, o.height), &map->shaders());
+            // The exact KDE at the pixel centres of the rendered view (or of another raster's
+            // grid, e.g. QGIS's output for a comparison), in the display CRS.
+            GridSpec grid = gridForCamera(map->camera);
+            if (!o.gridLike.empty()) {
+                const RasterReadBack like = readDensityRaster(o.gridLike);
+                grid = like.grid.spec;
+            }
+            heat->exportGeoTiff(o.exportHeatmap, grid, pixelRatioFor(o.width, o.height), &map->shaders());
             std::printf("sandtable-render: wrote density grid %s (float32 GeoTIFF, %s)\n", o.exportHeatmap.c_str(), scene.displayCrs.c_str());
         }
         std::printf("sandtable-render: wrote %s (%dx%d, %zu layers, %zu labels placed) on %s\n", o.out.c_str(), o.width, o.height,
