@@ -5,13 +5,16 @@
 
 namespace sandtable {
 
-void LabelSet::place(const Camera& camera, Painter& painter) {
+void LabelSet::place(const Camera& camera, Painter& painter, float pixelRatio) {
     std::vector<size_t> order(candidates_.size());
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return candidates_[a].priority > candidates_[b].priority; });
     std::vector<Box> placed = reserved_;
     for (size_t i : order) {
-        const LabelCandidate& c = candidates_[i];
+        LabelCandidate& c = candidates_[i];
+        c.style.size *= pixelRatio;
+        c.style.haloWidth *= pixelRatio;
+        c.offsetY *= pixelRatio;
         const Vec2d s = camera.worldToScreen(c.world);
         const float w = painter.textWidth(c.text, c.style.size);
         const float asc = painter.ascender(c.style.size);
@@ -20,7 +23,7 @@ void LabelSet::place(const Camera& camera, Painter& painter) {
         if (c.style.anchor == TextAnchor::Center) x0 -= w * 0.5f;
         else if (c.style.anchor == TextAnchor::Right) x0 -= w;
         const float cy = static_cast<float>(s.y) + c.offsetY;
-        const float pad = 3.0f;
+        const float pad = 3.0f * pixelRatio;
         const Box box{x0 - pad, cy - h * 0.5f - pad, x0 + w + pad, cy + h * 0.5f + pad};
         if (box.x0 < 0 || box.y0 < 0 || box.x1 > static_cast<float>(camera.width) || box.y1 > static_cast<float>(camera.height) ||
             std::any_of(placed.begin(), placed.end(), [&](const Box& b) { return b.overlaps(box); })) {

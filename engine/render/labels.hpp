@@ -23,8 +23,9 @@ public:
     void clear() { candidates_.clear(); reserved_.clear(); placed_ = dropped_ = 0; }
     void add(LabelCandidate c) { candidates_.push_back(std::move(c)); }
     void reserve(float x, float y, float w, float h) { reserved_.push_back({x, y, x + w, y + h}); }
-    // Places and queues the labels into the painter.
-    void place(const Camera& camera, Painter& painter);
+    // Places and queues the labels into the painter. Sizes, halos and offsets given in
+    // px are scaled by the output's pixel ratio (as every other size in px).
+    void place(const Camera& camera, Painter& painter, float pixelRatio = 1.0f);
     size_t placed() const { return placed_; }
     size_t dropped() const { return dropped_; }
 

@@ -81,7 +81,7 @@ void Map::render(FrameState frame, int width, int height, float pixelRatio) {
         drawMs_[i] = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
         ST_GL_CHECK(("layer " + l.id()).c_str());
     }
-    labels_.place(camera, *painter_);
+    labels_.place(camera, *painter_, pixelRatio);
     painter_->flush();
 }
 
