@@ -434,6 +434,18 @@ void HeatmapLayer::update(const FrameState& frame) {
     now_ = frame.time;
     if (feed_) pollFeed();
     range_ = windowRange(now_);
+    // A live presence heatmap on a wall runs for days: drop points that have left the time
+    // window once they are most of the list (a re-upload and one full re-aggregation),
+    // so memory stays bounded by the window rather than growing with uptime.
+    if (feed_ && settings_.windowMs > 0 && range_.first >= kPruneMinPoints && range_.first * 2 > points_.size()) {
+        points_.erase(points_.begin(), points_.begin() + static_cast<ptrdiff_t>(range_.first));
+        ++pruned_;
+        reupload_ = true;
+        haveAgg_ = false;
+        binned_ = {0, 0};
+        lateFrom_ = SIZE_MAX;
+        range_ = windowRange(now_);
+    }
 }
 
 void HeatmapLayer::upload() {

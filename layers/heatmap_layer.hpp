@@ -197,6 +197,8 @@ private:
     struct Seen { TimeMs t = 0; uint32_t fixes = 0; };
     std::vector<Seen> seen_;            // per feed slot: newest fix added, fixes counted
 
+    static constexpr size_t kPruneMinPoints = 50000;
+    size_t pruned_ = 0;                 // times expired points were dropped
     // GPU state
     std::unique_ptr<HeatmapGpu> gpu_;
     size_t uploaded_ = 0;               // points_ [0, uploaded_) are on the GPU

@@ -489,3 +489,39 @@ TEST_CASE("aggregation timing breakdown, medians", "[.][perfsplit]") {
         }
     }
 }
+
+TEST_CASE("a presence heatmap's memory is bounded by its time window, not by uptime", "[heatmap][feed]") {
+    const TimeMs t0 = 1732061700000;
+    MapContext mc;
+    mc.displayCrs = "EPSG:4549";
+    Vec2d centre{121.41, 31.25};
+    REQUIRE(Transformer("EPSG:4326", mc.displayCrs).forward(centre));
+    mc.origin = centre;
+    HeatmapLayerConfig cfg;
+    cfg.presenceFeed = true;
+    cfg.settings.windowMs = 1800 * 1000;
+    HeatmapLayer layer(mc, cfg);
+    layer.setFeed(std::make_shared<FeedPipeline>());  // live mode (no fixes: points are pushed below)
+    Camera cam;
+    cam.center = centre;
+    cam.width = 64;
+    cam.height = 64;
+    FrameState f;
+    f.camera = &cam;
+    // Eight hours of one point per 0.1 s, fed an hour at a time, the clock following.
+    size_t maxSeen = 0;
+    for (int hour = 1; hour <= 8; ++hour) {
+        std::vector<HeatPoint> pts;
+        for (int i = 0; i < 36000; ++i)
+            pts.push_back({centre + Vec2d{static_cast<double>(i % 100), 0.0}, 1.0, t0 + (hour - 1) * 3600000 + i * 100});
+        layer.addPoints(pts);
+        f.time = t0 + hour * 3600000;
+        layer.update(f);
+        maxSeen = std::max(maxSeen, layer.pointCount());
+    }
+    // Without pruning this would hold 288,000 points; the window holds 18,000.
+    CHECK(layer.pointCount() < 60000);
+    CHECK(maxSeen < 80000);
+    const auto range = layer.windowRange(f.time);
+    CHECK(range.second - range.first == 17999);  // the window is (now - 30 min, now]
+}
