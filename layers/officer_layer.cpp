@@ -283,6 +283,10 @@ bool OfficerLayer::legend(LegendBlock& block) const {
     }
     const std::string secs = std::to_string(opts_.staleAfterMs / 1000);
     block.entries.push_back({LegendEntry::Kind::Marker, kStale.withAlpha(0.5f), kStale, {"失联（超过 " + secs + " 秒无定位）", "Silent (no fix for " + secs + " s)"}});
+    if (snap_ && snap_->incidents && !snap_->incidents->empty())
+        block.entries.push_back({LegendEntry::Kind::Marker, Color::fromHex(0xd32f2f), Color::fromHex(0xffffff), {"待处置事件（▲）", "Open incident (▲)"}});
+    if (!candidates_.empty())
+        block.entries.push_back({LegendEntry::Kind::Marker, Color::fromHex(0x00e5ff, 0.0f), Color::fromHex(0x00e5ff), {"就近可派警员", "Nearest available officers"}});
     return true;
 }
 
