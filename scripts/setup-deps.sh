@@ -12,6 +12,7 @@ PKGS=(
   libfreetype-dev libpng-dev libstb-dev
   libsimdjson-dev nlohmann-json3-dev
   libmosquitto-dev mosquitto
+  postgresql postgresql-postgis
   catch2
   fonts-noto-cjk
   xvfb xauth x11-utils
