@@ -533,7 +533,9 @@ void HeatmapLayer::aggregate(const RenderContext& rc) {
             for (int i = kCoarseBorder; i < L.coarse.width - kCoarseBorder; ++i) onScreen.push_back(c.at(i, j));
         displayMax_ = positivePercentile(onScreen, settings_.percentile);
     }
-    glFinish();  // so the timing below is the GPU work, not just its submission
+    // No glFinish here: it would stall a real GPU on every re-aggregation (panning). With
+    // automatic normalisation the percentile readback above has already waited for the
+    // work, so the timing is the GPU's; with a fixed maximum it is the submission only.
     timing_.aggregateMs = msSince(t0);
     timing_.factor = gpu_->layout().factor;
     timing_.radiusCells = gpu_->layout().radiusCells;
