@@ -5,24 +5,70 @@
 namespace sandtable {
 
 RasterLayer::RasterLayer(std::string id, I18nText title, std::unique_ptr<RasterSource> source, const MapContext& ctx, double loadMs)
-    : Layer(std::move(id), std::move(title)), source_(std::move(source)), ctx_(ctx), loadMs_(loadMs) {}
+    : Layer(std::move(id), std::move(title)), source_(std::move(source)), ctx_(ctx), loadMs_(loadMs) {
+    loader_ = std::thread([this] { loaderLoop(); });
+}
+
+RasterLayer::~RasterLayer() {
+    {
+        std::lock_guard lock(mutex_);
+        stop_ = true;
+    }
+    wake_.notify_all();
+    loader_.join();
+}
+
+void RasterLayer::loaderLoop() {
+    // The only thread that touches the GDAL datasets after construction.
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        wake_.wait(lock, [&] { return stop_ || !requests_.empty(); });
+        if (stop_) return;
+        const TileKey k = requests_.front();
+        requests_.pop_front();
+        lock.unlock();
+        TilePixels px = source_->read(k);
+        lock.lock();
+        done_.push_back(std::move(px));
+        doneCv_.notify_all();
+    }
+}
 
 void RasterLayer::update(const FrameState& frame) {
     const Camera& cam = *frame.camera;
     const int level = source_->levelFor(cam.resolution);
     wanted_ = source_->tilesIn(level, cam.visibleBounds());
-    int reads = 0;
+    std::unique_lock lock(mutex_);
+    // Requests for tiles the view no longer needs are dropped; the new view's missing
+    // tiles are queued (nearest-first order is the tilesIn order: rows, then columns).
+    for (const TileKey& k : requests_) inFlight_.erase(keyOf(k));
+    requests_.clear();
+    size_t missing = 0;
     for (const TileKey& k : wanted_) {
         const uint64_t key = keyOf(k);
         if (auto it = cache_.find(key); it != cache_.end()) {
             lru_.splice(lru_.begin(), lru_, it->second.second);  // mark as recently used
             continue;
         }
-        if (maxTileReadsPerFrame > 0 && reads >= maxTileReadsPerFrame) continue;
-        pending_.push_back(source_->read(k));
-        ++reads;
+        ++missing;
+        if (inFlight_.insert(key).second) requests_.push_back(k);
+    }
+    if (!requests_.empty()) wake_.notify_one();
+    if (frame.complete) {
+        // A still: wait for every tile this view shows.
+        doneCv_.wait(lock, [&] {
+            size_t arrived = 0;
+            for (const TilePixels& t : done_)
+                for (const TileKey& k : wanted_) arrived += t.key == k;
+            return arrived >= missing;
+        });
+    }
+    for (TilePixels& t : done_) {
+        inFlight_.erase(keyOf(t.key));
+        pending_.push_back(std::move(t));
         ++tilesRead_;
     }
+    done_.clear();
 }
 
 void RasterLayer::upload() {

@@ -1,10 +1,17 @@
 #pragma once
 // Any GDAL raster, warped to the display CRS and drawn as a tile pyramid: only the tiles
 // of the level matching the current resolution that cover the view are read and kept
-// (LRU cache of textures), so a large raster never becomes one giant texture.
+// (LRU cache of textures), so a large raster never becomes one giant texture. Tiles are
+// read (GDAL warp + RasterIO) on the layer's own loader thread, so the render thread never
+// waits on disk; a still (FrameState::complete) waits for the tiles it shows.
+#include <condition_variable>
+#include <deque>
 #include <list>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "engine/data/raster_source.hpp"
 #include "engine/gl/resources.hpp"
@@ -15,14 +22,13 @@ namespace sandtable {
 class RasterLayer final : public Layer {
 public:
     RasterLayer(std::string id, I18nText title, std::unique_ptr<RasterSource> source, const MapContext& ctx, double loadMs);
+    ~RasterLayer() override;
 
     void update(const FrameState& frame) override;
     void upload() override;
     void draw(const RenderContext& ctx) override;
     LayerStats stats() const override;
 
-    // Tiles read per frame at most (0 = all needed; headless hosts read all).
-    int maxTileReadsPerFrame = 0;
     size_t cacheCapacity = 256;
     size_t cachedTiles() const { return cache_.size(); }
     size_t tilesRead() const { return tilesRead_; }
@@ -38,7 +44,16 @@ private:
     MapContext ctx_;
     double loadMs_;
     std::vector<TileKey> wanted_;
-    std::vector<TilePixels> pending_;
+    // Loader thread: requests in, pixels out (both under mutex_).
+    void loaderLoop();
+    std::mutex mutex_;
+    std::condition_variable wake_, doneCv_;
+    std::deque<TileKey> requests_;
+    std::unordered_set<uint64_t> inFlight_;  // requested or being read, not yet uploaded
+    std::vector<TilePixels> done_;
+    bool stop_ = false;
+    std::thread loader_;
+    std::vector<TilePixels> pending_;        // taken from done_ by update(), uploaded by upload()
     std::unordered_map<uint64_t, std::pair<Tile, std::list<uint64_t>::iterator>> cache_;
     std::list<uint64_t> lru_;
     size_t tilesRead_ = 0;

@@ -38,6 +38,9 @@ struct FrameState {
     // Web-map zoom of the view as a viewer perceives it: resolution scaled to a 1080-pixel
     // screen, so a 4K render of the same area has the same zoom (set by Map::render).
     double zoom = 0.0;
+    // Set by hosts that render one still (headless render, exports, tests): layers that
+    // load data in the background wait for what this frame needs before drawing.
+    bool complete = false;
 };
 
 // What draw() gets: GL-side context for the current pass.

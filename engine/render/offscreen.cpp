@@ -10,7 +10,9 @@ float pixelRatioFor(int width, int height) { return std::max(0.75f, static_cast<
 Image renderOffscreen(Map& map, const FrameState& frame, int width, int height) {
     gl::RenderTarget target = gl::RenderTarget::create(width, height);
     target.bind();
-    map.render(frame, width, height, pixelRatioFor(width, height));
+    FrameState still = frame;
+    still.complete = true;
+    map.render(still, width, height, pixelRatioFor(width, height));
     glFinish();
     Image img = readFramebuffer(width, height);
     glBindFramebuffer(GL_FRAMEBUFFER, 0);
