@@ -159,7 +159,7 @@ TEST_CASE("heatmap layer renders to PNG: transparent where zero, ramp where dens
     Image img(W, H);
     glReadPixels(0, 0, W, H, GL_RGBA, GL_UNSIGNED_BYTE, img.rgba.data());
     img.flipVertically();
-    const auto path = std::filesystem::current_path() / "heatmap_layer_render.png";
+    const auto path = std::filesystem::temp_directory_path() / "sandtable_heatmap_layer_render.png";
     writePng(path.string(), img);
     std::printf("heatmap render written to %s (aggregate %.1f ms, factor %d)\n", path.c_str(), layer.timing().aggregateMs,
                 layer.timing().factor);
