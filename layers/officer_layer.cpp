@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "engine/geo/projection.hpp"
@@ -147,6 +148,8 @@ void OfficerLayer::update(const FrameState& frame) {
     stale_ = 0;
     for (const OfficerState& o : snap_->officers) stale_ += o.stale(frame.time, opts_.staleAfterMs);
     live_ = snap_->officers.size() - stale_;
+    // A shown dispatch query follows the officers: re-run once a second of scene time.
+    if (std::isfinite(dispatchPoint_.x) && std::llabs(frame.time - dispatchTime_) >= 1000) dispatchAt(dispatchPoint_, frame.time);
 }
 
 void OfficerLayer::upload() {
@@ -333,6 +336,7 @@ void OfficerLayer::select(const std::string& officerId) {
 
 const std::vector<DispatchCandidate>& OfficerLayer::dispatchAt(Vec2d lonLat, TimeMs now) {
     dispatchPoint_ = lonLat;
+    dispatchTime_ = now;
     candidates_.clear();
     if (!snap_) return candidates_;
     // The index is rebuilt only when the snapshot (or the time used for staleness) changed.

@@ -116,7 +116,8 @@ private:
     char search_[64] = {0};
     std::string searchMessage_;
     bool dispatchMode_ = false;
-    Vec2d dispatchPoint_{NAN, NAN};          // WGS84
+    Vec2d dispatchPoint_{NAN, NAN};          // WGS84; finite while a dispatch query is shown
+    TimeMs dispatchTime_ = 0;                // scene time of the last query (refreshed each second)
     std::vector<DispatchCandidate> candidates_;
     std::unique_ptr<DispatchIndex> index_;
     uint64_t indexVersion_ = ~uint64_t{0};

@@ -3,6 +3,7 @@
 // with no broker installed; or replay / TCP / UDP / MQTT sources. With no display (or
 // --headless) it renders the scene to a PNG instead and says where. See docs/cli.md.
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -20,6 +21,7 @@
 #include "engine/ui/feed_panel.hpp"
 #include "engine/util/log.hpp"
 #include "layers/layer_factory.hpp"
+#include "layers/officer_layer.hpp"
 
 using namespace sandtable;
 
@@ -29,7 +31,9 @@ const char* kUsage =
     "                 [--sim-officers N] [--sim-speedup X] [--sim-bad-rate R] [--no-sim]\n"
     "                 [--replay FILE [--replay-scale X] [--loop]] [--tcp PORT] [--udp PORT]\n"
     "                 [--mqtt HOST:PORT] [--topic FILTER] [--mqtt-user U --mqtt-password P]\n"
-    "                 [--stale-seconds S] [--exit-after SECONDS] [--screenshot-on-exit FILE.png]\n";
+    "                 [--stale-seconds S] [--select OFFICER_ID] [--dispatch LON,LAT]\n"
+    "                 [--exit-after SECONDS] [--screenshot-on-exit FILE.png]\n"
+    "--tcp and --udp take PORT (bound to 127.0.0.1) or HOST:PORT.\n";
 
 struct FeedArgs {
     bool sim = true;
@@ -38,7 +42,16 @@ struct FeedArgs {
     std::string replay, mqtt, topic = "sandtable/feed/#", mqttUser, mqttPassword;
     bool loop = false;
     int tcpPort = -1, udpPort = -1;
+    std::string tcpHost = "127.0.0.1", udpHost = "127.0.0.1";
 };
+
+// "PORT" or "HOST:PORT".
+void parseEndpoint(const std::string& v, std::string& host, int& port) {
+    const auto colon = v.rfind(':');
+    if (colon != std::string::npos) host = v.substr(0, colon);
+    port = std::stoi(colon == std::string::npos ? v : v.substr(colon + 1));
+    if (port < 0 || port > 65535) throw std::runtime_error("port out of range in '" + v + "'");
+}
 
 // Scene time shared with the ingest thread (future-time checks, the simulator's start).
 std::atomic<TimeMs> gSceneNow{0};
@@ -70,11 +83,13 @@ std::shared_ptr<FeedPipeline> makeFeed(const FeedArgs& a, const std::string& dat
     if (a.tcpPort >= 0) {
         TcpListenOptions to;
         to.port = static_cast<uint16_t>(a.tcpPort);
+        to.host = a.tcpHost;
         feed->addTransport(std::make_unique<TcpListenTransport>(to, "tcp"));
     }
     if (a.udpPort >= 0) {
         UdpListenOptions uo;
         uo.port = static_cast<uint16_t>(a.udpPort);
+        uo.host = a.udpHost;
         feed->addTransport(std::make_unique<UdpListenTransport>(uo, "udp"));
     }
     if (!a.mqtt.empty()) {
@@ -98,6 +113,8 @@ int main(int argc, char** argv) {
     bool headless = false;
     CockpitOptions opts;
     FeedArgs fa;
+    std::string selectId;
+    Vec2d dispatchAt{NAN, NAN};
     try {
         for (int i = 1; i < argc; ++i) {
             const std::string a = argv[i];
@@ -120,8 +137,15 @@ int main(int argc, char** argv) {
             else if (a == "--replay") fa.replay = next();
             else if (a == "--replay-scale") fa.replayScale = std::stod(next());
             else if (a == "--loop") fa.loop = true;
-            else if (a == "--tcp") fa.tcpPort = std::stoi(next());
-            else if (a == "--udp") fa.udpPort = std::stoi(next());
+            else if (a == "--tcp") parseEndpoint(next(), fa.tcpHost, fa.tcpPort);
+            else if (a == "--udp") parseEndpoint(next(), fa.udpHost, fa.udpPort);
+            else if (a == "--select") selectId = next();
+            else if (a == "--dispatch") {
+                const std::string v = next();
+                const auto comma = v.find(',');
+                if (comma == std::string::npos) throw std::runtime_error("--dispatch: expected LON,LAT");
+                dispatchAt = {std::stod(v.substr(0, comma)), std::stod(v.substr(comma + 1))};
+            }
             else if (a == "--mqtt") fa.mqtt = next();
             else if (a == "--topic") fa.topic = next();
             else if (a == "--mqtt-user") fa.mqttUser = next();
@@ -186,7 +210,23 @@ int main(int argc, char** argv) {
         // scene time and the feed agree.
         const bool accelerated = fa.sim && fa.simSpeedup != 1.0 && fa.simSpeedup > 0;
         Cockpit cockpit(*window, *map, scene, accelerated ? Clock::replay(gSceneNow.load(), fa.simSpeedup) : Clock::live(), opts);
-        cockpit.beforeFrame = [](TimeMs now) { gSceneNow = now; };
+        OfficerLayer* officers = nullptr;
+        for (const auto& l : map->layers())
+            if (auto* o = dynamic_cast<OfficerLayer*>(l.get())) officers = o;
+        // --select / --dispatch: applied once the officers have arrived (wall presets).
+        cockpit.beforeFrame = [&](TimeMs now) {
+            gSceneNow = now;
+            if (!officers || !officers->snapshot() || officers->snapshot()->officers.empty()) return;
+            if (!selectId.empty() && officers->snapshot()->find(selectId)) {
+                officers->select(selectId);
+                officers->setFollow(true);
+                selectId.clear();
+            }
+            if (std::isfinite(dispatchAt.x)) {
+                officers->dispatchAt(dispatchAt, now);
+                dispatchAt = {NAN, NAN};
+            }
+        };
         cockpit.loadErrors = errors;
         cockpit.extraUi = [&](Language l) { drawFeedHealth(*feed->snapshot(), cockpit.clock().now(), l); };
         const int rc = cockpit.run();
