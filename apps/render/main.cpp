@@ -29,7 +29,7 @@ const char* kUsage =
     "TIME is ISO 8601 with an offset (2024-11-20T08:30:00+08:00) or epoch milliseconds.\n";
 
 struct Options {
-    std::string scene, out, stats, view, lang = "zh", time, exportHeatmap, heatmapLayer, feed, at, gridLike;
+    std::string scene, out, stats, view, lang = "zh", exportHeatmap, heatmapLayer, feed, at, gridLike;
     double staleSeconds = 120;
     int width = 1920, height = 1080;
 };
