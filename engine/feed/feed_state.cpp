@@ -81,6 +81,23 @@ IngestOutcome FeedState::ingestLine(std::string_view line, std::string_view sour
     return o;
 }
 
+namespace {
+// The marker follows the newest fix: everything it shows comes from that message.
+void moveMarker(OfficerState& o, const FeedMessage& m, OfficerStatus status, TimeMs receivedAt, uint64_t version) {
+    o.squad = m.squad;
+    o.status = status;
+    o.lon = m.lon;
+    o.lat = m.lat;
+    o.speed = m.speed;
+    o.heading = m.heading;
+    o.accuracy = m.accuracy;
+    o.lastSeen = m.t;
+    o.receivedAt = receivedAt;
+    o.version = version;
+    ++o.fixes;
+}
+}  // namespace
+
 IngestOutcome FeedState::applyPosition(const FeedMessage& m, std::string_view source, uint64_t lineNo,
                                        std::string_view line, TimeMs receivedAt) {
     auto it = slots_.find(m.officer);
@@ -93,17 +110,7 @@ IngestOutcome FeedState::applyPosition(const FeedMessage& m, std::string_view so
         OfficerState o;
         o.id = std::string(m.officer);
         o.slot = slot;
-        o.squad = m.squad;
-        o.status = m.status;
-        o.lon = m.lon;
-        o.lat = m.lat;
-        o.speed = m.speed;
-        o.heading = m.heading;
-        o.accuracy = m.accuracy;
-        o.lastSeen = m.t;
-        o.receivedAt = receivedAt;
-        o.version = ++version_;
-        o.fixes = 1;
+        moveMarker(o, m, m.status, receivedAt, ++version_);
         officers_.push_back(std::move(o));
         history_.emplace_back();
         history_.back().push_back(PositionFix{m.t, m.lon, m.lat, m.speed, m.heading, m.accuracy, m.status});
@@ -126,17 +133,7 @@ IngestOutcome FeedState::applyPosition(const FeedMessage& m, std::string_view so
             reject(RejectReason::ImpliedSpeed, source, lineNo, "lon/lat", line);
             return IngestOutcome::Rejected;
         }
-        o.squad = m.squad;  // a squad change is a reassignment
-        o.status = status;
-        o.lon = m.lon;
-        o.lat = m.lat;
-        o.speed = m.speed;
-        o.heading = m.heading;
-        o.accuracy = m.accuracy;
-        o.lastSeen = m.t;
-        o.receivedAt = receivedAt;
-        o.version = ++version_;
-        ++o.fixes;
+        moveMarker(o, m, status, receivedAt, ++version_);  // a squad change is a reassignment
         if (hist.size() >= config_.historyPerOfficer && !hist.empty()) hist.pop_front();
         if (config_.historyPerOfficer > 0)
             hist.push_back(PositionFix{m.t, m.lon, m.lat, m.speed, m.heading, m.accuracy, status});
