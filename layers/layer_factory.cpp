@@ -99,11 +99,6 @@ LayerPtr createLayer(const SceneSpec& scene, const LayerSpec& spec, Map& map) {
         o.staleAfterMs = static_cast<TimeMs>(r.number("staleSeconds", 120.0, 1.0, 86400.0) * 1000.0);
         o.labelMinZoom = r.number("labelMinZoom", o.labelMinZoom, 0.0, 24.0);
         o.dispatchK = static_cast<size_t>(r.number("dispatchK", 5.0, 1.0, 100.0));
-        // Squad names for the legend and panel (docs/domain.md).
-        static const std::pair<const char*, const char*> names[] = {
-            {"曹杨新村", "Caoyang"}, {"长风新村", "Changfeng"}, {"长寿路", "Changshou"}, {"甘泉路", "Ganquan"}, {"石泉路", "Shiquan"},
-            {"宜川路", "Yichuan"}, {"万里", "Wanli"}, {"真如镇", "Zhenru"}, {"长征镇", "Changzheng"}, {"桃浦镇", "Taopu"}};
-        for (const auto& [zh, en] : names) o.squadNames.push_back({std::string(zh) + "中队", std::string(en) + " squad"});
         return std::make_unique<OfficerLayer>(spec.id, title, map.context, std::move(o));
     }
     r.fail("type", "unknown layer type '" + spec.type + "' (expected vector, raster, heatmap, officers, decorations)");

@@ -37,6 +37,15 @@ std::string formatAge(double seconds, Language lang) {
 
 }  // namespace
 
+std::vector<I18nText> OfficerLayerOptions::defaultSquadNames() {
+    static const std::pair<const char*, const char*> names[] = {
+        {"曹杨新村", "Caoyang"}, {"长风新村", "Changfeng"}, {"长寿路", "Changshou"}, {"甘泉路", "Ganquan"}, {"石泉路", "Shiquan"},
+        {"宜川路", "Yichuan"}, {"万里", "Wanli"}, {"真如镇", "Zhenru"}, {"长征镇", "Changzheng"}, {"桃浦镇", "Taopu"}};
+    std::vector<I18nText> out;
+    for (const auto& [zh, en] : names) out.push_back({std::string(zh) + "中队", std::string(en) + " squad"});
+    return out;
+}
+
 OfficerLayer::OfficerLayer(std::string id, I18nText title, const MapContext& ctx, OfficerLayerOptions opts)
     : Layer(std::move(id), std::move(title)), ctx_(ctx), opts_(std::move(opts)),
       toDisplay_(std::make_unique<Transformer>("wgs84", ctx.displayCrs)),

@@ -38,7 +38,9 @@ struct OfficerLayerOptions {
     TimeMs staleAfterMs = 120 * 1000;
     size_t dispatchK = 5;
     std::vector<std::string> squads = defaultSquadIds();
-    std::vector<I18nText> squadNames;           // aligned with squads (legend, panel)
+    std::vector<I18nText> squadNames = defaultSquadNames();  // aligned with squads (legend, panel)
+    // The ten Putuo squads' names (docs/domain.md), aligned with defaultSquadIds().
+    static std::vector<I18nText> defaultSquadNames();
 };
 
 class OfficerLayer final : public Layer {
