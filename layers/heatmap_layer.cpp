@@ -294,7 +294,7 @@ bool HeatmapLayer::AggKey::sameLayout(const AggKey& o) const {
 }
 
 HeatmapLayer::HeatmapLayer(const MapContext& ctx, HeatmapLayerConfig cfg)
-    : Layer(cfg.id, cfg.title), ctx_(ctx), settings_(cfg.settings), presenceFeed_(cfg.presenceFeed) {
+    : Layer(cfg.id, cfg.title), ctx_(ctx), settings_(cfg.settings), presenceFeed_(cfg.presenceFeed), legendScale_(cfg.legendScale) {
     opacity = cfg.opacity;
     validate(KernelSpec{settings_.kernel, settings_.output, settings_.radius, settings_.decay});
     try {
@@ -628,7 +628,7 @@ bool HeatmapLayer::legend(LegendBlock& out) const {
     LegendRamp r;
     r.stops = rampTable(settings_.ramp, 9);
     r.lowLabel = "0";
-    r.highLabel = (settings_.normalisation == Normalisation::Auto ? "≥ " : "") + formatValue(displayMax_);
+    r.highLabel = (settings_.normalisation == Normalisation::Auto ? "≥ " : "") + formatValue(displayMax_ * legendScale_);
     out.ramps.push_back(std::move(r));
     return true;
 }

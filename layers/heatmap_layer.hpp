@@ -58,6 +58,9 @@ struct HeatmapLayerConfig {
     // (attachFeed calls setFeed); the time window then follows the clock.
     bool presenceFeed = false;
     float opacity = 0.8f;
+    // The legend shows density x this (e.g. 1e6: scaled output per m^2 -> per km^2, with
+    // the unit in the layer title), so the numbers on the wall mean something.
+    double legendScale = 1.0;
 };
 
 // Radius limits applied by the layer (display path): a radius under half a screen pixel
@@ -190,6 +193,7 @@ private:
 
     // Live presence feed
     bool presenceFeed_ = false;
+    double legendScale_ = 1.0;
     std::shared_ptr<FeedPipeline> feed_;
     std::unique_ptr<Transformer> toDisplay_;
     bool haveFeedSnapshot_ = false;

@@ -86,6 +86,7 @@ LayerPtr createLayer(const SceneSpec& scene, const LayerSpec& spec, Map& map) {
         }
         h.percentile = r.number("percentile", h.percentile, 0.5, 1.0);
         h.windowMs = static_cast<TimeMs>(r.number("windowSeconds", 0.0, 0.0, 1e9) * 1000.0);
+        cfg.legendScale = r.number("legendScale", 1.0, 1e-12, 1e12);
         return std::make_unique<HeatmapLayer>(map.context, std::move(cfg));
     }
     if (spec.type == "officers") {
