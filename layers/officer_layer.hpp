@@ -75,6 +75,8 @@ public:
     void setFollow(bool f) { follow_ = f; }
     OfficerLayerOptions& options() { return opts_; }
     size_t officerCount() const { return instances_.size(); }
+    // Instances sent to the GPU by the last upload() (one contiguous range).
+    size_t lastUploadCount() const { return uploadsLastFrame_; }
     const std::shared_ptr<const FeedSnapshot>& snapshot() const { return snap_; }
     // Live and stale counts at the last update's time.
     size_t liveCount() const { return live_; }

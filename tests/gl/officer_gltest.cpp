@@ -66,6 +66,9 @@ TEST_CASE("Officer layer uploads only what changed and draws stale officers dist
     feed->publish();
     img = renderOffscreen(map, f, 640, 480);
     CHECK(off->stats().vertices == 51);
+    CHECK(off->lastUploadCount() == 1);  // one instance re-sent, not the buffer
+    img = renderOffscreen(map, f, 640, 480);
+    CHECK(off->lastUploadCount() == 0);  // nothing changed: nothing sent
     // An older message goes to history but does not move the marker.
     REQUIRE(feed->ingestLine(pos("PT-1007", "changfeng", 121.3903, 31.2400, 40)) == IngestOutcome::Late);
 
