@@ -32,6 +32,7 @@ const char* kUsage =
     "                 [--replay FILE [--replay-scale X] [--loop]] [--tcp PORT] [--udp PORT]\n"
     "                 [--mqtt HOST:PORT] [--topic FILTER] [--mqtt-user U --mqtt-password P]\n"
     "                 [--stale-seconds S] [--select OFFICER_ID] [--dispatch LON,LAT]\n"
+    "                 [--fullscreen [MONITOR]] [--no-panel]\n"
     "                 [--exit-after SECONDS] [--screenshot-on-exit FILE.png]\n"
     "--tcp and --udp take PORT (bound to 127.0.0.1) or HOST:PORT.\n";
 
@@ -114,6 +115,7 @@ int main(int argc, char** argv) {
     CockpitOptions opts;
     FeedArgs fa;
     std::string selectId;
+    int monitor = -1;
     Vec2d dispatchAt{NAN, NAN};
     try {
         for (int i = 1; i < argc; ++i) {
@@ -140,6 +142,10 @@ int main(int argc, char** argv) {
             else if (a == "--tcp") parseEndpoint(next(), fa.tcpHost, fa.tcpPort);
             else if (a == "--udp") parseEndpoint(next(), fa.udpHost, fa.udpPort);
             else if (a == "--select") selectId = next();
+            else if (a == "--fullscreen") {
+                monitor = 0;
+                if (i + 1 < argc && argv[i + 1][0] != '-') monitor = std::stoi(argv[++i]);
+            } else if (a == "--no-panel") opts.showPanel = false;
             else if (a == "--dispatch") {
                 const std::string v = next();
                 const auto comma = v.find(',');
@@ -197,7 +203,7 @@ int main(int argc, char** argv) {
                         ctx->renderer().c_str());
             return errors.empty() ? 0 : 3;
         }
-        auto window = WindowContext::create(opts.width, opts.height, "数字沙盘 Sandtable — " + scene.titleZh);
+        auto window = WindowContext::create(opts.width, opts.height, "数字沙盘 Sandtable — " + scene.titleZh, monitor);
         std::vector<std::string> errors;
         auto map = buildMap(scene, errors);
         map->language = language;

@@ -162,7 +162,7 @@ bool displayAvailable() {
     return (d && *d) || (w && *w);
 }
 
-std::unique_ptr<WindowContext> WindowContext::create(int width, int height, const std::string& title) {
+std::unique_ptr<WindowContext> WindowContext::create(int width, int height, const std::string& title, int monitor) {
     glfwSetErrorCallback([](int code, const char* desc) { log::warn("GLFW error " + std::to_string(code) + ": " + desc); });
     if (!glfwInit()) throw std::runtime_error("cannot initialise GLFW (is there a display?)");
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 4);
@@ -170,7 +170,21 @@ std::unique_ptr<WindowContext> WindowContext::create(int width, int height, cons
     glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
     glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
     glfwWindowHint(GLFW_SAMPLES, 0);
-    GLFWwindow* w = glfwCreateWindow(width, height, title.c_str(), nullptr, nullptr);
+    GLFWmonitor* fullscreen = nullptr;
+    if (monitor >= 0) {
+        int count = 0;
+        GLFWmonitor** monitors = glfwGetMonitors(&count);
+        if (monitor >= count) {
+            glfwTerminate();
+            throw std::runtime_error("monitor " + std::to_string(monitor) + " requested, " + std::to_string(count) + " connected");
+        }
+        fullscreen = monitors[monitor];
+        const GLFWvidmode* mode = glfwGetVideoMode(fullscreen);
+        width = mode->width;
+        height = mode->height;
+        glfwWindowHint(GLFW_REFRESH_RATE, mode->refreshRate);
+    }
+    GLFWwindow* w = glfwCreateWindow(width, height, title.c_str(), fullscreen, nullptr);
     if (!w) {
         glfwTerminate();
         throw std::runtime_error("cannot open a " + std::to_string(width) + "x" + std::to_string(height) +

@@ -43,7 +43,9 @@ std::unique_ptr<HeadlessContext> tryCreateHeadless(std::string* whyNot);
 class WindowContext final : public GlContext {
 public:
     // Throws std::runtime_error when no window can be opened (e.g. no display).
-    static std::unique_ptr<WindowContext> create(int width, int height, const std::string& title);
+    // monitor >= 0: full screen on that monitor (0 = primary) at its current video mode,
+    // for the command-center wall; width/height are then ignored.
+    static std::unique_ptr<WindowContext> create(int width, int height, const std::string& title, int monitor = -1);
     ~WindowContext() override;
     void makeCurrent() override;
     GLFWwindow* window() const { return window_; }

@@ -83,6 +83,7 @@ void Cockpit::handleInput() {
     if (!io.WantCaptureKeyboard) {
         if (ImGui::IsKeyPressed(GLFW_KEY_F12)) screenshotRequested_ = true;
         if (ImGui::IsKeyPressed(GLFW_KEY_L)) map_.language = map_.language == Language::Chinese ? Language::English : Language::Chinese;
+        if (ImGui::IsKeyPressed(GLFW_KEY_H)) opts_.showPanel = !opts_.showPanel;
     }
 }
 
@@ -182,7 +183,7 @@ int Cockpit::run() {
         ImGui_ImplGlfw_NewFrame();
         ImGui::NewFrame();
         handleInput();
-        drawUi(frameMs);
+        if (opts_.showPanel) drawUi(frameMs);
         ImGui::Render();
 
         int fbw = 0, fbh = 0;

@@ -17,6 +17,7 @@ struct CockpitOptions {
     int width = 1600, height = 900;
     std::string screenshotDir = ".";
     double exitAfterSeconds = 0;  // 0 = run until closed (used by tests / screenshots)
+    bool showPanel = true;        // H toggles; a wall runs without it
     std::string screenshotOnExit; // save a screenshot to this file before exiting
 };
 
