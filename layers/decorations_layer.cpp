@@ -7,6 +7,7 @@
 #include "engine/geo/projection.hpp"
 #include "engine/render/labels.hpp"
 #include "engine/render/map.hpp"
+#include "engine/util/civil_time.hpp"
 
 namespace sandtable {
 
@@ -14,11 +15,10 @@ namespace {
 
 // Scene time as Shanghai local time (UTC+8, no daylight saving).
 std::string formatLocal(TimeMs t) {
-    const time_t secs = static_cast<time_t>(t / 1000) + 8 * 3600;
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
+    const CivilTime c = toCivil(t);
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u %02d:%02d:%02d", static_cast<long long>(c.year), c.month, c.day, c.hour,
+                  c.minute, c.second);
     return buf;
 }
 

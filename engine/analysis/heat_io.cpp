@@ -1,4 +1,5 @@
 #include "engine/analysis/heat_io.hpp"
+#include "engine/util/civil_time.hpp"
 
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
@@ -17,16 +18,6 @@ namespace {
 
 struct DatasetCloser { void operator()(GDALDataset* d) const { GDALClose(d); } };
 using DatasetPtr = std::unique_ptr<GDALDataset, DatasetCloser>;
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-int64_t daysFromCivil(int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
 
 // OGR DateTime -> Unix ms. OGR's TZ flag: 100 = UTC, 100 + n = UTC + n*15 min; unknown
 // (0) and local time (1) are taken as UTC, which the docs state.

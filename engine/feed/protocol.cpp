@@ -1,4 +1,5 @@
 #include "engine/feed/protocol.hpp"
+#include "engine/util/civil_time.hpp"
 
 #include <simdjson.h>
 
@@ -49,29 +50,6 @@ const std::vector<std::string>& defaultSquadIds() {
 // ---- time ----
 
 namespace {
-
-// Howard Hinnant's days_from_civil / civil_from_days: proleptic Gregorian, no tables.
-constexpr int64_t daysFromCivil(int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const auto yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void civilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
-    z += 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const auto doe = static_cast<unsigned>(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    y = static_cast<int64_t>(yoe) + era * 400;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    d = doy - (153 * mp + 2) / 5 + 1;
-    m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
-}
 
 bool digits(std::string_view s, size_t pos, size_t n, int& out) {
     if (pos + n > s.size()) return false;
@@ -142,23 +120,15 @@ bool parseIsoTime(std::string_view s, TimeMs& out) {
 }
 
 std::string formatIsoTime(TimeMs t, int offsetMinutes) {
-    const TimeMs local = t + static_cast<TimeMs>(offsetMinutes) * 60000;
-    int64_t days = local / 86400000;
-    int64_t rem = local % 86400000;
-    if (rem < 0) { rem += 86400000; --days; }
-    int64_t y;
-    unsigned m, d;
-    civilFromDays(days, y, m, d);
-    const int hh = static_cast<int>(rem / 3600000), mm = static_cast<int>(rem / 60000 % 60),
-              ss = static_cast<int>(rem / 1000 % 60), ms = static_cast<int>(rem % 1000);
+    const CivilTime c = toCivil(t, offsetMinutes);
     const int off = offsetMinutes < 0 ? -offsetMinutes : offsetMinutes;
     char buf[48];
-    if (ms != 0)
-        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03d%c%02d:%02d", static_cast<long long>(y),
-                      m, d, hh, mm, ss, ms, offsetMinutes < 0 ? '-' : '+', off / 60, off % 60);
+    if (c.millisecond != 0)
+        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03d%c%02d:%02d", static_cast<long long>(c.year), c.month,
+                      c.day, c.hour, c.minute, c.second, c.millisecond, offsetMinutes < 0 ? '-' : '+', off / 60, off % 60);
     else
-        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d%c%02d:%02d", static_cast<long long>(y), m, d,
-                      hh, mm, ss, offsetMinutes < 0 ? '-' : '+', off / 60, off % 60);
+        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d%c%02d:%02d", static_cast<long long>(c.year), c.month, c.day,
+                      c.hour, c.minute, c.second, offsetMinutes < 0 ? '-' : '+', off / 60, off % 60);
     return buf;
 }
 

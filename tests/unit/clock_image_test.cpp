@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "engine/util/civil_time.hpp"
 #include "engine/util/clock.hpp"
 #include "engine/util/image.hpp"
 
@@ -59,4 +60,22 @@ TEST_CASE("PNG round trip and image comparison", "[image]") {
     // Size mismatch: everything differs.
     CHECK(compareImages(a, Image(10, 10)).fraction() == 1.0);
     CHECK_THROWS_WITH(readPng("/nonexistent.png"), Catch::Contains("/nonexistent.png"));
+}
+
+TEST_CASE("Civil time at Shanghai's offset", "[clock]") {
+    const CivilTime c = toCivil(1732062600000);  // 2024-11-20T08:30:00+08:00
+    CHECK(c.year == 2024);
+    CHECK(c.month == 11u);
+    CHECK(c.day == 20u);
+    CHECK(c.hour == 8);
+    CHECK(c.minute == 30);
+    const CivilTime before = toCivil(-1, 0);  // one millisecond before the epoch, UTC
+    CHECK(before.year == 1969);
+    CHECK(before.day == 31u);
+    CHECK(before.millisecond == 999);
+    static_assert(daysFromCivil(2000, 3, 1) == 11017);
+    int64_t y = 0;
+    unsigned m = 0, d = 0;
+    civilFromDays(daysFromCivil(2024, 2, 29), y, m, d);
+    CHECK((y == 2024 && m == 2u && d == 29u));
 }
