@@ -16,6 +16,18 @@ namespace sandtable {
 
 namespace {
 
+// Points as the GPU holds them: origin-relative float32 x, y, weight (vec4, w unused).
+std::vector<float> packPoints(std::span<const HeatPoint> pts, Vec2d origin) {
+    std::vector<float> data(pts.size() * 4);
+    for (size_t i = 0; i < pts.size(); ++i) {
+        data[4 * i + 0] = static_cast<float>(pts[i].pos.x - origin.x);
+        data[4 * i + 1] = static_cast<float>(pts[i].pos.y - origin.y);
+        data[4 * i + 2] = static_cast<float>(pts[i].weight);
+        data[4 * i + 3] = 0.0f;
+    }
+    return data;
+}
+
 using SteadyClock = std::chrono::steady_clock;
 double msSince(SteadyClock::time_point t0) { return std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count(); }
 
@@ -75,13 +87,7 @@ void HeatmapGpu::setPoints(std::span<const HeatPoint> pts, Vec2d origin) {
     fixedScale_ = maxWeight_ > 0.0 ? std::min(kUnitsForMaxWeight / maxWeight_,
                                                kMaxUnits / (kStreamHeadroom * (totalWeight_ + 2.0 * static_cast<double>(pts.size()))))
                                     : 1.0;
-    std::vector<float> data(pts.size() * 4);
-    for (size_t i = 0; i < pts.size(); ++i) {
-        data[4 * i + 0] = static_cast<float>(pts[i].pos.x - origin.x);
-        data[4 * i + 1] = static_cast<float>(pts[i].pos.y - origin.y);
-        data[4 * i + 2] = static_cast<float>(pts[i].weight);
-        data[4 * i + 3] = 0.0f;
-    }
+    const std::vector<float> data = packPoints(pts, origin);
     if (!points_) points_ = gl::Buffer::create();
     // Headroom so that streamed points rarely force a reallocation.
     capacity_ = std::max<size_t>(pts.size() + pts.size() / 2, 1024);
@@ -114,13 +120,7 @@ bool HeatmapGpu::appendPoints(std::span<const HeatPoint> pts) {
         points_ = std::move(bigger);
         capacity_ = cap;
     }
-    std::vector<float> data(pts.size() * 4);
-    for (size_t i = 0; i < pts.size(); ++i) {
-        data[4 * i + 0] = static_cast<float>(pts[i].pos.x - origin_.x);
-        data[4 * i + 1] = static_cast<float>(pts[i].pos.y - origin_.y);
-        data[4 * i + 2] = static_cast<float>(pts[i].weight);
-        data[4 * i + 3] = 0.0f;
-    }
+    const std::vector<float> data = packPoints(pts, origin_);
     points_.update(count_ * 4 * sizeof(float), data.data(), data.size() * sizeof(float));
     count_ += pts.size();
     ST_GL_CHECK("HeatmapGpu::appendPoints");
