@@ -10,6 +10,7 @@
 #include "engine/bench/bench.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/gl/gl.hpp"
+#include "engine/util/cli.hpp"
 
 using namespace sandtable;
 
@@ -19,13 +20,6 @@ const char* kUsage =
     "usage: sandtable-bench [--quick] [--workload NAME[,NAME]] [--width W --height H] [--frames N]\n"
     "                       [--out FILE.jsonl] [--scene FILE] [--data DIR] [--list] [--info]\n";
 
-int parseInt(const std::string& flag, const char* v, int lo, int hi) {
-    char* end = nullptr;
-    const long n = std::strtol(v, &end, 10);
-    if (!end || *end || n < lo || n > hi)
-        throw std::runtime_error(flag + " '" + v + "': expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
-    return static_cast<int>(n);
-}
 
 }  // namespace
 
@@ -44,9 +38,9 @@ int main(int argc, char** argv) {
             };
             if (a == "--quick") o.quick = true;
             else if (a == "--workload" || a == "--workloads") names = next();
-            else if (a == "--width") o.width = parseInt(a, next(), 16, 16384);
-            else if (a == "--height") o.height = parseInt(a, next(), 16, 16384);
-            else if (a == "--frames") o.frames = parseInt(a, next(), 1, 1'000'000);
+            else if (a == "--width") o.width = cli::parseInt(a, next(), 16, 16384);
+            else if (a == "--height") o.height = cli::parseInt(a, next(), 16, 16384);
+            else if (a == "--frames") o.frames = cli::parseInt(a, next(), 1, 1'000'000);
             else if (a == "--out") out = next();
             else if (a == "--scene") o.scene = next();
             else if (a == "--data") o.dataDir = next();

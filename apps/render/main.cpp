@@ -11,6 +11,7 @@
 #include "engine/data/scene.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/render/offscreen.hpp"
+#include "engine/util/cli.hpp"
 #include "engine/util/log.hpp"
 #include "engine/feed/pipeline.hpp"
 #include "engine/analysis/heat_io.hpp"
@@ -34,12 +35,6 @@ struct Options {
     int width = 1920, height = 1080;
 };
 
-int parseInt(const char* flag, const char* v, int lo, int hi) {
-    char* end = nullptr;
-    const long n = std::strtol(v, &end, 10);
-    if (!end || *end || n < lo || n > hi) throw std::runtime_error(std::string(flag) + " '" + v + "': expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
-    return static_cast<int>(n);
-}
 
 }  // namespace
 
@@ -54,14 +49,14 @@ int main(int argc, char** argv) {
             };
             if (a == "--scene") o.scene = next();
             else if (a == "--out") o.out = next();
-            else if (a == "--width") o.width = parseInt("--width", next(), 16, 16384);
-            else if (a == "--height") o.height = parseInt("--height", next(), 16, 16384);
+            else if (a == "--width") o.width = cli::parseInt(a, next(), 16, 16384);
+            else if (a == "--height") o.height = cli::parseInt(a, next(), 16, 16384);
             else if (a == "--view") o.view = next();
             else if (a == "--stats") o.stats = next();
             else if (a == "--lang") o.lang = next();
             else if (a == "--time" || a == "--at") o.at = next();
             else if (a == "--feed") o.feed = next();
-            else if (a == "--stale-seconds") o.staleSeconds = std::stod(next());
+            else if (a == "--stale-seconds") o.staleSeconds = cli::parseDouble(a, next(), 1.0, 86400.0);
             else if (a == "--export-heatmap") o.exportHeatmap = next();
             else if (a == "--heatmap-layer") o.heatmapLayer = next();
             else if (a == "--heatmap-grid-like") o.gridLike = next();

@@ -18,6 +18,7 @@
 #include "engine/gl/context.hpp"
 #include "engine/render/offscreen.hpp"
 #include "engine/ui/cockpit.hpp"
+#include "engine/util/cli.hpp"
 #include "engine/ui/feed_panel.hpp"
 #include "engine/util/log.hpp"
 #include "layers/layer_factory.hpp"
@@ -47,11 +48,10 @@ struct FeedArgs {
 };
 
 // "PORT" or "HOST:PORT".
-void parseEndpoint(const std::string& v, std::string& host, int& port) {
+void parseEndpoint(const std::string& flag, const std::string& v, std::string& host, int& port) {
     const auto colon = v.rfind(':');
     if (colon != std::string::npos) host = v.substr(0, colon);
-    port = std::stoi(colon == std::string::npos ? v : v.substr(colon + 1));
-    if (port < 0 || port > 65535) throw std::runtime_error("port out of range in '" + v + "'");
+    port = cli::parseInt(flag + " port", colon == std::string::npos ? v : v.substr(colon + 1), 0, 65535);
 }
 
 // Scene time shared with the ingest thread (future-time checks, the simulator's start).
@@ -95,9 +95,10 @@ std::shared_ptr<FeedPipeline> makeFeed(const FeedArgs& a, const std::string& dat
     }
     if (!a.mqtt.empty()) {
         MqttOptions mo;
-        const auto colon = a.mqtt.rfind(':');
-        mo.host = a.mqtt.substr(0, colon);
-        if (colon != std::string::npos) mo.port = static_cast<uint16_t>(std::stoi(a.mqtt.substr(colon + 1)));
+        int port = 1883;
+        mo.host = a.mqtt;
+        if (a.mqtt.find(':') != std::string::npos) parseEndpoint("--mqtt", a.mqtt, mo.host, port);
+        mo.port = static_cast<uint16_t>(port);
         mo.topics = {a.topic};
         mo.username = a.mqttUser;
         mo.password = a.mqttPassword;
@@ -125,42 +126,42 @@ int main(int argc, char** argv) {
                 return argv[++i];
             };
             if (a == "--scene") scenePath = next();
-            else if (a == "--width") opts.width = std::stoi(next());
-            else if (a == "--height") opts.height = std::stoi(next());
+            else if (a == "--width") opts.width = cli::parseInt(a, next(), 64, 16384);
+            else if (a == "--height") opts.height = cli::parseInt(a, next(), 64, 16384);
             else if (a == "--lang") lang = next();
             else if (a == "--headless") headless = true;
             else if (a == "--out") out = next();
-            else if (a == "--exit-after") opts.exitAfterSeconds = std::stod(next());
+            else if (a == "--exit-after") opts.exitAfterSeconds = cli::parseDouble(a, next(), 0.0, 1e9);
             else if (a == "--screenshot-on-exit") opts.screenshotOnExit = next();
             else if (a == "--no-sim") fa.sim = false;
-            else if (a == "--sim-officers") fa.simOfficers = std::stoul(next());
-            else if (a == "--sim-speedup") fa.simSpeedup = std::stod(next());
-            else if (a == "--sim-bad-rate") fa.simBadRate = std::stod(next());
+            else if (a == "--sim-officers") fa.simOfficers = static_cast<size_t>(cli::parseInt(a, next(), 0, 1000000));
+            else if (a == "--sim-speedup") fa.simSpeedup = cli::parseDouble(a, next(), 0.0, 10000.0);
+            else if (a == "--sim-bad-rate") fa.simBadRate = cli::parseDouble(a, next(), 0.0, 1.0);
             else if (a == "--replay") fa.replay = next();
-            else if (a == "--replay-scale") fa.replayScale = std::stod(next());
+            else if (a == "--replay-scale") fa.replayScale = cli::parseDouble(a, next(), 0.0, 10000.0);
             else if (a == "--loop") fa.loop = true;
-            else if (a == "--tcp") parseEndpoint(next(), fa.tcpHost, fa.tcpPort);
-            else if (a == "--udp") parseEndpoint(next(), fa.udpHost, fa.udpPort);
+            else if (a == "--tcp") parseEndpoint(a, next(), fa.tcpHost, fa.tcpPort);
+            else if (a == "--udp") parseEndpoint(a, next(), fa.udpHost, fa.udpPort);
             else if (a == "--select") selectId = next();
             else if (a == "--fullscreen") {
                 monitor = 0;
-                if (i + 1 < argc && argv[i + 1][0] != '-') monitor = std::stoi(argv[++i]);
+                if (i + 1 < argc && argv[i + 1][0] != '-') monitor = cli::parseInt(a, argv[++i], 0, 15);
             } else if (a == "--no-panel") opts.showPanel = false;
             else if (a == "--dispatch") {
                 const std::string v = next();
                 const auto comma = v.find(',');
                 if (comma == std::string::npos) throw std::runtime_error("--dispatch: expected LON,LAT");
-                dispatchAt = {std::stod(v.substr(0, comma)), std::stod(v.substr(comma + 1))};
+                dispatchAt = {cli::parseDouble("--dispatch longitude", v.substr(0, comma), -180.0, 180.0),
+                              cli::parseDouble("--dispatch latitude", v.substr(comma + 1), -85.0, 85.0)};
             }
             else if (a == "--mqtt") fa.mqtt = next();
             else if (a == "--topic") fa.topic = next();
             else if (a == "--mqtt-user") fa.mqttUser = next();
             else if (a == "--mqtt-password") fa.mqttPassword = next();
-            else if (a == "--stale-seconds") fa.staleSeconds = std::stod(next());
+            else if (a == "--stale-seconds") fa.staleSeconds = cli::parseDouble(a, next(), 1.0, 86400.0);
             else if (a == "--help" || a == "-h") { std::fputs(kUsage, stdout); return 0; }
             else throw std::runtime_error("unknown option '" + a + "'");
         }
-        if (opts.width < 64 || opts.height < 64 || opts.width > 16384 || opts.height > 16384) throw std::runtime_error("--width/--height out of range");
         if (lang != "zh" && lang != "en") throw std::runtime_error("--lang: expected zh or en");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "sandtable: %s\n%s", e.what(), kUsage);
@@ -174,8 +175,12 @@ int main(int argc, char** argv) {
             headless = true;
         }
         gSceneNow = wallClockMs();
-        auto feed = makeFeed(fa, dataDir);
         if (headless) {
+            // A still has no time for live sources to deliver anything: say so rather than
+            // draw an empty map. (A recorded feed file draws with sandtable-render --feed.)
+            if (!fa.replay.empty() || fa.tcpPort >= 0 || fa.udpPort >= 0 || !fa.mqtt.empty())
+                throw std::runtime_error("--replay/--tcp/--udp/--mqtt need the window; headless, draw a feed file with "
+                                         "sandtable-render --scene FILE --feed FILE.jsonl --at TIME");
             auto ctx = HeadlessContext::create();
             std::vector<std::string> errors;
             auto map = buildMap(scene, errors);
@@ -183,16 +188,16 @@ int main(int argc, char** argv) {
             applySceneView(scene, *map, opts.width, opts.height);
             FrameState frame;
             frame.time = wallClockMs();
-            if (fa.sim && fa.replay.empty() && fa.tcpPort < 0 && fa.udpPort < 0 && fa.mqtt.empty()) {
+            auto feed = std::make_shared<FeedPipeline>();
+            if (fa.sim) {
                 // One still of the simulated feed: ten simulated minutes up to now.
                 SimConfig sc;
                 sc.officers = fa.simOfficers;
+                sc.badRate = fa.simBadRate;
                 sc.seed = 20241120;
                 sc.start = frame.time - 10 * 60 * 1000;
                 Simulator sim(sc, loadJurisdictions(dataDir + "/putuo/jurisdictions.geojson"),
                               loadCheckpoints(dataDir + "/putuo/checkpoints.geojson"));
-                FeedConfig cfg;
-                feed = std::make_shared<FeedPipeline>(cfg);
                 uint64_t n = 0;
                 sim.runUntil(frame.time, [&](std::string_view line, TimeMs) { feed->ingestLine(line, "simulator", ++n); });
                 feed->publish();
@@ -203,6 +208,7 @@ int main(int argc, char** argv) {
                         ctx->renderer().c_str());
             return errors.empty() ? 0 : 3;
         }
+        auto feed = makeFeed(fa, dataDir);
         auto window = WindowContext::create(opts.width, opts.height, "数字沙盘 Sandtable — " + scene.titleZh, monitor);
         std::vector<std::string> errors;
         auto map = buildMap(scene, errors);
