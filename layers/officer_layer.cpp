@@ -49,7 +49,13 @@ std::vector<I18nText> OfficerLayerOptions::defaultSquadNames() {
 OfficerLayer::OfficerLayer(std::string id, I18nText title, const MapContext& ctx, OfficerLayerOptions opts)
     : Layer(std::move(id), std::move(title)), ctx_(ctx), opts_(std::move(opts)),
       toDisplay_(std::make_unique<Transformer>("wgs84", ctx.displayCrs)),
-      toWgs84_(std::make_unique<Transformer>(ctx.displayCrs, "wgs84")) {}
+      toWgs84_(std::make_unique<Transformer>(ctx.displayCrs, "wgs84")) {
+    for (const Color& c : kStatusColors) statusPalette_.insert(statusPalette_.end(), {c.r, c.g, c.b, 1.0f});
+    for (size_t i = 0; i < 32; ++i) {
+        const Color c = squadColor(i);
+        squadPalette_.insert(squadPalette_.end(), {c.r, c.g, c.b, 1.0f});
+    }
+}
 
 OfficerLayer::~OfficerLayer() = default;
 
@@ -205,18 +211,8 @@ void OfficerLayer::draw(const RenderContext& rc) {
         glProgramUniform1ui(p.id(), p.uniform("uSquadMask"), squadMask_);
         glProgramUniform1ui(p.id(), p.uniform("uStatusMask"), statusMask_);
         p.set("uShowStale", showStale_ ? 1 : 0);
-        std::vector<float> palette;
-        for (size_t i = 0; i < 16; ++i) {
-            const Color c = i < kOfficerStatusCount ? kStatusColors[i] : Color{};
-            palette.insert(palette.end(), {c.r, c.g, c.b, 1.0f});
-        }
-        glProgramUniform4fv(p.id(), p.uniform("uStatusColors"), 4, palette.data());
-        palette.clear();
-        for (size_t i = 0; i < 32; ++i) {
-            const Color c = squadColor(i);
-            palette.insert(palette.end(), {c.r, c.g, c.b, 1.0f});
-        }
-        glProgramUniform4fv(p.id(), p.uniform("uSquadColors"), 32, palette.data());
+        glProgramUniform4fv(p.id(), p.uniform("uStatusColors"), 4, statusPalette_.data());
+        glProgramUniform4fv(p.id(), p.uniform("uSquadColors"), 32, squadPalette_.data());
         glProgramUniform4f(p.id(), p.uniform("uStaleColor"), kStale.r, kStale.g, kStale.b, 1.0f);
         glEnable(GL_PROGRAM_POINT_SIZE);
         glDisable(GL_DEPTH_TEST);

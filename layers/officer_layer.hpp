@@ -126,7 +126,8 @@ private:
     std::unique_ptr<DispatchIndex> index_;
     uint64_t indexVersion_ = ~uint64_t{0};
     TimeMs indexTime_ = 0;
-    float northAngle_ = 0;                   // screen angle of true north (radians, clockwise)
+    float northAngle_ = 0;
+    std::vector<float> statusPalette_, squadPalette_;  // vec4s for the shader, built once                   // screen angle of true north (radians, clockwise)
 };
 
 }  // namespace sandtable

@@ -36,6 +36,8 @@ public:
     void render(FrameState frame, int width, int height, float pixelRatio = 1.0f);
 
     std::vector<LayerStats> stats() const;
+    // CPU ms of layer i's last update+upload+draw (cheap: for per-frame UI).
+    double drawMs(size_t i) const { return i < drawMs_.size() ? drawMs_[i] : 0.0; }
     ShaderLibrary& shaders() { return shaders_; }
     Painter& painter() { return *painter_; }
     FontAtlas& font() { return *font_; }

@@ -99,10 +99,9 @@ void Cockpit::drawUi(double frameMs) {
     ImGui::TextWrapped("%s", tr("panel.help", lang));
     ImGui::PopStyleColor();
     if (ImGui::CollapsingHeader(tr("panel.layers", lang), ImGuiTreeNodeFlags_DefaultOpen)) {
-        const auto stats = map_.stats();
         size_t li = 0;
         for (const auto& l : map_.layers()) {
-            const double ms = stats[li++].drawMs;
+            const double ms = map_.drawMs(li++);
             ImGui::PushID(l->id().c_str());
             ImGui::Checkbox(l->title().get(lang).c_str(), &l->visible);
             ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - 90);
