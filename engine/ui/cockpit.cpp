@@ -32,11 +32,13 @@ Cockpit::Cockpit(WindowContext& window, Map& map, const SceneSpec& scene, Clock 
     st.FrameRounding = 4.0f;
     st.Colors[ImGuiCol_WindowBg] = ImVec4(0.04f, 0.08f, 0.13f, 0.92f);
 
-    // CJK UI font: the glyphs of every UI string, layer title and the common simplified set.
+    // CJK UI font: the glyphs of every UI string literal, layer title and the common
+    // simplified set (ImGui 1.86 cannot add glyphs later).
     ImFontGlyphRangesBuilder b;
     b.AddRanges(io.Fonts->GetGlyphRangesDefault());
     b.AddRanges(io.Fonts->GetGlyphRangesChineseSimplifiedCommon());
     for (const auto& s : allUiStrings()) b.AddText(s.c_str());
+    b.AddText(uiSourceText());
     for (const auto& l : map_.layers()) { b.AddText(l->title().zh.c_str()); b.AddText(l->title().en.c_str()); }
     b.AddText("·—–≤≥×°％");
     static ImVector<ImWchar> ranges;
@@ -135,7 +137,9 @@ void Cockpit::drawUi(double frameMs) {
     if (ImGui::CollapsingHeader(tr("panel.clock", lang))) {
         bool paused = clock_.paused();
         if (clock_.mode() == Clock::Mode::Live) ImGui::Text("%s", tr("panel.live", lang));
-        else {
+        else if (opts_.clockLocked) {
+            ImGui::TextWrapped(tr("panel.clock_locked", lang), clock_.scale());
+        } else {
             ImGui::Text("%s", tr("panel.replay", lang));
             if (ImGui::Checkbox(tr("panel.pause", lang), &paused)) clock_.setPaused(paused);
             float speed = static_cast<float>(clock_.scale());

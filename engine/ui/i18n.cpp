@@ -29,6 +29,7 @@ const Entry kTable[] = {
     {"panel.replay", "回放", "Replay"},
     {"panel.pause", "暂停", "Pause"},
     {"panel.speed", "倍速", "Speed"},
+    {"panel.clock_locked", "时钟跟随模拟数据（%.1f 倍速）", "The clock follows the simulated feed (%.1fx)"},
     {"lang.zh", "中文", "中文"},
     {"lang.en", "English", "English"},
 };
