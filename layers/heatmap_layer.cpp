@@ -647,9 +647,9 @@ LayerStats HeatmapLayer::stats() const {
 void HeatmapLayer::drawUi(Language lang) {
     auto L = [lang](const char* zh, const char* en) { return lang == Language::English ? en : zh; };
     ImGui::PushID(id_.c_str());
-    if (!ImGui::CollapsingHeader(title_.get(lang).c_str())) { ImGui::PopID(); return; }
+    // Visibility and opacity are on the layer's own row of the panel; this is the rest.
+    if (!ImGui::TreeNode(L("热力图设置", "Heatmap settings"))) { ImGui::PopID(); return; }
     HeatmapSettings s = settings_;
-    ImGui::Checkbox(L("显示", "Visible"), &visible);
     static const char* kKernelZh[] = {"四次核", "三角核", "均匀核", "三权核", "Epanechnikov 核", "高斯核"};
     int kernel = static_cast<int>(s.kernel);
     if (ImGui::BeginCombo(L("核函数", "Kernel"), lang == Language::English ? toString(s.kernel) : kKernelZh[kernel])) {
@@ -685,7 +685,6 @@ void HeatmapLayer::drawUi(Language lang) {
                 s.ramp = kAllColorRamps[i];
         ImGui::EndCombo();
     }
-    ImGui::SliderFloat(L("不透明度", "Opacity"), &opacity, 0.0f, 1.0f);
     int norm = s.normalisation == Normalisation::Auto ? 0 : 1;
     ImGui::RadioButton(L("自动（百分位）", "auto (percentile)"), &norm, 0);
     ImGui::SameLine();
@@ -709,6 +708,7 @@ void HeatmapLayer::drawUi(Language lang) {
     } catch (const std::exception& e) {
         ImGui::TextColored(ImVec4(1, 0.3f, 0.3f, 1), "%s", e.what());
     }
+    ImGui::TreePop();
     ImGui::PopID();
 }
 
