@@ -221,6 +221,7 @@ int main(int argc, char** argv) {
         // Live clock; an accelerated simulation runs a replay clock at its speed-up so that
         // scene time and the feed agree.
         const bool accelerated = fa.sim && fa.simSpeedup != 1.0 && fa.simSpeedup > 0;
+        opts.clockLocked = accelerated;
         Cockpit cockpit(*window, *map, scene, accelerated ? Clock::replay(gSceneNow.load(), fa.simSpeedup) : Clock::live(), opts);
         OfficerLayer* officers = nullptr;
         for (const auto& l : map->layers())

@@ -18,6 +18,9 @@ struct CockpitOptions {
     std::string screenshotDir = ".";
     double exitAfterSeconds = 0;  // 0 = run until closed (used by tests / screenshots)
     bool showPanel = true;        // H toggles; a wall runs without it
+    // The clock is paced by a source (an accelerated simulation): pausing or changing its
+    // speed here would put scene time and the feed out of step, so the panel only shows it.
+    bool clockLocked = false;
     std::string screenshotOnExit; // save a screenshot to this file before exiting
 };
 
