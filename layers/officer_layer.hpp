@@ -66,6 +66,7 @@ public:
     LayerStats stats() const override;
     bool handleClick(const Camera& camera, Vec2d screen, bool modifier) override;
     std::optional<Vec2d> followTarget() const override;
+    std::string selection() const override { return selectedId_; }
 
     // Dispatch assist at a WGS84 point: K nearest available officers (also highlighted).
     const std::vector<DispatchCandidate>& dispatchAt(Vec2d lonLat, TimeMs now);
@@ -77,6 +78,7 @@ public:
     size_t officerCount() const { return instances_.size(); }
     // Instances sent to the GPU by the last upload() (one contiguous range).
     size_t lastUploadCount() const { return uploadsLastFrame_; }
+    GLuint bufferId() const { return buffer_.id(); }  // tests read the instances back
     const std::shared_ptr<const FeedSnapshot>& snapshot() const { return snap_; }
     // Live and stale counts at the last update's time.
     size_t liveCount() const { return live_; }

@@ -1,21 +1,39 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Sandtable needs to build, test and run.
-# Idempotent: packages already present are skipped by apt. Uses sudo when not root.
+# Installs the Debian 12 packages Sandtable needs to build, test and run, on a bare
+# machine (debootstrap minbase: no recommends). Idempotent: packages already present are
+# skipped. Uses sudo when not root. Each package says what needs it; keep it that way.
 set -euo pipefail
 
 PKGS=(
+  # toolchain
   build-essential cmake ninja-build pkg-config
-  python3-glad
-  libgdal-dev gdal-bin libproj-dev proj-data libgeos-dev
-  libimgui-dev libglfw3-dev
-  libegl-dev libgl-dev libegl-mesa0 libgl1-mesa-dri libglx-mesa0
-  libfreetype-dev libpng-dev libstb-dev
-  libsimdjson-dev nlohmann-json3-dev
-  libmosquitto-dev mosquitto
-  postgresql postgresql-postgis
-  catch2
-  fonts-noto-cjk
-  xvfb xauth x11-utils
+  python3-glad            # glad: the GL 4.5 core loader, generated at configure time (cmake/glad.cmake)
+  # libraries the build links (CMakeLists.txt find_package / pkg-config)
+  libgdal-dev             # GDAL/OGR: every map data reader and writer
+  libproj-dev proj-data   # PROJ: every transform (proj-data holds proj.db)
+  libgeos-dev             # GEOS: polygon repair and triangulation
+  libglfw3-dev            # windows
+  libimgui-dev libstb-dev # Dear ImGui (static, GLFW + OpenGL3 backends) and the stb it links
+  libfreetype-dev         # glyphs for map labels and the UI font
+  libpng-dev              # PNG output
+  libegl-dev              # headless contexts (OpenGL::EGL)
+  libopengl-dev           # libOpenGL.so: find_package(OpenGL COMPONENTS OpenGL EGL)
+  libgl-dev               # GL/gl.h, which FindOpenGL looks for
+  libsimdjson-dev         # the feed's line parser
+  nlohmann-json3-dev      # scene files, --stats, bench lines
+  libmosquitto-dev        # MQTT transport
+  catch2                  # tests (Catch2 2.13)
+  # run time
+  libegl-mesa0 libgl1-mesa-dri  # Mesa EGL and llvmpipe: GL 4.5 with no GPU
+  libglx-mesa0            # GLX, for the GLFW window under X (Xvfb included)
+  fonts-noto-cjk          # Noto Sans CJK SC: Chinese labels and UI
+  # what the tests run (tests/apps, tests/feed)
+  mosquitto               # MQTT broker started by the MQTT end-to-end test
+  postgresql postgresql-postgis  # throwaway PostGIS server of the PostGIS layer test
+  gdal-bin                # ogr2ogr (PostGIS test), gdaltransform (interaction test)
+  xvfb                    # a real X display for the window tests
+  xdotool                 # synthetic mouse and keys (interaction test)
+  python3 python3-pil     # app test scripts; Pillow reads the PNGs they check
 )
 
 SUDO=""

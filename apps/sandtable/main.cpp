@@ -33,7 +33,8 @@ const char* kUsage =
     "                 [--replay FILE [--replay-scale X] [--loop]] [--tcp PORT] [--udp PORT]\n"
     "                 [--mqtt HOST:PORT] [--topic FILTER] [--mqtt-user U --mqtt-password P]\n"
     "                 [--stale-seconds S] [--select OFFICER_ID] [--dispatch LON,LAT]\n"
-    "                 [--fullscreen [MONITOR]] [--no-panel]\n"
+    "                 [--fullscreen [MONITOR]] [--no-panel] [--view LON,LAT,ZOOM[,ROTATION]]\n"
+    "                 [--trace FILE.jsonl]\n"
     "                 [--exit-after SECONDS] [--screenshot-on-exit FILE.png]\n"
     "--tcp and --udp take PORT (bound to 127.0.0.1) or HOST:PORT.\n";
 
@@ -115,7 +116,7 @@ int main(int argc, char** argv) {
     bool headless = false;
     CockpitOptions opts;
     FeedArgs fa;
-    std::string selectId;
+    std::string selectId, viewString;
     int monitor = -1;
     Vec2d dispatchAt{NAN, NAN};
     try {
@@ -143,6 +144,8 @@ int main(int argc, char** argv) {
             else if (a == "--tcp") parseEndpoint(a, next(), fa.tcpHost, fa.tcpPort);
             else if (a == "--udp") parseEndpoint(a, next(), fa.udpHost, fa.udpPort);
             else if (a == "--select") selectId = next();
+            else if (a == "--view") viewString = next();
+            else if (a == "--trace") opts.tracePath = next();
             else if (a == "--fullscreen") {
                 monitor = 0;
                 if (i + 1 < argc && argv[i + 1][0] != '-') monitor = cli::parseInt(a, argv[++i], 0, 15);
@@ -186,6 +189,7 @@ int main(int argc, char** argv) {
             auto map = buildMap(scene, errors);
             map->language = language;
             applySceneView(scene, *map, opts.width, opts.height);
+            if (!viewString.empty()) applyViewString(viewString, *map);
             FrameState frame;
             frame.time = wallClockMs();
             auto feed = std::make_shared<FeedPipeline>();
@@ -217,6 +221,7 @@ int main(int argc, char** argv) {
         int fbw = 0, fbh = 0;
         glfwGetFramebufferSize(window->window(), &fbw, &fbh);
         applySceneView(scene, *map, fbw, fbh);
+        if (!viewString.empty()) applyViewString(viewString, *map);
         feed->start();
         // Live clock; an accelerated simulation runs a replay clock at its speed-up so that
         // scene time and the feed agree.

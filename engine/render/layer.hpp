@@ -111,6 +111,8 @@ public:
     // A click (no drag) on the map at screen pixel `screen`; `modifier` is Ctrl held.
     // Returns true when the layer consumed it (layers are asked top-down).
     virtual bool handleClick(const Camera&, Vec2d /*screen*/, bool /*modifier*/) { return false; }
+    // The id of what the operator selected in this layer (e.g. an officer), if anything.
+    virtual std::string selection() const { return {}; }
     // A display-CRS point the camera should follow (follow mode), if any.
     virtual std::optional<Vec2d> followTarget() const { return std::nullopt; }
     // Counters for --stats and the UI.

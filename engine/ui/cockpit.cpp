@@ -6,9 +6,12 @@
 #include <imgui_freetype.h>
 #include <imgui_impl_glfw.h>
 #include <imgui_impl_opengl3.h>
+#include <imgui_internal.h>  // the UI's window rectangles (GImGui->Windows)
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <ctime>
 
 #include "engine/geo/projection.hpp"
@@ -52,40 +55,155 @@ Cockpit::Cockpit(WindowContext& window, Map& map, const SceneSpec& scene, Clock 
         io.Fonts->AddFontDefault();
     }
     io.Fonts->FontBuilderIO = ImGuiFreeType::GetBuilderForFreeType();
-    ImGui_ImplGlfw_InitForOpenGL(window_.window(), true);
+    // Our callbacks first: ImGui's backend chains to them (they queue map input).
+    GLFWwindow* w = window_.window();
+    glfwSetWindowUserPointer(w, this);
+    glfwSetKeyCallback(w, [](GLFWwindow* win, int key, int, int action, int mods) {
+        InputEvent e;
+        e.kind = InputEvent::Kind::Key;
+        e.code = key;
+        e.action = action;
+        e.mods = mods;
+        static_cast<Cockpit*>(glfwGetWindowUserPointer(win))->pushEvent(e);
+    });
+    glfwSetMouseButtonCallback(w, [](GLFWwindow* win, int button, int action, int mods) {
+        InputEvent e;
+        e.kind = InputEvent::Kind::Button;
+        e.code = button;
+        e.action = action;
+        e.mods = mods;
+        static_cast<Cockpit*>(glfwGetWindowUserPointer(win))->pushEvent(e);
+    });
+    glfwSetCursorPosCallback(w, [](GLFWwindow* win, double x, double y) {
+        InputEvent e;
+        e.kind = InputEvent::Kind::Move;
+        e.x = x;
+        e.y = y;
+        static_cast<Cockpit*>(glfwGetWindowUserPointer(win))->pushEvent(e);
+    });
+    glfwSetScrollCallback(w, [](GLFWwindow* win, double dx, double dy) {
+        InputEvent e;
+        e.kind = InputEvent::Kind::Scroll;
+        e.x = dx;
+        e.y = dy;
+        static_cast<Cockpit*>(glfwGetWindowUserPointer(win))->pushEvent(e);
+    });
+    glfwGetCursorPos(w, &cursorX_, &cursorY_);
+    ImGui_ImplGlfw_InitForOpenGL(w, true);
     ImGui_ImplOpenGL3_Init("#version 450 core");
+    if (!opts_.tracePath.empty()) {
+        trace_ = std::fopen(opts_.tracePath.c_str(), "w");
+        if (!trace_) log::warn("cannot write the input trace to " + opts_.tracePath);
+    }
 }
 
 Cockpit::~Cockpit() {
+    if (trace_) std::fclose(trace_);
+    glfwSetWindowUserPointer(window_.window(), nullptr);
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplGlfw_Shutdown();
     ImGui::DestroyContext();
 }
 
+bool Cockpit::overUi(double x, double y) const {
+    for (const Rect& r : uiRects_)
+        if (x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h) return true;
+    return false;
+}
+
+void Cockpit::trace(const std::string& fields) {
+    if (!trace_) return;
+    std::fprintf(trace_, "{\"frame\":%llu,%s}\n", static_cast<unsigned long long>(frameIndex_), fields.c_str());
+    std::fflush(trace_);
+}
+
+void Cockpit::traceView() {
+    if (!trace_) return;
+    const Camera& c = map_.camera;
+    const ViewKey k{c.center.x, c.center.y, c.resolution, c.rotation, c.width, c.height};
+    if (k == tracedView_) return;
+    tracedView_ = k;
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "\"event\":\"view\",\"center\":[%.4f,%.4f],\"resolution\":%.9g,\"rotation\":%.9g,\"size\":[%d,%d]",
+                  c.center.x, c.center.y, c.resolution, c.rotation, c.width, c.height);
+    trace(buf);
+}
+
+// One queued GLFW event. `scale` converts window coordinates to framebuffer pixels.
+void Cockpit::applyEvent(const InputEvent& e, double scale) {
+    switch (e.kind) {
+    case InputEvent::Kind::Move: {
+        const double dx = (e.x - cursorX_) * scale, dy = (e.y - cursorY_) * scale;
+        cursorX_ = e.x;
+        cursorY_ = e.y;
+        if (dragButton_ < 0 || !dragOnMap_) return;
+        if (std::hypot(e.x - pressX_, e.y - pressY_) * scale > 4.0) dragMoved_ = true;
+        if (dragButton_ == GLFW_MOUSE_BUTTON_LEFT) map_.camera.panPixels(dx, dy);  // the map follows the hand
+        else if (dragButton_ == GLFW_MOUSE_BUTTON_RIGHT)
+            map_.camera.rotateAbout({map_.camera.width * 0.5, map_.camera.height * 0.5}, dx * 0.005);
+        return;
+    }
+    case InputEvent::Kind::Button: {
+        if (e.code != GLFW_MOUSE_BUTTON_LEFT && e.code != GLFW_MOUSE_BUTTON_RIGHT) return;
+        if (e.action == GLFW_PRESS) {
+            if (dragButton_ >= 0) return;  // one gesture at a time
+            dragButton_ = e.code;
+            dragOnMap_ = !overUi(cursorX_, cursorY_);
+            pressX_ = cursorX_;
+            pressY_ = cursorY_;
+            dragMoved_ = false;
+            return;
+        }
+        if (e.action != GLFW_RELEASE || e.code != dragButton_) return;
+        const bool click = dragOnMap_ && !dragMoved_ && e.code == GLFW_MOUSE_BUTTON_LEFT;
+        dragButton_ = -1;
+        if (!click) return;
+        // A click (press and release without dragging) goes to the layers, top-most first.
+        const Vec2d at{cursorX_ * scale, cursorY_ * scale};
+        const bool ctrl = (e.mods & GLFW_MOD_CONTROL) != 0;
+        const auto& layers = map_.layers();
+        for (auto it = layers.rbegin(); it != layers.rend(); ++it)
+            if ((*it)->visible && (*it)->handleClick(map_.camera, at, ctrl)) {
+                char buf[256];
+                std::snprintf(buf, sizeof buf, "\"event\":\"click\",\"screen\":[%.1f,%.1f],\"layer\":\"%s\",\"selection\":\"%s\"",
+                              at.x, at.y, (*it)->id().c_str(), (*it)->selection().c_str());
+                trace(buf);
+                break;
+            }
+        return;
+    }
+    case InputEvent::Kind::Scroll: {
+        if (e.y == 0.0 || overUi(cursorX_, cursorY_)) return;
+        map_.camera.zoomAbout({cursorX_ * scale, cursorY_ * scale}, std::pow(1.2, e.y));
+        return;
+    }
+    case InputEvent::Kind::Key: {
+        if (e.action != GLFW_PRESS || wantText_) return;  // typing into a panel field is not a shortcut
+        if (e.code == GLFW_KEY_F12) screenshotRequested_ = true;
+        else if (e.code == GLFW_KEY_L) {
+            map_.language = map_.language == Language::Chinese ? Language::English : Language::Chinese;
+            trace(std::string("\"event\":\"language\",\"value\":\"") + (map_.language == Language::English ? "en" : "zh") + "\"");
+        } else if (e.code == GLFW_KEY_H) {
+            opts_.showPanel = !opts_.showPanel;
+            if (!opts_.showPanel) uiRects_.clear();
+            trace(std::string("\"event\":\"panel\",\"shown\":") + (opts_.showPanel ? "true" : "false"));
+        }
+        return;
+    }
+    }
+}
+
 void Cockpit::handleInput() {
-    ImGuiIO& io = ImGui::GetIO();
-    if (io.WantCaptureMouse) return;
     int fbw = 0, fbh = 0, ww = 0, wh = 0;
     glfwGetFramebufferSize(window_.window(), &fbw, &fbh);
     glfwGetWindowSize(window_.window(), &ww, &wh);
-    const double sx = ww > 0 ? static_cast<double>(fbw) / ww : 1.0;
-    const Vec2d mouse{io.MousePos.x * sx, io.MousePos.y * sx};
-    if (ImGui::IsMouseDragging(ImGuiMouseButton_Left, 0.0f)) map_.camera.panPixels(-io.MouseDelta.x * sx, -io.MouseDelta.y * sx);
-    if (ImGui::IsMouseDragging(ImGuiMouseButton_Right, 0.0f)) {
-        const Vec2d c{fbw * 0.5, fbh * 0.5};
-        map_.camera.rotateAbout(c, io.MouseDelta.x * 0.005);
-    }
-    if (io.MouseWheel != 0.0f) map_.camera.zoomAbout(mouse, std::pow(1.2, io.MouseWheel));
-    // A click (press and release without dragging) goes to the layers, top-most first.
-    if (ImGui::IsMouseReleased(ImGuiMouseButton_Left) && io.MouseDragMaxDistanceSqr[ImGuiMouseButton_Left] < 16.0f) {
-        const auto& layers = map_.layers();
-        for (auto it = layers.rbegin(); it != layers.rend(); ++it)
-            if ((*it)->visible && (*it)->handleClick(map_.camera, mouse, io.KeyCtrl)) break;
-    }
-    if (!io.WantCaptureKeyboard) {
-        if (ImGui::IsKeyPressed(GLFW_KEY_F12)) screenshotRequested_ = true;
-        if (ImGui::IsKeyPressed(GLFW_KEY_L)) map_.language = map_.language == Language::Chinese ? Language::English : Language::Chinese;
-        if (ImGui::IsKeyPressed(GLFW_KEY_H)) opts_.showPanel = !opts_.showPanel;
+    const double scale = ww > 0 ? static_cast<double>(fbw) / ww : 1.0;
+    map_.camera.width = fbw;
+    map_.camera.height = fbh;
+    while (!events_.empty()) {
+        const InputEvent e = events_.front();
+        events_.pop_front();
+        applyEvent(e, scale);
     }
 }
 
@@ -165,12 +283,20 @@ void Cockpit::saveScreenshot(const std::string& path) {
     }
 }
 
+namespace {
+// SIGTERM / SIGINT (systemd stopping a wall, a test ending the run): finish the frame and
+// leave the loop normally, so that exit-time work (screenshot, feed stop) still happens.
+std::atomic<bool> gStopRequested{false};
+extern "C" void onStopSignal(int) { gStopRequested = true; }
+}  // namespace
+
 int Cockpit::run() {
     using clk = std::chrono::steady_clock;
+    std::signal(SIGTERM, onStopSignal);
+    std::signal(SIGINT, onStopSignal);
     auto last = clk::now();
     const auto start = last;
     double frameMs = 0;
-    uint64_t frameIndex = 0;
     while (!glfwWindowShouldClose(window_.window())) {
         glfwPollEvents();
         const auto now = clk::now();
@@ -178,16 +304,25 @@ int Cockpit::run() {
         frameMs = frameMs * 0.9 + dt * 1000.0 * 0.1;
         last = now;
         clock_.tick(dt);
+        handleInput();
         if (beforeFrame) beforeFrame(clock_.now());
         for (const auto& l : map_.layers())
             if (auto target = l->visible ? l->followTarget() : std::nullopt) map_.camera.center = *target;
+        traceView();
 
         ImGui_ImplOpenGL3_NewFrame();
         ImGui_ImplGlfw_NewFrame();
         ImGui::NewFrame();
-        handleInput();
         if (opts_.showPanel) drawUi(frameMs);
         ImGui::Render();
+        // Where the UI is this frame (panels, popups, open combos): a press there is the UI's.
+        uiRects_.clear();
+        for (const ImGuiWindow* w : ImGui::GetCurrentContext()->Windows)
+            if (w->Active && !w->Hidden && !(w->Flags & ImGuiWindowFlags_Tooltip))
+                uiRects_.push_back({w->Pos.x, w->Pos.y, w->Size.x, w->Size.y});
+        wantText_ = ImGui::GetIO().WantTextInput;
+        trace("\"event\":\"frame\"");
+        ++frameIndex_;
 
         int fbw = 0, fbh = 0;
         glfwGetFramebufferSize(window_.window(), &fbw, &fbh);
@@ -196,12 +331,12 @@ int Cockpit::run() {
             FrameState frame;
             frame.time = clock_.now();
             frame.dtSeconds = dt;
-            frame.frameIndex = frameIndex++;
+            frame.frameIndex = frameIndex_;
             map_.render(frame, fbw, fbh, pixelRatioFor(fbw, fbh));
             ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
         }
         const double elapsed = std::chrono::duration<double>(clk::now() - start).count();
-        const bool exiting = opts_.exitAfterSeconds > 0 && elapsed >= opts_.exitAfterSeconds;
+        const bool exiting = (opts_.exitAfterSeconds > 0 && elapsed >= opts_.exitAfterSeconds) || gStopRequested;
         if (screenshotRequested_) {
             screenshotRequested_ = false;
             char name[64];

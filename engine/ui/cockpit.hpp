@@ -1,7 +1,16 @@
 #pragma once
 // The interactive host: a GLFW window running the one frame loop (poll events, clock
 // tick, map render, ImGui panels, swap) over a Map. Mouse: drag pans, wheel zooms about
-// the cursor, right-drag rotates. F12 saves a screenshot PNG.
+// the cursor, right-drag rotates. F12 saves a screenshot PNG, L toggles the language,
+// H the panel.
+//
+// Map input comes from GLFW's event callbacks, queued and applied in order at the start
+// of each frame, so that nothing is lost however slow a frame is: a key tapped and
+// released within one frame still toggles, a drag that starts, moves and ends between
+// two frames still pans by exactly the distance the hand moved. ImGui gets the same
+// events through its own (chained) callbacks for the panels.
+#include <cstdio>
+#include <deque>
 #include <functional>
 #include <string>
 #include <vector>
@@ -22,6 +31,19 @@ struct CockpitOptions {
     // speed here would put scene time and the feed out of step, so the panel only shows it.
     bool clockLocked = false;
     std::string screenshotOnExit; // save a screenshot to this file before exiting
+    // JSON lines of what the operator's input did (view changes, selections, toggles), for
+    // automated interaction tests and diagnostics (docs/cli.md).
+    std::string tracePath;
+};
+
+// One input event as GLFW delivered it (window coordinates, y down).
+struct InputEvent {
+    enum class Kind : uint8_t { Key, Button, Move, Scroll };
+    Kind kind = Kind::Move;
+    int code = 0;      // GLFW key or mouse button
+    int action = 0;    // GLFW_PRESS / GLFW_RELEASE / GLFW_REPEAT
+    int mods = 0;
+    double x = 0, y = 0;  // Move: cursor; Scroll: offsets
 };
 
 class Cockpit {
@@ -36,8 +58,15 @@ public:
     int run();
     Clock& clock() { return clock_; }
 
+    // Queued by the GLFW callbacks (public for them; not for other callers).
+    void pushEvent(const InputEvent& e) { events_.push_back(e); }
+
 private:
     void handleInput();
+    void applyEvent(const InputEvent& e, double scale);
+    bool overUi(double x, double y) const;
+    void trace(const std::string& jsonFields);
+    void traceView();
     void drawUi(double frameMs);
     void saveScreenshot(const std::string& path);
 
@@ -48,6 +77,21 @@ private:
     CockpitOptions opts_;
     std::string lastSaved_;
     bool screenshotRequested_ = false;
+
+    std::deque<InputEvent> events_;
+    struct Rect { float x, y, w, h; };
+    std::vector<Rect> uiRects_;      // ImGui windows of the last frame (window coordinates)
+    bool wantText_ = false;          // an ImGui text field had focus in the last frame
+    double cursorX_ = 0, cursorY_ = 0;
+    // The mouse gesture in progress: which button, and whether the map or the UI owns it.
+    int dragButton_ = -1;
+    bool dragOnMap_ = false;
+    double pressX_ = 0, pressY_ = 0;
+    bool dragMoved_ = false;
+    std::FILE* trace_ = nullptr;
+    uint64_t frameIndex_ = 0;
+    struct ViewKey { double cx = 0, cy = 0, res = 0, rot = 0; int w = 0, h = 0; bool operator==(const ViewKey&) const = default; };
+    ViewKey tracedView_;
 };
 
 }  // namespace sandtable

@@ -86,7 +86,7 @@ TEST_CASE("exact duplicates are ignored and counted", "[feed][state]") {
     CHECK(st.checkins().size() == 1);
 }
 
-TEST_CASE("history is a bounded ring; check-ins bounded and time-ordered", "[feed][state]") {
+TEST_CASE("history is a bounded ring, check-ins are bounded and time-ordered", "[feed][state]") {
     FeedConfig cfg;
     cfg.historyPerOfficer = 4;
     cfg.maxCheckins = 3;

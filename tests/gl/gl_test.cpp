@@ -1,10 +1,12 @@
 #include <cstring>
+#include <set>
 #include <fstream>
 #include <sstream>
 #include <type_traits>
 
 #include "engine/gl/resources.hpp"
 #include "engine/gl/shader.hpp"
+#include "engine/gl/shader_sources.hpp"
 #include "engine/render/offscreen.hpp"
 #include "engine/data/scene.hpp"
 #include "layers/layer_factory.hpp"
@@ -27,7 +29,7 @@ TEST_CASE("Headless context is GL 4.5 core", "[gl]") {
     CHECK(glGetError() == GL_NO_ERROR);
 }
 
-TEST_CASE("Buffers upload, grow and read back; moves transfer ownership", "[gl]") {
+TEST_CASE("Buffers upload, grow and read back, and moves transfer ownership", "[gl]") {
     ST_REQUIRE_GL();
     gl::Buffer b = gl::Buffer::create();
     std::vector<int> data(1000);
@@ -64,13 +66,49 @@ TEST_CASE("Render targets, textures and readback", "[gl]") {
     CHECK(glGetError() == GL_NO_ERROR);
 }
 
-TEST_CASE("Every embedded shader compiles; a shader error names file and line", "[gl][shaders]") {
+TEST_CASE("Every embedded shader compiles and links, and a shader error names file and line", "[gl][shaders]") {
     ST_REQUIRE_GL();
     ShaderLibrary lib;
-    CHECK_NOTHROW(lib.graphics("polygon.vert", "polygon.frag"));
-    CHECK_NOTHROW(lib.graphics("line.vert", "line.frag"));
-    CHECK_NOTHROW(lib.graphics("marker.vert", "marker.frag"));
-    CHECK_NOTHROW(lib.graphics("painter_text.vert", "painter_text.frag"));
+    // Every file embedded from shaders/, so a new shader is covered without editing this:
+    // compute shaders link alone; each fragment shader links with the vertex shader of its
+    // name (officer.frag: officer.vert) or, failing that, the one sharing the longest
+    // prefix (heatmap_blit.frag: heatmap_quad.vert); every vertex shader must be used.
+    std::vector<std::string> verts, frags, comps;
+    for (const gl::EmbeddedShader& e : gl::embeddedShaders()) {
+        const std::string n = e.name;
+        const std::string ext = n.substr(n.rfind('.') + 1);
+        if (ext == "vert") verts.push_back(n);
+        else if (ext == "frag") frags.push_back(n);
+        else if (ext == "comp") comps.push_back(n);
+    }
+    REQUIRE(verts.size() + frags.size() + comps.size() == gl::embeddedShaders().size());
+    REQUIRE(frags.size() >= 9);
+    REQUIRE(comps.size() >= 3);
+    auto stem = [](const std::string& n) { return n.substr(0, n.rfind('.')); };
+    std::set<std::string> linkedVerts;
+    for (const std::string& c : comps) {
+        INFO(c);
+        CHECK_NOTHROW(lib.compute(c));
+    }
+    for (const std::string& f : frags) {
+        std::string best;
+        size_t bestLen = 0;
+        for (const std::string& v : verts) {
+            const std::string a = stem(v), b = stem(f);
+            size_t k = 0;
+            while (k < a.size() && k < b.size() && a[k] == b[k]) ++k;
+            if (a == b) k = SIZE_MAX;
+            if (k > bestLen) { bestLen = k; best = v; }
+        }
+        INFO(f << " with " << best);
+        REQUIRE_FALSE(best.empty());
+        CHECK_NOTHROW(lib.graphics(best, f));
+        linkedVerts.insert(best);
+    }
+    for (const std::string& v : verts) {
+        INFO(v << " is linked with no fragment shader");
+        CHECK(linkedVerts.count(v) == 1);
+    }
     const std::string bad = "#version 450 core\nout vec4 c;\nvoid main() {\n  c = vec4(1.0) + undefinedThing;\n}\n";
     try {
         ShaderLibrary::compileStage(GL_FRAGMENT_SHADER, "broken.frag", bad, {});
@@ -89,7 +127,7 @@ TEST_CASE("Every embedded shader compiles; a shader error names file and line", 
     CHECK(glGetError() == GL_NO_ERROR);
 }
 
-TEST_CASE("Rendering the Putuo scene raises no GL errors; a broken layer is reported and the rest draw", "[gl][scene]") {
+TEST_CASE("Rendering the Putuo scene raises no GL errors, and a broken layer is reported while the rest draw", "[gl][scene]") {
     ST_REQUIRE_GL();
     std::string text;
     {

@@ -97,12 +97,29 @@ TEST_CASE("Officer layer direct path updates a range", "[gl][officers]") {
     for (size_t i = 0; i < inst.size(); ++i) inst[i].x = static_cast<float>(i);
     layer.setInstances(inst);
     layer.upload();
+    CHECK(layer.lastUploadCount() == 1000);  // the first upload sends everything
     std::vector<OfficerInstance> patch(10);
+    for (auto& p : patch) p.x = -1.0f;
     layer.updateInstances(500, patch);
     layer.upload();
     CHECK(layer.officerCount() == 1000);
+    CHECK(layer.lastUploadCount() == 10);    // then only the patched range
+    layer.upload();
+    CHECK(layer.lastUploadCount() == 0);     // nothing changed: nothing sent
+    layer.updateInstances(3, std::vector<OfficerInstance>(1));
+    layer.updateInstances(7, std::vector<OfficerInstance>(1));
+    layer.upload();
+    CHECK(layer.lastUploadCount() == 5);     // two patches: one range 3..7
     layer.updateInstances(995, std::vector<OfficerInstance>(10));  // grows to 1005
     layer.upload();
     CHECK(layer.officerCount() == 1005);
+    CHECK(layer.lastUploadCount() == 1005);  // a grown buffer is sent whole
+    // What the GPU holds is what was set: the patched range reads back.
+    std::vector<OfficerInstance> back(1005);
+    glGetNamedBufferSubData(layer.bufferId(), 0, static_cast<GLsizeiptr>(back.size() * sizeof(OfficerInstance)), back.data());
+    CHECK(back[499].x == 499.0f);
+    CHECK(back[500].x == -1.0f);
+    CHECK(back[509].x == -1.0f);
+    CHECK(back[510].x == 510.0f);
     CHECK(glGetError() == GL_NO_ERROR);
 }

@@ -40,7 +40,7 @@ Vec2d screenOf(const Map& map, double lon, double lat) {
 }
 }  // namespace
 
-TEST_CASE("Class breaks and categories colour polygons; strokes have their pixel width", "[gl][vector]") {
+TEST_CASE("Class breaks and categories colour polygons, and strokes have their pixel width", "[gl][vector]") {
     ST_REQUIRE_GL();
     const std::string path = (std::filesystem::temp_directory_path() / "sandtable_choropleth.geojson").string();
     std::ofstream(path) << kGeoJson;

@@ -19,11 +19,20 @@ struct RenderCase {
     int width = 960, height = 540;
     std::string view;           // optional LON,LAT,ZOOM[,ROT]
     std::string lang = "zh";
-    double allowed = 0.002;     // fraction of pixels that may differ
+    double allowed = 0.00015;   // fraction of pixels that may differ (MapLibre's default)
     double threshold = 0.1;     // YIQ distance per pixel
     int64_t time = 0;
     std::string feed, at;       // optional feed file (relative to the source dir) drawn as of `at`
     std::vector<double> dispatch;  // optional [lon, lat]: dispatch assist query shown
+    // Counts the runner checks beside the image ("expect": {"officers": N, "stale": N,
+    // "labels": N}); -1: not checked.
+    long expectOfficers = -1, expectStale = -1, expectLabels = -1;
+};
+
+// What a case rendered: the image and the counts a reader can check.
+struct RenderResult {
+    Image image;
+    long officers = 0, stale = 0, labels = 0;
 };
 
 inline RenderCase loadRenderCase(const std::filesystem::path& dir, const std::string& sourceDir) {
@@ -41,10 +50,16 @@ inline RenderCase loadRenderCase(const std::filesystem::path& dir, const std::st
     if (j.contains("feed")) c.feed = (std::filesystem::path(sourceDir) / j.at("feed").get<std::string>()).string();
     c.at = j.value("at", std::string());
     if (j.contains("dispatch")) c.dispatch = j.at("dispatch").get<std::vector<double>>();
+    if (j.contains("expect")) {
+        const auto& e = j.at("expect");
+        c.expectOfficers = e.value("officers", -1L);
+        c.expectStale = e.value("stale", -1L);
+        c.expectLabels = e.value("labels", -1L);
+    }
     return c;
 }
 
-inline Image renderCase(const RenderCase& c) {
+inline RenderResult renderCase(const RenderCase& c) {
     const SceneSpec scene = loadScene(c.scene);
     std::vector<std::string> errors;
     auto map = buildMap(scene, errors);
@@ -70,7 +85,15 @@ inline Image renderCase(const RenderCase& c) {
                 if (auto* o = dynamic_cast<OfficerLayer*>(l.get())) o->dispatchAt({c.dispatch[0], c.dispatch[1]}, frame.time);
         }
     }
-    return renderOffscreen(*map, frame, c.width, c.height);
+    RenderResult r;
+    r.image = renderOffscreen(*map, frame, c.width, c.height);
+    r.labels = static_cast<long>(map->labels().placed());
+    for (const auto& l : map->layers())
+        if (auto* o = dynamic_cast<OfficerLayer*>(l.get())) {
+            r.officers += static_cast<long>(o->officerCount());
+            r.stale += static_cast<long>(o->staleCount());
+        }
+    return r;
 }
 
 }  // namespace sandtable
