@@ -14,7 +14,7 @@
 #include "engine/data/scene.hpp"
 #include "engine/feed/mqtt_transport.hpp"
 #include "engine/feed/pipeline.hpp"
-#include "engine/feed/simulator.hpp"
+#include "engine/sim/simulator.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/render/offscreen.hpp"
 #include "engine/ui/cockpit.hpp"

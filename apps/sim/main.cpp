@@ -11,8 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "engine/feed/sim_output.hpp"
-#include "engine/feed/simulator.hpp"
+#include "engine/sim/sim_output.hpp"
+#include "engine/sim/simulator.hpp"
 #include "engine/util/log.hpp"
 
 using namespace sandtable;

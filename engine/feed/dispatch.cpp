@@ -8,7 +8,6 @@
 namespace sandtable {
 
 namespace {
-constexpr double kMetresPerDeg = 6371008.8 * kPi / 180.0;
 // The grid's equirectangular metres differ from geodesic metres by well under 1 % over a
 // district; candidates are gathered with this margin so the geodesic ranking is exact.
 constexpr double kMetricSlack = 1.01;

@@ -6,7 +6,6 @@
 namespace sandtable {
 
 double localDistanceM(double lon1, double lat1, double lon2, double lat2) {
-    constexpr double kMetresPerDeg = 6371008.8 * kPi / 180.0;
     const double k = std::cos(degToRad((lat1 + lat2) * 0.5));
     return std::hypot((lon2 - lon1) * k * kMetresPerDeg, (lat2 - lat1) * kMetresPerDeg);
 }

@@ -50,5 +50,7 @@ struct BBox {
 constexpr double kPi = 3.14159265358979323846;
 constexpr double degToRad(double d) { return d * kPi / 180.0; }
 constexpr double radToDeg(double r) { return r * 180.0 / kPi; }
+// Metres per degree of latitude on the mean-radius sphere (local distances over a city).
+constexpr double kMetresPerDeg = 6371008.8 * kPi / 180.0;
 
 }  // namespace sandtable

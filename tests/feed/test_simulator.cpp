@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "engine/feed/pipeline.hpp"
-#include "engine/feed/simulator.hpp"
+#include "engine/sim/simulator.hpp"
 #include "test_support.hpp"
 
 using namespace sandtable;

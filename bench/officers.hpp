@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/bench/bench.hpp"
+#include "bench/bench.hpp"
 #include "layers/officer_layer.hpp"
 
 namespace sandtable::bench {

@@ -14,11 +14,11 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/bench/bench.hpp"
-#include "engine/bench/officers.hpp"
+#include "bench/bench.hpp"
+#include "bench/officers.hpp"
 #include "engine/feed/feed_state.hpp"
 #include "engine/feed/pipeline.hpp"
-#include "engine/feed/simulator.hpp"
+#include "engine/sim/simulator.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/util/log.hpp"
 #include "layers/layer_factory.hpp"

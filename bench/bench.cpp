@@ -1,4 +1,4 @@
-#include "engine/bench/bench.hpp"
+#include "bench/bench.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -14,35 +14,11 @@
 #include <random>
 #include <vector>
 
+#include "engine/data/jurisdictions.hpp"
 #include "engine/feed/protocol.hpp"
 #include "engine/feed/transport.hpp"
 
 namespace sandtable {
-
-struct Jurisdiction {
-    std::string squad, name;
-    std::vector<std::vector<Vec2d>> rings;  // WGS84 lon/lat; all rings of all parts (even-odd)
-    BBox bbox;
-    bool contains(Vec2d lonLat) const;
-};
-
-struct Checkpoint {
-    std::string id, squad;
-    int level = 1;
-    Vec2d lonLat;
-};
-
-// Reads polygons with a `squad` (and optional `name`) property, any OGR vector format,
-// reprojected to WGS84 lon/lat when the file says another CRS. Throws std::runtime_error
-// naming the file and the reason.
-std::vector<Jurisdiction> loadJurisdictions(const std::string& path);
-// Reads points with `id`, `squad`, `level`. Throws like loadJurisdictions.
-std::vector<Checkpoint> loadCheckpoints(const std::string& path);
-// Checkpoints every ~spacingM along the district's southern edge (where a step south
-// leaves every jurisdiction: Suzhou Creek in Putuo), levels cycling 1, 2, 3.
-std::vector<Checkpoint> deriveCheckpoints(const std::vector<Jurisdiction>& jurisdictions, double spacingM = 800.0);
-// Ten rectangles tiling Putuo's bounding box, one per default squad (tests, fallback).
-std::vector<Jurisdiction> syntheticJurisdictions();
 
 constexpr TimeMs kSimDefaultStart = 1732060800000;  // 2024-11-20T08:00:00+08:00
 

@@ -1,4 +1,4 @@
-#include "engine/feed/sim_output.hpp"
+#include "engine/sim/sim_output.hpp"
 
 #include <mosquitto.h>
 #include <sys/socket.h>

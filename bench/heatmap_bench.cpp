@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/bench/bench.hpp"
+#include "bench/bench.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/render/map.hpp"
 #include "layers/heatmap_layer.hpp"

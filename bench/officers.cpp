@@ -1,4 +1,4 @@
-#include "engine/bench/officers.hpp"
+#include "bench/officers.hpp"
 
 #include <cmath>
 

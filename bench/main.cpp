@@ -7,7 +7,7 @@
 #include <sstream>
 #include <string>
 
-#include "engine/bench/bench.hpp"
+#include "bench/bench.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/gl/gl.hpp"
 #include "engine/util/cli.hpp"

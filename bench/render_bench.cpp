@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/bench/bench.hpp"
-#include "engine/bench/officers.hpp"
+#include "bench/bench.hpp"
+#include "bench/officers.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/render/map.hpp"
 #include "layers/heatmap_layer.hpp"
