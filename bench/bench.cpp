@@ -20,7 +20,8 @@ const std::vector<Workload>& registry() {
     // leaves the others' lines in the output.
     static const std::vector<Workload> table = {
         {"scatter", "N live officers (OfficerLayer), every position moved every frame", runScatter},
-        {"heatmap", "M-point HeatmapLayer, radius 30 px: first frame, then 1 px/frame pans (re-aggregation)", runHeatmap},
+        {"heatmap", "M-point HeatmapLayer, radius 30 px: first frame, then 1 px/frame pans (re-aggregation)",
+         runHeatmap},
         {"ingest", "feed lines/s through FeedState on one thread; arrival-to-frame latency through FeedPipeline",
          runIngest},
         {"scene", "the Putuo scene + officers + complaints heatmap at 1080p and 4K", runScene},
@@ -73,8 +74,10 @@ nlohmann::json Env::record(const std::string& workload, const std::string& caseN
     j["workload"] = workload;
     j["case"] = caseName;
     j["sizes"] = nlohmann::json::object();
-    if (width > 0) j["resolution"] = std::to_string(width) + "x" + std::to_string(height);
-    else j["resolution"] = nullptr;
+    if (width > 0)
+        j["resolution"] = std::to_string(width) + "x" + std::to_string(height);
+    else
+        j["resolution"] = nullptr;
     j["width"] = width;
     j["height"] = height;
     j["renderer"] = renderer;
@@ -105,8 +108,9 @@ BBox putuoBox(const std::string& displayCrs) {
     // Edges sampled, not just corners: a projected lon/lat box is not a rectangle.
     for (int i = 0; i <= 16; ++i) {
         const double f = i / 16.0;
-        for (Vec2d p : {Vec2d{kLonMin + f * (kLonMax - kLonMin), kLatMin}, Vec2d{kLonMin + f * (kLonMax - kLonMin), kLatMax},
-                        Vec2d{kLonMin, kLatMin + f * (kLatMax - kLatMin)}, Vec2d{kLonMax, kLatMin + f * (kLatMax - kLatMin)}}) {
+        for (Vec2d p :
+             {Vec2d{kLonMin + f * (kLonMax - kLonMin), kLatMin}, Vec2d{kLonMin + f * (kLonMax - kLonMin), kLatMax},
+              Vec2d{kLonMin, kLatMin + f * (kLatMax - kLatMin)}, Vec2d{kLonMax, kLatMin + f * (kLatMax - kLatMin)}}) {
             if (t.forward(p)) b.extend(p);
         }
     }
@@ -242,7 +246,8 @@ void MemoryProbe::add(nlohmann::json& j) const {
 
 // ---------------------------------------------------------------- drawing
 
-Target::Target(int w, int h) : rt(gl::RenderTarget::create(w, h)), width(w), height(h), pixelRatio(pixelRatioFor(w, h)) {
+Target::Target(int w, int h)
+    : rt(gl::RenderTarget::create(w, h)), width(w), height(h), pixelRatio(pixelRatioFor(w, h)) {
     rt.bind();
 }
 

@@ -28,10 +28,10 @@ namespace sandtable::bench {
 
 struct Options {
     bool quick = false;
-    int width = 0, height = 0;     // 0: each workload's own resolutions
-    int frames = 0;                // 0: time-budgeted (see framesDone)
-    std::string scene;             // scene file for `scene` and `ingest` latency
-    std::string dataDir;           // data/putuo (jurisdictions for the simulator)
+    int width = 0, height = 0;  // 0: each workload's own resolutions
+    int frames = 0;             // 0: time-budgeted (see framesDone)
+    std::string scene;          // scene file for `scene` and `ingest` latency
+    std::string dataDir;        // data/putuo (jurisdictions for the simulator)
 };
 
 // Writes each record as one JSON line to stdout and, when given, to a file.
@@ -51,7 +51,7 @@ struct Env {
     Options options;
     HeadlessContext* gl = nullptr;
     std::string renderer, glVersion, eglPlatform;
-    bool timerQueries = false;     // GL_TIME_ELAPSED has counter bits
+    bool timerQueries = false;  // GL_TIME_ELAPSED has counter bits
     Reporter* out = nullptr;
 
     // The resolutions a workload runs at: --width/--height when given, else `defaults`.
@@ -111,7 +111,10 @@ public:
     void end();
     const std::vector<double>& wallMs() const { return wall_; }
     const std::vector<double>& gpuMs() const { return gpu_; }
-    void clear() { wall_.clear(); gpu_.clear(); }
+    void clear() {
+        wall_.clear();
+        gpu_.clear();
+    }
 
 private:
     bool gpuTimer_;
@@ -125,7 +128,7 @@ private:
 bool wantFrame(const Env& env, size_t done, std::chrono::steady_clock::time_point start);
 
 double msSince(std::chrono::steady_clock::time_point t0);
-double percentile(std::vector<double> v, double q);   // nearest rank, q in [0, 1]
+double percentile(std::vector<double> v, double q);  // nearest rank, q in [0, 1]
 // Adds median_ms, p95_ms, max_ms (and mean_ms) of samples under `prefix`.
 void addStats(nlohmann::json& j, const std::string& prefix, const std::vector<double>& samples);
 // Adds frames, median/p95/max, gpu_median_ms (null without timer queries) and fps.
@@ -137,7 +140,7 @@ void addFrameStats(nlohmann::json& j, const FrameTimer& t);
 class MemoryProbe {
 public:
     MemoryProbe();
-    void add(nlohmann::json& j) const;   // peak_rss_mb, rss_mb, rss_at_start_mb, peak_rss_scope
+    void add(nlohmann::json& j) const;  // peak_rss_mb, rss_mb, rss_at_start_mb, peak_rss_scope
 
 private:
     bool reset_;

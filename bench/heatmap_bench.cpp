@@ -101,7 +101,8 @@ void runHeatmap(Env& env) {
     for (auto [w, h] : env.resolutions({{1920, 1080}}))
         for (size_t n : {size_t{100'000}, size_t{1'000'000}, size_t{10'000'000}}) runCase(env, scene, n, w, h);
     if (env.options.width == 0)
-        for (auto [w, h] : std::vector<std::pair<int, int>>{{960, 540}, {3840, 2160}}) runCase(env, scene, 1'000'000, w, h);
+        for (auto [w, h] : std::vector<std::pair<int, int>>{{960, 540}, {3840, 2160}})
+            runCase(env, scene, 1'000'000, w, h);
 }
 
 }  // namespace sandtable::bench

@@ -18,8 +18,8 @@
 #include "bench/officers.hpp"
 #include "engine/feed/feed_state.hpp"
 #include "engine/feed/pipeline.hpp"
-#include "engine/sim/simulator.hpp"
 #include "engine/gl/context.hpp"
+#include "engine/sim/simulator.hpp"
 #include "engine/util/log.hpp"
 #include "layers/layer_factory.hpp"
 
@@ -31,7 +31,9 @@ struct Lines {
     std::string bytes;
     std::vector<std::pair<size_t, size_t>> spans;  // offset, length
     TimeMs lastT = 0;
-    std::string_view operator[](size_t i) const { return std::string_view(bytes).substr(spans[i].first, spans[i].second); }
+    std::string_view operator[](size_t i) const {
+        return std::string_view(bytes).substr(spans[i].first, spans[i].second);
+    }
     size_t size() const { return spans.size(); }
 };
 
@@ -126,8 +128,9 @@ void throughput(Env& env, const Lines& lines, size_t officers, double genMs) {
     j["parse_ns_per_line"] = 1e9 / percentile(parseRates, 0.5);
     j["mb_per_s"] = static_cast<double>(lines.bytes.size()) / 1e6 / (percentile(ms, 0.5) / 1000.0);
     addStats(j, "pass_", ms);
-    j["outcomes"] = {{"accepted", counters.accepted}, {"positions", counters.positions}, {"checkins", counters.checkins},
-                     {"late", counters.late}, {"duplicates", counters.duplicates}, {"rejected", counters.rejected}};
+    j["outcomes"] = {{"accepted", counters.accepted},     {"positions", counters.positions},
+                     {"checkins", counters.checkins},     {"late", counters.late},
+                     {"duplicates", counters.duplicates}, {"rejected", counters.rejected}};
     j["generate_ms"] = genMs;
     memory.add(j);
     env.out->emit(j);
@@ -148,7 +151,7 @@ void latency(Env& env, const SceneSpec& scene, const Lines& lines, double rate, 
     po.now = [sceneNow] { return sceneNow; };  // no message counts as future
     auto pipeline = std::make_shared<FeedPipeline>(FeedConfig{}, po);
     pipeline->addTransport(std::make_unique<PacedTransport>(lines, rate, seconds));
-    layer->setFeed(pipeline);  // the live path: the layer takes a snapshot every frame
+    layer->setFeed(pipeline);          // the live path: the layer takes a snapshot every frame
     renderFrame(*map, frame, target);  // warm-up (shaders, glyphs) before any line arrives
     glFinish();
     pipeline->start();
@@ -181,7 +184,8 @@ void latency(Env& env, const SceneSpec& scene, const Lines& lines, double rate, 
     j["latency_samples"] = lat.size();
     j["latency_median_ms"] = lat.empty() ? nlohmann::json(nullptr) : nlohmann::json(percentile(lat, 0.5));
     j["latency_p95_ms"] = lat.empty() ? nlohmann::json(nullptr) : nlohmann::json(percentile(lat, 0.95));
-    j["latency_max_ms"] = lat.empty() ? nlohmann::json(nullptr) : nlohmann::json(*std::max_element(lat.begin(), lat.end()));
+    j["latency_max_ms"] =
+        lat.empty() ? nlohmann::json(nullptr) : nlohmann::json(*std::max_element(lat.begin(), lat.end()));
     j["publish_interval_ms"] = po.publishIntervalMs;
     j["layers"] = map->layers().size();
     memory.add(j);

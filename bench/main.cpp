@@ -20,7 +20,6 @@ const char* kUsage =
     "usage: sandtable-bench [--quick] [--workload NAME[,NAME]] [--width W --height H] [--frames N]\n"
     "                       [--out FILE.jsonl] [--scene FILE] [--data DIR] [--list] [--info]\n";
 
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -36,22 +35,33 @@ int main(int argc, char** argv) {
                 if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
                 return argv[++i];
             };
-            if (a == "--quick") o.quick = true;
-            else if (a == "--workload" || a == "--workloads") names = next();
-            else if (a == "--width") o.width = cli::parseInt(a, next(), 16, 16384);
-            else if (a == "--height") o.height = cli::parseInt(a, next(), 16, 16384);
-            else if (a == "--frames") o.frames = cli::parseInt(a, next(), 1, 1'000'000);
-            else if (a == "--out") out = next();
-            else if (a == "--scene") o.scene = next();
-            else if (a == "--data") o.dataDir = next();
-            else if (a == "--info") infoOnly = true;
+            if (a == "--quick")
+                o.quick = true;
+            else if (a == "--workload" || a == "--workloads")
+                names = next();
+            else if (a == "--width")
+                o.width = cli::parseInt(a, next(), 16, 16384);
+            else if (a == "--height")
+                o.height = cli::parseInt(a, next(), 16, 16384);
+            else if (a == "--frames")
+                o.frames = cli::parseInt(a, next(), 1, 1'000'000);
+            else if (a == "--out")
+                out = next();
+            else if (a == "--scene")
+                o.scene = next();
+            else if (a == "--data")
+                o.dataDir = next();
+            else if (a == "--info")
+                infoOnly = true;
             else if (a == "--list") {
-                for (const auto& w : bench::registry()) std::printf("%-10s %s\n", w.name.c_str(), w.description.c_str());
+                for (const auto& w : bench::registry())
+                    std::printf("%-10s %s\n", w.name.c_str(), w.description.c_str());
                 return 0;
             } else if (a == "--help" || a == "-h") {
                 std::fputs(kUsage, stdout);
                 return 0;
-            } else throw std::runtime_error("unknown option '" + a + "'");
+            } else
+                throw std::runtime_error("unknown option '" + a + "'");
         }
         if ((o.width > 0) != (o.height > 0)) throw std::runtime_error("--width and --height go together");
     } catch (const std::exception& e) {
@@ -92,8 +102,8 @@ int main(int argc, char** argv) {
             return 0;
         }
         // On stderr so stdout stays pure JSON lines; the GPU script shows it first.
-        std::fprintf(stderr, "sandtable-bench: renderer %s (%s, EGL %s)%s\n", env.renderer.c_str(), env.glVersion.c_str(),
-                     env.eglPlatform.c_str(), o.quick ? ", quick" : "");
+        std::fprintf(stderr, "sandtable-bench: renderer %s (%s, EGL %s)%s\n", env.renderer.c_str(),
+                     env.glVersion.c_str(), env.eglPlatform.c_str(), o.quick ? ", quick" : "");
         int failed = 0;
         for (const auto& w : bench::registry()) {
             if (!wanted.empty() && !wanted.count(w.name)) continue;

@@ -23,7 +23,7 @@ public:
 
 private:
     Rng rng_;
-    BBox box_;   // origin-relative
+    BBox box_;  // origin-relative
     std::vector<OfficerInstance> inst_;
     std::vector<float> vx_, vy_;
 };

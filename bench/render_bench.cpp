@@ -85,9 +85,9 @@ void scatterCase(Env& env, const SceneSpec& scene, size_t n, int width, int heig
 struct SceneCase {
     std::string name;
     size_t officers = 2000;
-    size_t heatPoints = 0;   // > 0: an extra pushed heatmap of this many points (radius 30 px)
-    bool pan = false;        // after the static frames, also pan 1 px per frame (re-aggregates every heatmap)
-    bool ablate = false;     // also measure with each layer hidden in turn (what each costs)
+    size_t heatPoints = 0;  // > 0: an extra pushed heatmap of this many points (radius 30 px)
+    bool pan = false;       // after the static frames, also pan 1 px per frame (re-aggregates every heatmap)
+    bool ablate = false;    // also measure with each layer hidden in turn (what each costs)
 };
 
 void sceneCase(Env& env, const SceneSpec& scene, const SceneCase& c, int width, int height) {
@@ -154,8 +154,14 @@ void sceneCase(Env& env, const SceneSpec& scene, const SceneCase& c, int width, 
             timer.end();
             layerMs.add(*map);
         }
-        nlohmann::json j = env.record("scene", c.name + (panning ? ", panning" : c.pan ? ", static" : ""), width, height);
-        j["sizes"] = {{"officers", c.officers}, {"extra_heat_points", c.heatPoints}, {"layers", map->layers().size()},
+        nlohmann::json j = env.record("scene",
+                                      c.name + (panning ? ", panning"
+                                                : c.pan ? ", static"
+                                                        : ""),
+                                      width, height);
+        j["sizes"] = {{"officers", c.officers},
+                      {"extra_heat_points", c.heatPoints},
+                      {"layers", map->layers().size()},
                       {"pan", panning}};
         addFrameStats(j, timer);
         j["first_frame_ms"] = first.wallMs().front();
@@ -220,7 +226,8 @@ void runScatter(Env& env) {
     for (auto [w, h] : env.resolutions({{1920, 1080}}))
         for (size_t n : {size_t{10'000}, size_t{100'000}, size_t{1'000'000}}) scatterCase(env, scene, n, w, h);
     if (env.options.width == 0)  // resolution sweep at fixed N: fill vs vertex
-        for (auto [w, h] : std::vector<std::pair<int, int>>{{960, 540}, {3840, 2160}}) scatterCase(env, scene, 100'000, w, h);
+        for (auto [w, h] : std::vector<std::pair<int, int>>{{960, 540}, {3840, 2160}})
+            scatterCase(env, scene, 100'000, w, h);
 }
 
 void runScene(Env& env) {

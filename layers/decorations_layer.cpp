@@ -17,8 +17,8 @@ namespace {
 std::string formatLocal(TimeMs t) {
     const CivilTime c = toCivil(t);
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u %02d:%02d:%02d", static_cast<long long>(c.year), c.month, c.day, c.hour,
-                  c.minute, c.second);
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u %02d:%02d:%02d", static_cast<long long>(c.year), c.month, c.day,
+                  c.hour, c.minute, c.second);
     return buf;
 }
 
@@ -48,9 +48,13 @@ void DecorationsLayer::drawTitle(const RenderContext& rc) {
     if (title.empty()) return;
     const float titleSize = 24 * s, subSize = 14 * s;
     std::string sub = map_.attribution.get(rc.language);
-    std::string clock = opts_.clock && time_ > 0 ? formatLocal(time_) + (rc.language == Language::English ? " (UTC+8)" : " 北京时间") : "";
-    const float w = std::max({p.textWidth(title, titleSize), p.textWidth(sub, subSize), p.textWidth(clock, subSize)}) + 2 * pad;
-    const float h = pad * 2 + titleSize * 1.25f + (sub.empty() ? 0 : subSize * 1.5f) + (clock.empty() ? 0 : subSize * 1.5f);
+    std::string clock = opts_.clock && time_ > 0
+                            ? formatLocal(time_) + (rc.language == Language::English ? " (UTC+8)" : " 北京时间")
+                            : "";
+    const float w =
+        std::max({p.textWidth(title, titleSize), p.textWidth(sub, subSize), p.textWidth(clock, subSize)}) + 2 * pad;
+    const float h =
+        pad * 2 + titleSize * 1.25f + (sub.empty() ? 0 : subSize * 1.5f) + (clock.empty() ? 0 : subSize * 1.5f);
     const float x = 16 * s, y = 16 * s;
     p.rect(x, y, w, h, opts_.panel);
     p.rect(x, y, 4 * s, h, opts_.accent);
@@ -58,8 +62,14 @@ void DecorationsLayer::drawTitle(const RenderContext& rc) {
     TextStyle ts{titleSize, opts_.text, {0, 0, 0, 0}, 0, TextAnchor::Left, true};
     p.text(title, x + pad, base, ts);
     TextStyle ss{subSize, opts_.text.withAlpha(0.75f), {0, 0, 0, 0}, 0, TextAnchor::Left, false};
-    if (!clock.empty()) { base += subSize * 1.5f; p.text(clock, x + pad, base, TextStyle{subSize, opts_.accent, {0, 0, 0, 0}, 0}); }
-    if (!sub.empty()) { base += subSize * 1.5f; p.text(sub, x + pad, base, ss); }
+    if (!clock.empty()) {
+        base += subSize * 1.5f;
+        p.text(clock, x + pad, base, TextStyle{subSize, opts_.accent, {0, 0, 0, 0}, 0});
+    }
+    if (!sub.empty()) {
+        base += subSize * 1.5f;
+        p.text(sub, x + pad, base, ss);
+    }
     boxes_.push_back({x, y, w, h});
 }
 
@@ -71,14 +81,20 @@ void DecorationsLayer::drawScaleBar(const RenderContext& rc) {
     const double maxMetres = metresPerPx * 160.0 * s;
     double nice = std::pow(10.0, std::floor(std::log10(maxMetres)));
     for (double m : {5.0, 2.0, 1.0})
-        if (nice * m <= maxMetres) { nice *= m; break; }
+        if (nice * m <= maxMetres) {
+            nice *= m;
+            break;
+        }
     const float len = static_cast<float>(nice / metresPerPx);
     char label[32];
-    if (nice >= 1000) std::snprintf(label, sizeof label, "%g km", nice / 1000.0);
-    else std::snprintf(label, sizeof label, "%g m", nice);
+    if (nice >= 1000)
+        std::snprintf(label, sizeof label, "%g km", nice / 1000.0);
+    else
+        std::snprintf(label, sizeof label, "%g m", nice);
     const float x = 24 * s, y = static_cast<float>(rc.viewportHeight) - 30 * s, h = 6 * s;
     const float textSize = 14 * s;
-    p.rect(x - 10 * s, y - textSize - 16 * s, len + 20 * s + p.textWidth(label, textSize) * 0.0f, textSize + 30 * s, opts_.panel);
+    p.rect(x - 10 * s, y - textSize - 16 * s, len + 20 * s + p.textWidth(label, textSize) * 0.0f, textSize + 30 * s,
+           opts_.panel);
     p.rect(x, y, len / 2, h, opts_.text);
     p.rect(x + len / 2, y, len / 2, h, opts_.text.withAlpha(0.35f));
     p.rectOutline(x, y, len, h, 1 * s, opts_.text);
@@ -134,13 +150,24 @@ void DecorationsLayer::drawLegend(const RenderContext& rc) {
     float h = head * 1.6f;
     for (const auto& b : blocks) {
         const std::string& bt = b.title.get(rc.language);
-        if (!bt.empty()) { w = std::max(w, p.textWidth(bt, text)); h += row; }
-        for (const auto& e : b.entries) { w = std::max(w, sw + 8 * s + p.textWidth(e.label.get(rc.language), text)); h += row; }
-        for (const auto& r : b.ramps) { (void)r; w = std::max(w, rampW); h += rampH + text * 1.9f; }
+        if (!bt.empty()) {
+            w = std::max(w, p.textWidth(bt, text));
+            h += row;
+        }
+        for (const auto& e : b.entries) {
+            w = std::max(w, sw + 8 * s + p.textWidth(e.label.get(rc.language), text));
+            h += row;
+        }
+        for (const auto& r : b.ramps) {
+            (void)r;
+            w = std::max(w, rampW);
+            h += rampH + text * 1.9f;
+        }
     }
     w += 2 * pad;
     h += 2 * pad - 4 * s;
-    const float x = static_cast<float>(rc.viewportWidth) - w - 16 * s, y = static_cast<float>(rc.viewportHeight) - h - 16 * s;
+    const float x = static_cast<float>(rc.viewportWidth) - w - 16 * s,
+                y = static_cast<float>(rc.viewportHeight) - h - 16 * s;
     p.rect(x, y, w, h, opts_.panel);
     float cy = y + pad + head;
     p.text(legendTitle, x + pad, cy, TextStyle{head, opts_.text, {0, 0, 0, 0}, 0, TextAnchor::Left, true});
@@ -155,17 +182,17 @@ void DecorationsLayer::drawLegend(const RenderContext& rc) {
         for (const auto& e : b.entries) {
             const float top = cy + 5 * s, mid = cy + row * 0.5f + 2 * s;
             switch (e.kind) {
-                case LegendEntry::Kind::Fill:
-                    p.rect(x + pad, top, sw, row - 10 * s, e.color);
-                    if (e.outline.a > 0) p.rectOutline(x + pad, top, sw, row - 10 * s, 1.5f * s, e.outline);
-                    break;
-                case LegendEntry::Kind::Line:
-                    p.line({x + pad, mid}, {x + pad + sw, mid}, 3 * s, e.color);
-                    break;
-                case LegendEntry::Kind::Marker:
-                    if (e.outline.a > 0) p.circle({x + pad + sw / 2, mid}, 7 * s, e.outline, 20);
-                    p.circle({x + pad + sw / 2, mid}, 5.5f * s, e.color, 20);
-                    break;
+            case LegendEntry::Kind::Fill:
+                p.rect(x + pad, top, sw, row - 10 * s, e.color);
+                if (e.outline.a > 0) p.rectOutline(x + pad, top, sw, row - 10 * s, 1.5f * s, e.outline);
+                break;
+            case LegendEntry::Kind::Line:
+                p.line({x + pad, mid}, {x + pad + sw, mid}, 3 * s, e.color);
+                break;
+            case LegendEntry::Kind::Marker:
+                if (e.outline.a > 0) p.circle({x + pad + sw / 2, mid}, 7 * s, e.outline, 20);
+                p.circle({x + pad + sw / 2, mid}, 5.5f * s, e.color, 20);
+                break;
             }
             p.text(e.label.get(rc.language), x + pad + sw + 8 * s, cy + row * 0.5f + text * 0.42f + 2 * s, ts);
             cy += row;
@@ -181,7 +208,8 @@ void DecorationsLayer::drawLegend(const RenderContext& rc) {
                 p.rect(x0, top, x1 - x0 + 0.5f, rampH, r.stops[i]);
             }
             p.text(r.lowLabel, x + pad, top + rampH + text * 1.2f, ts);
-            p.text(r.highLabel, x + pad + rampW, top + rampH + text * 1.2f, TextStyle{text, opts_.text, {0, 0, 0, 0}, 0, TextAnchor::Right});
+            p.text(r.highLabel, x + pad + rampW, top + rampH + text * 1.2f,
+                   TextStyle{text, opts_.text, {0, 0, 0, 0}, 0, TextAnchor::Right});
             cy += rampH + text * 1.9f;
         }
     }

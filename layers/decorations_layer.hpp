@@ -23,7 +23,9 @@ public:
     void collectLabels(const FrameState& frame, LabelSet& labels) override;
 
 private:
-    struct Box { float x, y, w, h; };
+    struct Box {
+        float x, y, w, h;
+    };
     void drawTitle(const RenderContext& rc);
     void drawScaleBar(const RenderContext& rc);
     void drawNorthArrow(const RenderContext& rc);

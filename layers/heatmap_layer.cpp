@@ -29,7 +29,9 @@ std::vector<float> packPoints(std::span<const HeatPoint> pts, Vec2d origin) {
 }
 
 using SteadyClock = std::chrono::steady_clock;
-double msSince(SteadyClock::time_point t0) { return std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count(); }
+double msSince(SteadyClock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count();
+}
 
 // Fixed-point scale (32-bit bins): 2^16 units for the largest weight (rounding at most
 // 2^-17 of it per deposit), lowered when needed so that no bin can reach 2^31 units even
@@ -84,9 +86,10 @@ void HeatmapGpu::setPoints(std::span<const HeatPoint> pts, Vec2d origin) {
         maxWeight_ = std::max(maxWeight_, p.weight);
         totalWeight_ += p.weight;
     }
-    fixedScale_ = maxWeight_ > 0.0 ? std::min(kUnitsForMaxWeight / maxWeight_,
-                                               kMaxUnits / (kStreamHeadroom * (totalWeight_ + 2.0 * static_cast<double>(pts.size()))))
-                                    : 1.0;
+    fixedScale_ = maxWeight_ > 0.0
+                      ? std::min(kUnitsForMaxWeight / maxWeight_,
+                                 kMaxUnits / (kStreamHeadroom * (totalWeight_ + 2.0 * static_cast<double>(pts.size()))))
+                      : 1.0;
     const std::vector<float> data = packPoints(pts, origin);
     if (!points_) points_ = gl::Buffer::create();
     // Headroom so that streamed points rarely force a reallocation.
@@ -116,7 +119,8 @@ bool HeatmapGpu::appendPoints(std::span<const HeatPoint> pts) {
         const size_t cap = std::max<size_t>((count_ + pts.size()) * 2, 1024);
         bigger.reserve(cap * 4 * sizeof(float));
         if (count_)
-            glCopyNamedBufferSubData(points_.id(), bigger.id(), 0, 0, static_cast<GLsizeiptr>(count_ * 4 * sizeof(float)));
+            glCopyNamedBufferSubData(points_.id(), bigger.id(), 0, 0,
+                                     static_cast<GLsizeiptr>(count_ * 4 * sizeof(float)));
         points_ = std::move(bigger);
         capacity_ = cap;
     }
@@ -152,7 +156,8 @@ void HeatmapGpu::aggregate(const GridSpec& output, const KernelSpec& k, const Bi
                 for (int e = 0; e < 4; ++e) {
                     const int dx = 4 * c + e - Rp - o;
                     if (dx < -R || dx > R) continue;
-                    shifted[((static_cast<size_t>(o) * n + dy) * nC + c) * 4 + e] = table[static_cast<size_t>(dy) * n + (dx + R)];
+                    shifted[((static_cast<size_t>(o) * n + dy) * nC + c) * 4 + e] =
+                        table[static_cast<size_t>(dy) * n + (dx + R)];
                 }
     table_.upload(std::span<const float>(shifted));
     if (!coarse_ || coarse_.width() != L.coarse.width || coarse_.height() != L.coarse.height) {
@@ -176,8 +181,10 @@ void HeatmapGpu::binRange(size_t first, size_t count, int sign) {
     glProgramUniform1ui(id, p.uniform("uCount"), static_cast<GLuint>(count));
     glProgramUniform2f(id, p.uniform("uTopLeft"), static_cast<float>(bg.topLeft.x - origin_.x),
                        static_cast<float>(bg.topLeft.y - origin_.y));
-    glProgramUniform2f(id, p.uniform("uRight"), static_cast<float>(c / bg.pixelSize), static_cast<float>(-s / bg.pixelSize));
-    glProgramUniform2f(id, p.uniform("uDown"), static_cast<float>(-s / bg.pixelSize), static_cast<float>(-c / bg.pixelSize));
+    glProgramUniform2f(id, p.uniform("uRight"), static_cast<float>(c / bg.pixelSize),
+                       static_cast<float>(-s / bg.pixelSize));
+    glProgramUniform2f(id, p.uniform("uDown"), static_cast<float>(-s / bg.pixelSize),
+                       static_cast<float>(-c / bg.pixelSize));
     glProgramUniform2i(id, p.uniform("uSize"), bg.width, bg.height);
     glProgramUniform1i(id, p.uniform("uStride"), stride_);
     glProgramUniform1f(id, p.uniform("uScale"), static_cast<float>(fixedScale_));
@@ -294,7 +301,11 @@ bool HeatmapLayer::AggKey::sameLayout(const AggKey& o) const {
 }
 
 HeatmapLayer::HeatmapLayer(const MapContext& ctx, HeatmapLayerConfig cfg)
-    : Layer(cfg.id, cfg.title), ctx_(ctx), settings_(cfg.settings), presenceFeed_(cfg.presenceFeed), legendScale_(cfg.legendScale) {
+    : Layer(cfg.id, cfg.title),
+      ctx_(ctx),
+      settings_(cfg.settings),
+      presenceFeed_(cfg.presenceFeed),
+      legendScale_(cfg.legendScale) {
     opacity = cfg.opacity;
     validate(KernelSpec{settings_.kernel, settings_.output, settings_.radius, settings_.decay});
     try {
@@ -310,7 +321,8 @@ HeatmapLayer::HeatmapLayer(const MapContext& ctx, HeatmapLayerConfig cfg)
         OgrPointResult r = readOgrPoints(cfg.source, ctx.displayCrs);
         input_ += r.stats;
         input_.accepted = 0;  // recounted by setPoints
-        std::stable_sort(r.points.begin(), r.points.end(), [](const HeatPoint& a, const HeatPoint& b) { return a.time < b.time; });
+        std::stable_sort(r.points.begin(), r.points.end(),
+                         [](const HeatPoint& a, const HeatPoint& b) { return a.time < b.time; });
         points_ = std::move(r.points);
         input_.accepted = points_.size();
         loadMs_ = msSince(t0);
@@ -345,8 +357,8 @@ void HeatmapLayer::addPoints(std::span<const HeatPoint> in) {
     if (old > 0 && pts.front().time < points_[old - 1].time) {
         // Late points: keep time order (the window is an index range) by merging them in.
         // Points before the first insertion keep their indices; upload() re-sends the rest.
-        const auto first = std::upper_bound(points_.begin(), points_.begin() + static_cast<std::ptrdiff_t>(old),
-                                            pts.front(), byTime);
+        const auto first =
+            std::upper_bound(points_.begin(), points_.begin() + static_cast<std::ptrdiff_t>(old), pts.front(), byTime);
         lateFrom_ = std::min(lateFrom_, static_cast<size_t>(first - points_.begin()));
         std::inplace_merge(first, points_.begin() + static_cast<std::ptrdiff_t>(old), points_.end(), byTime);
     }
@@ -356,7 +368,8 @@ void HeatmapLayer::addPoints(std::span<const HeatPoint> in) {
 
 void HeatmapLayer::setSettings(const HeatmapSettings& s) {
     validate(KernelSpec{s.kernel, s.output, s.radius, s.decay});
-    if (!(s.percentile > 0.0 && s.percentile <= 1.0)) throw std::invalid_argument("heatmap: percentile must be in (0, 1]");
+    if (!(s.percentile > 0.0 && s.percentile <= 1.0))
+        throw std::invalid_argument("heatmap: percentile must be in (0, 1]");
     if (s.normalisation == Normalisation::Fixed && !(s.fixedMax > 0.0 && std::isfinite(s.fixedMax)))
         throw std::invalid_argument("heatmap: fixed maximum must be a finite number > 0");
     if (s == settings_) return;
@@ -368,7 +381,8 @@ void HeatmapLayer::setSettings(const HeatmapSettings& s) {
 std::pair<size_t, size_t> HeatmapLayer::windowRange(TimeMs t) const {
     if (settings_.windowMs <= 0) return {0, points_.size()};
     auto byTime = [](TimeMs v, const HeatPoint& p) { return v < p.time; };
-    const size_t a = static_cast<size_t>(std::upper_bound(points_.begin(), points_.end(), t - settings_.windowMs, byTime) - points_.begin());
+    const size_t a = static_cast<size_t>(
+        std::upper_bound(points_.begin(), points_.end(), t - settings_.windowMs, byTime) - points_.begin());
     const size_t b = static_cast<size_t>(std::upper_bound(points_.begin(), points_.end(), t, byTime) - points_.begin());
     return {a, std::max(a, b)};
 }
@@ -400,7 +414,8 @@ void HeatmapLayer::pollFeed() {
         changed.resize(snap->officers.size());
         for (uint32_t i = 0; i < changed.size(); ++i) changed[i] = i;
     }
-    if (seen_.size() < snap->officers.size()) seen_.resize(snap->officers.size(), Seen{std::numeric_limits<TimeMs>::min(), 0});
+    if (seen_.size() < snap->officers.size())
+        seen_.resize(snap->officers.size(), Seen{std::numeric_limits<TimeMs>::min(), 0});
     std::vector<HeatPoint> fresh;
     auto add = [&](double lon, double lat, TimeMs t) {
         Vec2d p{lon, lat};
@@ -504,7 +519,8 @@ void HeatmapLayer::aggregate(const RenderContext& rc) {
 
     const auto t0 = SteadyClock::now();
     timing_.incremental = false;
-    if (sameLayout && range_.first >= binned_.first && range_.second >= binned_.second && range_.first <= binned_.second) {
+    if (sameLayout && range_.first >= binned_.first && range_.second >= binned_.second &&
+        range_.first <= binned_.second) {
         // The window moved forward (or points streamed in): add the new, remove the old.
         gpu_->binRange(binned_.second, range_.second - binned_.second, +1);
         gpu_->binRange(binned_.first, range_.first - binned_.first, -1);
@@ -562,10 +578,12 @@ void HeatmapLayer::draw(const RenderContext& rc) {
             rgba[4 * i + 3] = 255;
         }
         ramp_ = gl::Texture::create2D(GL_RGBA8, static_cast<int>(table.size()), 1);
-        glTextureSubImage2D(ramp_.id(), 0, 0, 0, static_cast<GLsizei>(table.size()), 1, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
+        glTextureSubImage2D(ramp_.id(), 0, 0, 0, static_cast<GLsizei>(table.size()), 1, GL_RGBA, GL_UNSIGNED_BYTE,
+                            rgba.data());
         rampId_ = settings_.ramp;
     }
-    const ColorKey key{timing_.aggregations, displayMax_, settings_.ramp, settings_.fadeBelow, rc.viewportWidth, rc.viewportHeight};
+    const ColorKey key{timing_.aggregations, displayMax_,      settings_.ramp,
+                       settings_.fadeBelow,  rc.viewportWidth, rc.viewportHeight};
     glDisable(GL_DEPTH_TEST);
     glDisable(GL_CULL_FACE);
     glBindVertexArray(vao_.id());
@@ -611,7 +629,8 @@ void HeatmapLayer::draw(const RenderContext& rc) {
 
 DensityGrid HeatmapLayer::computeExact(const GridSpec& grid, float pixelRatio, ShaderLibrary* shaders) const {
     const KernelSpec k = kernelFor(grid.pixelSize, pixelRatio);
-    const std::span<const HeatPoint> pts = std::span<const HeatPoint>(points_).subspan(range_.first, range_.second - range_.first);
+    const std::span<const HeatPoint> pts =
+        std::span<const HeatPoint>(points_).subspan(range_.first, range_.second - range_.first);
     if (shaders) {
         HeatmapGpu gpu(*shaders);
         return gpu.exact(pts, grid, k);
@@ -619,7 +638,8 @@ DensityGrid HeatmapLayer::computeExact(const GridSpec& grid, float pixelRatio, S
     return exactKde(pts, grid, k);
 }
 
-void HeatmapLayer::exportGeoTiff(const std::string& path, const GridSpec& grid, float pixelRatio, ShaderLibrary* shaders) const {
+void HeatmapLayer::exportGeoTiff(const std::string& path, const GridSpec& grid, float pixelRatio,
+                                 ShaderLibrary* shaders) const {
     writeDensityGeoTiff(path, computeExact(grid, pixelRatio, shaders), ctx_.displayCrs);
 }
 
@@ -628,7 +648,8 @@ bool HeatmapLayer::legend(LegendBlock& out) const {
     LegendRamp r;
     r.stops = rampTable(settings_.ramp, 9);
     r.lowLabel = "0";
-    r.highLabel = (settings_.normalisation == Normalisation::Auto ? "≥ " : "") + formatValue(displayMax_ * legendScale_);
+    r.highLabel =
+        (settings_.normalisation == Normalisation::Auto ? "≥ " : "") + formatValue(displayMax_ * legendScale_);
     out.ramps.push_back(std::move(r));
     return true;
 }
@@ -648,13 +669,18 @@ void HeatmapLayer::drawUi(Language lang) {
     auto L = [lang](const char* zh, const char* en) { return lang == Language::English ? en : zh; };
     ImGui::PushID(id_.c_str());
     // Visibility and opacity are on the layer's own row of the panel; this is the rest.
-    if (!ImGui::TreeNode(L("热力图设置", "Heatmap settings"))) { ImGui::PopID(); return; }
+    if (!ImGui::TreeNode(L("热力图设置", "Heatmap settings"))) {
+        ImGui::PopID();
+        return;
+    }
     HeatmapSettings s = settings_;
     static const char* kKernelZh[] = {"四次核", "三角核", "均匀核", "三权核", "Epanechnikov 核", "高斯核"};
     int kernel = static_cast<int>(s.kernel);
     if (ImGui::BeginCombo(L("核函数", "Kernel"), lang == Language::English ? toString(s.kernel) : kKernelZh[kernel])) {
         for (int i = 0; i < static_cast<int>(kAllKernelShapes.size()); ++i)
-            if (ImGui::Selectable(lang == Language::English ? toString(kAllKernelShapes[static_cast<size_t>(i)]) : kKernelZh[i], i == kernel))
+            if (ImGui::Selectable(
+                    lang == Language::English ? toString(kAllKernelShapes[static_cast<size_t>(i)]) : kKernelZh[i],
+                    i == kernel))
                 s.kernel = kAllKernelShapes[static_cast<size_t>(i)];
         ImGui::EndCombo();
     }
@@ -692,7 +718,8 @@ void HeatmapLayer::drawUi(Language lang) {
     s.normalisation = norm == 0 ? Normalisation::Auto : Normalisation::Fixed;
     if (s.normalisation == Normalisation::Auto) {
         float pct = static_cast<float>(s.percentile * 100.0);
-        if (ImGui::SliderFloat(L("百分位", "Percentile"), &pct, 50.0f, 100.0f, "%.1f")) s.percentile = std::clamp(pct / 100.0, 0.5, 1.0);
+        if (ImGui::SliderFloat(L("百分位", "Percentile"), &pct, 50.0f, 100.0f, "%.1f"))
+            s.percentile = std::clamp(pct / 100.0, 0.5, 1.0);
     } else {
         double mx = s.fixedMax;
         if (ImGui::InputDouble(L("最大值", "Maximum"), &mx, 0.0, 0.0, "%.4g") && mx > 0.0) s.fixedMax = mx;
@@ -701,7 +728,8 @@ void HeatmapLayer::drawUi(Language lang) {
     if (ImGui::SliderInt(L("时间窗（分钟，0=全部）", "Time window (min, 0 = all)"), &minutes, 0, 24 * 60))
         s.windowMs = static_cast<TimeMs>(minutes) * 60000;
     ImGui::Text("%s: %zu / %zu   %s: %.1f ms%s", L("点数", "points"), range_.second - range_.first, points_.size(),
-                L("聚合", "aggregate"), timing_.aggregateMs, timing_.incremental ? L("（增量）", " (incremental)") : "");
+                L("聚合", "aggregate"), timing_.aggregateMs,
+                timing_.incremental ? L("（增量）", " (incremental)") : "");
     if (input_.dropped()) ImGui::TextWrapped("%s", input_.summary().c_str());
     try {
         setSettings(s);

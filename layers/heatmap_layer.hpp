@@ -28,21 +28,21 @@ namespace sandtable {
 
 class ShaderLibrary;
 
-enum class RadiusUnit { Metres, Pixels };      // metres: stable across zoom; pixels: UI px (x pixelRatio)
-enum class Normalisation { Auto, Fixed };      // auto: a percentile of the visible nonzero density
+enum class RadiusUnit { Metres, Pixels };  // metres: stable across zoom; pixels: UI px (x pixelRatio)
+enum class Normalisation { Auto, Fixed };  // auto: a percentile of the visible nonzero density
 
 struct HeatmapSettings {
     KernelShape kernel = KernelShape::Quartic;
     double radius = 300.0;
     RadiusUnit radiusUnit = RadiusUnit::Metres;
     KdeOutput output = KdeOutput::Raw;
-    double decay = 0.0;                 // triangular only, [0, 1]
+    double decay = 0.0;  // triangular only, [0, 1]
     ColorRampId ramp = ColorRampId::Inferno;
     Normalisation normalisation = Normalisation::Auto;
-    double percentile = 0.99;           // auto: this quantile of the visible nonzero density
-    double fixedMax = 1.0;              // fixed: density shown at the top of the ramp
-    float fadeBelow = 0.05f;            // alpha ramps up over [0, fadeBelow] of the ramp
-    TimeMs windowMs = 0;                // > 0: only points with time in (now - windowMs, now]
+    double percentile = 0.99;                 // auto: this quantile of the visible nonzero density
+    double fixedMax = 1.0;                    // fixed: density shown at the top of the ramp
+    float fadeBelow = 0.05f;                  // alpha ramps up over [0, fadeBelow] of the ramp
+    TimeMs windowMs = 0;                      // > 0: only points with time in (now - windowMs, now]
     double minRadiusCells = kMinRadiusCells;  // display accuracy vs speed (see kde.hpp)
     int maxReduction = kMaxReduction;
     bool operator==(const HeatmapSettings&) const = default;
@@ -53,7 +53,7 @@ struct HeatmapLayerConfig {
     std::string id = "heatmap";
     I18nText title{"热力图", "Heatmap"};
     HeatmapSettings settings;
-    OgrPointSource source;   // path empty: no file; points come from setPoints/addPoints
+    OgrPointSource source;  // path empty: no file; points come from setPoints/addPoints
     // Scene "source": {"feed": "presence"}: officers' position history from the live feed
     // (attachFeed calls setFeed); the time window then follows the clock.
     bool presenceFeed = false;
@@ -94,7 +94,7 @@ public:
     void convolve();
     const gl::Texture& coarse() const { return coarse_; }
     const BinnedLayout& layout() const { return layout_; }
-    DensityGrid readCoarse() const;   // the coarse grid, for normalisation and tests
+    DensityGrid readCoarse() const;  // the coarse grid, for normalisation and tests
 
     // Exact KDE at the pixel centres of grid (the export path). Points are given again so
     // that any subset (time window) can be exported; sorted into cells on the CPU.
@@ -102,15 +102,15 @@ public:
 
 private:
     ShaderLibrary* shaders_;
-    gl::Buffer points_;           // vec4 per point
+    gl::Buffer points_;  // vec4 per point
     size_t count_ = 0;
-    size_t capacity_ = 0;         // points the buffer holds
+    size_t capacity_ = 0;  // points the buffer holds
     Vec2d origin_;
     double maxWeight_ = 0.0;
-    double totalWeight_ = 0.0;    // of all uploaded points (bounds every bin sum)
-    double fixedScale_ = 1.0;     // fixed-point units per unit of weight
+    double totalWeight_ = 0.0;  // of all uploaded points (bounds every bin sum)
+    double fixedScale_ = 1.0;   // fixed-point units per unit of weight
     gl::Buffer bins_, table_;
-    int stride_ = 0;              // bin words per row (multiple of 4)
+    int stride_ = 0;  // bin words per row (multiple of 4)
     gl::Texture coarse_;
     GridSpec output_;
     KernelSpec kernel_;
@@ -183,12 +183,12 @@ private:
 
     MapContext ctx_;
     HeatmapSettings settings_;
-    std::vector<HeatPoint> points_;     // display CRS, sorted by time
+    std::vector<HeatPoint> points_;  // display CRS, sorted by time
     HeatInputStats input_;
     std::unique_ptr<Transformer> toWgs84_;
-    double metresPerUnit_ = 1.0;        // at the data centre (for metre radii)
+    double metresPerUnit_ = 1.0;  // at the data centre (for metre radii)
     TimeMs now_ = 0;
-    std::pair<size_t, size_t> range_{0, 0};   // wanted this frame
+    std::pair<size_t, size_t> range_{0, 0};  // wanted this frame
     double loadMs_ = 0.0;
 
     // Live presence feed
@@ -198,15 +198,18 @@ private:
     std::unique_ptr<Transformer> toDisplay_;
     bool haveFeedSnapshot_ = false;
     uint64_t feedVersion_ = 0;
-    struct Seen { TimeMs t = 0; uint32_t fixes = 0; };
-    std::vector<Seen> seen_;            // per feed slot: newest fix added, fixes counted
+    struct Seen {
+        TimeMs t = 0;
+        uint32_t fixes = 0;
+    };
+    std::vector<Seen> seen_;  // per feed slot: newest fix added, fixes counted
 
     static constexpr size_t kPruneMinPoints = 50000;
-    size_t pruned_ = 0;                 // times expired points were dropped
+    size_t pruned_ = 0;  // times expired points were dropped
     // GPU state
     std::unique_ptr<HeatmapGpu> gpu_;
-    size_t uploaded_ = 0;               // points_ [0, uploaded_) are on the GPU
-    size_t lateFrom_ = SIZE_MAX;        // late points were inserted at this index
+    size_t uploaded_ = 0;         // points_ [0, uploaded_) are on the GPU
+    size_t lateFrom_ = SIZE_MAX;  // late points were inserted at this index
     bool reupload_ = true;
     bool haveAgg_ = false;
     AggKey aggKey_;

@@ -32,11 +32,13 @@ LayerPtr createLayer(const SceneSpec& scene, const LayerSpec& spec, Map& map) {
         vs.where = src.string("where", "");
         VectorStyle style = r.has("style") ? parseVectorStyle(r.child("style")) : VectorStyle{};
         VectorData data = loadVector(vs, map.context.displayCrs);  // throws: broken source
-        return std::make_unique<VectorLayer>(spec.id, title, std::move(data), std::move(style), map.context, msSince(t0));
+        return std::make_unique<VectorLayer>(spec.id, title, std::move(data), std::move(style), map.context,
+                                             msSince(t0));
     }
     if (spec.type == "raster") {
         const JsonReader src = r.child("source");
-        auto source = std::make_unique<RasterSource>(scene.resolve(src.string("path")), map.context.displayCrs, src.string("crs", ""));
+        auto source = std::make_unique<RasterSource>(scene.resolve(src.string("path")), map.context.displayCrs,
+                                                     src.string("crs", ""));
         return std::make_unique<RasterLayer>(spec.id, title, std::move(source), map.context, msSince(t0));
     }
     if (spec.type == "decorations") {
@@ -72,13 +74,18 @@ LayerPtr createLayer(const SceneSpec& scene, const LayerSpec& spec, Map& map) {
         HeatmapSettings& h = cfg.settings;
         if (r.has("kernel") && !parseKernelShape(r.string("kernel"), h.kernel))
             r.fail("kernel", "expected quartic, triangular, uniform, triweight, epanechnikov or gaussian");
-        if (r.has("output") && !parseKdeOutput(r.string("output"), h.output)) r.fail("output", "expected raw or scaled");
-        if (r.has("ramp") && !parseColorRamp(r.string("ramp"), h.ramp)) r.fail("ramp", "expected viridis, inferno, magma or ylorrd");
+        if (r.has("output") && !parseKdeOutput(r.string("output"), h.output))
+            r.fail("output", "expected raw or scaled");
+        if (r.has("ramp") && !parseColorRamp(r.string("ramp"), h.ramp))
+            r.fail("ramp", "expected viridis, inferno, magma or ylorrd");
         h.radius = r.number("radius", h.radius, 1e-6, 1e7);
         const std::string unit = r.string("radiusUnit", "m");
-        if (unit == "m" || unit == "metres" || unit == "meters") h.radiusUnit = RadiusUnit::Metres;
-        else if (unit == "px" || unit == "pixels") h.radiusUnit = RadiusUnit::Pixels;
-        else r.fail("radiusUnit", "expected m or px");
+        if (unit == "m" || unit == "metres" || unit == "meters")
+            h.radiusUnit = RadiusUnit::Metres;
+        else if (unit == "px" || unit == "pixels")
+            h.radiusUnit = RadiusUnit::Pixels;
+        else
+            r.fail("radiusUnit", "expected m or px");
         h.decay = r.number("decay", h.decay, 0.0, 1.0);
         if (r.has("max")) {
             h.normalisation = Normalisation::Fixed;
@@ -92,9 +99,12 @@ LayerPtr createLayer(const SceneSpec& scene, const LayerSpec& spec, Map& map) {
     if (spec.type == "officers") {
         OfficerLayerOptions o;
         const std::string by = r.string("colorBy", "status");
-        if (by == "status") o.colorBy = OfficerLayerOptions::ColorBy::Status;
-        else if (by == "squad") o.colorBy = OfficerLayerOptions::ColorBy::Squad;
-        else r.fail("colorBy", "expected status or squad");
+        if (by == "status")
+            o.colorBy = OfficerLayerOptions::ColorBy::Status;
+        else if (by == "squad")
+            o.colorBy = OfficerLayerOptions::ColorBy::Squad;
+        else
+            r.fail("colorBy", "expected status or squad");
         o.minSizePx = static_cast<float>(r.number("minSize", o.minSizePx, 2.0, 128.0));
         o.maxSizePx = static_cast<float>(r.number("maxSize", o.maxSizePx, o.minSizePx, 256.0));
         o.staleAfterMs = static_cast<TimeMs>(r.number("staleSeconds", 120.0, 1.0, 86400.0) * 1000.0);
@@ -120,7 +130,8 @@ void attachFeed(Map& map, const std::shared_ptr<FeedPipeline>& feed, TimeMs stal
     // No officers layer in the scene: add one under the decorations (last layer).
     OfficerLayerOptions opts;
     opts.staleAfterMs = staleAfterMs;
-    auto layer = std::make_unique<OfficerLayer>("officers", I18nText{"执法警员（实时）", "Officers (live)"}, map.context, opts);
+    auto layer =
+        std::make_unique<OfficerLayer>("officers", I18nText{"执法警员（实时）", "Officers (live)"}, map.context, opts);
     layer->setFeed(feed);
     map.insertLayer(map.layers().empty() ? 0 : map.layers().size() - 1, std::move(layer));
 }
@@ -132,7 +143,8 @@ std::unique_ptr<Map> buildMap(const SceneSpec& scene, std::vector<std::string>& 
     try {
         Transformer toDisplay("wgs84", scene.displayCrs);
         Vec2d o = scene.viewCenterLonLat;
-        if (!toDisplay.forward(o)) throw SceneError(scene.file + ": view.center: cannot be projected to '" + scene.displayCrs + "'");
+        if (!toDisplay.forward(o))
+            throw SceneError(scene.file + ": view.center: cannot be projected to '" + scene.displayCrs + "'");
         // A round origin keeps vertex values readable in debugging; precision is the same.
         ctx.origin = {std::round(o.x / 1000.0) * 1000.0, std::round(o.y / 1000.0) * 1000.0};
     } catch (const SceneError&) {

@@ -3,8 +3,8 @@
 #include <imgui.h>
 
 #include <algorithm>
-#include <cstddef>
 #include <cmath>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 
@@ -19,19 +19,24 @@ namespace {
 
 // Status colours carry meaning: green on patrol, orange-red dispatched, blue on break,
 // grey offline. Squad colours match the jurisdiction fills of the Putuo scene.
-const Color kStatusColors[kOfficerStatusCount] = {Color::fromHex(0x43a047), Color::fromHex(0xff7043), Color::fromHex(0x42a5f5),
-                                                  Color::fromHex(0x9e9e9e)};
-const I18nText kStatusNames[kOfficerStatusCount] = {{"巡逻", "On patrol"}, {"出警/派遣", "Dispatched"}, {"休息", "On break"}, {"离线", "Offline"}};
-const unsigned kSquadHex[10] = {0x4e79a7, 0xf28e2b, 0xe15759, 0x76b7b2, 0x59a14f, 0xedc948, 0xb07aa1, 0xff9da7, 0x9c755f, 0xbab0ac};
+const Color kStatusColors[kOfficerStatusCount] = {Color::fromHex(0x43a047), Color::fromHex(0xff7043),
+                                                  Color::fromHex(0x42a5f5), Color::fromHex(0x9e9e9e)};
+const I18nText kStatusNames[kOfficerStatusCount] = {
+    {"巡逻", "On patrol"}, {"出警/派遣", "Dispatched"}, {"休息", "On break"}, {"离线", "Offline"}};
+const unsigned kSquadHex[10] = {0x4e79a7, 0xf28e2b, 0xe15759, 0x76b7b2, 0x59a14f,
+                                0xedc948, 0xb07aa1, 0xff9da7, 0x9c755f, 0xbab0ac};
 const Color kStale = Color::fromHex(0x8d99a6);
 
 Color squadColor(size_t i) { return Color::fromHex(kSquadHex[i % 10]); }
 
 std::string formatAge(double seconds, Language lang) {
     char buf[64];
-    if (seconds < 90) std::snprintf(buf, sizeof buf, lang == Language::English ? "%.0f s ago" : "%.0f 秒前", seconds);
-    else if (seconds < 5400) std::snprintf(buf, sizeof buf, lang == Language::English ? "%.0f min ago" : "%.0f 分钟前", seconds / 60);
-    else std::snprintf(buf, sizeof buf, lang == Language::English ? "%.1f h ago" : "%.1f 小时前", seconds / 3600);
+    if (seconds < 90)
+        std::snprintf(buf, sizeof buf, lang == Language::English ? "%.0f s ago" : "%.0f 秒前", seconds);
+    else if (seconds < 5400)
+        std::snprintf(buf, sizeof buf, lang == Language::English ? "%.0f min ago" : "%.0f 分钟前", seconds / 60);
+    else
+        std::snprintf(buf, sizeof buf, lang == Language::English ? "%.1f h ago" : "%.1f 小时前", seconds / 3600);
     return buf;
 }
 
@@ -39,15 +44,18 @@ std::string formatAge(double seconds, Language lang) {
 
 std::vector<I18nText> OfficerLayerOptions::defaultSquadNames() {
     static const std::pair<const char*, const char*> names[] = {
-        {"曹杨新村", "Caoyang"}, {"长风新村", "Changfeng"}, {"长寿路", "Changshou"}, {"甘泉路", "Ganquan"}, {"石泉路", "Shiquan"},
-        {"宜川路", "Yichuan"}, {"万里", "Wanli"}, {"真如镇", "Zhenru"}, {"长征镇", "Changzheng"}, {"桃浦镇", "Taopu"}};
+        {"曹杨新村", "Caoyang"},  {"长风新村", "Changfeng"}, {"长寿路", "Changshou"}, {"甘泉路", "Ganquan"},
+        {"石泉路", "Shiquan"},    {"宜川路", "Yichuan"},     {"万里", "Wanli"},       {"真如镇", "Zhenru"},
+        {"长征镇", "Changzheng"}, {"桃浦镇", "Taopu"}};
     std::vector<I18nText> out;
     for (const auto& [zh, en] : names) out.push_back({std::string(zh) + "中队", std::string(en) + " squad"});
     return out;
 }
 
 OfficerLayer::OfficerLayer(std::string id, I18nText title, const MapContext& ctx, OfficerLayerOptions opts)
-    : Layer(std::move(id), std::move(title)), ctx_(ctx), opts_(std::move(opts)),
+    : Layer(std::move(id), std::move(title)),
+      ctx_(ctx),
+      opts_(std::move(opts)),
       toDisplay_(std::make_unique<Transformer>("wgs84", ctx.displayCrs)),
       toWgs84_(std::make_unique<Transformer>(ctx.displayCrs, "wgs84")) {
     for (const Color& c : kStatusColors) statusPalette_.insert(statusPalette_.end(), {c.r, c.g, c.b, 1.0f});
@@ -164,7 +172,8 @@ void OfficerLayer::update(const FrameState& frame) {
     for (const OfficerState& o : snap_->officers) stale_ += o.stale(frame.time, opts_.staleAfterMs);
     live_ = snap_->officers.size() - stale_;
     // A shown dispatch query follows the officers: re-run once a second of scene time.
-    if (std::isfinite(dispatchPoint_.x) && std::llabs(frame.time - dispatchTime_) >= 1000) dispatchAt(dispatchPoint_, frame.time);
+    if (std::isfinite(dispatchPoint_.x) && std::llabs(frame.time - dispatchTime_) >= 1000)
+        dispatchAt(dispatchPoint_, frame.time);
 }
 
 void OfficerLayer::upload() {
@@ -233,9 +242,11 @@ void OfficerLayer::draw(const RenderContext& rc) {
             const Vec2d sp = rc.camera->worldToScreen(w);
             const Vec2f c{static_cast<float>(sp.x), static_cast<float>(sp.y)};
             const float r = 11 * s;
-            pt.triangle({c.x, c.y - r - 2 * s}, {c.x - r - 2 * s, c.y + r * 0.8f + s}, {c.x + r + 2 * s, c.y + r * 0.8f + s}, Color::fromHex(0xffffff));
+            pt.triangle({c.x, c.y - r - 2 * s}, {c.x - r - 2 * s, c.y + r * 0.8f + s},
+                        {c.x + r + 2 * s, c.y + r * 0.8f + s}, Color::fromHex(0xffffff));
             pt.triangle({c.x, c.y - r}, {c.x - r, c.y + r * 0.8f}, {c.x + r, c.y + r * 0.8f}, Color::fromHex(0xd32f2f));
-            pt.text("!", c.x, c.y + r * 0.55f, TextStyle{13 * s, Color::fromHex(0xffffff), {0, 0, 0, 0}, 0, TextAnchor::Center, true});
+            pt.text("!", c.x, c.y + r * 0.55f,
+                    TextStyle{13 * s, Color::fromHex(0xffffff), {0, 0, 0, 0}, 0, TextAnchor::Center, true});
         }
     }
     if (std::isfinite(dispatchPoint_.x)) {
@@ -283,18 +294,29 @@ bool OfficerLayer::legend(LegendBlock& block) const {
     block.title = title_;
     if (opts_.colorBy == OfficerLayerOptions::ColorBy::Status) {
         for (size_t i = 0; i < kOfficerStatusCount; ++i)
-            block.entries.push_back({LegendEntry::Kind::Marker, kStatusColors[i], Color::fromHex(0xffffff), kStatusNames[i]});
+            block.entries.push_back(
+                {LegendEntry::Kind::Marker, kStatusColors[i], Color::fromHex(0xffffff), kStatusNames[i]});
     } else {
         for (size_t i = 0; i < opts_.squads.size(); ++i)
-            block.entries.push_back({LegendEntry::Kind::Marker, squadColor(i), Color::fromHex(0xffffff),
-                                     i < opts_.squadNames.size() ? opts_.squadNames[i] : I18nText{opts_.squads[i], opts_.squads[i]}});
+            block.entries.push_back(
+                {LegendEntry::Kind::Marker, squadColor(i), Color::fromHex(0xffffff),
+                 i < opts_.squadNames.size() ? opts_.squadNames[i] : I18nText{opts_.squads[i], opts_.squads[i]}});
     }
     const std::string secs = std::to_string(opts_.staleAfterMs / 1000);
-    block.entries.push_back({LegendEntry::Kind::Marker, kStale.withAlpha(0.5f), kStale, {"失联（超过 " + secs + " 秒无定位）", "Silent (no fix for " + secs + " s)"}});
+    block.entries.push_back({LegendEntry::Kind::Marker,
+                             kStale.withAlpha(0.5f),
+                             kStale,
+                             {"失联（超过 " + secs + " 秒无定位）", "Silent (no fix for " + secs + " s)"}});
     if (snap_ && snap_->incidents && !snap_->incidents->empty())
-        block.entries.push_back({LegendEntry::Kind::Marker, Color::fromHex(0xd32f2f), Color::fromHex(0xffffff), {"待处置事件（▲）", "Open incident (▲)"}});
+        block.entries.push_back({LegendEntry::Kind::Marker,
+                                 Color::fromHex(0xd32f2f),
+                                 Color::fromHex(0xffffff),
+                                 {"待处置事件（▲）", "Open incident (▲)"}});
     if (!candidates_.empty())
-        block.entries.push_back({LegendEntry::Kind::Marker, Color::fromHex(0x00e5ff, 0.0f), Color::fromHex(0x00e5ff), {"就近可派警员", "Nearest available officers"}});
+        block.entries.push_back({LegendEntry::Kind::Marker,
+                                 Color::fromHex(0x00e5ff, 0.0f),
+                                 Color::fromHex(0x00e5ff),
+                                 {"就近可派警员", "Nearest available officers"}});
     return true;
 }
 
@@ -319,7 +341,10 @@ bool OfficerLayer::handleClick(const Camera& cam, Vec2d screen, bool modifier) {
     for (size_t i = 0; i < instances_.size(); ++i) {
         const Vec2d s = cam.worldToScreen({instances_[i].x + ctx_.origin.x, instances_[i].y + ctx_.origin.y});
         const double d = (s.x - screen.x) * (s.x - screen.x) + (s.y - screen.y) * (s.y - screen.y);
-        if (d < best) { best = d; hit = static_cast<int>(i); }
+        if (d < best) {
+            best = d;
+            hit = static_cast<int>(i);
+        }
     }
     if (hit < 0 || !snap_ || static_cast<size_t>(hit) >= snap_->officers.size()) return false;
     select(snap_->officers[static_cast<size_t>(hit)].id);
@@ -359,7 +384,8 @@ const std::vector<DispatchCandidate>& OfficerLayer::dispatchAt(Vec2d lonLat, Tim
 void OfficerLayer::drawUi(Language lang) {
     const bool en = lang == Language::English;
     if (!ImGui::TreeNodeEx(en ? "Officers" : "警员", ImGuiTreeNodeFlags_DefaultOpen)) return;
-    ImGui::Text(en ? "%zu officers: %zu live, %zu silent" : "共 %zu 人：在线 %zu，失联 %zu", instances_.size(), live_, stale_);
+    ImGui::Text(en ? "%zu officers: %zu live, %zu silent" : "共 %zu 人：在线 %zu，失联 %zu", instances_.size(), live_,
+                stale_);
     int colorBy = opts_.colorBy == OfficerLayerOptions::ColorBy::Squad ? 1 : 0;
     ImGui::RadioButton(en ? "By status" : "按状态", &colorBy, 0);
     ImGui::SameLine();
@@ -368,21 +394,23 @@ void OfficerLayer::drawUi(Language lang) {
     if (ImGui::TreeNode(en ? "Filter" : "筛选")) {
         for (size_t i = 0; i < kOfficerStatusCount; ++i) {
             bool on = statusMask_ >> i & 1u;
-            if (ImGui::Checkbox(kStatusNames[i].get(lang).c_str(), &on)) statusMask_ = on ? (statusMask_ | 1u << i) : (statusMask_ & ~(1u << i));
+            if (ImGui::Checkbox(kStatusNames[i].get(lang).c_str(), &on))
+                statusMask_ = on ? (statusMask_ | 1u << i) : (statusMask_ & ~(1u << i));
             if (i % 2 == 0) ImGui::SameLine(150);
         }
         ImGui::Checkbox(en ? "Show silent officers" : "显示失联警员", &showStale_);
         for (size_t i = 0; i < opts_.squads.size(); ++i) {
             bool on = squadMask_ >> i & 1u;
             const std::string name = i < opts_.squadNames.size() ? opts_.squadNames[i].get(lang) : opts_.squads[i];
-            if (ImGui::Checkbox(name.c_str(), &on)) squadMask_ = on ? (squadMask_ | 1u << i) : (squadMask_ & ~(1u << i));
+            if (ImGui::Checkbox(name.c_str(), &on))
+                squadMask_ = on ? (squadMask_ | 1u << i) : (squadMask_ & ~(1u << i));
             if (i % 2 == 0) ImGui::SameLine(150);
         }
         ImGui::TreePop();
     }
     ImGui::SetNextItemWidth(160);
-    if (ImGui::InputTextWithHint("##search", en ? "officer id, e.g. PT-0001" : "警号，如 PT-0001", search_, sizeof search_,
-                                 ImGuiInputTextFlags_EnterReturnsTrue) ||
+    if (ImGui::InputTextWithHint("##search", en ? "officer id, e.g. PT-0001" : "警号，如 PT-0001", search_,
+                                 sizeof search_, ImGuiInputTextFlags_EnterReturnsTrue) ||
         (ImGui::SameLine(), ImGui::Button(en ? "Find" : "查找"))) {
         if (snap_ && snap_->find(search_)) {
             select(search_);
@@ -395,24 +423,32 @@ void OfficerLayer::drawUi(Language lang) {
     if (!searchMessage_.empty()) ImGui::TextColored(ImVec4(1, 0.6f, 0.4f, 1), "%s", searchMessage_.c_str());
     if (!selectedId_.empty() && snap_) {
         if (const OfficerState* o = selectedSlot_ >= 0 && static_cast<size_t>(selectedSlot_) < snap_->officers.size()
-                                        ? &snap_->officers[static_cast<size_t>(selectedSlot_)] : nullptr) {
+                                        ? &snap_->officers[static_cast<size_t>(selectedSlot_)]
+                                        : nullptr) {
             ImGui::Separator();
             const double age = static_cast<double>(now_ - o->lastSeen) / 1000.0;
             const bool stale = o->stale(now_, opts_.staleAfterMs);
             ImGui::Text("%s  %s", o->id.c_str(), stale ? (en ? "(silent)" : "（失联）") : "");
-            const std::string squad = o->squad < opts_.squadNames.size() ? opts_.squadNames[o->squad].get(lang)
-                                      : (o->squad < opts_.squads.size() ? opts_.squads[o->squad] : "?");
+            const std::string squad = o->squad < opts_.squadNames.size()
+                                          ? opts_.squadNames[o->squad].get(lang)
+                                          : (o->squad < opts_.squads.size() ? opts_.squads[o->squad] : "?");
             ImGui::Text("%s: %s", en ? "Squad" : "中队", squad.c_str());
-            ImGui::Text("%s: %s", en ? "Status" : "状态", kStatusNames[static_cast<size_t>(o->status)].get(lang).c_str());
-            if (std::isfinite(o->speed)) ImGui::Text("%s: %.1f m/s", en ? "Speed" : "速度", static_cast<double>(o->speed));
+            ImGui::Text("%s: %s", en ? "Status" : "状态",
+                        kStatusNames[static_cast<size_t>(o->status)].get(lang).c_str());
+            if (std::isfinite(o->speed))
+                ImGui::Text("%s: %.1f m/s", en ? "Speed" : "速度", static_cast<double>(o->speed));
             ImGui::Text("%s: %s", en ? "Last seen" : "最后定位", formatAge(age, lang).c_str());
             ImGui::Checkbox(en ? "Follow" : "跟随", &follow_);
             ImGui::SameLine();
-            if (ImGui::Button(en ? "Clear" : "取消选择")) { select(""); follow_ = false; }
+            if (ImGui::Button(en ? "Clear" : "取消选择")) {
+                select("");
+                follow_ = false;
+            }
         }
     }
     ImGui::Separator();
-    ImGui::Checkbox(en ? "Dispatch mode (click the map; or Ctrl+click)" : "调度模式（点击地图，或 Ctrl+点击）", &dispatchMode_);
+    ImGui::Checkbox(en ? "Dispatch mode (click the map; or Ctrl+click)" : "调度模式（点击地图，或 Ctrl+点击）",
+                    &dispatchMode_);
     if (snap_ && snap_->incidents) {
         for (const Incident& inc : *snap_->incidents) {
             if (!inc.open) continue;
@@ -429,7 +465,8 @@ void OfficerLayer::drawUi(Language lang) {
             ImGui::PushID(static_cast<int>(c.slot));
             if (ImGui::SmallButton(c.officer.c_str())) select(c.officer);
             ImGui::SameLine();
-            ImGui::Text(en ? "%.0f m, ~%.0f min walk" : "%.0f 米，步行约 %.0f 分钟", c.distanceM, std::ceil(c.walkSeconds / 60.0));
+            ImGui::Text(en ? "%.0f m, ~%.0f min walk" : "%.0f 米，步行约 %.0f 分钟", c.distanceM,
+                        std::ceil(c.walkSeconds / 60.0));
             ImGui::PopID();
         }
         if (ImGui::Button(en ? "Clear dispatch" : "清除调度")) {

@@ -23,9 +23,9 @@ namespace sandtable {
 
 // One officer on the GPU (20 bytes).
 struct OfficerInstance {
-    float x = 0, y = 0;        // display CRS minus MapContext::origin
-    float heading = NAN;       // degrees clockwise from north; NaN: none
-    float lastSeenSec = 0;     // seconds relative to the layer's epoch (see epoch())
+    float x = 0, y = 0;     // display CRS minus MapContext::origin
+    float heading = NAN;    // degrees clockwise from north; NaN: none
+    float lastSeenSec = 0;  // seconds relative to the layer's epoch (see epoch())
     uint8_t squad = 0, status = 0, flags = 0, pad = 0;
 };
 enum OfficerFlag : uint8_t { kOfficerSelected = 1, kOfficerCandidate = 2 };
@@ -114,7 +114,7 @@ private:
     // Interaction state.
     std::string selectedId_;
     int64_t selectedSlot_ = -1;
-    std::vector<uint32_t> flagged_;          // slots whose flags are set
+    std::vector<uint32_t> flagged_;  // slots whose flags are set
     bool follow_ = false;
     uint32_t squadMask_ = 0xffffffffu;
     uint32_t statusMask_ = 0xfu;
@@ -122,14 +122,15 @@ private:
     char search_[64] = {0};
     std::string searchMessage_;
     bool dispatchMode_ = false;
-    Vec2d dispatchPoint_{NAN, NAN};          // WGS84; finite while a dispatch query is shown
-    TimeMs dispatchTime_ = 0;                // scene time of the last query (refreshed each second)
+    Vec2d dispatchPoint_{NAN, NAN};  // WGS84; finite while a dispatch query is shown
+    TimeMs dispatchTime_ = 0;        // scene time of the last query (refreshed each second)
     std::vector<DispatchCandidate> candidates_;
     std::unique_ptr<DispatchIndex> index_;
     uint64_t indexVersion_ = ~uint64_t{0};
     TimeMs indexTime_ = 0;
     float northAngle_ = 0;
-    std::vector<float> statusPalette_, squadPalette_;  // vec4s for the shader, built once                   // screen angle of true north (radians, clockwise)
+    std::vector<float> statusPalette_, squadPalette_;  // vec4s for the shader, built once                   // screen
+                                                       // angle of true north (radians, clockwise)
 };
 
 }  // namespace sandtable

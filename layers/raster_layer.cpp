@@ -4,7 +4,8 @@
 
 namespace sandtable {
 
-RasterLayer::RasterLayer(std::string id, I18nText title, std::unique_ptr<RasterSource> source, const MapContext& ctx, double loadMs)
+RasterLayer::RasterLayer(std::string id, I18nText title, std::unique_ptr<RasterSource> source, const MapContext& ctx,
+                         double loadMs)
     : Layer(std::move(id), std::move(title)), source_(std::move(source)), ctx_(ctx), loadMs_(loadMs) {
     loader_ = std::thread([this] { loaderLoop(); });
 }
@@ -109,8 +110,10 @@ void RasterLayer::draw(const RenderContext& rc) {
         auto it = cache_.find(keyOf(k));
         if (it == cache_.end()) continue;
         const Tile& t = it->second.first;
-        p.set("uMin", static_cast<float>(t.bounds.minX - ctx_.origin.x), static_cast<float>(t.bounds.minY - ctx_.origin.y));
-        p.set("uMax", static_cast<float>(t.bounds.maxX - ctx_.origin.x), static_cast<float>(t.bounds.maxY - ctx_.origin.y));
+        p.set("uMin", static_cast<float>(t.bounds.minX - ctx_.origin.x),
+              static_cast<float>(t.bounds.minY - ctx_.origin.y));
+        p.set("uMax", static_cast<float>(t.bounds.maxX - ctx_.origin.x),
+              static_cast<float>(t.bounds.maxY - ctx_.origin.y));
         glBindTextureUnit(0, t.texture.id());
         glDrawArrays(GL_TRIANGLES, 0, 6);
     }

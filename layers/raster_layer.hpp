@@ -21,7 +21,8 @@ namespace sandtable {
 
 class RasterLayer final : public Layer {
 public:
-    RasterLayer(std::string id, I18nText title, std::unique_ptr<RasterSource> source, const MapContext& ctx, double loadMs);
+    RasterLayer(std::string id, I18nText title, std::unique_ptr<RasterSource> source, const MapContext& ctx,
+                double loadMs);
     ~RasterLayer() override;
 
     void update(const FrameState& frame) override;
@@ -38,7 +39,9 @@ private:
         gl::Texture texture;
         BBox bounds;
     };
-    static uint64_t keyOf(const TileKey& k) { return (static_cast<uint64_t>(k.level) << 48) | (static_cast<uint64_t>(k.y) << 24) | static_cast<uint64_t>(k.x); }
+    static uint64_t keyOf(const TileKey& k) {
+        return (static_cast<uint64_t>(k.level) << 48) | (static_cast<uint64_t>(k.y) << 24) | static_cast<uint64_t>(k.x);
+    }
 
     std::unique_ptr<RasterSource> source_;
     MapContext ctx_;
@@ -53,7 +56,7 @@ private:
     std::vector<TilePixels> done_;
     bool stop_ = false;
     std::thread loader_;
-    std::vector<TilePixels> pending_;        // taken from done_ by update(), uploaded by upload()
+    std::vector<TilePixels> pending_;  // taken from done_ by update(), uploaded by upload()
     std::unordered_map<uint64_t, std::pair<Tile, std::list<uint64_t>::iterator>> cache_;
     std::list<uint64_t> lru_;
     size_t tilesRead_ = 0;

@@ -1,8 +1,8 @@
 #include "layers/vector_layer.hpp"
 
 #include <algorithm>
-#include <cstddef>
 #include <cmath>
+#include <cstddef>
 #include <sstream>
 
 #include "engine/gl/shader.hpp"
@@ -86,7 +86,8 @@ VectorStyle parseVectorStyle(const JsonReader& r) {
         if (m.has("field")) {
             s.markerField = m.string("field");
             const JsonReader cats = m.child("categories");
-            for (auto it = cats.json().begin(); it != cats.json().end(); ++it) s.markerCategories[it.key()] = cats.child(it.key()).colorValue();
+            for (auto it = cats.json().begin(); it != cats.json().end(); ++it)
+                s.markerCategories[it.key()] = cats.child(it.key()).colorValue();
         }
     }
     if (r.has("label")) {
@@ -106,11 +107,16 @@ VectorStyle parseVectorStyle(const JsonReader& r) {
     if (r.has("legend")) {
         const JsonReader l = r.child("legend");
         const std::string mode = l.string("mode", "single");
-        if (mode == "single") s.legend = VectorStyle::LegendMode::Single;
-        else if (mode == "categories") s.legend = VectorStyle::LegendMode::Categories;
-        else if (mode == "breaks") s.legend = VectorStyle::LegendMode::Breaks;
-        else if (mode == "none") s.legend = VectorStyle::LegendMode::None;
-        else l.fail("mode", "expected single, categories, breaks or none");
+        if (mode == "single")
+            s.legend = VectorStyle::LegendMode::Single;
+        else if (mode == "categories")
+            s.legend = VectorStyle::LegendMode::Categories;
+        else if (mode == "breaks")
+            s.legend = VectorStyle::LegendMode::Breaks;
+        else if (mode == "none")
+            s.legend = VectorStyle::LegendMode::None;
+        else
+            l.fail("mode", "expected single, categories, breaks or none");
         auto [tzh, ten] = l.i18n("title", "");
         s.legendTitle = {tzh, ten};
         auto [lzh, len] = l.i18n("label", "");
@@ -119,8 +125,13 @@ VectorStyle parseVectorStyle(const JsonReader& r) {
     return s;
 }
 
-VectorLayer::VectorLayer(std::string id, I18nText title, VectorData data, VectorStyle style, const MapContext& ctx, double loadMs)
-    : Layer(std::move(id), std::move(title)), data_(std::move(data)), style_(std::move(style)), ctx_(ctx), loadMs_(loadMs) {
+VectorLayer::VectorLayer(std::string id, I18nText title, VectorData data, VectorStyle style, const MapContext& ctx,
+                         double loadMs)
+    : Layer(std::move(id), std::move(title)),
+      data_(std::move(data)),
+      style_(std::move(style)),
+      ctx_(ctx),
+      loadMs_(loadMs) {
     warnings_ = data_.warnings;
     if (!style_.labelField.empty() && data_.fieldIndex(style_.labelField) < 0)
         warn(data_.source + ": label field '" + style_.labelField + "' not found; no labels");
@@ -137,21 +148,23 @@ void VectorLayer::setStyle(VectorStyle s) {
 Color VectorLayer::fillColorOf(const VectorFeature& f) const {
     const int fi = data_.fieldIndex(style_.fillField);
     switch (style_.fillMode) {
-        case VectorStyle::FillMode::None: return {0, 0, 0, 0};
-        case VectorStyle::FillMode::Solid: return style_.fill;
-        case VectorStyle::FillMode::Category: {
-            if (fi < 0) return style_.categoryDefault;
-            auto it = style_.categories.find(f.values[static_cast<size_t>(fi)]);
-            return it == style_.categories.end() ? style_.categoryDefault : it->second.color;
-        }
-        case VectorStyle::FillMode::Breaks: {
-            if (fi < 0) return style_.categoryDefault;
-            const double v = f.numbers[static_cast<size_t>(fi)];
-            if (std::isnan(v)) return style_.categoryDefault;
-            size_t cls = 0;
-            while (cls < style_.breaks.size() && v > style_.breaks[cls]) ++cls;
-            return style_.breakColors[cls];
-        }
+    case VectorStyle::FillMode::None:
+        return {0, 0, 0, 0};
+    case VectorStyle::FillMode::Solid:
+        return style_.fill;
+    case VectorStyle::FillMode::Category: {
+        if (fi < 0) return style_.categoryDefault;
+        auto it = style_.categories.find(f.values[static_cast<size_t>(fi)]);
+        return it == style_.categories.end() ? style_.categoryDefault : it->second.color;
+    }
+    case VectorStyle::FillMode::Breaks: {
+        if (fi < 0) return style_.categoryDefault;
+        const double v = f.numbers[static_cast<size_t>(fi)];
+        if (std::isnan(v)) return style_.categoryDefault;
+        size_t cls = 0;
+        while (cls < style_.breaks.size() && v > style_.breaks[cls]) ++cls;
+        return style_.breakColors[cls];
+    }
     }
     return style_.fill;
 }
@@ -299,33 +312,41 @@ void VectorLayer::collectLabels(const FrameState&, LabelSet& labels) {
 }
 
 bool VectorLayer::legend(LegendBlock& block) const {
-    LegendEntry::Kind kind = !markers_.empty() ? LegendEntry::Kind::Marker
-                            : (style_.fillMode == VectorStyle::FillMode::None ? LegendEntry::Kind::Line : LegendEntry::Kind::Fill);
+    LegendEntry::Kind kind =
+        !markers_.empty()
+            ? LegendEntry::Kind::Marker
+            : (style_.fillMode == VectorStyle::FillMode::None ? LegendEntry::Kind::Line : LegendEntry::Kind::Fill);
     switch (style_.legend) {
-        case VectorStyle::LegendMode::None: return false;
-        case VectorStyle::LegendMode::Single: {
-            LegendEntry e;
-            e.kind = kind;
-            e.color = kind == LegendEntry::Kind::Marker ? style_.marker : (kind == LegendEntry::Kind::Line ? style_.stroke : style_.fill);
-            if (style_.fillMode == VectorStyle::FillMode::Category && !style_.categories.empty()) e.color = style_.categories.begin()->second.color;
-            e.outline = style_.strokeWidth > 0 ? style_.stroke : (kind == LegendEntry::Kind::Marker ? style_.markerStroke : Color{0, 0, 0, 0});
-            e.label = style_.legendLabel.zh.empty() ? title_ : style_.legendLabel;
-            block.entries.push_back(e);
-            break;
+    case VectorStyle::LegendMode::None:
+        return false;
+    case VectorStyle::LegendMode::Single: {
+        LegendEntry e;
+        e.kind = kind;
+        e.color = kind == LegendEntry::Kind::Marker ? style_.marker
+                                                    : (kind == LegendEntry::Kind::Line ? style_.stroke : style_.fill);
+        if (style_.fillMode == VectorStyle::FillMode::Category && !style_.categories.empty())
+            e.color = style_.categories.begin()->second.color;
+        e.outline = style_.strokeWidth > 0
+                        ? style_.stroke
+                        : (kind == LegendEntry::Kind::Marker ? style_.markerStroke : Color{0, 0, 0, 0});
+        e.label = style_.legendLabel.zh.empty() ? title_ : style_.legendLabel;
+        block.entries.push_back(e);
+        break;
+    }
+    case VectorStyle::LegendMode::Categories:
+        for (const auto& [k, c] : style_.categories) block.entries.push_back({kind, c.color, style_.stroke, c.label});
+        if (!style_.markerCategories.empty())
+            for (const auto& [k, c] : style_.markerCategories)
+                block.entries.push_back({kind, c, style_.markerStroke, {k, k}});
+        break;
+    case VectorStyle::LegendMode::Breaks:
+        for (size_t i = 0; i < style_.breakColors.size(); ++i) {
+            std::string lo = i == 0 ? "" : formatNumber(style_.breaks[i - 1]);
+            std::string hi = i < style_.breaks.size() ? formatNumber(style_.breaks[i]) : "";
+            std::string text = lo.empty() ? "≤ " + hi : (hi.empty() ? "> " + lo : lo + " – " + hi);
+            block.entries.push_back({kind, style_.breakColors[i], style_.stroke, {text, text}});
         }
-        case VectorStyle::LegendMode::Categories:
-            for (const auto& [k, c] : style_.categories) block.entries.push_back({kind, c.color, style_.stroke, c.label});
-            if (!style_.markerCategories.empty())
-                for (const auto& [k, c] : style_.markerCategories) block.entries.push_back({kind, c, style_.markerStroke, {k, k}});
-            break;
-        case VectorStyle::LegendMode::Breaks:
-            for (size_t i = 0; i < style_.breakColors.size(); ++i) {
-                std::string lo = i == 0 ? "" : formatNumber(style_.breaks[i - 1]);
-                std::string hi = i < style_.breaks.size() ? formatNumber(style_.breaks[i]) : "";
-                std::string text = lo.empty() ? "≤ " + hi : (hi.empty() ? "> " + lo : lo + " – " + hi);
-                block.entries.push_back({kind, style_.breakColors[i], style_.stroke, {text, text}});
-            }
-            break;
+        break;
     }
     block.title = style_.legendTitle;
     return true;

@@ -20,28 +20,31 @@ struct VectorStyle {
     enum class FillMode { None, Solid, Category, Breaks };
     FillMode fillMode = FillMode::None;
     Color fill{0.5f, 0.5f, 0.5f, 1.0f};
-    std::string fillField;                      // Category / Breaks
-    struct Category { Color color; I18nText label; };
-    std::map<std::string, Category> categories; // value -> colour
+    std::string fillField;  // Category / Breaks
+    struct Category {
+        Color color;
+        I18nText label;
+    };
+    std::map<std::string, Category> categories;  // value -> colour
     Color categoryDefault{0.5f, 0.5f, 0.5f, 1.0f};
-    std::vector<double> breaks;                 // ascending upper bounds; N breaks -> N+1 classes
+    std::vector<double> breaks;  // ascending upper bounds; N breaks -> N+1 classes
     std::vector<Color> breakColors;
 
     Color stroke{0, 0, 0, 0};
-    float strokeWidth = 0.0f;                   // px; 0 = no outline
+    float strokeWidth = 0.0f;  // px; 0 = no outline
 
     Color marker{1, 1, 1, 1};
     Color markerStroke{0, 0, 0, 1};
-    float markerSize = 8.0f;                    // px diameter
-    std::string markerField;                    // optional: category colours for markers
+    float markerSize = 8.0f;  // px diameter
+    std::string markerField;  // optional: category colours for markers
     std::map<std::string, Color> markerCategories;
 
     std::string labelField;
-    std::string labelFieldEn;                   // used in English mode when present
+    std::string labelFieldEn;  // used in English mode when present
     TextStyle label;
     int labelPriority = 0;
-    float labelOffsetY = 0;                     // px (markers: put labels below)
-    double labelMinZoom = 0;                    // hide labels below this zoom
+    float labelOffsetY = 0;   // px (markers: put labels below)
+    double labelMinZoom = 0;  // hide labels below this zoom
 
     enum class LegendMode { None, Single, Categories, Breaks };
     LegendMode legend = LegendMode::None;
@@ -54,7 +57,8 @@ VectorStyle parseVectorStyle(const JsonReader& style);
 
 class VectorLayer final : public Layer {
 public:
-    VectorLayer(std::string id, I18nText title, VectorData data, VectorStyle style, const MapContext& ctx, double loadMs);
+    VectorLayer(std::string id, I18nText title, VectorData data, VectorStyle style, const MapContext& ctx,
+                double loadMs);
 
     void update(const FrameState& frame) override;
     void upload() override;
@@ -81,9 +85,17 @@ private:
     double zoom_ = 0;
     Language language_ = Language::Chinese;
 
-    struct FillVertex { float x, y; uint8_t r, g, b, a; };
-    struct Segment { float x0, y0, x1, y1; };
-    struct Marker { float x, y; uint8_t r, g, b, a; };
+    struct FillVertex {
+        float x, y;
+        uint8_t r, g, b, a;
+    };
+    struct Segment {
+        float x0, y0, x1, y1;
+    };
+    struct Marker {
+        float x, y;
+        uint8_t r, g, b, a;
+    };
     std::vector<FillVertex> fillVerts_;
     std::vector<Segment> segments_;
     std::vector<Marker> markers_;

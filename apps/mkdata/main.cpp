@@ -8,8 +8,8 @@
 // is approximated by Putuo's shared edge with Changning; checkpoints are placed every
 // ~900 m along it; complaints are synthetic points from a seeded generator.
 #include <cpl_conv.h>
-#include <geos_c.h>
 #include <gdal_priv.h>
+#include <geos_c.h>
 #include <ogrsf_frmts.h>
 
 #include <cmath>
@@ -34,11 +34,20 @@ GEOSContextHandle_t gctx;
 struct Geos {
     GEOSGeometry* g = nullptr;
     explicit Geos(GEOSGeometry* x = nullptr) : g(x) {}
-    ~Geos() { if (g) GEOSGeom_destroy_r(gctx, g); }
+    ~Geos() {
+        if (g) GEOSGeom_destroy_r(gctx, g);
+    }
     Geos(Geos&& o) noexcept : g(o.g) { o.g = nullptr; }
-    Geos& operator=(Geos&& o) noexcept { std::swap(g, o.g); return *this; }
+    Geos& operator=(Geos&& o) noexcept {
+        std::swap(g, o.g);
+        return *this;
+    }
     Geos(const Geos&) = delete;
-    GEOSGeometry* release() { auto* x = g; g = nullptr; return x; }
+    GEOSGeometry* release() {
+        auto* x = g;
+        g = nullptr;
+        return x;
+    }
 };
 
 Geos fromOgr(const OGRGeometry& geom) {
@@ -72,7 +81,8 @@ struct OutLayer {
     OGRLayer* layer = nullptr;
 };
 
-OutLayer create(const std::string& path, OGRwkbGeometryType type, const std::vector<std::pair<std::string, OGRFieldType>>& fields) {
+OutLayer create(const std::string& path, OGRwkbGeometryType type,
+                const std::vector<std::pair<std::string, OGRFieldType>>& fields) {
     auto* drv = GetGDALDriverManager()->GetDriverByName("GeoJSON");
     VSIUnlink(path.c_str());
     OutLayer o;
@@ -101,18 +111,39 @@ void add(OutLayer& o, const GEOSGeometry* g, const std::map<std::string, std::st
     if (o.layer->CreateFeature(&f) != OGRERR_NONE) throw std::runtime_error("cannot write feature");
 }
 
-struct Anchor { std::string code, name, squad; double lon, lat; };
+struct Anchor {
+    std::string code, name, squad;
+    double lon, lat;
+};
 
 // English names (pinyin) for the map's English mode.
 std::string englishName(const std::string& zh) {
-    static const std::map<std::string, std::string> names = {
-        {"普陀区", "Putuo"}, {"嘉定区", "Jiading"}, {"宝山区", "Baoshan"}, {"静安区", "Jing'an"}, {"长宁区", "Changning"},
-        {"闵行区", "Minhang"}, {"虹口区", "Hongkou"}, {"黄浦区", "Huangpu"}, {"徐汇区", "Xuhui"}, {"杨浦区", "Yangpu"},
-        {"青浦区", "Qingpu"}, {"浦东新区", "Pudong"}, {"松江区", "Songjiang"}, {"金山区", "Jinshan"}, {"奉贤区", "Fengxian"},
-        {"崇明区", "Chongming"},
-        {"曹杨新村街道", "Caoyang Xincun"}, {"长风新村街道", "Changfeng Xincun"}, {"长寿路街道", "Changshou Road"},
-        {"甘泉路街道", "Ganquan Road"}, {"石泉路街道", "Shiquan Road"}, {"宜川路街道", "Yichuan Road"}, {"万里街道", "Wanli"},
-        {"真如镇街道", "Zhenru Town"}, {"长征镇", "Changzheng Town"}, {"桃浦镇", "Taopu Town"}};
+    static const std::map<std::string, std::string> names = {{"普陀区", "Putuo"},
+                                                             {"嘉定区", "Jiading"},
+                                                             {"宝山区", "Baoshan"},
+                                                             {"静安区", "Jing'an"},
+                                                             {"长宁区", "Changning"},
+                                                             {"闵行区", "Minhang"},
+                                                             {"虹口区", "Hongkou"},
+                                                             {"黄浦区", "Huangpu"},
+                                                             {"徐汇区", "Xuhui"},
+                                                             {"杨浦区", "Yangpu"},
+                                                             {"青浦区", "Qingpu"},
+                                                             {"浦东新区", "Pudong"},
+                                                             {"松江区", "Songjiang"},
+                                                             {"金山区", "Jinshan"},
+                                                             {"奉贤区", "Fengxian"},
+                                                             {"崇明区", "Chongming"},
+                                                             {"曹杨新村街道", "Caoyang Xincun"},
+                                                             {"长风新村街道", "Changfeng Xincun"},
+                                                             {"长寿路街道", "Changshou Road"},
+                                                             {"甘泉路街道", "Ganquan Road"},
+                                                             {"石泉路街道", "Shiquan Road"},
+                                                             {"宜川路街道", "Yichuan Road"},
+                                                             {"万里街道", "Wanli"},
+                                                             {"真如镇街道", "Zhenru Town"},
+                                                             {"长征镇", "Changzheng Town"},
+                                                             {"桃浦镇", "Taopu Town"}};
     auto it = names.find(zh);
     return it == names.end() ? zh : it->second;
 }
@@ -146,9 +177,12 @@ int main(int argc, char** argv) {
     std::string districtsPath, anchorsPath, outDir;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string k = argv[i];
-        if (k == "--districts") districtsPath = argv[i + 1];
-        else if (k == "--anchors") anchorsPath = argv[i + 1];
-        else if (k == "--out") outDir = argv[i + 1];
+        if (k == "--districts")
+            districtsPath = argv[i + 1];
+        else if (k == "--anchors")
+            anchorsPath = argv[i + 1];
+        else if (k == "--out")
+            outDir = argv[i + 1];
     }
     if (districtsPath.empty() || anchorsPath.empty() || outDir.empty()) {
         std::fprintf(stderr, "usage: sandtable-mkdata --districts FILE --anchors FILE --out DIR\n");
@@ -174,23 +208,27 @@ int main(int argc, char** argv) {
             districts.emplace(f->GetFieldAsString("name"), std::move(valid));
         }
         const std::string putuoName = "普陀区", changningName = "长宁区";
-        if (!districts.count(putuoName) || !districts.count(changningName)) throw std::runtime_error("Putuo or Changning missing in " + districtsPath);
+        if (!districts.count(putuoName) || !districts.count(changningName))
+            throw std::runtime_error("Putuo or Changning missing in " + districtsPath);
         const GEOSGeometry* putuo = districts.at(putuoName).g;
 
         // District outline.
         {
-            auto o = create(outDir + "/district.geojson", wkbMultiPolygon, {{"name", OFTString}, {"name_en", OFTString}, {"code", OFTString}});
+            auto o = create(outDir + "/district.geojson", wkbMultiPolygon,
+                            {{"name", OFTString}, {"name_en", OFTString}, {"code", OFTString}});
             add(o, putuo, {{"name", putuoName}, {"name_en", "Putuo District"}, {"code", "310107"}});
         }
         // Neighbouring districts: every district within ~5 km of Putuo's envelope, whole
         // (the map's context; clipping would draw an artificial edge on wide screens).
         {
-            auto o = create(outDir + "/neighbours.geojson", wkbMultiPolygon, {{"name", OFTString}, {"name_en", OFTString}});
+            auto o =
+                create(outDir + "/neighbours.geojson", wkbMultiPolygon, {{"name", OFTString}, {"name_en", OFTString}});
             Geos env(GEOSEnvelope_r(gctx, putuo));
             Geos area(GEOSBuffer_r(gctx, env.g, 0.05, 2));
             for (auto& [name, g] : districts) {
                 if (name == putuoName) continue;
-                if (GEOSIntersects_r(gctx, g.g, area.g) == 1) add(o, g.g, {{"name", name}, {"name_en", englishName(name)}});
+                if (GEOSIntersects_r(gctx, g.g, area.g) == 1)
+                    add(o, g.g, {{"name", name}, {"name_en", englishName(name)}});
             }
         }
         // Suzhou Creek: Putuo's shared edge with Changning.
@@ -202,8 +240,12 @@ int main(int argc, char** argv) {
             if (!near.g) throw std::runtime_error("no buffer");
             Geos shared(GEOSIntersection_r(gctx, boundary.g, near.g));
             creek = Geos(GEOSLineMerge_r(gctx, shared.g));
-            auto o = create(outDir + "/suzhou_creek.geojson", wkbMultiLineString, {{"name", OFTString}, {"name_en", OFTString}, {"note", OFTString}});
-            add(o, creek.g, {{"name", "苏州河"}, {"name_en", "Suzhou Creek"}, {"note", "approximated by the Putuo/Changning boundary"}});
+            auto o = create(outDir + "/suzhou_creek.geojson", wkbMultiLineString,
+                            {{"name", OFTString}, {"name_en", OFTString}, {"note", OFTString}});
+            add(o, creek.g,
+                {{"name", "苏州河"},
+                 {"name_en", "Suzhou Creek"},
+                 {"note", "approximated by the Putuo/Changning boundary"}});
         }
         // Jurisdictions: Voronoi cells of the anchors, clipped to Putuo. Illustrative only.
         const auto anchors = readAnchors(anchorsPath);
@@ -219,7 +261,11 @@ int main(int argc, char** argv) {
             Geos big(GEOSBuffer_r(gctx, env.g, 0.05, 2));
             Geos vor(GEOSVoronoiDiagram_r(gctx, pts.g, big.g, 0.0, 0));
             auto o = create(outDir + "/jurisdictions.geojson", wkbMultiPolygon,
-                            {{"code", OFTString}, {"name", OFTString}, {"name_en", OFTString}, {"squad", OFTString}, {"illustrative", OFTString}});
+                            {{"code", OFTString},
+                             {"name", OFTString},
+                             {"name_en", OFTString},
+                             {"squad", OFTString},
+                             {"illustrative", OFTString}});
             const int n = GEOSGetNumGeometries_r(gctx, vor.g);
             for (const auto& a : anchors) {
                 Vec2d w = gcj02::toWgs84({a.lon, a.lat});
@@ -228,7 +274,12 @@ int main(int argc, char** argv) {
                     const GEOSGeometry* cell = GEOSGetGeometryN_r(gctx, vor.g, i);
                     if (GEOSContains_r(gctx, cell, p.g) == 1) {
                         Geos clipped(GEOSIntersection_r(gctx, cell, putuo));
-                        add(o, clipped.g, {{"code", a.code}, {"name", a.name}, {"name_en", englishName(a.name)}, {"squad", a.squad}, {"illustrative", "true"}});
+                        add(o, clipped.g,
+                            {{"code", a.code},
+                             {"name", a.name},
+                             {"name_en", englishName(a.name)},
+                             {"squad", a.squad},
+                             {"illustrative", "true"}});
                         cells.push_back(std::move(clipped));
                         break;
                     }
@@ -238,10 +289,11 @@ int main(int argc, char** argv) {
         }
         // Patrol checkpoints every ~900 m along the creek (NFC points, levels 1..3 in turn).
         {
-            auto o = create(outDir + "/checkpoints.geojson", wkbPoint, {{"id", OFTString}, {"squad", OFTString}, {"level", OFTInteger}});
+            auto o = create(outDir + "/checkpoints.geojson", wkbPoint,
+                            {{"id", OFTString}, {"squad", OFTString}, {"level", OFTInteger}});
             double len = 0;
             GEOSGeomGetLength_r(gctx, creek.g, &len);  // degrees
-            const double step = 0.009;                               // ~900 m
+            const double step = 0.009;                 // ~900 m
             int idx = 1;
             for (double d = step * 0.5; d < len; d += step, ++idx) {
                 Geos p(GEOSInterpolate_r(gctx, creek.g, d));
@@ -250,7 +302,10 @@ int main(int argc, char** argv) {
                 for (size_t i = 0; i < cells.size(); ++i) {
                     double dist = 0;
                     GEOSDistance_r(gctx, cells[i].g, p.g, &dist);
-                    if (dist < best) { best = dist; squad = anchors[i].squad; }
+                    if (dist < best) {
+                        best = dist;
+                        squad = anchors[i].squad;
+                    }
                 }
                 char id[16];
                 std::snprintf(id, sizeof id, "SZH-%02d", idx);
@@ -260,16 +315,23 @@ int main(int argc, char** argv) {
         // Synthetic complaints (诉件) for the heatmap: hot spots near busy areas plus a
         // uniform background, weights 1..3 (repeat complaints), seeded.
         {
-            auto o = create(outDir + "/complaints.geojson", wkbPoint, {{"id", OFTString}, {"squad", OFTString}, {"weight", OFTReal}});
+            auto o = create(outDir + "/complaints.geojson", wkbPoint,
+                            {{"id", OFTString}, {"squad", OFTString}, {"weight", OFTReal}});
             std::mt19937_64 rng(20241120);
             std::uniform_real_distribution<double> U(0, 1);
             std::normal_distribution<double> N(0, 1);
             double minx, miny, maxx, maxy;
-            GEOSGeom_getXMin_r(gctx, putuo, &minx); GEOSGeom_getYMin_r(gctx, putuo, &miny);
-            GEOSGeom_getXMax_r(gctx, putuo, &maxx); GEOSGeom_getYMax_r(gctx, putuo, &maxy);
-            struct Hot { double lon, lat, sigma; int n; };
-            const Hot hot[] = {{121.4385, 31.2395, 0.004, 700}, {121.4445, 31.2560, 0.003, 450}, {121.4100, 31.2430, 0.005, 400},
-                               {121.3960, 31.2220, 0.004, 350}, {121.3950, 31.2700, 0.006, 300}, {121.3520, 31.2820, 0.006, 200}};
+            GEOSGeom_getXMin_r(gctx, putuo, &minx);
+            GEOSGeom_getYMin_r(gctx, putuo, &miny);
+            GEOSGeom_getXMax_r(gctx, putuo, &maxx);
+            GEOSGeom_getYMax_r(gctx, putuo, &maxy);
+            struct Hot {
+                double lon, lat, sigma;
+                int n;
+            };
+            const Hot hot[] = {{121.4385, 31.2395, 0.004, 700}, {121.4445, 31.2560, 0.003, 450},
+                               {121.4100, 31.2430, 0.005, 400}, {121.3960, 31.2220, 0.004, 350},
+                               {121.3950, 31.2700, 0.006, 300}, {121.3520, 31.2820, 0.006, 200}};
             int id = 1;
             auto emit = [&](double lon, double lat) {
                 Geos p(GEOSGeom_createPointFromXY_r(gctx, lon, lat));

@@ -8,13 +8,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/analysis/heat_io.hpp"
 #include "engine/data/scene.hpp"
+#include "engine/feed/pipeline.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/render/offscreen.hpp"
 #include "engine/util/cli.hpp"
 #include "engine/util/log.hpp"
-#include "engine/feed/pipeline.hpp"
-#include "engine/analysis/heat_io.hpp"
 #include "layers/heatmap_layer.hpp"
 #include "layers/layer_factory.hpp"
 
@@ -35,7 +35,6 @@ struct Options {
     int width = 1920, height = 1080;
 };
 
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -47,21 +46,37 @@ int main(int argc, char** argv) {
                 if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
                 return argv[++i];
             };
-            if (a == "--scene") o.scene = next();
-            else if (a == "--out") o.out = next();
-            else if (a == "--width") o.width = cli::parseInt(a, next(), 16, 16384);
-            else if (a == "--height") o.height = cli::parseInt(a, next(), 16, 16384);
-            else if (a == "--view") o.view = next();
-            else if (a == "--stats") o.stats = next();
-            else if (a == "--lang") o.lang = next();
-            else if (a == "--time" || a == "--at") o.at = next();
-            else if (a == "--feed") o.feed = next();
-            else if (a == "--stale-seconds") o.staleSeconds = cli::parseDouble(a, next(), 1.0, 86400.0);
-            else if (a == "--export-heatmap") o.exportHeatmap = next();
-            else if (a == "--heatmap-layer") o.heatmapLayer = next();
-            else if (a == "--heatmap-grid-like") o.gridLike = next();
-            else if (a == "--help" || a == "-h") { std::fputs(kUsage, stdout); return 0; }
-            else throw std::runtime_error("unknown option '" + a + "'");
+            if (a == "--scene")
+                o.scene = next();
+            else if (a == "--out")
+                o.out = next();
+            else if (a == "--width")
+                o.width = cli::parseInt(a, next(), 16, 16384);
+            else if (a == "--height")
+                o.height = cli::parseInt(a, next(), 16, 16384);
+            else if (a == "--view")
+                o.view = next();
+            else if (a == "--stats")
+                o.stats = next();
+            else if (a == "--lang")
+                o.lang = next();
+            else if (a == "--time" || a == "--at")
+                o.at = next();
+            else if (a == "--feed")
+                o.feed = next();
+            else if (a == "--stale-seconds")
+                o.staleSeconds = cli::parseDouble(a, next(), 1.0, 86400.0);
+            else if (a == "--export-heatmap")
+                o.exportHeatmap = next();
+            else if (a == "--heatmap-layer")
+                o.heatmapLayer = next();
+            else if (a == "--heatmap-grid-like")
+                o.gridLike = next();
+            else if (a == "--help" || a == "-h") {
+                std::fputs(kUsage, stdout);
+                return 0;
+            } else
+                throw std::runtime_error("unknown option '" + a + "'");
         }
         if (o.scene.empty() || o.out.empty()) throw std::runtime_error("--scene and --out are required");
         if (o.lang != "zh" && o.lang != "en") throw std::runtime_error("--lang: expected zh or en");
@@ -107,16 +122,20 @@ int main(int argc, char** argv) {
         }
         const auto t1 = std::chrono::steady_clock::now();
         Image img = renderOffscreen(*map, frame, o.width, o.height);
-        const double renderMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
+        const double renderMs =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
         writePng(o.out, img);
         if (!o.exportHeatmap.empty()) {
             HeatmapLayer* heat = nullptr;
             for (const auto& l : map->layers())
-                if (auto* h = dynamic_cast<HeatmapLayer*>(l.get()); h && (o.heatmapLayer.empty() || h->id() == o.heatmapLayer)) {
+                if (auto* h = dynamic_cast<HeatmapLayer*>(l.get());
+                    h && (o.heatmapLayer.empty() || h->id() == o.heatmapLayer)) {
                     heat = h;
                     break;
                 }
-            if (!heat) throw std::runtime_error("--export-heatmap: the scene has no heatmap layer" + (o.heatmapLayer.empty() ? std::string() : " '" + o.heatmapLayer + "'"));
+            if (!heat)
+                throw std::runtime_error("--export-heatmap: the scene has no heatmap layer" +
+                                         (o.heatmapLayer.empty() ? std::string() : " '" + o.heatmapLayer + "'"));
             // The exact KDE at the pixel centres of the rendered view (or of another raster's
             // grid, e.g. QGIS's output for a comparison), in the display CRS.
             GridSpec grid = gridForCamera(map->camera);
@@ -125,10 +144,11 @@ int main(int argc, char** argv) {
                 grid = like.grid.spec;
             }
             heat->exportGeoTiff(o.exportHeatmap, grid, pixelRatioFor(o.width, o.height), &map->shaders());
-            std::printf("sandtable-render: wrote density grid %s (float32 GeoTIFF, %s)\n", o.exportHeatmap.c_str(), scene.displayCrs.c_str());
+            std::printf("sandtable-render: wrote density grid %s (float32 GeoTIFF, %s)\n", o.exportHeatmap.c_str(),
+                        scene.displayCrs.c_str());
         }
-        std::printf("sandtable-render: wrote %s (%dx%d, %zu layers, %zu labels placed) on %s\n", o.out.c_str(), o.width, o.height,
-                    map->layers().size(), map->labels().placed(), ctx->renderer().c_str());
+        std::printf("sandtable-render: wrote %s (%dx%d, %zu layers, %zu labels placed) on %s\n", o.out.c_str(), o.width,
+                    o.height, map->layers().size(), map->labels().placed(), ctx->renderer().c_str());
 
         if (!o.stats.empty()) {
             nlohmann::json j;
@@ -149,15 +169,30 @@ int main(int argc, char** argv) {
                 for (size_t r = 0; r < kRejectReasonCount; ++r)
                     if (c.rejectedBy[r]) rej[rejectReasonName(static_cast<RejectReason>(r))] = c.rejectedBy[r];
                 const size_t stale = snap->countStale(frame.time);
-                j["feed"] = {{"file", o.feed}, {"at", frame.time}, {"lines", c.lines}, {"accepted", c.accepted},
-                             {"positions", c.positions}, {"checkins", c.checkins}, {"incidents", c.incidents}, {"late", c.late},
-                             {"duplicates", c.duplicates}, {"after_at", c.skipped}, {"rejected", c.rejected}, {"rejected_by_reason", rej},
-                             {"officers", snap->officers.size()}, {"live", snap->officers.size() - stale}, {"stale", stale}};
+                j["feed"] = {{"file", o.feed},
+                             {"at", frame.time},
+                             {"lines", c.lines},
+                             {"accepted", c.accepted},
+                             {"positions", c.positions},
+                             {"checkins", c.checkins},
+                             {"incidents", c.incidents},
+                             {"late", c.late},
+                             {"duplicates", c.duplicates},
+                             {"after_at", c.skipped},
+                             {"rejected", c.rejected},
+                             {"rejected_by_reason", rej},
+                             {"officers", snap->officers.size()},
+                             {"live", snap->officers.size() - stale},
+                             {"stale", stale}};
             }
             j["layers"] = nlohmann::json::array();
             for (const auto& s : map->stats())
-                j["layers"].push_back({{"id", s.id}, {"features", s.features}, {"vertices", s.vertices}, {"load_ms", s.loadMs},
-                                       {"draw_ms", s.drawMs}, {"warnings", s.warnings}});
+                j["layers"].push_back({{"id", s.id},
+                                       {"features", s.features},
+                                       {"vertices", s.vertices},
+                                       {"load_ms", s.loadMs},
+                                       {"draw_ms", s.drawMs},
+                                       {"warnings", s.warnings}});
             std::ofstream f(o.stats);
             if (!f) throw std::runtime_error("cannot write --stats file '" + o.stats + "'");
             f << j.dump(2) << "\n";

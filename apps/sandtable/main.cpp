@@ -14,12 +14,12 @@
 #include "engine/data/scene.hpp"
 #include "engine/feed/mqtt_transport.hpp"
 #include "engine/feed/pipeline.hpp"
-#include "engine/sim/simulator.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/render/offscreen.hpp"
+#include "engine/sim/simulator.hpp"
 #include "engine/ui/cockpit.hpp"
-#include "engine/util/cli.hpp"
 #include "engine/ui/feed_panel.hpp"
+#include "engine/util/cli.hpp"
 #include "engine/util/log.hpp"
 #include "layers/layer_factory.hpp"
 #include "layers/officer_layer.hpp"
@@ -80,7 +80,8 @@ std::shared_ptr<FeedPipeline> makeFeed(const FeedArgs& a, const std::string& dat
         ro.timeScale = a.replayScale;
         ro.loop = a.loop;
         ro.rebaseTo = [] { return gSceneNow.load(); };  // the scene clock
-        feed->addTransport(std::make_unique<ReplayTransport>(ro, "replay " + std::filesystem::path(a.replay).filename().string()));
+        feed->addTransport(
+            std::make_unique<ReplayTransport>(ro, "replay " + std::filesystem::path(a.replay).filename().string()));
     }
     if (a.tcpPort >= 0) {
         TcpListenOptions to;
@@ -126,44 +127,72 @@ int main(int argc, char** argv) {
                 if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
                 return argv[++i];
             };
-            if (a == "--scene") scenePath = next();
-            else if (a == "--width") opts.width = cli::parseInt(a, next(), 64, 16384);
-            else if (a == "--height") opts.height = cli::parseInt(a, next(), 64, 16384);
-            else if (a == "--lang") lang = next();
-            else if (a == "--headless") headless = true;
-            else if (a == "--out") out = next();
-            else if (a == "--exit-after") opts.exitAfterSeconds = cli::parseDouble(a, next(), 0.0, 1e9);
-            else if (a == "--screenshot-on-exit") opts.screenshotOnExit = next();
-            else if (a == "--no-sim") fa.sim = false;
-            else if (a == "--sim-officers") fa.simOfficers = static_cast<size_t>(cli::parseInt(a, next(), 0, 1000000));
-            else if (a == "--sim-speedup") fa.simSpeedup = cli::parseDouble(a, next(), 0.0, 10000.0);
-            else if (a == "--sim-bad-rate") fa.simBadRate = cli::parseDouble(a, next(), 0.0, 1.0);
-            else if (a == "--replay") fa.replay = next();
-            else if (a == "--replay-scale") fa.replayScale = cli::parseDouble(a, next(), 0.0, 10000.0);
-            else if (a == "--loop") fa.loop = true;
-            else if (a == "--tcp") parseEndpoint(a, next(), fa.tcpHost, fa.tcpPort);
-            else if (a == "--udp") parseEndpoint(a, next(), fa.udpHost, fa.udpPort);
-            else if (a == "--select") selectId = next();
-            else if (a == "--view") viewString = next();
-            else if (a == "--trace") opts.tracePath = next();
+            if (a == "--scene")
+                scenePath = next();
+            else if (a == "--width")
+                opts.width = cli::parseInt(a, next(), 64, 16384);
+            else if (a == "--height")
+                opts.height = cli::parseInt(a, next(), 64, 16384);
+            else if (a == "--lang")
+                lang = next();
+            else if (a == "--headless")
+                headless = true;
+            else if (a == "--out")
+                out = next();
+            else if (a == "--exit-after")
+                opts.exitAfterSeconds = cli::parseDouble(a, next(), 0.0, 1e9);
+            else if (a == "--screenshot-on-exit")
+                opts.screenshotOnExit = next();
+            else if (a == "--no-sim")
+                fa.sim = false;
+            else if (a == "--sim-officers")
+                fa.simOfficers = static_cast<size_t>(cli::parseInt(a, next(), 0, 1000000));
+            else if (a == "--sim-speedup")
+                fa.simSpeedup = cli::parseDouble(a, next(), 0.0, 10000.0);
+            else if (a == "--sim-bad-rate")
+                fa.simBadRate = cli::parseDouble(a, next(), 0.0, 1.0);
+            else if (a == "--replay")
+                fa.replay = next();
+            else if (a == "--replay-scale")
+                fa.replayScale = cli::parseDouble(a, next(), 0.0, 10000.0);
+            else if (a == "--loop")
+                fa.loop = true;
+            else if (a == "--tcp")
+                parseEndpoint(a, next(), fa.tcpHost, fa.tcpPort);
+            else if (a == "--udp")
+                parseEndpoint(a, next(), fa.udpHost, fa.udpPort);
+            else if (a == "--select")
+                selectId = next();
+            else if (a == "--view")
+                viewString = next();
+            else if (a == "--trace")
+                opts.tracePath = next();
             else if (a == "--fullscreen") {
                 monitor = 0;
                 if (i + 1 < argc && argv[i + 1][0] != '-') monitor = cli::parseInt(a, argv[++i], 0, 15);
-            } else if (a == "--no-panel") opts.showPanel = false;
+            } else if (a == "--no-panel")
+                opts.showPanel = false;
             else if (a == "--dispatch") {
                 const std::string v = next();
                 const auto comma = v.find(',');
                 if (comma == std::string::npos) throw std::runtime_error("--dispatch: expected LON,LAT");
                 dispatchAt = {cli::parseDouble("--dispatch longitude", v.substr(0, comma), -180.0, 180.0),
                               cli::parseDouble("--dispatch latitude", v.substr(comma + 1), -85.0, 85.0)};
-            }
-            else if (a == "--mqtt") fa.mqtt = next();
-            else if (a == "--topic") fa.topic = next();
-            else if (a == "--mqtt-user") fa.mqttUser = next();
-            else if (a == "--mqtt-password") fa.mqttPassword = next();
-            else if (a == "--stale-seconds") fa.staleSeconds = cli::parseDouble(a, next(), 1.0, 86400.0);
-            else if (a == "--help" || a == "-h") { std::fputs(kUsage, stdout); return 0; }
-            else throw std::runtime_error("unknown option '" + a + "'");
+            } else if (a == "--mqtt")
+                fa.mqtt = next();
+            else if (a == "--topic")
+                fa.topic = next();
+            else if (a == "--mqtt-user")
+                fa.mqttUser = next();
+            else if (a == "--mqtt-password")
+                fa.mqttPassword = next();
+            else if (a == "--stale-seconds")
+                fa.staleSeconds = cli::parseDouble(a, next(), 1.0, 86400.0);
+            else if (a == "--help" || a == "-h") {
+                std::fputs(kUsage, stdout);
+                return 0;
+            } else
+                throw std::runtime_error("unknown option '" + a + "'");
         }
         if (lang != "zh" && lang != "en") throw std::runtime_error("--lang: expected zh or en");
     } catch (const std::exception& e) {
@@ -182,8 +211,9 @@ int main(int argc, char** argv) {
             // A still has no time for live sources to deliver anything: say so rather than
             // draw an empty map. (A recorded feed file draws with sandtable-render --feed.)
             if (!fa.replay.empty() || fa.tcpPort >= 0 || fa.udpPort >= 0 || !fa.mqtt.empty())
-                throw std::runtime_error("--replay/--tcp/--udp/--mqtt need the window; headless, draw a feed file with "
-                                         "sandtable-render --scene FILE --feed FILE.jsonl --at TIME");
+                throw std::runtime_error(
+                    "--replay/--tcp/--udp/--mqtt need the window; headless, draw a feed file with "
+                    "sandtable-render --scene FILE --feed FILE.jsonl --at TIME");
             auto ctx = HeadlessContext::create();
             std::vector<std::string> errors;
             auto map = buildMap(scene, errors);
@@ -203,13 +233,14 @@ int main(int argc, char** argv) {
                 Simulator sim(sc, loadJurisdictions(dataDir + "/putuo/jurisdictions.geojson"),
                               loadCheckpoints(dataDir + "/putuo/checkpoints.geojson"));
                 uint64_t n = 0;
-                sim.runUntil(frame.time, [&](std::string_view line, TimeMs) { feed->ingestLine(line, "simulator", ++n); });
+                sim.runUntil(frame.time,
+                             [&](std::string_view line, TimeMs) { feed->ingestLine(line, "simulator", ++n); });
                 feed->publish();
             }
             attachFeed(*map, feed, static_cast<TimeMs>(fa.staleSeconds * 1000.0));
             writePng(out, renderOffscreen(*map, frame, opts.width, opts.height));
-            std::printf("sandtable: wrote %s (%dx%d) with %s\n", std::filesystem::absolute(out).c_str(), opts.width, opts.height,
-                        ctx->renderer().c_str());
+            std::printf("sandtable: wrote %s (%dx%d) with %s\n", std::filesystem::absolute(out).c_str(), opts.width,
+                        opts.height, ctx->renderer().c_str());
             return errors.empty() ? 0 : 3;
         }
         auto feed = makeFeed(fa, dataDir);
@@ -227,7 +258,8 @@ int main(int argc, char** argv) {
         // scene time and the feed agree.
         const bool accelerated = fa.sim && fa.simSpeedup != 1.0 && fa.simSpeedup > 0;
         opts.clockLocked = accelerated;
-        Cockpit cockpit(*window, *map, scene, accelerated ? Clock::replay(gSceneNow.load(), fa.simSpeedup) : Clock::live(), opts);
+        Cockpit cockpit(*window, *map, scene,
+                        accelerated ? Clock::replay(gSceneNow.load(), fa.simSpeedup) : Clock::live(), opts);
         OfficerLayer* officers = nullptr;
         for (const auto& l : map->layers())
             if (auto* o = dynamic_cast<OfficerLayer*>(l.get())) officers = o;

@@ -88,29 +88,53 @@ int main(int argc, char** argv) {
             if (i + 1 >= argc) die("missing value for " + a);
             return argv[++i];
         };
-        if (a == "--help" || a == "-h") { std::fputs(kUsage, stdout); return 0; }
-        else if (a == "--officers") cfg.officers = static_cast<size_t>(number("--officers", value()));
-        else if (a == "--duration") durationS = number("--duration", value());
-        else if (a == "--seed") cfg.seed = std::strtoull(value(), nullptr, 10);
-        else if (a == "--start") { if (!parseIsoTime(value(), cfg.start)) die("bad --start (need ISO 8601 with offset)"); }
-        else if (a == "--out") out = value();
-        else if (a == "--tcp") tcp.push_back(value());
-        else if (a == "--udp") udp.push_back(value());
-        else if (a == "--mqtt") mqtt.push_back(value());
-        else if (a == "--topic") topic = value();
-        else if (a == "--qos") qos = static_cast<int>(number("--qos", value()));
-        else if (a == "--username") username = value();
-        else if (a == "--password") password = value();
-        else if (a == "--speedup") speedup = number("--speedup", value());
-        else if (a == "--bad-rate") cfg.badRate = number("--bad-rate", value());
-        else if (a == "--dup-rate") cfg.duplicateRate = number("--dup-rate", value());
-        else if (a == "--gcj-fraction") cfg.gcj02Fraction = number("--gcj-fraction", value());
-        else if (a == "--checkin-fraction") cfg.checkinFraction = number("--checkin-fraction", value());
-        else if (a == "--jurisdictions") jurisdictionsPath = value();
-        else if (a == "--checkpoints") checkpointsPath = value();
-        else if (a == "--synthetic") synthetic = true;
-        else if (a == "--quiet") quiet = true;
-        else die("unknown option " + a + " (see --help)");
+        if (a == "--help" || a == "-h") {
+            std::fputs(kUsage, stdout);
+            return 0;
+        } else if (a == "--officers")
+            cfg.officers = static_cast<size_t>(number("--officers", value()));
+        else if (a == "--duration")
+            durationS = number("--duration", value());
+        else if (a == "--seed")
+            cfg.seed = std::strtoull(value(), nullptr, 10);
+        else if (a == "--start") {
+            if (!parseIsoTime(value(), cfg.start)) die("bad --start (need ISO 8601 with offset)");
+        } else if (a == "--out")
+            out = value();
+        else if (a == "--tcp")
+            tcp.push_back(value());
+        else if (a == "--udp")
+            udp.push_back(value());
+        else if (a == "--mqtt")
+            mqtt.push_back(value());
+        else if (a == "--topic")
+            topic = value();
+        else if (a == "--qos")
+            qos = static_cast<int>(number("--qos", value()));
+        else if (a == "--username")
+            username = value();
+        else if (a == "--password")
+            password = value();
+        else if (a == "--speedup")
+            speedup = number("--speedup", value());
+        else if (a == "--bad-rate")
+            cfg.badRate = number("--bad-rate", value());
+        else if (a == "--dup-rate")
+            cfg.duplicateRate = number("--dup-rate", value());
+        else if (a == "--gcj-fraction")
+            cfg.gcj02Fraction = number("--gcj-fraction", value());
+        else if (a == "--checkin-fraction")
+            cfg.checkinFraction = number("--checkin-fraction", value());
+        else if (a == "--jurisdictions")
+            jurisdictionsPath = value();
+        else if (a == "--checkpoints")
+            checkpointsPath = value();
+        else if (a == "--synthetic")
+            synthetic = true;
+        else if (a == "--quiet")
+            quiet = true;
+        else
+            die("unknown option " + a + " (see --help)");
     }
     if (durationS < 0 || cfg.badRate < 0 || cfg.badRate > 1 || cfg.duplicateRate < 0 || cfg.duplicateRate > 1)
         die("--duration must be >= 0 and rates within 0..1");
@@ -170,7 +194,8 @@ int main(int argc, char** argv) {
     for (TimeMs until = cfg.start; until < end;) {
         if (speedup > 0) {
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall0).count();
+            const double ms =
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall0).count();
             until = std::min(end, cfg.start + static_cast<TimeMs>(ms * speedup));
         } else {
             until = std::min(end, until + 600000);
@@ -182,8 +207,10 @@ int main(int argc, char** argv) {
     if (!quiet) {
         const SimStats& st = sim.stats();
         std::fprintf(stderr, "sandtable-sim: %zu officers, %zu jurisdictions, %zu checkpoints, %.0f s from %s\n",
-                     cfg.officers, jurisdictions.size(), checkpoints.size(), durationS, formatIsoTime(cfg.start).c_str());
-        std::fprintf(stderr, "  %llu lines: %llu positions, %llu check-ins, %llu status changes, %llu duplicates, %llu bad\n",
+                     cfg.officers, jurisdictions.size(), checkpoints.size(), durationS,
+                     formatIsoTime(cfg.start).c_str());
+        std::fprintf(stderr,
+                     "  %llu lines: %llu positions, %llu check-ins, %llu status changes, %llu duplicates, %llu bad\n",
                      static_cast<unsigned long long>(st.lines), static_cast<unsigned long long>(st.positions),
                      static_cast<unsigned long long>(st.checkins), static_cast<unsigned long long>(st.statusChanges),
                      static_cast<unsigned long long>(st.duplicates), static_cast<unsigned long long>(st.badTotal));

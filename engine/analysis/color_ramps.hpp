@@ -15,7 +15,7 @@ enum class ColorRampId { Viridis, Inferno, Magma, YlOrRd };
 inline constexpr ColorRampId kAllColorRamps[] = {ColorRampId::Viridis, ColorRampId::Inferno, ColorRampId::Magma,
                                                  ColorRampId::YlOrRd};
 
-const char* toString(ColorRampId r);  // "viridis", "inferno", "magma", "ylorrd"
+const char* toString(ColorRampId r);                        // "viridis", "inferno", "magma", "ylorrd"
 bool parseColorRamp(std::string_view s, ColorRampId& out);  // case-insensitive
 
 // The ramp's defining stops, evenly spaced, low to high (alpha 1).

@@ -2,8 +2,8 @@
 #include "engine/util/civil_time.hpp"
 
 #include <gdal_priv.h>
-#include <ogrsf_frmts.h>
 #include <ogr_spatialref.h>
+#include <ogrsf_frmts.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -16,7 +16,9 @@ namespace sandtable {
 
 namespace {
 
-struct DatasetCloser { void operator()(GDALDataset* d) const { GDALClose(d); } };
+struct DatasetCloser {
+    void operator()(GDALDataset* d) const { GDALClose(d); }
+};
 using DatasetPtr = std::unique_ptr<GDALDataset, DatasetCloser>;
 
 // OGR DateTime -> Unix ms. OGR's TZ flag: 100 = UTC, 100 + n = UTC + n*15 min; unknown
@@ -56,7 +58,8 @@ bool fieldNumber(OGRFeature& f, int idx, double& out) {
 int requireField(OGRLayer& layer, const std::string& name, const std::string& path) {
     const int idx = layer.GetLayerDefn()->GetFieldIndex(name.c_str());
     if (idx < 0)
-        throw std::runtime_error("heatmap source '" + path + "' layer '" + layer.GetName() + "' has no field '" + name + "'");
+        throw std::runtime_error("heatmap source '" + path + "' layer '" + layer.GetName() + "' has no field '" + name +
+                                 "'");
     return idx;
 }
 
@@ -64,7 +67,8 @@ int requireField(OGRLayer& layer, const std::string& name, const std::string& pa
 
 OgrPointResult readOgrPoints(const OgrPointSource& src, const std::string& displayCrs) {
     GDALAllRegister();
-    DatasetPtr ds(static_cast<GDALDataset*>(GDALOpenEx(src.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
+    DatasetPtr ds(static_cast<GDALDataset*>(
+        GDALOpenEx(src.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
     if (!ds) throw std::runtime_error("heatmap: cannot open '" + src.path + "': " + CPLGetLastErrorMsg());
     OGRLayer* layer = src.layer.empty() ? ds->GetLayer(0) : ds->GetLayerByName(src.layer.c_str());
     if (!layer) throw std::runtime_error("heatmap: '" + src.path + "' has no layer '" + src.layer + "'");
@@ -100,17 +104,26 @@ OgrPointResult readOgrPoints(const OgrPointSource& src, const std::string& displ
     layer->ResetReading();
     for (std::unique_ptr<OGRFeature> f(layer->GetNextFeature()); f; f.reset(layer->GetNextFeature())) {
         HeatPoint hp;
-        if (wIdx >= 0 && !fieldNumber(*f, wIdx, hp.weight)) { ++res.stats.badWeight; continue; }
+        if (wIdx >= 0 && !fieldNumber(*f, wIdx, hp.weight)) {
+            ++res.stats.badWeight;
+            continue;
+        }
         if (tIdx >= 0 && f->IsFieldSetAndNotNull(tIdx) && !fieldTimeMs(*f, tIdx, hp.time)) hp.time = 0;
 
         std::vector<Vec2d> pts;
         if (attrXY) {
             Vec2d p;
-            if (!fieldNumber(*f, xIdx, p.x) || !fieldNumber(*f, yIdx, p.y)) { ++res.stats.noCoordinates; continue; }
+            if (!fieldNumber(*f, xIdx, p.x) || !fieldNumber(*f, yIdx, p.y)) {
+                ++res.stats.noCoordinates;
+                continue;
+            }
             pts.push_back(p);
         } else {
             const OGRGeometry* g = f->GetGeometryRef();
-            if (!g || g->IsEmpty()) { ++res.stats.noCoordinates; continue; }
+            if (!g || g->IsEmpty()) {
+                ++res.stats.noCoordinates;
+                continue;
+            }
             const OGRwkbGeometryType gt = wkbFlatten(g->getGeometryType());
             if (gt == wkbPoint) {
                 const auto* p = g->toPoint();
@@ -125,10 +138,22 @@ OgrPointResult readOgrPoints(const OgrPointSource& src, const std::string& displ
         }
         for (Vec2d p : pts) {
             if (swapXY) std::swap(p.x, p.y);
-            if (!std::isfinite(p.x) || !std::isfinite(p.y)) { ++res.stats.noCoordinates; continue; }
-            if (!std::isfinite(hp.weight)) { ++res.stats.badWeight; continue; }
-            if (hp.weight < 0) { ++res.stats.negativeWeight; continue; }
-            if (!tr.forward(p) || !std::isfinite(p.x) || !std::isfinite(p.y)) { ++res.stats.transformFailed; continue; }
+            if (!std::isfinite(p.x) || !std::isfinite(p.y)) {
+                ++res.stats.noCoordinates;
+                continue;
+            }
+            if (!std::isfinite(hp.weight)) {
+                ++res.stats.badWeight;
+                continue;
+            }
+            if (hp.weight < 0) {
+                ++res.stats.negativeWeight;
+                continue;
+            }
+            if (!tr.forward(p) || !std::isfinite(p.x) || !std::isfinite(p.y)) {
+                ++res.stats.transformFailed;
+                continue;
+            }
             HeatPoint q = hp;
             q.pos = p;
             res.points.push_back(q);
@@ -159,16 +184,18 @@ void writeDensityGeoTiff(const std::string& path, const DensityGrid& grid, const
     ds->SetSpatialRef(&srs);
     GDALRasterBand* band = ds->GetRasterBand(1);
     band->SetDescription("density");
-    const CPLErr err = band->RasterIO(GF_Write, 0, 0, grid.spec.width, grid.spec.height,
-                                      const_cast<float*>(grid.values.data()), grid.spec.width, grid.spec.height,
-                                      GDT_Float32, 0, 0, nullptr);
-    if (err != CE_None) throw std::runtime_error("heatmap export: writing '" + path + "' failed: " + CPLGetLastErrorMsg());
+    const CPLErr err =
+        band->RasterIO(GF_Write, 0, 0, grid.spec.width, grid.spec.height, const_cast<float*>(grid.values.data()),
+                       grid.spec.width, grid.spec.height, GDT_Float32, 0, 0, nullptr);
+    if (err != CE_None)
+        throw std::runtime_error("heatmap export: writing '" + path + "' failed: " + CPLGetLastErrorMsg());
     ds.reset();  // flush and close now so errors surface here
 }
 
 RasterReadBack readDensityRaster(const std::string& path) {
     GDALAllRegister();
-    DatasetPtr ds(static_cast<GDALDataset*>(GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
+    DatasetPtr ds(static_cast<GDALDataset*>(
+        GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
     if (!ds) throw std::runtime_error("cannot open raster '" + path + "': " + CPLGetLastErrorMsg());
     RasterReadBack r;
     ds->GetGeoTransform(r.geoTransform.data());

@@ -13,18 +13,18 @@
 namespace sandtable {
 
 struct OgrPointSource {
-    std::string path;          // anything OGR opens (GeoPackage, GeoJSON, Shapefile, CSV, ...)
-    std::string layer;         // empty: the first layer
-    std::string weightField;   // empty: every point weighs 1
-    std::string timeField;     // empty: no time; DateTime fields, or numbers as Unix ms
-    std::string xField, yField;// set both to read coordinates from attributes (e.g. lon, lat)
-    std::string sourceCrs;     // empty: the layer's CRS (EPSG:4326 when x/y fields and none)
+    std::string path;            // anything OGR opens (GeoPackage, GeoJSON, Shapefile, CSV, ...)
+    std::string layer;           // empty: the first layer
+    std::string weightField;     // empty: every point weighs 1
+    std::string timeField;       // empty: no time; DateTime fields, or numbers as Unix ms
+    std::string xField, yField;  // set both to read coordinates from attributes (e.g. lon, lat)
+    std::string sourceCrs;       // empty: the layer's CRS (EPSG:4326 when x/y fields and none)
 };
 
 struct OgrPointResult {
     std::vector<HeatPoint> points;  // display CRS
     HeatInputStats stats;
-    std::string sourceCrs;          // what was used, for messages
+    std::string sourceCrs;  // what was used, for messages
 };
 
 // Throws std::runtime_error naming the file (and layer / field) when it cannot be opened
@@ -37,10 +37,10 @@ OgrPointResult readOgrPoints(const OgrPointSource& src, const std::string& displ
 void writeDensityGeoTiff(const std::string& path, const DensityGrid& grid, const std::string& crs);
 
 struct RasterReadBack {
-    DensityGrid grid;               // spec.topLeft/pixelSize/rotation from the geotransform
+    DensityGrid grid;  // spec.topLeft/pixelSize/rotation from the geotransform
     std::array<double, 6> geoTransform{};
     std::string crsWkt;
-    std::string dataType;           // GDAL's name, e.g. "Float32"
+    std::string dataType;  // GDAL's name, e.g. "Float32"
 };
 RasterReadBack readDensityRaster(const std::string& path);
 

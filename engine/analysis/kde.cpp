@@ -13,7 +13,8 @@ namespace {
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
     return true;
 }
 
@@ -28,16 +29,21 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 // (Evaluated in a different order than QGIS, so values agree to a few ulps, not bits.)
 double unitScale(KernelShape s, double decay) {
     switch (s) {
-        case KernelShape::Uniform: return (2.0 / kPi) * 0.5;
-        case KernelShape::Quartic: return (16.0 / (5.0 * kPi)) * (15.0 / 16.0);
-        case KernelShape::Triweight: return (128.0 / (35.0 * kPi)) * (35.0 / 32.0);
-        case KernelShape::Epanechnikov: return (8.0 / (3.0 * kPi)) * (3.0 / 4.0);
-        case KernelShape::Triangular: return 3.0 / ((1.0 + 2.0 * decay) * kPi);
-        case KernelShape::Gaussian: {
-            // exp(-u^2 s^2 / 2) over the unit disc integrates to (2 pi / s^2)(1 - exp(-s^2/2)).
-            const double s2 = kGaussianSigmasPerRadius * kGaussianSigmasPerRadius;
-            return s2 / (2.0 * kPi * (1.0 - std::exp(-0.5 * s2)));
-        }
+    case KernelShape::Uniform:
+        return (2.0 / kPi) * 0.5;
+    case KernelShape::Quartic:
+        return (16.0 / (5.0 * kPi)) * (15.0 / 16.0);
+    case KernelShape::Triweight:
+        return (128.0 / (35.0 * kPi)) * (35.0 / 32.0);
+    case KernelShape::Epanechnikov:
+        return (8.0 / (3.0 * kPi)) * (3.0 / 4.0);
+    case KernelShape::Triangular:
+        return 3.0 / ((1.0 + 2.0 * decay) * kPi);
+    case KernelShape::Gaussian: {
+        // exp(-u^2 s^2 / 2) over the unit disc integrates to (2 pi / s^2)(1 - exp(-s^2/2)).
+        const double s2 = kGaussianSigmasPerRadius * kGaussianSigmasPerRadius;
+        return s2 / (2.0 * kPi * (1.0 - std::exp(-0.5 * s2)));
+    }
     }
     return 1.0;
 }
@@ -46,12 +52,18 @@ double unitScale(KernelShape s, double decay) {
 
 const char* toString(KernelShape s) {
     switch (s) {
-        case KernelShape::Quartic: return "quartic";
-        case KernelShape::Triangular: return "triangular";
-        case KernelShape::Uniform: return "uniform";
-        case KernelShape::Triweight: return "triweight";
-        case KernelShape::Epanechnikov: return "epanechnikov";
-        case KernelShape::Gaussian: return "gaussian";
+    case KernelShape::Quartic:
+        return "quartic";
+    case KernelShape::Triangular:
+        return "triangular";
+    case KernelShape::Uniform:
+        return "uniform";
+    case KernelShape::Triweight:
+        return "triweight";
+    case KernelShape::Epanechnikov:
+        return "epanechnikov";
+    case KernelShape::Gaussian:
+        return "gaussian";
     }
     return "?";
 }
@@ -60,14 +72,26 @@ const char* toString(KdeOutput o) { return o == KdeOutput::Raw ? "raw" : "scaled
 
 bool parseKernelShape(std::string_view s, KernelShape& out) {
     for (KernelShape k : kAllKernelShapes)
-        if (equalsIgnoreCase(s, toString(k))) { out = k; return true; }
-    if (equalsIgnoreCase(s, "biweight")) { out = KernelShape::Quartic; return true; }  // same kernel
+        if (equalsIgnoreCase(s, toString(k))) {
+            out = k;
+            return true;
+        }
+    if (equalsIgnoreCase(s, "biweight")) {
+        out = KernelShape::Quartic;
+        return true;
+    }  // same kernel
     return false;
 }
 
 bool parseKdeOutput(std::string_view s, KdeOutput& out) {
-    if (equalsIgnoreCase(s, "raw")) { out = KdeOutput::Raw; return true; }
-    if (equalsIgnoreCase(s, "scaled")) { out = KdeOutput::Scaled; return true; }
+    if (equalsIgnoreCase(s, "raw")) {
+        out = KdeOutput::Raw;
+        return true;
+    }
+    if (equalsIgnoreCase(s, "scaled")) {
+        out = KdeOutput::Scaled;
+        return true;
+    }
     return false;
 }
 
@@ -90,15 +114,20 @@ double kernelProfile(KernelShape shape, double u, double decay) {
     // QGIS writes std::pow(1 - std::pow(u, 2), n); identical values, cheaper here.
     const double a = 1.0 - u * u;
     switch (shape) {
-        case KernelShape::Uniform: return 1.0;
-        case KernelShape::Quartic: return a * a;
-        case KernelShape::Triweight: return a * a * a;
-        case KernelShape::Epanechnikov: return a;
-        case KernelShape::Triangular: return 1.0 - (1.0 - decay) * u;
-        case KernelShape::Gaussian: {
-            const double s = kGaussianSigmasPerRadius * u;
-            return std::exp(-0.5 * s * s);
-        }
+    case KernelShape::Uniform:
+        return 1.0;
+    case KernelShape::Quartic:
+        return a * a;
+    case KernelShape::Triweight:
+        return a * a * a;
+    case KernelShape::Epanechnikov:
+        return a;
+    case KernelShape::Triangular:
+        return 1.0 - (1.0 - decay) * u;
+    case KernelShape::Gaussian: {
+        const double s = kGaussianSigmasPerRadius * u;
+        return std::exp(-0.5 * s * s);
+    }
     }
     return 0.0;
 }
@@ -137,9 +166,18 @@ std::string HeatInputStats::summary() const {
 HeatInputStats sanitize(std::vector<HeatPoint>& pts) {
     HeatInputStats st;
     auto keep = [&st](const HeatPoint& p) {
-        if (!std::isfinite(p.pos.x) || !std::isfinite(p.pos.y)) { ++st.noCoordinates; return false; }
-        if (!std::isfinite(p.weight)) { ++st.badWeight; return false; }
-        if (p.weight < 0.0) { ++st.negativeWeight; return false; }
+        if (!std::isfinite(p.pos.x) || !std::isfinite(p.pos.y)) {
+            ++st.noCoordinates;
+            return false;
+        }
+        if (!std::isfinite(p.weight)) {
+            ++st.badWeight;
+            return false;
+        }
+        if (p.weight < 0.0) {
+            ++st.negativeWeight;
+            return false;
+        }
         return true;
     };
     pts.erase(std::remove_if(pts.begin(), pts.end(), [&](const HeatPoint& p) { return !keep(p); }), pts.end());
@@ -177,7 +215,10 @@ std::array<double, 6> GridSpec::geoTransform() const {
 GridSpec GridSpec::covering(const BBox& box, double pixelSize) {
     GridSpec g;
     g.pixelSize = pixelSize;
-    if (!box.valid() || !(pixelSize > 0)) { g.width = g.height = 1; return g; }
+    if (!box.valid() || !(pixelSize > 0)) {
+        g.width = g.height = 1;
+        return g;
+    }
     g.topLeft = {box.minX, box.maxY};
     g.width = std::max(1, static_cast<int>(std::ceil((box.maxX - box.minX) / pixelSize - 1e-9)));
     g.height = std::max(1, static_cast<int>(std::ceil((box.maxY - box.minY) / pixelSize - 1e-9)));
@@ -372,7 +413,8 @@ double positivePercentile(std::span<const float> values, double q) {
         if (v > 0.0f && std::isfinite(v)) pos.push_back(v);
     if (pos.empty()) return 0.0;
     q = std::clamp(q, 0.0, 1.0);
-    const size_t idx = std::min(pos.size() - 1, static_cast<size_t>(std::floor(q * static_cast<double>(pos.size() - 1) + 0.5)));
+    const size_t idx =
+        std::min(pos.size() - 1, static_cast<size_t>(std::floor(q * static_cast<double>(pos.size() - 1) + 0.5)));
     std::nth_element(pos.begin(), pos.begin() + static_cast<std::ptrdiff_t>(idx), pos.end());
     return pos[idx];
 }

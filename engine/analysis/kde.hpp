@@ -24,11 +24,11 @@ enum class KernelShape { Quartic, Triangular, Uniform, Triweight, Epanechnikov, 
 // to 1 over its disc, so the sum is a density (weight per square display-CRS unit).
 enum class KdeOutput { Raw, Scaled };
 
-inline constexpr std::array<KernelShape, 6> kAllKernelShapes = {
-    KernelShape::Quartic, KernelShape::Triangular, KernelShape::Uniform,
-    KernelShape::Triweight, KernelShape::Epanechnikov, KernelShape::Gaussian};
+inline constexpr std::array<KernelShape, 6> kAllKernelShapes = {KernelShape::Quartic,      KernelShape::Triangular,
+                                                                KernelShape::Uniform,      KernelShape::Triweight,
+                                                                KernelShape::Epanechnikov, KernelShape::Gaussian};
 
-const char* toString(KernelShape s);   // "quartic", "triangular", ...
+const char* toString(KernelShape s);  // "quartic", "triangular", ...
 const char* toString(KdeOutput o);    // "raw", "scaled"
 // Case-insensitive; false when unknown.
 bool parseKernelShape(std::string_view s, KernelShape& out);
@@ -66,11 +66,11 @@ struct HeatPoint {
 // Why input points were dropped (reported in stats and warnings, never silently).
 struct HeatInputStats {
     size_t accepted = 0;
-    size_t noCoordinates = 0;   // missing geometry, NaN or infinite coordinates
-    size_t badWeight = 0;       // NaN or infinite weight (or a non-numeric attribute)
-    size_t negativeWeight = 0;  // refused: a density cannot be negative
-    size_t transformFailed = 0; // the CRS transform failed
-    size_t notPoint = 0;        // a line or polygon feature in a point source
+    size_t noCoordinates = 0;    // missing geometry, NaN or infinite coordinates
+    size_t badWeight = 0;        // NaN or infinite weight (or a non-numeric attribute)
+    size_t negativeWeight = 0;   // refused: a density cannot be negative
+    size_t transformFailed = 0;  // the CRS transform failed
+    size_t notPoint = 0;         // a line or polygon feature in a point source
     size_t dropped() const { return noCoordinates + badWeight + negativeWeight + transformFailed + notPoint; }
     HeatInputStats& operator+=(const HeatInputStats& o);
     std::string summary() const;  // "1000 points, 3 without coordinates, ..." (English)
@@ -90,8 +90,8 @@ struct GridSpec {
     int width = 0, height = 0;
 
     Vec2d pixelCenter(int col, int row) const { return toWorld(col + 0.5, row + 0.5); }
-    Vec2d toWorld(double gx, double gy) const;    // continuous pixel coordinates -> world
-    Vec2d toGrid(Vec2d world) const;              // world -> continuous pixel coordinates
+    Vec2d toWorld(double gx, double gy) const;  // continuous pixel coordinates -> world
+    Vec2d toGrid(Vec2d world) const;            // world -> continuous pixel coordinates
     BBox bounds() const;
     size_t pixelCount() const { return static_cast<size_t>(width) * static_cast<size_t>(height); }
     // GDAL geotransform (rotation terms set when rotated).
@@ -122,10 +122,10 @@ DensityGrid exactKde(std::span<const HeatPoint> pts, const GridSpec& grid, const
 // discontinuous, so reducing would smear its rim over a coarse cell: it gets factor 1.
 inline constexpr int kCoarseBorder = 2;  // coarse cells around the output (cubic upsampling taps)
 struct BinnedLayout {
-    GridSpec coarse;    // conv output grid: output grid reduced, with kCoarseBorder cells each side
-    int factor = 1;     // output pixels per coarse cell
-    int radiusCells = 0;// kernel half-width in coarse cells (ceil of radius / coarse pixel)
-    int margin = 0;     // bin grid border around `coarse`: radiusCells + 1 rounded up to a multiple of 4
+    GridSpec coarse;      // conv output grid: output grid reduced, with kCoarseBorder cells each side
+    int factor = 1;       // output pixels per coarse cell
+    int radiusCells = 0;  // kernel half-width in coarse cells (ceil of radius / coarse pixel)
+    int margin = 0;       // bin grid border around `coarse`: radiusCells + 1 rounded up to a multiple of 4
     int binWidth() const { return coarse.width + 2 * margin; }
     int binHeight() const { return coarse.height + 2 * margin; }
     GridSpec bins() const;  // the bin grid (coarse grid grown by margin cells)

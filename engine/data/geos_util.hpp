@@ -21,9 +21,15 @@ private:
 class GeosGeom {
 public:
     GeosGeom(GEOSContextHandle_t h, GEOSGeometry* g) : h_(h), g_(g) {}
-    ~GeosGeom() { if (g_) GEOSGeom_destroy_r(h_, g_); }
+    ~GeosGeom() {
+        if (g_) GEOSGeom_destroy_r(h_, g_);
+    }
     GeosGeom(GeosGeom&& o) noexcept : h_(o.h_), g_(std::exchange(o.g_, nullptr)) {}
-    GeosGeom& operator=(GeosGeom&& o) noexcept { std::swap(h_, o.h_); std::swap(g_, o.g_); return *this; }
+    GeosGeom& operator=(GeosGeom&& o) noexcept {
+        std::swap(h_, o.h_);
+        std::swap(g_, o.g_);
+        return *this;
+    }
     GeosGeom(const GeosGeom&) = delete;
     GeosGeom& operator=(const GeosGeom&) = delete;
     GEOSGeometry* get() const { return g_; }

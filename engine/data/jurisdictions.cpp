@@ -13,7 +13,6 @@
 
 namespace sandtable {
 
-
 bool Jurisdiction::contains(Vec2d p) const {
     if (!bbox.contains(p)) return false;
     bool inside = false;  // even-odd over all rings: holes and multi-parts for free
@@ -48,7 +47,8 @@ std::unique_ptr<OGRCoordinateTransformation, OgrTransformDeleter> toWgs84(OGRLay
     wgs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
     OGRSpatialReference s(*src);
     s.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-    return std::unique_ptr<OGRCoordinateTransformation, OgrTransformDeleter>(OGRCreateCoordinateTransformation(&s, &wgs));
+    return std::unique_ptr<OGRCoordinateTransformation, OgrTransformDeleter>(
+        OGRCreateCoordinateTransformation(&s, &wgs));
 }
 
 void addRing(const OGRLinearRing* r, Jurisdiction& j) {
@@ -107,13 +107,15 @@ std::vector<Checkpoint> loadCheckpoints(const std::string& path) {
     for (OGRLayer* layer : ds->GetLayers()) {
         auto ct = toWgs84(layer);
         const OGRFeatureDefn* def = layer->GetLayerDefn();
-        const int idF = def->GetFieldIndex("id"), squadF = def->GetFieldIndex("squad"), levelF = def->GetFieldIndex("level");
+        const int idF = def->GetFieldIndex("id"), squadF = def->GetFieldIndex("squad"),
+                  levelF = def->GetFieldIndex("level");
         if (idF < 0 || squadF < 0) throw std::runtime_error(path + ": checkpoints need 'id' and 'squad' fields");
         for (auto& feature : *layer) {
             OGRGeometry* g = feature->GetGeometryRef();
             if (!g || wkbFlatten(g->getGeometryType()) != wkbPoint) continue;
             OGRPoint p(*g->toPoint());
-            if (ct && p.transform(ct.get()) != OGRERR_NONE) throw std::runtime_error(path + ": cannot transform a point");
+            if (ct && p.transform(ct.get()) != OGRERR_NONE)
+                throw std::runtime_error(path + ": cannot transform a point");
             Checkpoint c;
             c.id = feature->GetFieldAsString(idF);
             c.squad = feature->GetFieldAsString(squadF);
@@ -126,7 +128,10 @@ std::vector<Checkpoint> loadCheckpoints(const std::string& path) {
 }
 
 std::vector<Checkpoint> deriveCheckpoints(const std::vector<Jurisdiction>& js, double spacingM) {
-    struct Found { Vec2d p; size_t j; };
+    struct Found {
+        Vec2d p;
+        size_t j;
+    };
     std::vector<Found> found;
     const double probe = 150.0 / kMetresPerDeg;  // ~150 m in latitude
     auto insideAny = [&](Vec2d p) {

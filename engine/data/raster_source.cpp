@@ -26,7 +26,8 @@ struct RasterSource::Impl {
 namespace {
 std::string wktOf(const std::string& crs) {
     OGRSpatialReference srs;
-    if (srs.SetFromUserInput(canonicalCrs(crs).c_str()) != OGRERR_NONE) throw std::runtime_error("unknown CRS '" + crs + "'");
+    if (srs.SetFromUserInput(canonicalCrs(crs).c_str()) != OGRERR_NONE)
+        throw std::runtime_error("unknown CRS '" + crs + "'");
     char* wkt = nullptr;
     srs.exportToWkt(&wkt);
     std::string s = wkt ? wkt : "";
@@ -45,11 +46,15 @@ RasterSource::RasterSource(const std::string& path, const std::string& displayCr
     bands_ = impl_->src->GetRasterCount();
     if (bands_ < 1) throw std::runtime_error("raster '" + path + "' has no bands");
     std::string srcWkt;
-    if (!srcCrsOverride.empty()) srcWkt = wktOf(srcCrsOverride);
-    else if (const char* w = impl_->src->GetProjectionRef(); w && *w) srcWkt = w;
-    else throw std::runtime_error("raster '" + path + "' has no CRS (set \"crs\" in the scene)");
+    if (!srcCrsOverride.empty())
+        srcWkt = wktOf(srcCrsOverride);
+    else if (const char* w = impl_->src->GetProjectionRef(); w && *w)
+        srcWkt = w;
+    else
+        throw std::runtime_error("raster '" + path + "' has no CRS (set \"crs\" in the scene)");
     const std::string dstWkt = wktOf(displayCrs);
-    GDALDatasetH vrt = GDALAutoCreateWarpedVRT(impl_->src.get(), srcWkt.c_str(), dstWkt.c_str(), GRA_Bilinear, 0.125, nullptr);
+    GDALDatasetH vrt =
+        GDALAutoCreateWarpedVRT(impl_->src.get(), srcWkt.c_str(), dstWkt.c_str(), GRA_Bilinear, 0.125, nullptr);
     if (!vrt) throw std::runtime_error("cannot warp raster '" + path + "' to the display CRS: " + CPLGetLastErrorMsg());
     impl_->warped.reset(GDALDataset::FromHandle(vrt));
     width_ = impl_->warped->GetRasterXSize();
@@ -70,7 +75,10 @@ RasterSource::RasterSource(const std::string& path, const std::string& displayCr
         double mn = 0, mx = 255;
         if (band->GetRasterDataType() != GDT_Byte) {
             double st[4];
-            if (impl_->src->GetRasterBand(b)->ComputeRasterMinMax(TRUE, st) == CE_None) { mn = st[0]; mx = st[1]; }
+            if (impl_->src->GetRasterBand(b)->ComputeRasterMinMax(TRUE, st) == CE_None) {
+                mn = st[0];
+                mx = st[1];
+            }
             if (!(mx > mn)) mx = mn + 1;
         }
         impl_->scaleMin.push_back(mn);
@@ -120,7 +128,8 @@ TilePixels RasterSource::read(const TileKey& key) const {
     const int useBands = std::min(bands_, 4);
     for (int b = 0; b < useBands; ++b) {
         GDALRasterBand* band = impl_->warped->GetRasterBand(b + 1);
-        if (band->RasterIO(GF_Read, px0, py0, pw, ph, buf.data(), t.width, t.height, GDT_Float64, 0, 0, &extra) != CE_None) {
+        if (band->RasterIO(GF_Read, px0, py0, pw, ph, buf.data(), t.width, t.height, GDT_Float64, 0, 0, &extra) !=
+            CE_None) {
             std::fill(t.rgba.begin(), t.rgba.end(), 0);
             return t;
         }
@@ -130,13 +139,20 @@ TilePixels RasterSource::read(const TileKey& key) const {
             if (impl_->hasNoData[static_cast<size_t>(b)] && v == impl_->noData[static_cast<size_t>(b)]) valid[i] = 0;
             if (impl_->palette) {
                 const GDALColorEntry* e = band->GetColorTable()->GetColorEntry(static_cast<int>(v));
-                if (e) { t.rgba[i * 4] = static_cast<uint8_t>(e->c1); t.rgba[i * 4 + 1] = static_cast<uint8_t>(e->c2); t.rgba[i * 4 + 2] = static_cast<uint8_t>(e->c3); t.rgba[i * 4 + 3] = static_cast<uint8_t>(e->c4); }
+                if (e) {
+                    t.rgba[i * 4] = static_cast<uint8_t>(e->c1);
+                    t.rgba[i * 4 + 1] = static_cast<uint8_t>(e->c2);
+                    t.rgba[i * 4 + 2] = static_cast<uint8_t>(e->c3);
+                    t.rgba[i * 4 + 3] = static_cast<uint8_t>(e->c4);
+                }
                 continue;
             }
             const uint8_t c = static_cast<uint8_t>(std::lround(std::clamp((v - mn) / (mx - mn) * 255.0, 0.0, 255.0)));
             if (useBands == 1 || useBands == 2) {
-                if (b == 0) t.rgba[i * 4] = t.rgba[i * 4 + 1] = t.rgba[i * 4 + 2] = c;
-                else t.rgba[i * 4 + 3] = c;
+                if (b == 0)
+                    t.rgba[i * 4] = t.rgba[i * 4 + 1] = t.rgba[i * 4 + 2] = c;
+                else
+                    t.rgba[i * 4 + 3] = c;
             } else {
                 t.rgba[i * 4 + static_cast<size_t>(b)] = c;
             }

@@ -18,9 +18,9 @@ struct TileKey {
 
 struct TilePixels {
     TileKey key;
-    int width = 0, height = 0;       // pixels (edge tiles are smaller)
-    BBox bounds;                     // display CRS
-    std::vector<uint8_t> rgba;       // rows top to bottom
+    int width = 0, height = 0;  // pixels (edge tiles are smaller)
+    BBox bounds;                // display CRS
+    std::vector<uint8_t> rgba;  // rows top to bottom
 };
 
 class RasterSource {
@@ -32,8 +32,8 @@ public:
     RasterSource(const RasterSource&) = delete;
     RasterSource& operator=(const RasterSource&) = delete;
 
-    const BBox& bounds() const { return bounds_; }        // display CRS
-    double pixelSize() const { return pixelSize_; }       // display units per level-0 pixel
+    const BBox& bounds() const { return bounds_; }   // display CRS
+    double pixelSize() const { return pixelSize_; }  // display units per level-0 pixel
     int width() const { return width_; }
     int height() const { return height_; }
     int levels() const { return levels_; }

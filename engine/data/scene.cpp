@@ -34,7 +34,9 @@ std::string JsonReader::string(const std::string& key) const {
     if (!v.is_string()) fail(key, "expected a string, got " + typeName(v));
     return v.get<std::string>();
 }
-std::string JsonReader::string(const std::string& key, const std::string& def) const { return has(key) ? string(key) : def; }
+std::string JsonReader::string(const std::string& key, const std::string& def) const {
+    return has(key) ? string(key) : def;
+}
 
 double JsonReader::number(const std::string& key) const {
     if (!has(key)) fail(key, "required key is missing");
@@ -131,7 +133,8 @@ SceneSpec parseScene(const std::string& text, const std::string& file) {
 
     const JsonReader view = r.child("view");
     const JsonReader center = view.child("center");
-    if (!center.json().is_array() || center.json().size() != 2 || !center.json()[0].is_number() || !center.json()[1].is_number())
+    if (!center.json().is_array() || center.json().size() != 2 || !center.json()[0].is_number() ||
+        !center.json()[1].is_number())
         center.failHere("expected [longitude, latitude] in WGS84 degrees");
     s.viewCenterLonLat = {center.json()[0].get<double>(), center.json()[1].get<double>()};
     if (std::fabs(s.viewCenterLonLat.x) > 180 || std::fabs(s.viewCenterLonLat.y) > 85)

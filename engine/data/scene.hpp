@@ -21,7 +21,8 @@ struct SceneError : std::runtime_error {
 // Reads typed values from a JSON object, naming file and key path in every error.
 class JsonReader {
 public:
-    JsonReader(const nlohmann::json& j, std::string file, std::string path) : j_(j), file_(std::move(file)), path_(std::move(path)) {}
+    JsonReader(const nlohmann::json& j, std::string file, std::string path)
+        : j_(j), file_(std::move(file)), path_(std::move(path)) {}
     const nlohmann::json& json() const { return j_; }
     bool has(const std::string& key) const { return j_.is_object() && j_.contains(key); }
     JsonReader child(const std::string& key) const;  // throws when missing
@@ -53,21 +54,21 @@ private:
 
 struct LayerSpec {
     std::string id;
-    std::string type;            // vector | raster | heatmap | officers | decorations | ...
+    std::string type;  // vector | raster | heatmap | officers | decorations | ...
     std::string titleZh, titleEn;
     bool visible = true;
     double opacity = 1.0;
-    nlohmann::json config;       // the whole layer object, for the type's factory
-    std::string keyPath;         // "layers[3]" for error messages
+    nlohmann::json config;  // the whole layer object, for the type's factory
+    std::string keyPath;    // "layers[3]" for error messages
 };
 
 struct SceneSpec {
-    std::string file;            // path of the scene file
-    std::string baseDir;         // relative paths resolve against this
+    std::string file;     // path of the scene file
+    std::string baseDir;  // relative paths resolve against this
     std::string titleZh, titleEn;
     std::string displayCrs;
-    Vec2d viewCenterLonLat;      // WGS84
-    double viewZoom = 12.0;      // web-map zoom (see engine/geo/camera.hpp)
+    Vec2d viewCenterLonLat;  // WGS84
+    double viewZoom = 12.0;  // web-map zoom (see engine/geo/camera.hpp)
     double viewRotationDeg = 0.0;
     Color background;
     std::string attributionZh, attributionEn;

@@ -33,28 +33,29 @@ std::vector<Vec2d> ringCoords(GEOSContextHandle_t h, const GEOSGeometry* line) {
 void collect(GEOSContextHandle_t h, const GEOSGeometry* g, VectorFeature& f) {
     const int type = GEOSGeomTypeId_r(h, g);
     switch (type) {
-        case GEOS_POINT: {
-            double x = 0, y = 0;
-            if (GEOSisEmpty_r(h, g) == 0 && GEOSGeomGetX_r(h, g, &x) && GEOSGeomGetY_r(h, g, &y)) f.points.push_back({x, y});
-            break;
-        }
-        case GEOS_LINESTRING:
-        case GEOS_LINEARRING:
-            f.lines.push_back(ringCoords(h, g));
-            break;
-        case GEOS_POLYGON: {
-            if (GEOSisEmpty_r(h, g) == 1) break;
-            std::vector<std::vector<Vec2d>> rings;
-            rings.push_back(ringCoords(h, GEOSGetExteriorRing_r(h, g)));
-            const int holes = GEOSGetNumInteriorRings_r(h, g);
-            for (int i = 0; i < holes; ++i) rings.push_back(ringCoords(h, GEOSGetInteriorRingN_r(h, g, i)));
-            f.polygons.push_back(std::move(rings));
-            break;
-        }
-        default: {
-            const int n = GEOSGetNumGeometries_r(h, g);
-            for (int i = 0; i < n; ++i) collect(h, GEOSGetGeometryN_r(h, g, i), f);
-        }
+    case GEOS_POINT: {
+        double x = 0, y = 0;
+        if (GEOSisEmpty_r(h, g) == 0 && GEOSGeomGetX_r(h, g, &x) && GEOSGeomGetY_r(h, g, &y))
+            f.points.push_back({x, y});
+        break;
+    }
+    case GEOS_LINESTRING:
+    case GEOS_LINEARRING:
+        f.lines.push_back(ringCoords(h, g));
+        break;
+    case GEOS_POLYGON: {
+        if (GEOSisEmpty_r(h, g) == 1) break;
+        std::vector<std::vector<Vec2d>> rings;
+        rings.push_back(ringCoords(h, GEOSGetExteriorRing_r(h, g)));
+        const int holes = GEOSGetNumInteriorRings_r(h, g);
+        for (int i = 0; i < holes; ++i) rings.push_back(ringCoords(h, GEOSGetInteriorRingN_r(h, g, i)));
+        f.polygons.push_back(std::move(rings));
+        break;
+    }
+    default: {
+        const int n = GEOSGetNumGeometries_r(h, g);
+        for (int i = 0; i < n; ++i) collect(h, GEOSGetGeometryN_r(h, g, i), f);
+    }
     }
 }
 
@@ -106,9 +107,15 @@ bool triangulatePolygon(const std::vector<std::vector<Vec2d>>& rings, std::vecto
     GeosContext ctx;
     GEOSContextHandle_t h = ctx.get();
     GeosGeom poly(h, polygonFromRings(h, rings));
-    if (!poly) { if (why) *why = "fewer than 3 distinct vertices in the outer ring"; return false; }
+    if (!poly) {
+        if (why) *why = "fewer than 3 distinct vertices in the outer ring";
+        return false;
+    }
     GeosGeom tris(h, GEOSConstrainedDelaunayTriangulation_r(h, poly.get()));
-    if (!tris) { if (why) *why = "GEOS could not triangulate"; return false; }
+    if (!tris) {
+        if (why) *why = "GEOS could not triangulate";
+        return false;
+    }
     appendTriangles(h, tris.get(), out);
     return true;
 }
@@ -182,18 +189,25 @@ VectorData loadVector(const VectorSourceSpec& spec, const std::string& displayCr
             GeosGeom fixed(h, GEOSMakeValid_r(h, g.get()));
             if (!fixed || GEOSisEmpty_r(h, fixed.get()) == 1) {
                 ++data.skipped;
-                data.warnings.push_back(data.source + ": " + data.describe(f) + " skipped: invalid geometry (" + why + ") could not be repaired");
+                data.warnings.push_back(data.source + ": " + data.describe(f) + " skipped: invalid geometry (" + why +
+                                        ") could not be repaired");
                 continue;
             }
             ++data.repaired;
             data.warnings.push_back(data.source + ": " + data.describe(f) + " repaired: " + why);
             g = std::move(fixed);
         }
-        struct Ctx { const Transformer* xf; bool ok; } tctx{&xf, true};
+        struct Ctx {
+            const Transformer* xf;
+            bool ok;
+        } tctx{&xf, true};
         auto cb = [](double* x, double* y, void* ud) -> int {
             auto* c = static_cast<Ctx*>(ud);
             Vec2d p{*x, *y};
-            if (!std::isfinite(p.x) || !std::isfinite(p.y) || !c->xf->forward(p)) { c->ok = false; return 0; }
+            if (!std::isfinite(p.x) || !std::isfinite(p.y) || !c->xf->forward(p)) {
+                c->ok = false;
+                return 0;
+            }
             *x = p.x;
             *y = p.y;
             return 1;
@@ -201,8 +215,8 @@ VectorData loadVector(const VectorSourceSpec& spec, const std::string& displayCr
         GeosGeom projected(h, GEOSGeom_transformXY_r(h, g.get(), cb, &tctx));
         if (!projected || !tctx.ok) {
             ++data.skipped;
-            data.warnings.push_back(data.source + ": " + data.describe(f) + " skipped: coordinates outside what '" + srcCrs.substr(0, 40) +
-                                    "' can transform to the display CRS");
+            data.warnings.push_back(data.source + ": " + data.describe(f) + " skipped: coordinates outside what '" +
+                                    srcCrs.substr(0, 40) + "' can transform to the display CRS");
             continue;
         }
         collect(h, projected.get(), f);
@@ -212,8 +226,11 @@ VectorData loadVector(const VectorSourceSpec& spec, const std::string& displayCr
             if (!triangulatePolygon(rings, f.triangles, &why))
                 data.warnings.push_back(data.source + ": " + data.describe(f) + ": a polygon part not filled: " + why);
         }
-        for (const auto& rings : f.polygons) for (const auto& r : rings) for (auto p : r) f.bounds.extend(p);
-        for (const auto& l : f.lines) for (auto p : l) f.bounds.extend(p);
+        for (const auto& rings : f.polygons)
+            for (const auto& r : rings)
+                for (auto p : r) f.bounds.extend(p);
+        for (const auto& l : f.lines)
+            for (auto p : l) f.bounds.extend(p);
         for (auto p : f.points) f.bounds.extend(p);
         if (!f.polygons.empty()) {
             // Label at the pole of inaccessibility (the visual centre), not the centroid.

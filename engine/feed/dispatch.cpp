@@ -86,7 +86,10 @@ std::vector<DispatchCandidate> DispatchIndex::nearest(Vec2d q, size_t k,
         return std::min({left, right, bottom, top});
     };
 
-    struct Near { double d; uint32_t index; };
+    struct Near {
+        double d;
+        uint32_t index;
+    };
     std::vector<Near> found;  // local metres
     const int maxRing = std::max(nx_, ny_);
     for (int r = 0; r <= maxRing; ++r) {

@@ -13,18 +13,18 @@
 namespace sandtable {
 
 struct WalkModel {
-    double speedMps = 1.3;        // urban walking pace of an officer on foot
-    double detourFactor = 1.3;    // street network vs straight line, typical for a city grid
+    double speedMps = 1.3;      // urban walking pace of an officer on foot
+    double detourFactor = 1.3;  // street network vs straight line, typical for a city grid
     double seconds(double geodesicM) const { return geodesicM * detourFactor / speedMps; }
 };
 
 struct DispatchCandidate {
-    uint32_t slot = 0;            // OfficerState::slot
+    uint32_t slot = 0;  // OfficerState::slot
     std::string officer;
     uint8_t squad = 0;
     OfficerStatus status = OfficerStatus::Patrol;
     double lon = 0, lat = 0;
-    double distanceM = 0;         // geodesic (WGS84 ellipsoid)
+    double distanceM = 0;  // geodesic (WGS84 ellipsoid)
     double walkSeconds = 0;
     TimeMs lastSeen = 0;
 };
@@ -47,8 +47,8 @@ public:
 
 private:
     struct Point {
-        double x, y;              // local metres
-        uint32_t index;           // into officers_
+        double x, y;     // local metres
+        uint32_t index;  // into officers_
     };
     Vec2d toLocal(Vec2d lonLat) const;
     int cellX(double x) const;

@@ -19,8 +19,8 @@ std::optional<uint32_t> FeedState::slotOf(std::string_view officerId) const {
 }
 
 size_t FeedState::countStale(TimeMs now) const {
-    return static_cast<size_t>(std::count_if(officers_.begin(), officers_.end(),
-                                             [&](const OfficerState& o) { return o.stale(now, config_.staleAfterMs); }));
+    return static_cast<size_t>(std::count_if(
+        officers_.begin(), officers_.end(), [&](const OfficerState& o) { return o.stale(now, config_.staleAfterMs); }));
 }
 
 namespace {
@@ -66,9 +66,15 @@ IngestOutcome FeedState::ingestLine(std::string_view line, std::string_view sour
     }
     IngestOutcome o = IngestOutcome::Rejected;
     switch (msg_.type) {
-        case FeedMessageType::Position: o = applyPosition(msg_, source, lineNo, line, receivedAt); break;
-        case FeedMessageType::CheckIn: o = applyCheckIn(msg_); break;
-        case FeedMessageType::Incident: o = applyIncident(msg_); break;
+    case FeedMessageType::Position:
+        o = applyPosition(msg_, source, lineNo, line, receivedAt);
+        break;
+    case FeedMessageType::CheckIn:
+        o = applyCheckIn(msg_);
+        break;
+    case FeedMessageType::Incident:
+        o = applyIncident(msg_);
+        break;
     }
     if (o == IngestOutcome::Accepted || o == IngestOutcome::Late) {
         ++counters_.accepted;
@@ -142,8 +148,7 @@ IngestOutcome FeedState::applyPosition(const FeedMessage& m, std::string_view so
 
     // Not newer than the marker: an exact repeat is ignored, anything else is a late fix
     // that belongs in the (time-sorted) history but must not move the marker back.
-    auto pos = std::lower_bound(hist.begin(), hist.end(), m.t,
-                                [](const PositionFix& f, TimeMs t) { return f.t < t; });
+    auto pos = std::lower_bound(hist.begin(), hist.end(), m.t, [](const PositionFix& f, TimeMs t) { return f.t < t; });
     for (auto j = pos; j != hist.end() && j->t == m.t; ++j)
         if (sameFix(*j, m, status)) return IngestOutcome::Duplicate;
     if (m.t == o.lastSeen && o.lon == m.lon && o.lat == m.lat && o.status == status)
@@ -173,8 +178,8 @@ IngestOutcome FeedState::applyCheckIn(const FeedMessage& m) {
     if (config_.maxCheckins == 0) return IngestOutcome::Accepted;
     // Kept in time order so the patrol indicators can binary-search windows.
     CheckIn c{std::string(m.checkpoint), std::string(m.officer), m.t};
-    auto pos = std::upper_bound(checkins_.begin(), checkins_.end(), m.t,
-                                [](TimeMs t, const CheckIn& x) { return t < x.t; });
+    auto pos =
+        std::upper_bound(checkins_.begin(), checkins_.end(), m.t, [](TimeMs t, const CheckIn& x) { return t < x.t; });
     checkins_.insert(pos, std::move(c));
     checkinKeys_.insert(std::move(key));
     while (checkins_.size() > config_.maxCheckins) {
@@ -191,17 +196,22 @@ IngestOutcome FeedState::applyIncident(const FeedMessage& m) {
     auto it = std::find_if(incidents_.begin(), incidents_.end(), [&](const Incident& x) { return x.id == m.id; });
     const bool open = m.incidentState != "closed";
     if (it != incidents_.end()) {
-        if (m.t < it->t) { ++counters_.late; ++counters_.incidents; return IngestOutcome::Late; }
+        if (m.t < it->t) {
+            ++counters_.late;
+            ++counters_.incidents;
+            return IngestOutcome::Late;
+        }
         if (m.t == it->t && it->lon == m.lon && it->lat == m.lat && it->open == open && it->kind == m.kind)
             return IngestOutcome::Duplicate;
     } else {
         if (config_.maxIncidents == 0) return IngestOutcome::Accepted;
         if (incidents_.size() >= config_.maxIncidents) {
             // Evict the incident updated longest ago, closed ones first.
-            auto victim = std::min_element(incidents_.begin(), incidents_.end(), [](const Incident& a, const Incident& b) {
-                if (a.open != b.open) return !a.open;
-                return a.t < b.t;
-            });
+            auto victim =
+                std::min_element(incidents_.begin(), incidents_.end(), [](const Incident& a, const Incident& b) {
+                    if (a.open != b.open) return !a.open;
+                    return a.t < b.t;
+                });
             incidents_.erase(victim);
         }
         incidents_.push_back(Incident{});

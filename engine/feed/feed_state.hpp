@@ -29,15 +29,15 @@ struct PositionFix {
 
 struct OfficerState {
     std::string id;
-    uint32_t slot = 0;            // stable index: officers are never removed
-    uint8_t squad = 0;            // index into FeedConfig::squads
+    uint32_t slot = 0;  // stable index: officers are never removed
+    uint8_t squad = 0;  // index into FeedConfig::squads
     OfficerStatus status = OfficerStatus::Patrol;
-    double lon = 0, lat = 0;      // WGS84 of the newest fix
+    double lon = 0, lat = 0;                           // WGS84 of the newest fix
     float speed = NAN, heading = NAN, accuracy = NAN;  // NaN: not reported
-    TimeMs lastSeen = 0;          // "t" of the newest fix
-    TimeMs receivedAt = 0;        // wall clock when the newest fix arrived
-    uint64_t version = 0;         // FeedState::version() when the marker last changed
-    uint32_t fixes = 0;           // position messages accepted (late ones included)
+    TimeMs lastSeen = 0;                               // "t" of the newest fix
+    TimeMs receivedAt = 0;                             // wall clock when the newest fix arrived
+    uint64_t version = 0;                              // FeedState::version() when the marker last changed
+    uint32_t fixes = 0;                                // position messages accepted (late ones included)
 
     // Silent for longer than staleAfterMs at scene time `now`. Stale officers stay listed.
     bool stale(TimeMs now, TimeMs staleAfterMs) const { return now - lastSeen > staleAfterMs; }
@@ -58,29 +58,29 @@ struct Incident {
     bool hasSquad = false;
     uint8_t squad = 0;
     double lon = 0, lat = 0;
-    TimeMs t = 0;                 // of the newest message about it
+    TimeMs t = 0;  // of the newest message about it
     uint64_t version = 0;
 };
 
 struct RejectSample {
     RejectReason reason = RejectReason::MalformedJson;
-    std::string source;           // transport name or file
-    uint64_t lineNo = 0;          // line in file / stream, datagram or message number
-    std::string detail;           // which field
-    std::string excerpt;          // start of the line (160 bytes at most)
+    std::string source;   // transport name or file
+    uint64_t lineNo = 0;  // line in file / stream, datagram or message number
+    std::string detail;   // which field
+    std::string excerpt;  // start of the line (160 bytes at most)
 };
 
 struct FeedCounters {
-    uint64_t lines = 0;           // every non-empty line seen
-    uint64_t accepted = 0;        // positions + checkins + incidents (late ones included)
+    uint64_t lines = 0;     // every non-empty line seen
+    uint64_t accepted = 0;  // positions + checkins + incidents (late ones included)
     uint64_t positions = 0, checkins = 0, incidents = 0;
-    uint64_t late = 0;            // older than the newest: history only, marker unchanged
-    uint64_t duplicates = 0;      // exact repeats: ignored
-    uint64_t skipped = 0;         // valid but after the ingest cutoff (headless --at)
+    uint64_t late = 0;        // older than the newest: history only, marker unchanged
+    uint64_t duplicates = 0;  // exact repeats: ignored
+    uint64_t skipped = 0;     // valid but after the ingest cutoff (headless --at)
     uint64_t rejected = 0;
     std::array<uint64_t, kRejectReasonCount> rejectedBy{};
-    TimeMs lastMessageTime = 0;   // newest accepted "t"
-    TimeMs lastReceivedAt = 0;    // wall clock of the newest accepted line
+    TimeMs lastMessageTime = 0;  // newest accepted "t"
+    TimeMs lastReceivedAt = 0;   // wall clock of the newest accepted line
 };
 
 enum class IngestOutcome : uint8_t { Accepted, Late, Duplicate, Rejected, Skipped, Empty };
@@ -114,8 +114,8 @@ public:
     size_t countStale(TimeMs now) const;
 
 private:
-    IngestOutcome applyPosition(const FeedMessage& m, std::string_view source, uint64_t lineNo,
-                                std::string_view line, TimeMs receivedAt);
+    IngestOutcome applyPosition(const FeedMessage& m, std::string_view source, uint64_t lineNo, std::string_view line,
+                                TimeMs receivedAt);
     IngestOutcome applyCheckIn(const FeedMessage& m);
     IngestOutcome applyIncident(const FeedMessage& m);
 

@@ -53,7 +53,8 @@ void onConnect(mosquitto* m, void* user, int rc) {
     std::vector<char*> topics;
     for (const auto& t : s->opts->topics) topics.push_back(const_cast<char*>(t.c_str()));
     int mid = 0;
-    const int src = mosquitto_subscribe_multiple(m, &mid, static_cast<int>(topics.size()), topics.data(), s->opts->qos, 0, nullptr);
+    const int src =
+        mosquitto_subscribe_multiple(m, &mid, static_cast<int>(topics.size()), topics.data(), s->opts->qos, 0, nullptr);
     if (src != MOSQ_ERR_SUCCESS) {
         s->failed = true;
         s->error = "subscribe failed: " + mosqError(src);
@@ -118,7 +119,8 @@ void MqttTransport::run(TransportContext& ctx) {
         s.opts = &opts_;
         s.where = where;
         std::unique_ptr<mosquitto, MosqDeleter> m(
-            mosquitto_new(opts_.clientId.empty() ? nullptr : opts_.clientId.c_str(), opts_.cleanSession || opts_.clientId.empty(), &s));
+            mosquitto_new(opts_.clientId.empty() ? nullptr : opts_.clientId.c_str(),
+                          opts_.cleanSession || opts_.clientId.empty(), &s));
         if (!m) {
             if (!retry("mosquitto_new failed: " + net::errnoText(errno))) break;
             continue;
@@ -130,7 +132,8 @@ void MqttTransport::run(TransportContext& ctx) {
         mosquitto_disconnect_callback_set(m.get(), onDisconnect);
         int rc = MOSQ_ERR_SUCCESS;
         if (!opts_.username.empty())
-            rc = mosquitto_username_pw_set(m.get(), opts_.username.c_str(), opts_.password.empty() ? nullptr : opts_.password.c_str());
+            rc = mosquitto_username_pw_set(m.get(), opts_.username.c_str(),
+                                           opts_.password.empty() ? nullptr : opts_.password.c_str());
         auto cstr = [](const std::string& x) { return x.empty() ? nullptr : x.c_str(); };
         if (rc == MOSQ_ERR_SUCCESS && opts_.tls.enabled) {
             rc = mosquitto_tls_set(m.get(), cstr(opts_.tls.cafile), cstr(opts_.tls.capath), cstr(opts_.tls.certfile),
@@ -159,7 +162,8 @@ void MqttTransport::run(TransportContext& ctx) {
             }
             if (s.failed) break;
             if (!s.subscribed && steady_clock::now() > deadline) {
-                s.error = "no CONNACK/SUBACK from " + where + " within " + std::to_string(opts_.connectTimeoutMs) + " ms";
+                s.error =
+                    "no CONNACK/SUBACK from " + where + " within " + std::to_string(opts_.connectTimeoutMs) + " ms";
                 break;
             }
             if (s.subscribed) backoff.reset();

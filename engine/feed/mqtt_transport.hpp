@@ -12,11 +12,11 @@ namespace sandtable {
 
 struct MqttTlsOptions {
     bool enabled = false;
-    std::string cafile, capath;        // one of them, to verify the broker
-    std::string certfile, keyfile;     // client certificate, if the broker wants one
-    std::string version;               // e.g. "tlsv1.2"; empty: library default
-    std::string ciphers;               // OpenSSL cipher list; empty: default
-    bool insecure = false;             // skip host name verification (testing only)
+    std::string cafile, capath;     // one of them, to verify the broker
+    std::string certfile, keyfile;  // client certificate, if the broker wants one
+    std::string version;            // e.g. "tlsv1.2"; empty: library default
+    std::string ciphers;            // OpenSSL cipher list; empty: default
+    bool insecure = false;          // skip host name verification (testing only)
 };
 
 struct MqttOptions {
@@ -24,12 +24,12 @@ struct MqttOptions {
     uint16_t port = 1883;
     std::vector<std::string> topics{"sandtable/feed/#"};  // topic filters, wildcards allowed
     int qos = 1;
-    std::string clientId;              // empty: random (then cleanSession must be true)
-    bool cleanSession = true;          // false + fixed clientId: the broker queues QoS>0 while we are away
+    std::string clientId;      // empty: random (then cleanSession must be true)
+    bool cleanSession = true;  // false + fixed clientId: the broker queues QoS>0 while we are away
     std::string username, password;
     MqttTlsOptions tls;
     int keepaliveSeconds = 30;
-    int connectTimeoutMs = 10000;      // CONNACK + SUBACK must arrive within this
+    int connectTimeoutMs = 10000;  // CONNACK + SUBACK must arrive within this
     RetryOptions retry;
 };
 

@@ -32,7 +32,11 @@ public:
     Fd& operator=(const Fd&) = delete;
     int get() const { return fd_; }
     bool valid() const { return fd_ >= 0; }
-    int release() { const int f = fd_; fd_ = -1; return f; }
+    int release() {
+        const int f = fd_;
+        fd_ = -1;
+        return f;
+    }
     void reset(int fd = -1);
 
 private:

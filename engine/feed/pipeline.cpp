@@ -241,7 +241,8 @@ void FeedPipeline::ingestLoop() {
 
 void FeedPipeline::countRate(size_t lines) {
     const int64_t sec = duration_cast<seconds>(steady_clock::now() - started_).count();
-    for (int64_t s = rateSecond_ + 1; s <= sec && s <= rateSecond_ + 10; ++s) rateBuckets_[static_cast<size_t>(s % 10)] = 0;
+    for (int64_t s = rateSecond_ + 1; s <= sec && s <= rateSecond_ + 10; ++s)
+        rateBuckets_[static_cast<size_t>(s % 10)] = 0;
     rateSecond_ = std::max(rateSecond_, sec);
     rateBuckets_[static_cast<size_t>(rateSecond_ % 10)] += lines;
 }
@@ -256,7 +257,8 @@ void FeedPipeline::publishLocked() {
     for (size_t r = 0; r < kRejectReasonCount; ++r)
         s->samples[r].assign(state_.samples()[r].begin(), state_.samples()[r].end());
     if (!checkinsCopy_ || state_.checkinsVersion() != checkinsCopyVersion_) {
-        checkinsCopy_ = std::make_shared<const std::vector<CheckIn>>(state_.checkins().begin(), state_.checkins().end());
+        checkinsCopy_ =
+            std::make_shared<const std::vector<CheckIn>>(state_.checkins().begin(), state_.checkins().end());
         checkinsCopyVersion_ = state_.checkinsVersion();
     }
     if (!incidentsCopy_ || state_.incidentsVersion() != incidentsCopyVersion_) {

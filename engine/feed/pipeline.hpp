@@ -28,18 +28,18 @@
 namespace sandtable {
 
 struct FeedSnapshot {
-    uint64_t version = 0;          // FeedState::version() when published
+    uint64_t version = 0;  // FeedState::version() when published
     TimeMs staleAfterMs = 0;
     std::vector<std::string> squads;
     // Indexed by OfficerState::slot; slots are stable and never reused, so a GPU buffer
     // can mirror this array and update only changedSince(...) entries.
     std::vector<OfficerState> officers;
-    std::shared_ptr<const std::vector<CheckIn>> checkins;     // time order, bounded
+    std::shared_ptr<const std::vector<CheckIn>> checkins;  // time order, bounded
     std::shared_ptr<const std::vector<Incident>> incidents;
     FeedCounters counters;
     std::array<std::vector<RejectSample>, kRejectReasonCount> samples;  // newest last
-    double messagesPerSecond = 0;  // lines over the last 10 s (wall clock)
-    size_t queuedLines = 0;        // waiting for ingest when published
+    double messagesPerSecond = 0;                                       // lines over the last 10 s (wall clock)
+    size_t queuedLines = 0;                                             // waiting for ingest when published
     std::vector<TransportStatus> transports;
 
     // Slots whose marker changed after `version` (new officers included).
@@ -50,7 +50,7 @@ struct FeedSnapshot {
 };
 
 struct PipelineOptions {
-    size_t maxQueuedBytes = size_t{64} << 20;   // inbox cap; beyond it network lines are dropped (counted)
+    size_t maxQueuedBytes = size_t{64} << 20;  // inbox cap; beyond it network lines are dropped (counted)
     int publishIntervalMs = 50;                // snapshots at most this often while busy
     // Scene time for future-time checks (and staleness counts); default the wall clock.
     // Called from the ingest thread: must be thread-safe (e.g. read an atomic).
@@ -105,7 +105,7 @@ private:
     bool enqueue(uint32_t source, std::string_view line, uint64_t lineNo, TimeMs shift, bool wait);
     void ingestLoop();
     void startTransport(size_t i);
-    void publishLocked();  // stateMutex_ held
+    void publishLocked();          // stateMutex_ held
     void countRate(size_t lines);  // stateMutex_ held
 
     const FeedConfig config_;

@@ -13,37 +13,44 @@ namespace sandtable {
 
 const char* officerStatusName(OfficerStatus s) {
     switch (s) {
-        case OfficerStatus::Patrol: return "patrol";
-        case OfficerStatus::Dispatched: return "dispatched";
-        case OfficerStatus::Break: return "break";
-        case OfficerStatus::Offline: return "offline";
+    case OfficerStatus::Patrol:
+        return "patrol";
+    case OfficerStatus::Dispatched:
+        return "dispatched";
+    case OfficerStatus::Break:
+        return "break";
+    case OfficerStatus::Offline:
+        return "offline";
     }
     return "?";
 }
 
 bool parseOfficerStatus(std::string_view s, OfficerStatus& out) {
-    if (s == "patrol") out = OfficerStatus::Patrol;
-    else if (s == "dispatched") out = OfficerStatus::Dispatched;
-    else if (s == "break") out = OfficerStatus::Break;
-    else if (s == "offline") out = OfficerStatus::Offline;
-    else return false;
+    if (s == "patrol")
+        out = OfficerStatus::Patrol;
+    else if (s == "dispatched")
+        out = OfficerStatus::Dispatched;
+    else if (s == "break")
+        out = OfficerStatus::Break;
+    else if (s == "offline")
+        out = OfficerStatus::Offline;
+    else
+        return false;
     return true;
 }
 
 const char* rejectReasonName(RejectReason r) {
     static constexpr std::array<const char*, kRejectReasonCount> names{
-        "line_too_long", "malformed_json", "unknown_type", "missing_field", "invalid_field",
-        "bad_time", "future_time", "bad_coordinate", "unknown_crs", "outside_area",
-        "unknown_squad", "unknown_status", "bad_speed", "implied_speed", "too_many_officers",
-        "queue_overflow"};
+        "line_too_long", "malformed_json", "unknown_type",      "missing_field", "invalid_field", "bad_time",
+        "future_time",   "bad_coordinate", "unknown_crs",       "outside_area",  "unknown_squad", "unknown_status",
+        "bad_speed",     "implied_speed",  "too_many_officers", "queue_overflow"};
     const auto i = static_cast<size_t>(r);
     return i < names.size() ? names[i] : "?";
 }
 
 const std::vector<std::string>& defaultSquadIds() {
-    static const std::vector<std::string> ids{"caoyang", "changfeng", "changshou", "ganquan",
-                                              "shiquan", "yichuan", "wanli", "zhenru",
-                                              "changzheng", "taopu"};
+    static const std::vector<std::string> ids{"caoyang", "changfeng", "changshou", "ganquan",    "shiquan",
+                                              "yichuan", "wanli",     "zhenru",    "changzheng", "taopu"};
     return ids;
 }
 
@@ -72,8 +79,8 @@ constexpr TimeMs kMinPlausibleTime = 946684800000;  // 2000-01-01: catches epoch
 bool parseIsoTime(std::string_view s, TimeMs& out) {
     int y, mo, d, h, mi, sec;
     if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-        !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, h) ||
-        s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec))
+        !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, h) || s[13] != ':' ||
+        !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec))
         return false;
     static constexpr int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59) return false;
@@ -124,11 +131,12 @@ std::string formatIsoTime(TimeMs t, int offsetMinutes) {
     const int off = offsetMinutes < 0 ? -offsetMinutes : offsetMinutes;
     char buf[48];
     if (c.millisecond != 0)
-        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03d%c%02d:%02d", static_cast<long long>(c.year), c.month,
-                      c.day, c.hour, c.minute, c.second, c.millisecond, offsetMinutes < 0 ? '-' : '+', off / 60, off % 60);
+        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03d%c%02d:%02d",
+                      static_cast<long long>(c.year), c.month, c.day, c.hour, c.minute, c.second, c.millisecond,
+                      offsetMinutes < 0 ? '-' : '+', off / 60, off % 60);
     else
-        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d%c%02d:%02d", static_cast<long long>(c.year), c.month, c.day,
-                      c.hour, c.minute, c.second, offsetMinutes < 0 ? '-' : '+', off / 60, off % 60);
+        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d%c%02d:%02d", static_cast<long long>(c.year),
+                      c.month, c.day, c.hour, c.minute, c.second, offsetMinutes < 0 ? '-' : '+', off / 60, off % 60);
     return buf;
 }
 
@@ -213,7 +221,10 @@ ParseResult FeedParser::parse(std::string_view line, TimeMs now, FeedMessage& ou
         } else if (key == "officer") {
             r = readString(v, out.officer, "officer");
         } else if (key == "squad") {
-            if (!isNull) { r = readString(v, squad, "squad"); hasSquad = true; }
+            if (!isNull) {
+                r = readString(v, squad, "squad");
+                hasSquad = true;
+            }
         } else if (key == "t") {
             hasT = true;
             tOk = readTime(v, out.t);
@@ -224,9 +235,15 @@ ParseResult FeedParser::parse(std::string_view line, TimeMs now, FeedMessage& ou
             r = readNumber(v, out.lat, "lat", RejectReason::BadCoordinate);
             hasLat = true;
         } else if (key == "crs") {
-            if (!isNull) { r = readString(v, crs, "crs"); hasCrs = true; }
+            if (!isNull) {
+                r = readString(v, crs, "crs");
+                hasCrs = true;
+            }
         } else if (key == "status") {
-            if (!isNull) { r = readString(v, status, "status"); hasStatus = true; }
+            if (!isNull) {
+                r = readString(v, status, "status");
+                hasStatus = true;
+            }
         } else if (key == "speed") {
             if (!isNull) r = readNumber(v, speed, "speed", RejectReason::InvalidField);
         } else if (key == "heading") {
@@ -247,10 +264,14 @@ ParseResult FeedParser::parse(std::string_view line, TimeMs now, FeedMessage& ou
     }
 
     if (!hasType) return fail(RejectReason::UnknownType, "type missing");
-    if (type == "pos") out.type = FeedMessageType::Position;
-    else if (type == "checkin") out.type = FeedMessageType::CheckIn;
-    else if (type == "incident") out.type = FeedMessageType::Incident;
-    else return fail(RejectReason::UnknownType, "type");
+    if (type == "pos")
+        out.type = FeedMessageType::Position;
+    else if (type == "checkin")
+        out.type = FeedMessageType::CheckIn;
+    else if (type == "incident")
+        out.type = FeedMessageType::Incident;
+    else
+        return fail(RejectReason::UnknownType, "type");
 
     const bool located = out.type != FeedMessageType::CheckIn;
     if (out.type != FeedMessageType::Incident && out.officer.empty())
@@ -271,8 +292,8 @@ ParseResult FeedParser::parse(std::string_view line, TimeMs now, FeedMessage& ou
     if (out.t > now + config_.futureToleranceMs) return fail(RejectReason::FutureTime, "t");
 
     if (located) {
-        if (!std::isfinite(out.lon) || !std::isfinite(out.lat) || out.lon < -180 || out.lon > 180 ||
-            out.lat < -90 || out.lat > 90)
+        if (!std::isfinite(out.lon) || !std::isfinite(out.lat) || out.lon < -180 || out.lon > 180 || out.lat < -90 ||
+            out.lat > 90)
             return fail(RejectReason::BadCoordinate, "lon/lat");
         if (hasCrs) {
             if (crs == "gcj02") {
@@ -296,8 +317,7 @@ ParseResult FeedParser::parse(std::string_view line, TimeMs now, FeedMessage& ou
     }
 
     if (out.type == FeedMessageType::Position) {
-        if (hasStatus && !parseOfficerStatus(status, out.status))
-            return fail(RejectReason::UnknownStatus, "status");
+        if (hasStatus && !parseOfficerStatus(status, out.status)) return fail(RejectReason::UnknownStatus, "status");
         out.hasStatus = hasStatus;  // absent: FeedState keeps the officer's previous status
         if (!std::isnan(speed) && (!(speed >= 0) || speed > config_.maxSpeedMps))
             return fail(RejectReason::BadSpeed, "speed");

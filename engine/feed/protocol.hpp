@@ -60,16 +60,16 @@ struct FeedConfig {
     // sender in the wrong datum or with swapped axes is caught, a neighbour is not.
     BBox area{121.15, 31.05, 121.65, 31.45};
     std::vector<std::string> squads = defaultSquadIds();
-    double maxSpeedMps = 50.0;          // reported or implied by consecutive fixes
-    double impliedSpeedSlackM = 30.0;   // GPS noise allowance added to speed * dt
+    double maxSpeedMps = 50.0;         // reported or implied by consecutive fixes
+    double impliedSpeedSlackM = 30.0;  // GPS noise allowance added to speed * dt
     TimeMs futureToleranceMs = 5 * 60 * 1000;
     size_t maxLineBytes = 4096;
     size_t maxOfficers = 20000;
     TimeMs staleAfterMs = 120 * 1000;
-    size_t historyPerOfficer = 256;     // per-officer ring of fixes (trajectories)
-    size_t maxCheckins = 10000;         // newest kept
-    size_t maxIncidents = 2000;         // newest kept
-    size_t samplesPerReason = 5;        // rejected lines kept per reason for the operator
+    size_t historyPerOfficer = 256;  // per-officer ring of fixes (trajectories)
+    size_t maxCheckins = 10000;      // newest kept
+    size_t maxIncidents = 2000;      // newest kept
+    size_t samplesPerReason = 5;     // rejected lines kept per reason for the operator
 };
 
 // One parsed line. String views point into the FeedParser and are valid until its next
@@ -77,23 +77,23 @@ struct FeedConfig {
 struct FeedMessage {
     FeedMessageType type = FeedMessageType::Position;
     TimeMs t = 0;
-    std::string_view officer;      // pos, checkin
-    uint8_t squad = 0;             // pos (index into FeedConfig::squads); incident if hasSquad
+    std::string_view officer;  // pos, checkin
+    uint8_t squad = 0;         // pos (index into FeedConfig::squads); incident if hasSquad
     bool hasSquad = false;
-    double lon = 0, lat = 0;       // WGS84 after datum conversion (pos, incident)
+    double lon = 0, lat = 0;  // WGS84 after datum conversion (pos, incident)
     OfficerStatus status = OfficerStatus::Patrol;
-    bool hasStatus = false;        // pos: absent status keeps the officer's previous one
+    bool hasStatus = false;                            // pos: absent status keeps the officer's previous one
     float speed = NAN, heading = NAN, accuracy = NAN;  // NaN: not reported
-    std::string_view checkpoint;   // checkin
-    std::string_view id;           // incident
-    std::string_view kind;         // incident
-    std::string_view incidentState;  // incident: "open" (default) or "closed"
+    std::string_view checkpoint;                       // checkin
+    std::string_view id;                               // incident
+    std::string_view kind;                             // incident
+    std::string_view incidentState;                    // incident: "open" (default) or "closed"
 };
 
 struct ParseResult {
     bool ok = false;
     RejectReason reason = RejectReason::MalformedJson;
-    const char* detail = "";       // static string: which field, for the sample
+    const char* detail = "";  // static string: which field, for the sample
 };
 
 // Parses and validates one line with simdjson (DOM). Stateless apart from buffers:

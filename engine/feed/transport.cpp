@@ -18,13 +18,20 @@ using namespace std::chrono;
 
 const char* connStateName(ConnState s) {
     switch (s) {
-        case ConnState::Idle: return "idle";
-        case ConnState::Connecting: return "connecting";
-        case ConnState::Connected: return "connected";
-        case ConnState::Disconnected: return "disconnected";
-        case ConnState::Retrying: return "retrying";
-        case ConnState::Finished: return "finished";
-        case ConnState::Stopped: return "stopped";
+    case ConnState::Idle:
+        return "idle";
+    case ConnState::Connecting:
+        return "connecting";
+    case ConnState::Connected:
+        return "connected";
+    case ConnState::Disconnected:
+        return "disconnected";
+    case ConnState::Retrying:
+        return "retrying";
+    case ConnState::Finished:
+        return "finished";
+    case ConnState::Stopped:
+        return "stopped";
     }
     return "?";
 }
@@ -67,7 +74,8 @@ void ReplayTransport::run(TransportContext& ctx) {
             continue;
         }
         backoff.reset();
-        ctx.setState(ConnState::Connected, "replaying " + opts_.path + (pass > 0 ? " (pass " + std::to_string(pass + 1) + ")" : ""));
+        ctx.setState(ConnState::Connected,
+                     "replaying " + opts_.path + (pass > 0 ? " (pass " + std::to_string(pass + 1) + ")" : ""));
         // Each pass is shifted past the previous one so that looping yields new messages.
         const TimeMs passShift = pass == 0 ? 0 : pass * (tMax - t0 + 1000);
         std::string line;
@@ -86,8 +94,8 @@ void ReplayTransport::run(TransportContext& ctx) {
             }
             if (timed && pass == 0) tMax = std::max(tMax, t);
             if (timed && opts_.timeScale > 0) {
-                const auto due = wallStart + duration_cast<steady_clock::duration>(
-                                                 duration<double, std::milli>(static_cast<double>(t + passShift - t0) / opts_.timeScale));
+                const auto due = wallStart + duration_cast<steady_clock::duration>(duration<double, std::milli>(
+                                                 static_cast<double>(t + passShift - t0) / opts_.timeScale));
                 while (!ctx.stopRequested()) {
                     const auto left = due - steady_clock::now();
                     if (left <= milliseconds(0)) break;
@@ -141,7 +149,8 @@ void TcpListenTransport::run(TransportContext& ctx) {
         };
         std::vector<std::unique_ptr<Client>> clients;
         auto report = [&] {
-            ctx.setState(ConnState::Connected, "listening on " + where + ", " + std::to_string(clients.size()) + " client(s)");
+            ctx.setState(ConnState::Connected,
+                         "listening on " + where + ", " + std::to_string(clients.size()) + " client(s)");
         };
         report();
         std::vector<pollfd> fds;
@@ -151,7 +160,11 @@ void TcpListenTransport::run(TransportContext& ctx) {
             fds.assign(1, pollfd{lfd.get(), POLLIN, 0});
             for (auto& c : clients) fds.push_back(pollfd{c->fd.get(), POLLIN, 0});
             const int n = ::poll(fds.data(), fds.size(), kPollMs);
-            if (n < 0 && errno != EINTR) { listenerFailed = true; err = "poll: " + net::errnoText(errno); break; }
+            if (n < 0 && errno != EINTR) {
+                listenerFailed = true;
+                err = "poll: " + net::errnoText(errno);
+                break;
+            }
             if (n <= 0) continue;
             bool changed = false;
             for (size_t i = fds.size(); i-- > 1;) {
@@ -167,23 +180,28 @@ void TcpListenTransport::run(TransportContext& ctx) {
                 if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
                 c.split.finish([&](std::string_view l) { ctx.pushLine(l, ++c.lineNo, 0, true); });
                 // A sender going away is routine (it reconnects); the listener stays up.
-                ctx.setError("peer " + c.peer + (got < 0 ? " error: " + net::errnoText(errno) : " closed") +
-                             " after " + std::to_string(c.lineNo) + " lines");
+                ctx.setError("peer " + c.peer + (got < 0 ? " error: " + net::errnoText(errno) : " closed") + " after " +
+                             std::to_string(c.lineNo) + " lines");
                 clients.erase(clients.begin() + static_cast<std::ptrdiff_t>(i - 1));
                 changed = true;
             }
-            if (fds[0].revents & (POLLERR | POLLNVAL)) { listenerFailed = true; err = "listener socket error"; }
+            if (fds[0].revents & (POLLERR | POLLNVAL)) {
+                listenerFailed = true;
+                err = "listener socket error";
+            }
             if (fds[0].revents & POLLIN) {
                 while (true) {
                     sockaddr_in peer{};
                     socklen_t plen = sizeof peer;
-                    net::Fd cfd(::accept4(lfd.get(), reinterpret_cast<sockaddr*>(&peer), &plen, SOCK_NONBLOCK | SOCK_CLOEXEC));
+                    net::Fd cfd(
+                        ::accept4(lfd.get(), reinterpret_cast<sockaddr*>(&peer), &plen, SOCK_NONBLOCK | SOCK_CLOEXEC));
                     if (!cfd.valid()) break;
                     if (clients.size() >= opts_.maxClients) {
                         ctx.setError("refused " + net::toString(peer) + ": too many clients");
                         continue;
                     }
-                    auto c = std::make_unique<Client>(Client{std::move(cfd), net::toString(peer), net::LineSplitter(ctx.maxLineBytes())});
+                    auto c = std::make_unique<Client>(
+                        Client{std::move(cfd), net::toString(peer), net::LineSplitter(ctx.maxLineBytes())});
                     clients.push_back(std::move(c));
                     changed = true;
                 }
@@ -200,7 +218,8 @@ void TcpListenTransport::run(TransportContext& ctx) {
 // ---- TCP client ----
 
 TcpClientTransport::TcpClientTransport(TcpClientOptions opts, std::string name)
-    : opts_(std::move(opts)), name_(name.empty() ? "tcp-client:" + endpoint(opts_.host, opts_.port) : std::move(name)) {}
+    : opts_(std::move(opts)),
+      name_(name.empty() ? "tcp-client:" + endpoint(opts_.host, opts_.port) : std::move(name)) {}
 
 void TcpClientTransport::run(TransportContext& ctx) {
     net::Backoff backoff(opts_.retry.initialMs, opts_.retry.maxMs);

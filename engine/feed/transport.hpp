@@ -27,17 +27,17 @@ enum class ConnState : uint8_t {
 const char* connStateName(ConnState s);
 
 struct TransportStatus {
-    std::string name;              // operator-facing, also the source of rejected-line samples
-    std::string kind;              // replay, tcp-listen, tcp-client, udp, mqtt, sim
+    std::string name;  // operator-facing, also the source of rejected-line samples
+    std::string kind;  // replay, tcp-listen, tcp-client, udp, mqtt, sim
     ConnState state = ConnState::Idle;
-    std::string detail;            // e.g. "listening on 127.0.0.1:7070, 2 clients"
-    std::string lastError;         // kept after recovery, for the operator
-    TimeMs lastErrorAt = 0;        // wall clock
-    TimeMs stateSince = 0;         // wall clock
-    uint64_t lines = 0;            // lines handed to the pipeline
+    std::string detail;      // e.g. "listening on 127.0.0.1:7070, 2 clients"
+    std::string lastError;   // kept after recovery, for the operator
+    TimeMs lastErrorAt = 0;  // wall clock
+    TimeMs stateSince = 0;   // wall clock
+    uint64_t lines = 0;      // lines handed to the pipeline
     uint64_t bytes = 0;
-    uint32_t connects = 0;         // times it entered Connected
-    uint32_t disconnects = 0;      // times it entered Disconnected
+    uint32_t connects = 0;                // times it entered Connected
+    uint32_t disconnects = 0;             // times it entered Disconnected
     std::vector<ConnState> recentStates;  // last 16 states entered, oldest first
 };
 

@@ -38,10 +38,22 @@ Mat4f Camera::viewProjection() const {
     const double sx = 2.0 / (resolution * width), sy = 2.0 / (resolution * height);
     const Vec2d t = center - origin;  // computed in double, small after subtraction
     Mat4f m;
-    m.m = {static_cast<float>(sx * c), static_cast<float>(sy * s), 0, 0,
-           static_cast<float>(-sx * s), static_cast<float>(sy * c), 0, 0,
-           0, 0, 1, 0,
-           static_cast<float>(-sx * (c * t.x - s * t.y)), static_cast<float>(-sy * (s * t.x + c * t.y)), 0, 1};
+    m.m = {static_cast<float>(sx * c),
+           static_cast<float>(sy * s),
+           0,
+           0,
+           static_cast<float>(-sx * s),
+           static_cast<float>(sy * c),
+           0,
+           0,
+           0,
+           0,
+           1,
+           0,
+           static_cast<float>(-sx * (c * t.x - s * t.y)),
+           static_cast<float>(-sy * (s * t.x + c * t.y)),
+           0,
+           1};
     return m;
 }
 

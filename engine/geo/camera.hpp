@@ -13,11 +13,11 @@ double resolutionToZoom(double resolution, double latDeg);
 
 class Camera {
 public:
-    Vec2d center;             // display CRS
-    double resolution = 1.0;  // display units per pixel
-    double rotation = 0.0;    // radians, counter-clockwise: positive turns the map left
+    Vec2d center;               // display CRS
+    double resolution = 1.0;    // display units per pixel
+    double rotation = 0.0;      // radians, counter-clockwise: positive turns the map left
     int width = 1, height = 1;  // viewport, pixels
-    Vec2d origin;             // scene origin that vertices are stored relative to
+    Vec2d origin;               // scene origin that vertices are stored relative to
 
     // Screen pixels: (0,0) top-left, y down; pixel centres at +0.5.
     Vec2d worldToScreen(Vec2d world) const;
@@ -27,8 +27,8 @@ public:
     Mat4f viewProjection() const;
 
     // Interaction.
-    void panPixels(double dx, double dy);               // drag by dx,dy screen pixels
-    void zoomAbout(Vec2d screenPoint, double factor);    // factor > 1 zooms in
+    void panPixels(double dx, double dy);              // drag by dx,dy screen pixels
+    void zoomAbout(Vec2d screenPoint, double factor);  // factor > 1 zooms in
     void rotateAbout(Vec2d screenPoint, double radians);
 
     // The world-space bounding box of the viewport (rotation considered).

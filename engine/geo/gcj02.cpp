@@ -5,7 +5,7 @@
 namespace sandtable::gcj02 {
 namespace {
 
-constexpr double kA = 6378245.0;               // Krasovsky 1940 semi-major axis
+constexpr double kA = 6378245.0;                // Krasovsky 1940 semi-major axis
 constexpr double kEE = 0.00669342162296594323;  // its first eccentricity squared
 
 double transformLat(double x, double y) {
@@ -38,9 +38,7 @@ Vec2d offset(Vec2d wgs) {
 
 }  // namespace
 
-bool inChina(double lon, double lat) {
-    return lon >= 72.004 && lon <= 137.8347 && lat >= 0.8293 && lat <= 55.8271;
-}
+bool inChina(double lon, double lat) { return lon >= 72.004 && lon <= 137.8347 && lat >= 0.8293 && lat <= 55.8271; }
 
 Vec2d fromWgs84(Vec2d lonLat) {
     if (!inChina(lonLat.x, lonLat.y)) return lonLat;

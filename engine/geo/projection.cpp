@@ -1,7 +1,7 @@
 #include "engine/geo/projection.hpp"
 
-#include <proj.h>
 #include <geodesic.h>
+#include <proj.h>
 
 #include <algorithm>
 #include <cctype>
@@ -17,8 +17,12 @@ std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
 }
-struct CtxDeleter { void operator()(PJ_CONTEXT* c) const { proj_context_destroy(c); } };
-struct PjDeleter { void operator()(PJ* p) const { proj_destroy(p); } };
+struct CtxDeleter {
+    void operator()(PJ_CONTEXT* c) const { proj_context_destroy(c); }
+};
+struct PjDeleter {
+    void operator()(PJ* p) const { proj_destroy(p); }
+};
 }  // namespace
 
 bool isGcj02(const std::string& crs) {
@@ -92,8 +96,8 @@ size_t Transformer::forward(std::span<Vec2d> pts) const {
     if (impl_->srcGcj)
         for (auto& p : pts) p = gcj02::toWgs84(p);
     if (!pts.empty())
-        proj_trans_generic(impl_->pj.get(), PJ_FWD, &pts[0].x, sizeof(Vec2d), pts.size(), &pts[0].y,
-                           sizeof(Vec2d), pts.size(), nullptr, 0, 0, nullptr, 0, 0);
+        proj_trans_generic(impl_->pj.get(), PJ_FWD, &pts[0].x, sizeof(Vec2d), pts.size(), &pts[0].y, sizeof(Vec2d),
+                           pts.size(), nullptr, 0, 0, nullptr, 0, 0);
     for (auto& p : pts) {
         if (!std::isfinite(p.x) || !std::isfinite(p.y) || p.x == HUGE_VAL) {
             p = {NAN, NAN};

@@ -43,7 +43,10 @@ std::string eglErrorString(EGLint e) {
 // Creates a GL 4.5 core context on an initialised display and makes it current
 // without a surface. Returns nullptr and sets why on failure.
 EGLContext makeContext(EGLDisplay dpy, std::string& why) {
-    if (!eglBindAPI(EGL_OPENGL_API)) { why = "eglBindAPI(OpenGL): " + eglErrorString(eglGetError()); return nullptr; }
+    if (!eglBindAPI(EGL_OPENGL_API)) {
+        why = "eglBindAPI(OpenGL): " + eglErrorString(eglGetError());
+        return nullptr;
+    }
     const EGLint cfgAttrs[] = {EGL_RENDERABLE_TYPE, EGL_OPENGL_BIT, EGL_SURFACE_TYPE, EGL_PBUFFER_BIT, EGL_NONE};
     EGLConfig cfg = nullptr;
     EGLint n = 0;
@@ -51,10 +54,14 @@ EGLContext makeContext(EGLDisplay dpy, std::string& why) {
         const EGLint cfgAttrs2[] = {EGL_RENDERABLE_TYPE, EGL_OPENGL_BIT, EGL_NONE};
         if (!eglChooseConfig(dpy, cfgAttrs2, &cfg, 1, &n) || n < 1) cfg = nullptr;  // EGL_KHR_no_config_context
     }
-    const EGLint ctxAttrs[] = {EGL_CONTEXT_MAJOR_VERSION, 4, EGL_CONTEXT_MINOR_VERSION, 5,
-                               EGL_CONTEXT_OPENGL_PROFILE_MASK, EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT, EGL_NONE};
+    const EGLint ctxAttrs[] = {
+        EGL_CONTEXT_MAJOR_VERSION,           4,       EGL_CONTEXT_MINOR_VERSION, 5, EGL_CONTEXT_OPENGL_PROFILE_MASK,
+        EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT, EGL_NONE};
     EGLContext ctx = eglCreateContext(dpy, cfg, EGL_NO_CONTEXT, ctxAttrs);
-    if (ctx == EGL_NO_CONTEXT) { why = "eglCreateContext(GL 4.5 core): " + eglErrorString(eglGetError()); return nullptr; }
+    if (ctx == EGL_NO_CONTEXT) {
+        why = "eglCreateContext(GL 4.5 core): " + eglErrorString(eglGetError());
+        return nullptr;
+    }
     if (!eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx)) {
         why = "eglMakeCurrent(surfaceless): " + eglErrorString(eglGetError());
         eglDestroyContext(dpy, ctx);
@@ -71,9 +78,13 @@ std::string GlContext::version() const { return glString(GL_VERSION); }
 std::unique_ptr<HeadlessContext> HeadlessContext::create() {
     std::string report;
     const char* clientExts = eglQueryString(EGL_NO_DISPLAY, EGL_EXTENSIONS);
-    auto getPlatformDisplay = reinterpret_cast<PFNEGLGETPLATFORMDISPLAYEXTPROC>(eglGetProcAddress("eglGetPlatformDisplayEXT"));
+    auto getPlatformDisplay =
+        reinterpret_cast<PFNEGLGETPLATFORMDISPLAYEXTPROC>(eglGetProcAddress("eglGetPlatformDisplayEXT"));
 
-    struct Candidate { std::string name; EGLDisplay dpy; };
+    struct Candidate {
+        std::string name;
+        EGLDisplay dpy;
+    };
     std::vector<Candidate> candidates;
     const char* forced = std::getenv("SANDTABLE_EGL_PLATFORM");  // device | surfaceless | default
     auto want = [&](const char* p) { return !forced || std::strcmp(forced, p) == 0; };
@@ -81,7 +92,8 @@ std::unique_ptr<HeadlessContext> HeadlessContext::create() {
     // 1. EGL device platform: hardware devices first (NVIDIA without a display).
     if (want("device") && getPlatformDisplay && hasExtension(clientExts, "EGL_EXT_platform_device")) {
         auto queryDevices = reinterpret_cast<PFNEGLQUERYDEVICESEXTPROC>(eglGetProcAddress("eglQueryDevicesEXT"));
-        auto queryDeviceString = reinterpret_cast<PFNEGLQUERYDEVICESTRINGEXTPROC>(eglGetProcAddress("eglQueryDeviceStringEXT"));
+        auto queryDeviceString =
+            reinterpret_cast<PFNEGLQUERYDEVICESTRINGEXTPROC>(eglGetProcAddress("eglQueryDeviceStringEXT"));
         EGLDeviceEXT devices[16];
         EGLint count = 0;
         if (queryDevices && queryDevices(16, devices, &count)) {
@@ -133,7 +145,9 @@ std::unique_ptr<HeadlessContext> HeadlessContext::create() {
         log::debug("headless EGL context on " + c.name + ": " + hc->renderer());
         return hc;
     }
-    if (candidates.empty()) report += "  no EGL platform available (client extensions: " + std::string(clientExts ? clientExts : "none") + ")\n";
+    if (candidates.empty())
+        report +=
+            "  no EGL platform available (client extensions: " + std::string(clientExts ? clientExts : "none") + ")\n";
     throw std::runtime_error("cannot create a headless OpenGL 4.5 core context through EGL:\n" + report);
 }
 
@@ -163,7 +177,8 @@ bool displayAvailable() {
 }
 
 std::unique_ptr<WindowContext> WindowContext::create(int width, int height, const std::string& title, int monitor) {
-    glfwSetErrorCallback([](int code, const char* desc) { log::warn("GLFW error " + std::to_string(code) + ": " + desc); });
+    glfwSetErrorCallback(
+        [](int code, const char* desc) { log::warn("GLFW error " + std::to_string(code) + ": " + desc); });
     if (!glfwInit()) throw std::runtime_error("cannot initialise GLFW (is there a display?)");
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 4);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 5);
@@ -176,7 +191,8 @@ std::unique_ptr<WindowContext> WindowContext::create(int width, int height, cons
         GLFWmonitor** monitors = glfwGetMonitors(&count);
         if (monitor >= count) {
             glfwTerminate();
-            throw std::runtime_error("monitor " + std::to_string(monitor) + " requested, " + std::to_string(count) + " connected");
+            throw std::runtime_error("monitor " + std::to_string(monitor) + " requested, " + std::to_string(count) +
+                                     " connected");
         }
         fullscreen = monitors[monitor];
         const GLFWvidmode* mode = glfwGetVideoMode(fullscreen);

@@ -11,12 +11,18 @@ namespace {
 std::atomic<size_t> gErrors{0};
 const char* errorName(GLenum e) {
     switch (e) {
-        case GL_INVALID_ENUM: return "GL_INVALID_ENUM";
-        case GL_INVALID_VALUE: return "GL_INVALID_VALUE";
-        case GL_INVALID_OPERATION: return "GL_INVALID_OPERATION";
-        case GL_INVALID_FRAMEBUFFER_OPERATION: return "GL_INVALID_FRAMEBUFFER_OPERATION";
-        case GL_OUT_OF_MEMORY: return "GL_OUT_OF_MEMORY";
-        default: return "GL error";
+    case GL_INVALID_ENUM:
+        return "GL_INVALID_ENUM";
+    case GL_INVALID_VALUE:
+        return "GL_INVALID_VALUE";
+    case GL_INVALID_OPERATION:
+        return "GL_INVALID_OPERATION";
+    case GL_INVALID_FRAMEBUFFER_OPERATION:
+        return "GL_INVALID_FRAMEBUFFER_OPERATION";
+    case GL_OUT_OF_MEMORY:
+        return "GL_OUT_OF_MEMORY";
+    default:
+        return "GL error";
     }
 }
 }  // namespace
@@ -33,7 +39,8 @@ bool checkErrors(const char* what, const char* file, int line) {
 
 size_t errorCount() { return gErrors.load(); }
 
-void vertexAttrib(const VertexArray& vao, GLuint index, GLint size, GLenum type, GLuint offset, bool normalized, GLuint binding) {
+void vertexAttrib(const VertexArray& vao, GLuint index, GLint size, GLenum type, GLuint offset, bool normalized,
+                  GLuint binding) {
     glEnableVertexArrayAttrib(vao.id(), index);
     glVertexArrayAttribFormat(vao.id(), index, size, type, normalized ? GL_TRUE : GL_FALSE, offset);
     glVertexArrayAttribBinding(vao.id(), index, binding);

@@ -15,11 +15,18 @@ template <typename Traits>
 class Handle {
 public:
     Handle() = default;
-    static Handle create() { Handle h; h.id_ = Traits::create(); return h; }
+    static Handle create() {
+        Handle h;
+        h.id_ = Traits::create();
+        return h;
+    }
     ~Handle() { reset(); }
     Handle(Handle&& o) noexcept : id_(std::exchange(o.id_, 0)) {}
     Handle& operator=(Handle&& o) noexcept {
-        if (this != &o) { reset(); id_ = std::exchange(o.id_, 0); }
+        if (this != &o) {
+            reset();
+            id_ = std::exchange(o.id_, 0);
+        }
         return *this;
     }
     Handle(const Handle&) = delete;
@@ -27,18 +34,61 @@ public:
 
     GLuint id() const { return id_; }
     explicit operator bool() const { return id_ != 0; }
-    void reset() { if (id_) { Traits::destroy(id_); id_ = 0; } }
+    void reset() {
+        if (id_) {
+            Traits::destroy(id_);
+            id_ = 0;
+        }
+    }
 
 private:
     GLuint id_ = 0;
 };
 
-struct BufferTraits { static GLuint create() { GLuint i = 0; glCreateBuffers(1, &i); return i; } static void destroy(GLuint i) { glDeleteBuffers(1, &i); } };
-struct VertexArrayTraits { static GLuint create() { GLuint i = 0; glCreateVertexArrays(1, &i); return i; } static void destroy(GLuint i) { glDeleteVertexArrays(1, &i); } };
-struct FramebufferTraits { static GLuint create() { GLuint i = 0; glCreateFramebuffers(1, &i); return i; } static void destroy(GLuint i) { glDeleteFramebuffers(1, &i); } };
-struct RenderbufferTraits { static GLuint create() { GLuint i = 0; glCreateRenderbuffers(1, &i); return i; } static void destroy(GLuint i) { glDeleteRenderbuffers(1, &i); } };
-struct QueryTraits { static GLuint create() { GLuint i = 0; glGenQueries(1, &i); return i; } static void destroy(GLuint i) { glDeleteQueries(1, &i); } };
-struct ProgramTraits { static GLuint create() { return glCreateProgram(); } static void destroy(GLuint i) { glDeleteProgram(i); } };
+struct BufferTraits {
+    static GLuint create() {
+        GLuint i = 0;
+        glCreateBuffers(1, &i);
+        return i;
+    }
+    static void destroy(GLuint i) { glDeleteBuffers(1, &i); }
+};
+struct VertexArrayTraits {
+    static GLuint create() {
+        GLuint i = 0;
+        glCreateVertexArrays(1, &i);
+        return i;
+    }
+    static void destroy(GLuint i) { glDeleteVertexArrays(1, &i); }
+};
+struct FramebufferTraits {
+    static GLuint create() {
+        GLuint i = 0;
+        glCreateFramebuffers(1, &i);
+        return i;
+    }
+    static void destroy(GLuint i) { glDeleteFramebuffers(1, &i); }
+};
+struct RenderbufferTraits {
+    static GLuint create() {
+        GLuint i = 0;
+        glCreateRenderbuffers(1, &i);
+        return i;
+    }
+    static void destroy(GLuint i) { glDeleteRenderbuffers(1, &i); }
+};
+struct QueryTraits {
+    static GLuint create() {
+        GLuint i = 0;
+        glGenQueries(1, &i);
+        return i;
+    }
+    static void destroy(GLuint i) { glDeleteQueries(1, &i); }
+};
+struct ProgramTraits {
+    static GLuint create() { return glCreateProgram(); }
+    static void destroy(GLuint i) { glDeleteProgram(i); }
+};
 
 using VertexArray = Handle<VertexArrayTraits>;
 using Renderbuffer = Handle<RenderbufferTraits>;
@@ -48,14 +98,19 @@ using ProgramHandle = Handle<ProgramTraits>;
 // Declares vertex attribute `index` of a VAO as `size` components of `type` at `offset`
 // in the buffer bound to binding point `binding` (float, normalised fixed-point, or
 // integer attributes), and enables it.
-void vertexAttrib(const VertexArray& vao, GLuint index, GLint size, GLenum type, GLuint offset, bool normalized = false, GLuint binding = 0);
+void vertexAttrib(const VertexArray& vao, GLuint index, GLint size, GLenum type, GLuint offset, bool normalized = false,
+                  GLuint binding = 0);
 void vertexAttribInt(const VertexArray& vao, GLuint index, GLint size, GLenum type, GLuint offset, GLuint binding = 0);
 
 // A GPU buffer with its size; storage is (re)allocated by upload when it grows.
 class Buffer {
 public:
     Buffer() = default;
-    static Buffer create() { Buffer b; b.h_ = Handle<BufferTraits>::create(); return b; }
+    static Buffer create() {
+        Buffer b;
+        b.h_ = Handle<BufferTraits>::create();
+        return b;
+    }
     GLuint id() const { return h_.id(); }
     explicit operator bool() const { return static_cast<bool>(h_); }
     size_t size() const { return size_; }
@@ -64,7 +119,10 @@ public:
     void upload(const void* data, size_t bytes);
     // Updates a byte range inside the current storage.
     void update(size_t offset, const void* data, size_t bytes);
-    template <typename T> void upload(std::span<const T> v) { upload(v.data(), v.size_bytes()); }
+    template <typename T>
+    void upload(std::span<const T> v) {
+        upload(v.data(), v.size_bytes());
+    }
     // Ensures capacity (contents undefined if it grows).
     void reserve(size_t bytes);
 
@@ -86,12 +144,22 @@ public:
     ~Texture() { reset(); }
     Texture(Texture&& o) noexcept : id_(std::exchange(o.id_, 0)), w_(o.w_), h_(o.h_) {}
     Texture& operator=(Texture&& o) noexcept {
-        if (this != &o) { reset(); id_ = std::exchange(o.id_, 0); w_ = o.w_; h_ = o.h_; }
+        if (this != &o) {
+            reset();
+            id_ = std::exchange(o.id_, 0);
+            w_ = o.w_;
+            h_ = o.h_;
+        }
         return *this;
     }
     Texture(const Texture&) = delete;
     Texture& operator=(const Texture&) = delete;
-    void reset() { if (id_) { glDeleteTextures(1, &id_); id_ = 0; } }
+    void reset() {
+        if (id_) {
+            glDeleteTextures(1, &id_);
+            id_ = 0;
+        }
+    }
     void setFilter(GLenum minFilter, GLenum magFilter);
     void setWrap(GLenum wrap);
 

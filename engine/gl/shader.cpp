@@ -90,7 +90,8 @@ std::string key(const std::vector<std::string>& files, const std::vector<std::st
 }
 }  // namespace
 
-Program& ShaderLibrary::graphics(const std::string& vert, const std::string& frag, const std::vector<std::string>& defines) {
+Program& ShaderLibrary::graphics(const std::string& vert, const std::string& frag,
+                                 const std::vector<std::string>& defines) {
     const std::string k = key({vert, frag}, defines);
     if (auto it = programs_.find(k); it != programs_.end()) return *it->second;
     auto prog = std::make_unique<Program>();
@@ -140,7 +141,11 @@ void Program::set(const char* name, float v) const { glProgramUniform1f(id(), un
 void Program::set(const char* name, int v) const { glProgramUniform1i(id(), uniform(name), v); }
 void Program::set(const char* name, Vec2f v) const { glProgramUniform2f(id(), uniform(name), v.x, v.y); }
 void Program::set(const char* name, float x, float y) const { glProgramUniform2f(id(), uniform(name), x, y); }
-void Program::set(const char* name, const Color& c) const { glProgramUniform4f(id(), uniform(name), c.r, c.g, c.b, c.a); }
-void Program::set(const char* name, const Mat4f& m) const { glProgramUniformMatrix4fv(id(), uniform(name), 1, GL_FALSE, m.data()); }
+void Program::set(const char* name, const Color& c) const {
+    glProgramUniform4f(id(), uniform(name), c.r, c.g, c.b, c.a);
+}
+void Program::set(const char* name, const Mat4f& m) const {
+    glProgramUniformMatrix4fv(id(), uniform(name), 1, GL_FALSE, m.data());
+}
 
 }  // namespace sandtable

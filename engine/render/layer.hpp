@@ -31,8 +31,8 @@ struct I18nText {
 // Per-frame state shared by all layers (read-only for them).
 struct FrameState {
     const Camera* camera = nullptr;
-    TimeMs time = 0;           // scene time from the one Clock
-    double dtSeconds = 0.0;    // real time since the previous frame
+    TimeMs time = 0;         // scene time from the one Clock
+    double dtSeconds = 0.0;  // real time since the previous frame
     uint64_t frameIndex = 0;
     Language language = Language::Chinese;
     // Web-map zoom of the view as a viewer perceives it: resolution scaled to a 1080-pixel
@@ -46,9 +46,9 @@ struct FrameState {
 // What draw() gets: GL-side context for the current pass.
 struct RenderContext {
     const Camera* camera = nullptr;
-    Mat4f viewProjection;        // (world - origin) -> clip
+    Mat4f viewProjection;                       // (world - origin) -> clip
     int viewportWidth = 0, viewportHeight = 0;  // framebuffer pixels
-    float pixelRatio = 1.0f;     // UI scale: 1 at 1080p, 2 at 4K (sizes in px scale by it)
+    float pixelRatio = 1.0f;                    // UI scale: 1 at 1080p, 2 at 4K (sizes in px scale by it)
     ShaderLibrary* shaders = nullptr;
     Painter* painter = nullptr;  // screen-space overlay batcher (drawn after the map)
     Language language = Language::Chinese;
@@ -57,9 +57,9 @@ struct RenderContext {
 
 // Layer-independent scene context given to constructors.
 struct MapContext {
-    std::string displayCrs;     // every layer's geometry ends up in this CRS
-    Vec2d origin;               // vertices are stored relative to this (float32 precision)
-    double refLatitude = 0.0;   // for zoom <-> resolution
+    std::string displayCrs;    // every layer's geometry ends up in this CRS
+    Vec2d origin;              // vertices are stored relative to this (float32 precision)
+    double refLatitude = 0.0;  // for zoom <-> resolution
 };
 
 // A legend block a layer contributes; the decorations overlay lays them out.
@@ -70,8 +70,8 @@ struct LegendEntry {
     Color outline;
     I18nText label;
 };
-struct LegendRamp {             // a continuous colour ramp with real values at its ends
-    std::vector<Color> stops;   // evenly spaced, low to high
+struct LegendRamp {            // a continuous colour ramp with real values at its ends
+    std::vector<Color> stops;  // evenly spaced, low to high
     std::string lowLabel, highLabel;
 };
 struct LegendBlock {
@@ -85,7 +85,7 @@ struct LayerStats {
     size_t features = 0;
     size_t vertices = 0;
     double loadMs = 0.0;
-    double drawMs = 0.0;        // CPU time of the last update+upload+draw
+    double drawMs = 0.0;  // CPU time of the last update+upload+draw
     std::vector<std::string> warnings;
 };
 
@@ -116,7 +116,12 @@ public:
     // A display-CRS point the camera should follow (follow mode), if any.
     virtual std::optional<Vec2d> followTarget() const { return std::nullopt; }
     // Counters for --stats and the UI.
-    virtual LayerStats stats() const { LayerStats s; s.id = id_; s.warnings = warnings_; return s; }
+    virtual LayerStats stats() const {
+        LayerStats s;
+        s.id = id_;
+        s.warnings = warnings_;
+        return s;
+    }
 
     const std::string& id() const { return id_; }
     const I18nText& title() const { return title_; }

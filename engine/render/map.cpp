@@ -128,7 +128,8 @@ void applyViewString(const std::string& view, Map& map) {
         map.camera.resolution = zoomToResolution(zoom, lat) / density;
         if (!d.empty()) map.camera.rotation = degToRad(std::stod(d));
     } catch (const std::exception&) {
-        throw std::runtime_error("--view '" + view + "': expected LON,LAT,ZOOM[,ROTATION_DEG] with lon ±180, lat ±85, zoom 0..24");
+        throw std::runtime_error("--view '" + view +
+                                 "': expected LON,LAT,ZOOM[,ROTATION_DEG] with lon ±180, lat ±85, zoom 0..24");
     }
 }
 

@@ -42,8 +42,8 @@ public:
     Painter& painter() { return *painter_; }
     FontAtlas& font() { return *font_; }
     LabelSet& labels() { return labels_; }
-    const Transformer& toWgs84() const;   // display CRS -> WGS84 lon/lat
-    const Transformer& fromWgs84() const; // WGS84 lon/lat -> display CRS
+    const Transformer& toWgs84() const;    // display CRS -> WGS84 lon/lat
+    const Transformer& fromWgs84() const;  // WGS84 lon/lat -> display CRS
 
 private:
     std::vector<LayerPtr> layers_;

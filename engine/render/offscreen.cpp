@@ -5,7 +5,9 @@
 namespace sandtable {
 
 // Below 1080p sizes shrink a little, never below 3/4, so that text stays legible.
-float pixelRatioFor(int width, int height) { return std::max(0.75f, static_cast<float>(std::min(width, height)) / 1080.0f); }
+float pixelRatioFor(int width, int height) {
+    return std::max(0.75f, static_cast<float>(std::min(width, height)) / 1080.0f);
+}
 
 Image renderOffscreen(Map& map, const FrameState& frame, int width, int height) {
     gl::RenderTarget target = gl::RenderTarget::create(width, height);

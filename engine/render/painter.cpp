@@ -63,17 +63,22 @@ void Painter::line(Vec2f a, Vec2f b, float width, Color c) {
 
 void Painter::circle(Vec2f o, float r, Color c, int segments) {
     for (int i = 0; i < segments; ++i) {
-        const float a0 = static_cast<float>(2 * kPi * i / segments), a1 = static_cast<float>(2 * kPi * (i + 1) / segments);
-        triangle(o, {o.x + r * std::cos(a0), o.y + r * std::sin(a0)}, {o.x + r * std::cos(a1), o.y + r * std::sin(a1)}, c);
+        const float a0 = static_cast<float>(2 * kPi * i / segments),
+                    a1 = static_cast<float>(2 * kPi * (i + 1) / segments);
+        triangle(o, {o.x + r * std::cos(a0), o.y + r * std::sin(a0)}, {o.x + r * std::cos(a1), o.y + r * std::sin(a1)},
+                 c);
     }
 }
 
 void Painter::ring(Vec2f o, float r, float w, Color c, int segments) {
     const float ri = r - w * 0.5f, ro = r + w * 0.5f;
     for (int i = 0; i < segments; ++i) {
-        const float a0 = static_cast<float>(2 * kPi * i / segments), a1 = static_cast<float>(2 * kPi * (i + 1) / segments);
-        const Vec2f i0{o.x + ri * std::cos(a0), o.y + ri * std::sin(a0)}, i1{o.x + ri * std::cos(a1), o.y + ri * std::sin(a1)};
-        const Vec2f o0{o.x + ro * std::cos(a0), o.y + ro * std::sin(a0)}, o1{o.x + ro * std::cos(a1), o.y + ro * std::sin(a1)};
+        const float a0 = static_cast<float>(2 * kPi * i / segments),
+                    a1 = static_cast<float>(2 * kPi * (i + 1) / segments);
+        const Vec2f i0{o.x + ri * std::cos(a0), o.y + ri * std::sin(a0)},
+            i1{o.x + ri * std::cos(a1), o.y + ri * std::sin(a1)};
+        const Vec2f o0{o.x + ro * std::cos(a0), o.y + ro * std::sin(a0)},
+            o1{o.x + ro * std::cos(a1), o.y + ro * std::sin(a1)};
         triangle(i0, o0, o1, c);
         triangle(i0, o1, i1, c);
     }
@@ -87,8 +92,10 @@ float Painter::text(std::string_view utf8, float x, float baseline, const TextSt
     const float scale = st.size / FontAtlas::kBaseSize;
     const float w = font_.width(s, st.size);
     float pen = x;
-    if (st.anchor == TextAnchor::Center) pen -= w * 0.5f;
-    else if (st.anchor == TextAnchor::Right) pen -= w;
+    if (st.anchor == TextAnchor::Center)
+        pen -= w * 0.5f;
+    else if (st.anchor == TextAnchor::Right)
+        pen -= w;
     pen = std::round(pen);
     baseline = std::round(baseline);
     // SDF: 8-bit value 128 at the edge, 16 levels per base pixel (spread 8 px).
@@ -99,11 +106,15 @@ float Painter::text(std::string_view utf8, float x, float baseline, const TextSt
             const float x0 = pen + g.left * scale, y0 = baseline - g.top * scale;
             const float x1 = x0 + g.width * scale, y1 = y0 + g.height * scale;
             auto v = [&](float px, float py, float u, float vv) {
-                text_.push_back({px, py, u, vv, st.color.r, st.color.g, st.color.b, st.color.a, st.halo.r, st.halo.g, st.halo.b, st.halo.a,
-                                 pxPerUnit, st.haloWidth, st.bold ? 0.35f : 0.0f});
+                text_.push_back({px, py, u, vv, st.color.r, st.color.g, st.color.b, st.color.a, st.halo.r, st.halo.g,
+                                 st.halo.b, st.halo.a, pxPerUnit, st.haloWidth, st.bold ? 0.35f : 0.0f});
             };
-            v(x0, y0, g.u0, g.v0); v(x1, y0, g.u1, g.v0); v(x1, y1, g.u1, g.v1);
-            v(x0, y0, g.u0, g.v0); v(x1, y1, g.u1, g.v1); v(x0, y1, g.u0, g.v1);
+            v(x0, y0, g.u0, g.v0);
+            v(x1, y0, g.u1, g.v0);
+            v(x1, y1, g.u1, g.v1);
+            v(x0, y0, g.u0, g.v0);
+            v(x1, y1, g.u1, g.v1);
+            v(x0, y1, g.u0, g.v1);
         }
         pen += g.advance * scale;
     }

@@ -16,12 +16,12 @@ class FontAtlas;
 enum class TextAnchor { Left, Center, Right };
 
 struct TextStyle {
-    float size = 14.0f;               // px
+    float size = 14.0f;  // px
     Color color{1, 1, 1, 1};
     Color halo{0, 0, 0, 0.8f};
-    float haloWidth = 1.5f;           // px
+    float haloWidth = 1.5f;  // px
     TextAnchor anchor = TextAnchor::Left;
-    bool bold = false;                // drawn with a slightly thicker SDF threshold
+    bool bold = false;  // drawn with a slightly thicker SDF threshold
 };
 
 class Painter {
@@ -44,8 +44,12 @@ public:
     FontAtlas& font() { return font_; }
 
 private:
-    struct ShapeVertex { float x, y, r, g, b, a; };
-    struct TextVertex { float x, y, u, v, r, g, b, a, hr, hg, hb, ha, pxPerUnit, halo, weight; };
+    struct ShapeVertex {
+        float x, y, r, g, b, a;
+    };
+    struct TextVertex {
+        float x, y, u, v, r, g, b, a, hr, hg, hb, ha, pxPerUnit, halo, weight;
+    };
     ShaderLibrary& shaders_;
     FontAtlas& font_;
     int width_ = 1, height_ = 1;

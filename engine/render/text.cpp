@@ -17,10 +17,14 @@ std::u32string utf8ToUtf32(std::string_view s) {
         const auto c = static_cast<unsigned char>(s[i]);
         char32_t cp = 0xFFFD;
         size_t n = 1;
-        if (c < 0x80) cp = c;
-        else if ((c >> 5) == 6 && i + 1 < s.size()) { cp = ((c & 0x1Fu) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3Fu); n = 2; }
-        else if ((c >> 4) == 14 && i + 2 < s.size()) {
-            cp = ((c & 0x0Fu) << 12) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 6) | (static_cast<unsigned char>(s[i + 2]) & 0x3Fu);
+        if (c < 0x80)
+            cp = c;
+        else if ((c >> 5) == 6 && i + 1 < s.size()) {
+            cp = ((c & 0x1Fu) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3Fu);
+            n = 2;
+        } else if ((c >> 4) == 14 && i + 2 < s.size()) {
+            cp = ((c & 0x0Fu) << 12) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 6) |
+                 (static_cast<unsigned char>(s[i + 2]) & 0x3Fu);
             n = 3;
         } else if ((c >> 3) == 30 && i + 3 < s.size()) {
             cp = ((c & 0x07u) << 18) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 12) |
@@ -36,7 +40,8 @@ std::u32string utf8ToUtf32(std::string_view s) {
 std::string defaultFontPath(bool bold) {
     if (const char* env = std::getenv("SANDTABLE_FONT"); env && *env) return env;
     const char* candidates[] = {
-        bold ? "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc" : "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+        bold ? "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
+             : "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
         "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     };
     for (const char* c : candidates)
@@ -49,7 +54,8 @@ struct FontAtlas::FtState {
     FT_Face face = nullptr;
 };
 
-FontAtlas::FontAtlas(const std::string& path, int faceIndex) : ft_(new FtState), pixels_(static_cast<size_t>(kAtlas) * kAtlas, 0) {
+FontAtlas::FontAtlas(const std::string& path, int faceIndex)
+    : ft_(new FtState), pixels_(static_cast<size_t>(kAtlas) * kAtlas, 0) {
     if (FT_Init_FreeType(&ft_->lib)) throw std::runtime_error("cannot initialise FreeType");
     // In Noto Sans CJK .ttc files face 2 is Simplified Chinese (SC); plain fonts use face 0.
     const bool ttc = path.size() > 4 && path.substr(path.size() - 4) == ".ttc";
@@ -82,7 +88,11 @@ void FontAtlas::rasterise(char32_t cp, Glyph& g) {
     const FT_Bitmap& bm = face->glyph->bitmap;
     const int w = static_cast<int>(bm.width), h = static_cast<int>(bm.rows);
     if (w == 0 || h == 0) return;
-    if (shelfX_ + w + 1 > kAtlas) { shelfX_ = 0; shelfY_ += shelfH_ + 1; shelfH_ = 0; }
+    if (shelfX_ + w + 1 > kAtlas) {
+        shelfX_ = 0;
+        shelfY_ += shelfH_ + 1;
+        shelfH_ = 0;
+    }
     if (shelfY_ + h + 1 > kAtlas) {
         // Atlas full (thousands of distinct glyphs): start over; glyphs re-rasterise on demand.
         glyphs_.clear();
@@ -92,7 +102,8 @@ void FontAtlas::rasterise(char32_t cp, Glyph& g) {
         dirtyMaxY_ = kAtlas;
     }
     for (int y = 0; y < h; ++y)
-        std::copy_n(bm.buffer + static_cast<ptrdiff_t>(y) * bm.pitch, w, &pixels_[static_cast<size_t>(shelfY_ + y) * kAtlas + static_cast<size_t>(shelfX_)]);
+        std::copy_n(bm.buffer + static_cast<ptrdiff_t>(y) * bm.pitch, w,
+                    &pixels_[static_cast<size_t>(shelfY_ + y) * kAtlas + static_cast<size_t>(shelfX_)]);
     g.u0 = static_cast<float>(shelfX_) / kAtlas;
     g.v0 = static_cast<float>(shelfY_) / kAtlas;
     g.u1 = static_cast<float>(shelfX_ + w) / kAtlas;
@@ -101,8 +112,13 @@ void FontAtlas::rasterise(char32_t cp, Glyph& g) {
     g.top = static_cast<float>(face->glyph->bitmap_top);
     g.width = static_cast<float>(w);
     g.height = static_cast<float>(h);
-    if (!dirty_) { dirtyMinY_ = shelfY_; dirtyMaxY_ = shelfY_ + h; }
-    else { dirtyMinY_ = std::min(dirtyMinY_, shelfY_); dirtyMaxY_ = std::max(dirtyMaxY_, shelfY_ + h); }
+    if (!dirty_) {
+        dirtyMinY_ = shelfY_;
+        dirtyMaxY_ = shelfY_ + h;
+    } else {
+        dirtyMinY_ = std::min(dirtyMinY_, shelfY_);
+        dirtyMaxY_ = std::max(dirtyMaxY_, shelfY_ + h);
+    }
     dirty_ = true;
     shelfX_ += w + 1;
     shelfH_ = std::max(shelfH_, h);

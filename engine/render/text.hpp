@@ -20,9 +20,9 @@ class FontAtlas {
 public:
     struct Glyph {
         float u0 = 0, v0 = 0, u1 = 0, v1 = 0;  // atlas texture coordinates
-        float left = 0, top = 0;              // bitmap offset from the pen (base px, y up)
-        float width = 0, height = 0;          // bitmap size (base px)
-        float advance = 0;                    // base px
+        float left = 0, top = 0;               // bitmap offset from the pen (base px, y up)
+        float width = 0, height = 0;           // bitmap size (base px)
+        float advance = 0;                     // base px
     };
     static constexpr float kBaseSize = 48.0f;  // px the SDF is rendered at
     static constexpr float kSpread = 8.0f;     // SDF spread in base px (FreeType default)

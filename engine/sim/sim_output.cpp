@@ -47,7 +47,10 @@ class TcpSink final : public SimSink {
 public:
     explicit TcpSink(net::HostPort to) : to_(std::move(to)) {}
     void write(std::string_view line) override {
-        if (!fd_.valid() && !connect()) { ++dropped; return; }
+        if (!fd_.valid() && !connect()) {
+            ++dropped;
+            return;
+        }
         std::string buf(line);
         buf.push_back('\n');
         size_t done = 0;
@@ -101,7 +104,8 @@ public:
     }
     void write(std::string_view line) override {
         // One line per datagram: a lost datagram loses one message, never half of one.
-        if (::sendto(fd_.get(), line.data(), line.size(), 0, reinterpret_cast<const sockaddr*>(&addr_), sizeof addr_) < 0)
+        if (::sendto(fd_.get(), line.data(), line.size(), 0, reinterpret_cast<const sockaddr*>(&addr_), sizeof addr_) <
+            0)
             ++dropped;
         else
             ++written;
@@ -143,14 +147,21 @@ public:
         mosquitto_destroy(m_);
     }
     void write(std::string_view line) override {
-        if (!connected_) { ++dropped; return; }
-        const int rc = mosquitto_publish(m_, nullptr, o_.topic.c_str(), static_cast<int>(line.size()), line.data(), o_.qos, false);
-        if (rc == MOSQ_ERR_SUCCESS) ++written;
-        else ++dropped;
+        if (!connected_) {
+            ++dropped;
+            return;
+        }
+        const int rc =
+            mosquitto_publish(m_, nullptr, o_.topic.c_str(), static_cast<int>(line.size()), line.data(), o_.qos, false);
+        if (rc == MOSQ_ERR_SUCCESS)
+            ++written;
+        else
+            ++dropped;
     }
     void flush() override {
         // QoS 0 completes on send, QoS 1 on PUBACK; either way the callback counts it.
-        for (int i = 0; i < 100 && acked_.load() < written && connected_; ++i) std::this_thread::sleep_for(milliseconds(50));
+        for (int i = 0; i < 100 && acked_.load() < written && connected_; ++i)
+            std::this_thread::sleep_for(milliseconds(50));
     }
     std::string describe() const override {
         return "mqtt://" + o_.broker.host + ":" + std::to_string(o_.broker.port) + "/" + o_.topic;

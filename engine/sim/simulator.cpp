@@ -18,7 +18,10 @@ namespace sandtable {
 using namespace std::chrono;
 
 Simulator::Simulator(SimConfig config, std::vector<Jurisdiction> jurisdictions, std::vector<Checkpoint> checkpoints)
-    : config_(config), jurisdictions_(std::move(jurisdictions)), checkpoints_(std::move(checkpoints)), rng_(config.seed) {
+    : config_(config),
+      jurisdictions_(std::move(jurisdictions)),
+      checkpoints_(std::move(checkpoints)),
+      rng_(config.seed) {
     if (jurisdictions_.empty()) jurisdictions_ = syntheticJurisdictions();
     BBox all;
     for (const auto& j : jurisdictions_) all.merge(j.bbox);
@@ -137,8 +140,8 @@ void Simulator::move(Officer& o, TimeMs t, const Emit& emit) {
         if (!o.round.empty()) {
             const Checkpoint& c = checkpoints_[o.round[o.roundPos]];
             char buf[256];
-            std::snprintf(buf, sizeof buf, R"({"type":"checkin","checkpoint":"%s","officer":"%s","t":%s})", c.id.c_str(),
-                          o.id.c_str(), timeText(o, t).c_str());
+            std::snprintf(buf, sizeof buf, R"({"type":"checkin","checkpoint":"%s","officer":"%s","t":%s})",
+                          c.id.c_str(), o.id.c_str(), timeText(o, t).c_str());
             write(buf, t, emit);
             ++stats_.checkins;
             // Walk the round back and forth along the creek.
@@ -157,10 +160,18 @@ void Simulator::changeStatus(Officer& o, TimeMs t) {
     int64_t minutes;
     if (o.status == OfficerStatus::Patrol) {
         const double r = uniform();
-        if (r < 0.70) { minutes = uniformInt(20, 60); }
-        else if (r < 0.85) { o.status = OfficerStatus::Dispatched; minutes = uniformInt(5, 20); }
-        else if (r < 0.97) { o.status = OfficerStatus::Break; minutes = uniformInt(10, 30); }
-        else { o.status = OfficerStatus::Offline; minutes = uniformInt(3, 10); }
+        if (r < 0.70) {
+            minutes = uniformInt(20, 60);
+        } else if (r < 0.85) {
+            o.status = OfficerStatus::Dispatched;
+            minutes = uniformInt(5, 20);
+        } else if (r < 0.97) {
+            o.status = OfficerStatus::Break;
+            minutes = uniformInt(10, 30);
+        } else {
+            o.status = OfficerStatus::Offline;
+            minutes = uniformInt(3, 10);
+        }
     } else {
         o.status = OfficerStatus::Patrol;
         minutes = uniformInt(20, 60);
@@ -175,8 +186,8 @@ struct PosFields {
     std::string type = "pos", officer, squad, t, lon, lat, crs, status, speed, heading, acc, extra;
     bool omitLat = false;
     std::string render() const {
-        std::string s = "{\"type\":\"" + type + "\",\"officer\":\"" + officer + "\",\"squad\":\"" + squad + "\",\"t\":" + t +
-                        ",\"lon\":" + lon;
+        std::string s = "{\"type\":\"" + type + "\",\"officer\":\"" + officer + "\",\"squad\":\"" + squad +
+                        "\",\"t\":" + t + ",\"lon\":" + lon;
         if (!omitLat) s += ",\"lat\":" + lat;
         if (!crs.empty()) s += ",\"crs\":\"" + crs + "\"";
         s += ",\"status\":\"" + status + "\",\"speed\":" + speed + ",\"heading\":" + heading + ",\"acc\":" + acc;
@@ -209,7 +220,8 @@ void Simulator::step(uint32_t index, TimeMs t, const Emit& emit) {
     Vec2d reported{o.pos.x + nx / kx_, o.pos.y + ny / ky_};
     const double acc = std::round(config_.gpsNoiseM * 1.5 + uniform(0, 4));
     const bool moving = o.status == OfficerStatus::Patrol || o.status == OfficerStatus::Dispatched;
-    const double speed = moving ? std::max(0.0, (o.status == OfficerStatus::Dispatched ? 2.5 : o.speed) * (1 + 0.1 * normal())) : 0.0;
+    const double speed =
+        moving ? std::max(0.0, (o.status == OfficerStatus::Dispatched ? 2.5 : o.speed) * (1 + 0.1 * normal())) : 0.0;
 
     PosFields f;
     f.officer = o.id;
@@ -240,9 +252,10 @@ void Simulator::step(uint32_t index, TimeMs t, const Emit& emit) {
     if (config_.badRate > 0 && uniform() < config_.badRate) {
         // A bad line of one class, with exactly one defect, about this officer.
         static constexpr RejectReason kinds[] = {
-            RejectReason::LineTooLong,  RejectReason::MalformedJson, RejectReason::UnknownType,   RejectReason::MissingField,
-            RejectReason::InvalidField, RejectReason::BadTime,       RejectReason::FutureTime,    RejectReason::BadCoordinate,
-            RejectReason::UnknownCrs,   RejectReason::OutsideArea,   RejectReason::UnknownSquad,  RejectReason::UnknownStatus,
+            RejectReason::LineTooLong,  RejectReason::MalformedJson, RejectReason::UnknownType,
+            RejectReason::MissingField, RejectReason::InvalidField,  RejectReason::BadTime,
+            RejectReason::FutureTime,   RejectReason::BadCoordinate, RejectReason::UnknownCrs,
+            RejectReason::OutsideArea,  RejectReason::UnknownSquad,  RejectReason::UnknownStatus,
             RejectReason::BadSpeed,     RejectReason::ImpliedSpeed};
         const RejectReason kind = kinds[uniformInt(0, static_cast<int64_t>(std::size(kinds)) - 1)];
         PosFields b = f;
@@ -252,20 +265,51 @@ void Simulator::step(uint32_t index, TimeMs t, const Emit& emit) {
         std::string line;
         TimeMs bt = t;
         switch (kind) {
-            case RejectReason::LineTooLong: b.extra = ",\"pad\":\"" + std::string(5000, 'x') + "\""; break;
-            case RejectReason::UnknownType: b.type = "teleport"; break;
-            case RejectReason::MissingField: b.omitLat = true; break;
-            case RejectReason::InvalidField: b.acc = "-5"; break;
-            case RejectReason::BadTime: b.t = "\"yesterday\""; break;
-            case RejectReason::FutureTime: bt = 4102444800000 + (t % 86400000); b.t = timeText(o, bt); break;  // 2100
-            case RejectReason::BadCoordinate: b.lat = "95.000000"; break;
-            case RejectReason::UnknownCrs: b.crs = "bd09"; break;
-            case RejectReason::OutsideArea: b.lon = "116.391000"; b.lat = "39.907000"; break;
-            case RejectReason::UnknownSquad: b.squad = "pudong"; break;
-            case RejectReason::UnknownStatus: b.status = "asleep"; break;
-            case RejectReason::BadSpeed: b.speed = "99.0"; break;
-            case RejectReason::ImpliedSpeed: bt = t + 1; b.t = timeText(o, bt); b.lat = fixed(o.pos.y + 0.03, 6); break;
-            default: break;
+        case RejectReason::LineTooLong:
+            b.extra = ",\"pad\":\"" + std::string(5000, 'x') + "\"";
+            break;
+        case RejectReason::UnknownType:
+            b.type = "teleport";
+            break;
+        case RejectReason::MissingField:
+            b.omitLat = true;
+            break;
+        case RejectReason::InvalidField:
+            b.acc = "-5";
+            break;
+        case RejectReason::BadTime:
+            b.t = "\"yesterday\"";
+            break;
+        case RejectReason::FutureTime:
+            bt = 4102444800000 + (t % 86400000);
+            b.t = timeText(o, bt);
+            break;  // 2100
+        case RejectReason::BadCoordinate:
+            b.lat = "95.000000";
+            break;
+        case RejectReason::UnknownCrs:
+            b.crs = "bd09";
+            break;
+        case RejectReason::OutsideArea:
+            b.lon = "116.391000";
+            b.lat = "39.907000";
+            break;
+        case RejectReason::UnknownSquad:
+            b.squad = "pudong";
+            break;
+        case RejectReason::UnknownStatus:
+            b.status = "asleep";
+            break;
+        case RejectReason::BadSpeed:
+            b.speed = "99.0";
+            break;
+        case RejectReason::ImpliedSpeed:
+            bt = t + 1;
+            b.t = timeText(o, bt);
+            b.lat = fixed(o.pos.y + 0.03, 6);
+            break;
+        default:
+            break;
         }
         line = b.render();
         if (kind == RejectReason::MalformedJson) line = good.substr(0, good.size() / 2);

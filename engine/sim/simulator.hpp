@@ -9,9 +9,9 @@
 #include <cstdint>
 #include <functional>
 #include <queue>
+#include <random>
 #include <string>
 #include <string_view>
-#include <random>
 #include <vector>
 
 #include "engine/data/jurisdictions.hpp"
@@ -32,11 +32,11 @@ struct SimConfig {
     double epochMsFraction = 0.2;  // senders writing "t" as epoch milliseconds
     double checkinFraction = 0.2;  // officers on creek check-in rounds (squads with checkpoints)
     int minIntervalS = 5, maxIntervalS = 30;
-    double gpsNoiseM = 6.0;        // 1-sigma horizontal noise
+    double gpsNoiseM = 6.0;  // 1-sigma horizontal noise
 };
 
 struct SimStats {
-    uint64_t lines = 0;            // everything written
+    uint64_t lines = 0;  // everything written
     uint64_t positions = 0, checkins = 0, statusChanges = 0;
     uint64_t duplicates = 0;
     std::array<uint64_t, kRejectReasonCount> bad{};  // deliberately bad lines by the reason they must get
@@ -45,7 +45,7 @@ struct SimStats {
 
 struct SimOfficerInfo {
     std::string id, squad;
-    TimeMs lastReport = 0;         // "t" of its last good position line; 0: none yet
+    TimeMs lastReport = 0;  // "t" of its last good position line; 0: none yet
 };
 
 class Simulator {
@@ -65,23 +65,23 @@ public:
 private:
     struct Officer {
         std::string id;
-        uint32_t squad = 0;        // index into jurisdictions_
+        uint32_t squad = 0;  // index into jurisdictions_
         bool gcj = false, epochMs = false;
         std::vector<uint32_t> round;  // checkpoint indices of a check-in round, in walking order
         size_t roundPos = 0;
         int roundDir = 1;
         Vec2d pos, target;
-        double speed = 1.3;        // m/s on the move
+        double speed = 1.3;  // m/s on the move
         OfficerStatus status = OfficerStatus::Patrol;
         TimeMs statusUntil = 0;
         TimeMs lastT = 0;
         TimeMs lastReport = 0;
         double heading = 0;
-        bool silent = false;       // offline: not reporting
+        bool silent = false;  // offline: not reporting
     };
     using Event = std::pair<TimeMs, uint32_t>;
 
-    double uniform();                  // [0, 1)
+    double uniform();  // [0, 1)
     double uniform(double a, double b);
     int64_t uniformInt(int64_t a, int64_t b);  // inclusive
     double normal();
@@ -102,7 +102,7 @@ private:
     std::vector<Officer> officers_;
     std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
     SimStats stats_;
-    double kx_ = 0, ky_ = 0;           // metres per degree lon / lat at the area's centre
+    double kx_ = 0, ky_ = 0;  // metres per degree lon / lat at the area's centre
 };
 
 // Runs a Simulator inside a FeedPipeline as one of its transports: the simulated feed
@@ -111,8 +111,8 @@ struct SimulatorTransportOptions {
     SimConfig sim;
     std::vector<Jurisdiction> jurisdictions;
     std::vector<Checkpoint> checkpoints;
-    double speedup = 1.0;          // 0: generate `durationS` as fast as the pipeline takes it
-    double durationS = 0;          // 0: forever
+    double speedup = 1.0;            // 0: generate `durationS` as fast as the pipeline takes it
+    double durationS = 0;            // 0: forever
     bool startAtPipelineNow = true;  // else sim.start
 };
 class SimulatorTransport final : public Transport {

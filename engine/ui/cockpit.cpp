@@ -42,7 +42,10 @@ Cockpit::Cockpit(WindowContext& window, Map& map, const SceneSpec& scene, Clock 
     b.AddRanges(io.Fonts->GetGlyphRangesChineseSimplifiedCommon());
     for (const auto& s : allUiStrings()) b.AddText(s.c_str());
     b.AddText(uiSourceText());
-    for (const auto& l : map_.layers()) { b.AddText(l->title().zh.c_str()); b.AddText(l->title().en.c_str()); }
+    for (const auto& l : map_.layers()) {
+        b.AddText(l->title().zh.c_str());
+        b.AddText(l->title().en.c_str());
+    }
     b.AddText("·—–≤≥×°％");
     static ImVector<ImWchar> ranges;
     b.BuildRanges(&ranges);
@@ -124,7 +127,8 @@ void Cockpit::traceView() {
     if (k == tracedView_) return;
     tracedView_ = k;
     char buf[256];
-    std::snprintf(buf, sizeof buf, "\"event\":\"view\",\"center\":[%.4f,%.4f],\"resolution\":%.9g,\"rotation\":%.9g,\"size\":[%d,%d]",
+    std::snprintf(buf, sizeof buf,
+                  "\"event\":\"view\",\"center\":[%.4f,%.4f],\"resolution\":%.9g,\"rotation\":%.9g,\"size\":[%d,%d]",
                   c.center.x, c.center.y, c.resolution, c.rotation, c.width, c.height);
     trace(buf);
 }
@@ -138,7 +142,8 @@ void Cockpit::applyEvent(const InputEvent& e, double scale) {
         cursorY_ = e.y;
         if (dragButton_ < 0 || !dragOnMap_) return;
         if (std::hypot(e.x - pressX_, e.y - pressY_) * scale > 4.0) dragMoved_ = true;
-        if (dragButton_ == GLFW_MOUSE_BUTTON_LEFT) map_.camera.panPixels(dx, dy);  // the map follows the hand
+        if (dragButton_ == GLFW_MOUSE_BUTTON_LEFT)
+            map_.camera.panPixels(dx, dy);  // the map follows the hand
         else if (dragButton_ == GLFW_MOUSE_BUTTON_RIGHT)
             map_.camera.rotateAbout({map_.camera.width * 0.5, map_.camera.height * 0.5}, dx * 0.005);
         return;
@@ -165,8 +170,9 @@ void Cockpit::applyEvent(const InputEvent& e, double scale) {
         for (auto it = layers.rbegin(); it != layers.rend(); ++it)
             if ((*it)->visible && (*it)->handleClick(map_.camera, at, ctrl)) {
                 char buf[256];
-                std::snprintf(buf, sizeof buf, "\"event\":\"click\",\"screen\":[%.1f,%.1f],\"layer\":\"%s\",\"selection\":\"%s\"",
-                              at.x, at.y, (*it)->id().c_str(), (*it)->selection().c_str());
+                std::snprintf(buf, sizeof buf,
+                              "\"event\":\"click\",\"screen\":[%.1f,%.1f],\"layer\":\"%s\",\"selection\":\"%s\"", at.x,
+                              at.y, (*it)->id().c_str(), (*it)->selection().c_str());
                 trace(buf);
                 break;
             }
@@ -179,10 +185,12 @@ void Cockpit::applyEvent(const InputEvent& e, double scale) {
     }
     case InputEvent::Kind::Key: {
         if (e.action != GLFW_PRESS || wantText_) return;  // typing into a panel field is not a shortcut
-        if (e.code == GLFW_KEY_F12) screenshotRequested_ = true;
+        if (e.code == GLFW_KEY_F12)
+            screenshotRequested_ = true;
         else if (e.code == GLFW_KEY_L) {
             map_.language = map_.language == Language::Chinese ? Language::English : Language::Chinese;
-            trace(std::string("\"event\":\"language\",\"value\":\"") + (map_.language == Language::English ? "en" : "zh") + "\"");
+            trace(std::string("\"event\":\"language\",\"value\":\"") +
+                  (map_.language == Language::English ? "en" : "zh") + "\"");
         } else if (e.code == GLFW_KEY_H) {
             opts_.showPanel = !opts_.showPanel;
             if (!opts_.showPanel) uiRects_.clear();
@@ -244,24 +252,31 @@ void Cockpit::drawUi(double frameMs) {
         Vec2d ll = map_.camera.center;
         map_.toWgs84().forward(ll);
         ImGui::Text("%s: %.5f, %.5f", tr("panel.center", lang), ll.x, ll.y);
-        ImGui::Text("%s: %.2f   %s: %.1f°", tr("panel.zoom", lang), resolutionToZoom(map_.camera.resolution * std::min(map_.camera.width, map_.camera.height) / 1080.0, ll.y),
-                    tr("panel.rotation", lang), radToDeg(map_.camera.rotation));
-        ImGui::Text("%s: %.1f ms (%.0f fps)", tr("panel.frame_ms", lang), frameMs, frameMs > 0 ? 1000.0 / frameMs : 0.0);
-        if (ImGui::Button(tr("panel.reset_view", lang))) applySceneView(scene_, map_, map_.camera.width, map_.camera.height);
+        ImGui::Text(
+            "%s: %.2f   %s: %.1f°", tr("panel.zoom", lang),
+            resolutionToZoom(map_.camera.resolution * std::min(map_.camera.width, map_.camera.height) / 1080.0, ll.y),
+            tr("panel.rotation", lang), radToDeg(map_.camera.rotation));
+        ImGui::Text("%s: %.1f ms (%.0f fps)", tr("panel.frame_ms", lang), frameMs,
+                    frameMs > 0 ? 1000.0 / frameMs : 0.0);
+        if (ImGui::Button(tr("panel.reset_view", lang)))
+            applySceneView(scene_, map_, map_.camera.width, map_.camera.height);
         ImGui::SameLine();
         if (ImGui::Button(tr("panel.screenshot", lang))) screenshotRequested_ = true;
         if (!lastSaved_.empty()) ImGui::TextDisabled("%s: %s", tr("panel.saved", lang), lastSaved_.c_str());
     }
     if (ImGui::CollapsingHeader(tr("panel.clock", lang))) {
         bool paused = clock_.paused();
-        if (clock_.mode() == Clock::Mode::Live) ImGui::Text("%s", tr("panel.live", lang));
+        if (clock_.mode() == Clock::Mode::Live)
+            ImGui::Text("%s", tr("panel.live", lang));
         else if (opts_.clockLocked) {
             ImGui::TextWrapped(tr("panel.clock_locked", lang), clock_.scale());
         } else {
             ImGui::Text("%s", tr("panel.replay", lang));
             if (ImGui::Checkbox(tr("panel.pause", lang), &paused)) clock_.setPaused(paused);
             float speed = static_cast<float>(clock_.scale());
-            if (ImGui::SliderFloat(tr("panel.speed", lang), &speed, 0.25f, 60.0f, "%.2fx", ImGuiSliderFlags_Logarithmic)) clock_.setScale(speed);
+            if (ImGui::SliderFloat(tr("panel.speed", lang), &speed, 0.25f, 60.0f, "%.2fx",
+                                   ImGuiSliderFlags_Logarithmic))
+                clock_.setScale(speed);
         }
     }
     if (extraUi) extraUi(lang);

@@ -30,7 +30,7 @@ struct CockpitOptions {
     // The clock is paced by a source (an accelerated simulation): pausing or changing its
     // speed here would put scene time and the feed out of step, so the panel only shows it.
     bool clockLocked = false;
-    std::string screenshotOnExit; // save a screenshot to this file before exiting
+    std::string screenshotOnExit;  // save a screenshot to this file before exiting
     // JSON lines of what the operator's input did (view changes, selections, toggles), for
     // automated interaction tests and diagnostics (docs/cli.md).
     std::string tracePath;
@@ -40,8 +40,8 @@ struct CockpitOptions {
 struct InputEvent {
     enum class Kind : uint8_t { Key, Button, Move, Scroll };
     Kind kind = Kind::Move;
-    int code = 0;      // GLFW key or mouse button
-    int action = 0;    // GLFW_PRESS / GLFW_RELEASE / GLFW_REPEAT
+    int code = 0;    // GLFW key or mouse button
+    int action = 0;  // GLFW_PRESS / GLFW_RELEASE / GLFW_REPEAT
     int mods = 0;
     double x = 0, y = 0;  // Move: cursor; Scroll: offsets
 };
@@ -79,9 +79,11 @@ private:
     bool screenshotRequested_ = false;
 
     std::deque<InputEvent> events_;
-    struct Rect { float x, y, w, h; };
-    std::vector<Rect> uiRects_;      // ImGui windows of the last frame (window coordinates)
-    bool wantText_ = false;          // an ImGui text field had focus in the last frame
+    struct Rect {
+        float x, y, w, h;
+    };
+    std::vector<Rect> uiRects_;  // ImGui windows of the last frame (window coordinates)
+    bool wantText_ = false;      // an ImGui text field had focus in the last frame
     double cursorX_ = 0, cursorY_ = 0;
     // The mouse gesture in progress: which button, and whether the map or the UI owns it.
     int dragButton_ = -1;
@@ -90,7 +92,11 @@ private:
     bool dragMoved_ = false;
     std::FILE* trace_ = nullptr;
     uint64_t frameIndex_ = 0;
-    struct ViewKey { double cx = 0, cy = 0, res = 0, rot = 0; int w = 0, h = 0; bool operator==(const ViewKey&) const = default; };
+    struct ViewKey {
+        double cx = 0, cy = 0, res = 0, rot = 0;
+        int w = 0, h = 0;
+        bool operator==(const ViewKey&) const = default;
+    };
     ViewKey tracedView_;
 };
 

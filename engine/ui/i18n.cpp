@@ -5,7 +5,11 @@
 namespace sandtable {
 
 namespace {
-struct Entry { const char* key; const char* zh; const char* en; };
+struct Entry {
+    const char* key;
+    const char* zh;
+    const char* en;
+};
 const Entry kTable[] = {
     {"panel.title", "数字沙盘控制台", "Sandtable console"},
     {"panel.layers", "图层", "Layers"},
@@ -43,7 +47,10 @@ const char* tr(const char* key, Language lang) {
 
 std::vector<std::string> allUiStrings() {
     std::vector<std::string> out;
-    for (const auto& e : kTable) { out.push_back(e.zh); out.push_back(e.en); }
+    for (const auto& e : kTable) {
+        out.push_back(e.zh);
+        out.push_back(e.en);
+    }
     return out;
 }
 

@@ -44,7 +44,10 @@ constexpr CivilTime toCivil(TimeMs t, int offsetMinutes = 8 * 60) {
     const TimeMs local = t + static_cast<TimeMs>(offsetMinutes) * 60000;
     int64_t days = local / 86400000;
     int64_t rem = local % 86400000;
-    if (rem < 0) { rem += 86400000; --days; }
+    if (rem < 0) {
+        rem += 86400000;
+        --days;
+    }
     CivilTime c;
     civilFromDays(days, c.year, c.month, c.day);
     c.hour = static_cast<int>(rem / 3600000);

@@ -11,7 +11,8 @@ int parseInt(const std::string& flag, const std::string& value, int lo, int hi) 
     char* end = nullptr;
     const long n = std::strtol(value.c_str(), &end, 10);
     if (value.empty() || !end || *end || n < lo || n > hi)
-        throw std::runtime_error(flag + " '" + value + "': expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
+        throw std::runtime_error(flag + " '" + value + "': expected an integer in " + std::to_string(lo) + ".." +
+                                 std::to_string(hi));
     return static_cast<int>(n);
 }
 

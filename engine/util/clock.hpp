@@ -17,9 +17,17 @@ public:
     enum class Mode { Live, Replay };
 
     static Clock live() { return Clock(Mode::Live, wallClockMs()); }
-    static Clock replay(TimeMs start, double scale = 1.0) { Clock c(Mode::Replay, start); c.scale_ = scale; return c; }
+    static Clock replay(TimeMs start, double scale = 1.0) {
+        Clock c(Mode::Replay, start);
+        c.scale_ = scale;
+        return c;
+    }
     // A clock fixed at one instant (headless renders, tests).
-    static Clock fixed(TimeMs t) { Clock c(Mode::Replay, t); c.paused_ = true; return c; }
+    static Clock fixed(TimeMs t) {
+        Clock c(Mode::Replay, t);
+        c.paused_ = true;
+        return c;
+    }
 
     // Advances by real elapsed seconds (called once per frame by the frame loop).
     void tick(double realSeconds);
@@ -30,8 +38,15 @@ public:
 
     void setScale(double s) { scale_ = s; }
     void setPaused(bool p) { paused_ = p; }
-    void seek(TimeMs t) { now_ = t; fracMs_ = 0; }
-    void goLive() { mode_ = Mode::Live; now_ = wallClockMs(); paused_ = false; }
+    void seek(TimeMs t) {
+        now_ = t;
+        fracMs_ = 0;
+    }
+    void goLive() {
+        mode_ = Mode::Live;
+        now_ = wallClockMs();
+        paused_ = false;
+    }
 
 private:
     Clock(Mode m, TimeMs t) : mode_(m), now_(t) {}

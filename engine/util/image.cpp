@@ -24,8 +24,12 @@ void Image::flipVertically() {
 }
 
 namespace {
-struct FileCloser { void operator()(FILE* f) const { if (f) std::fclose(f); } };
-}
+struct FileCloser {
+    void operator()(FILE* f) const {
+        if (f) std::fclose(f);
+    }
+};
+}  // namespace
 
 void writePng(const std::string& path, const Image& img) {
     std::unique_ptr<FILE, FileCloser> f(std::fopen(path.c_str(), "wb"));
@@ -96,7 +100,9 @@ double yiqDistance(const uint8_t* a, const uint8_t* b) {
 
 double luma(const uint8_t* p) { return p[0] * 0.29889531 + p[1] * 0.58662247 + p[2] * 0.11448223; }
 
-bool samePixel(const uint8_t* a, const uint8_t* b) { return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3]; }
+bool samePixel(const uint8_t* a, const uint8_t* b) {
+    return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
+}
 
 // More than two of the 8 neighbours identical to the pixel: it lies in a flat region.
 bool hasManySiblings(const Image& img, int x, int y) {
@@ -129,9 +135,13 @@ bool antialiased(const Image& img, int x, int y, const Image& other) {
             if (d == 0) {
                 if (++zeroes > 2) return false;
             } else if (d < minD) {
-                minD = d; minX = nx; minY = ny;
+                minD = d;
+                minX = nx;
+                minY = ny;
             } else if (d > maxD) {
-                maxD = d; maxX = nx; maxY = ny;
+                maxD = d;
+                maxX = nx;
+                maxY = ny;
             }
         }
     if (minD == 0 || maxD == 0) return false;
@@ -163,9 +173,13 @@ ImageDiff compareImages(const Image& expected, const Image& actual, double thres
             o[3] = 255;
             if (dist > maxDelta) {
                 if (antialiased(expected, x, y, actual) || antialiased(actual, x, y, expected)) {
-                    o[0] = 255; o[1] = 200; o[2] = 0;  // yellow: ignored anti-aliasing
+                    o[0] = 255;
+                    o[1] = 200;
+                    o[2] = 0;  // yellow: ignored anti-aliasing
                 } else {
-                    o[0] = 255; o[1] = 0; o[2] = 0;
+                    o[0] = 255;
+                    o[1] = 0;
+                    o[2] = 0;
                     ++d.differing;
                 }
             }

@@ -23,10 +23,10 @@ void writePng(const std::string& path, const Image& img);
 Image readPng(const std::string& path);
 
 struct ImageDiff {
-    size_t differing = 0;     // pixels over the colour threshold and not anti-aliased edges
+    size_t differing = 0;  // pixels over the colour threshold and not anti-aliased edges
     size_t total = 0;
     double fraction() const { return total ? static_cast<double>(differing) / static_cast<double>(total) : 0.0; }
-    Image diff;               // differing pixels red over a faded copy of the expected image
+    Image diff;  // differing pixels red over a faded copy of the expected image
 };
 
 // Pixel comparison in the manner of MapLibre's render tests: YIQ colour distance with a

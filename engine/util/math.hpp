@@ -37,10 +37,17 @@ struct Mat4f {
 struct BBox {
     double minX = INFINITY, minY = INFINITY, maxX = -INFINITY, maxY = -INFINITY;
     void extend(Vec2d p) {
-        minX = std::fmin(minX, p.x); minY = std::fmin(minY, p.y);
-        maxX = std::fmax(maxX, p.x); maxY = std::fmax(maxY, p.y);
+        minX = std::fmin(minX, p.x);
+        minY = std::fmin(minY, p.y);
+        maxX = std::fmax(maxX, p.x);
+        maxY = std::fmax(maxY, p.y);
     }
-    void merge(const BBox& b) { if (b.valid()) { extend(Vec2d{b.minX, b.minY}); extend(Vec2d{b.maxX, b.maxY}); } }
+    void merge(const BBox& b) {
+        if (b.valid()) {
+            extend(Vec2d{b.minX, b.minY});
+            extend(Vec2d{b.maxX, b.maxY});
+        }
+    }
     bool valid() const { return minX <= maxX && minY <= maxY; }
     Vec2d center() const { return {(minX + maxX) * 0.5, (minY + maxY) * 0.5}; }
     bool contains(Vec2d p) const { return p.x >= minX && p.x <= maxX && p.y >= minY && p.y <= maxY; }

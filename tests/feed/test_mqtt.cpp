@@ -46,7 +46,10 @@ public:
         pid_ = ::fork();
         if (pid_ == 0) {
             const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-            if (fd >= 0) { ::dup2(fd, 1); ::dup2(fd, 2); }
+            if (fd >= 0) {
+                ::dup2(fd, 1);
+                ::dup2(fd, 2);
+            }
             ::execl(kBroker, kBroker, "-c", conf_.c_str(), static_cast<char*>(nullptr));
             ::_exit(127);
         }
@@ -79,12 +82,15 @@ bool publishAll(uint16_t port, const std::string& topic, const std::vector<std::
     mosquitto* m = mosquitto_new(nullptr, true, &st);
     mosquitto_connect_callback_set(m, [](mosquitto*, void* u, int rc) { static_cast<State*>(u)->connected = rc == 0; });
     mosquitto_publish_callback_set(m, [](mosquitto*, void* u, int) { ++static_cast<State*>(u)->acked; });
-    bool ok = mosquitto_connect(m, "127.0.0.1", port, 30) == MOSQ_ERR_SUCCESS && mosquitto_loop_start(m) == MOSQ_ERR_SUCCESS;
+    bool ok =
+        mosquitto_connect(m, "127.0.0.1", port, 30) == MOSQ_ERR_SUCCESS && mosquitto_loop_start(m) == MOSQ_ERR_SUCCESS;
     for (int i = 0; ok && i < 400 && !st.connected; ++i) std::this_thread::sleep_for(50ms);
     ok = ok && st.connected;
     for (const auto& p : payloads)
-        ok = ok && mosquitto_publish(m, nullptr, topic.c_str(), static_cast<int>(p.size()), p.data(), 1, false) == MOSQ_ERR_SUCCESS;
-    for (int i = 0; ok && i < 400 && st.acked < static_cast<int>(payloads.size()); ++i) std::this_thread::sleep_for(50ms);
+        ok = ok && mosquitto_publish(m, nullptr, topic.c_str(), static_cast<int>(p.size()), p.data(), 1, false) ==
+                       MOSQ_ERR_SUCCESS;
+    for (int i = 0; ok && i < 400 && st.acked < static_cast<int>(payloads.size()); ++i)
+        std::this_thread::sleep_for(50ms);
     ok = ok && st.acked == static_cast<int>(payloads.size());
     mosquitto_disconnect(m);
     mosquitto_loop_stop(m, false);
@@ -127,20 +133,25 @@ TEST_CASE("MQTT end to end through mosquitto, surviving a broker restart", "[fee
     std::vector<std::string> batch;
     for (int i = 0; i < 100; ++i) batch.push_back(posLine(i, kT0 + i * 1000));
     batch.push_back(posLine(200, kT0) + "\n" + posLine(201, kT0) + "\n" + posLine(202, kT0) + "\n");
-    batch.push_back(R"({"type":"pos","officer":"PT-9999","squad":"nowhere","t":1732061700000,"lon":121.4,"lat":31.25})");
+    batch.push_back(
+        R"({"type":"pos","officer":"PT-9999","squad":"nowhere","t":1732061700000,"lon":121.4,"lat":31.25})");
     REQUIRE(publishAll(port, "sandtable/feed/a", batch));
-    REQUIRE(p.waitFor([](const FeedSnapshot& s) { return s.counters.accepted == 103 && s.counters.rejected == 1; }, 20s));
+    REQUIRE(
+        p.waitFor([](const FeedSnapshot& s) { return s.counters.accepted == 103 && s.counters.rejected == 1; }, 20s));
     CHECK(p.snapshot()->counters.rejectedBy[static_cast<size_t>(RejectReason::UnknownSquad)] == 1);
 
     // The broker goes away...
     broker.stop();
-    REQUIRE(p.waitFor([&](const FeedSnapshot& s) {
-        return !s.transports.empty() && s.transports[0].disconnects >= 1 && state(s) != ConnState::Connected;
-    }, 20s));
+    REQUIRE(p.waitFor(
+        [&](const FeedSnapshot& s) {
+            return !s.transports.empty() && s.transports[0].disconnects >= 1 && state(s) != ConnState::Connected;
+        },
+        20s));
     CHECK_FALSE(p.snapshot()->transports[0].lastError.empty());
     // ...and comes back on the same port: the transport reconnects and resubscribes.
     REQUIRE(broker.start(port));
-    REQUIRE(p.waitFor([&](const FeedSnapshot& s) { return state(s) == ConnState::Connected && s.transports[0].connects >= 2; }, 20s));
+    REQUIRE(p.waitFor(
+        [&](const FeedSnapshot& s) { return state(s) == ConnState::Connected && s.transports[0].connects >= 2; }, 20s));
 
     std::vector<std::string> batch2;
     for (int i = 0; i < 50; ++i) batch2.push_back(posLine(i, kT0 + 200000 + i * 1000, 121.401));

@@ -101,7 +101,9 @@ TEST_CASE("replay transport, once and looped", "[feed][pipeline][replay]") {
         o.path = path;
         p.addTransport(std::make_unique<ReplayTransport>(o));
         p.start();
-        REQUIRE(p.waitFor([](const FeedSnapshot& s) { return !s.transports.empty() && s.transports[0].state == ConnState::Finished; }, 20s));
+        REQUIRE(p.waitFor(
+            [](const FeedSnapshot& s) { return !s.transports.empty() && s.transports[0].state == ConnState::Finished; },
+            20s));
         p.stop();
         auto s = p.snapshot();
         CHECK(s->counters.accepted == 50);
@@ -212,8 +214,10 @@ TEST_CASE("UDP listener on loopback", "[feed][pipeline][udp]") {
     // Datagrams with one line (no newline), and with three lines.
     for (int i = 0; i < 50; ++i) {
         const std::string d = posLine(i, kT0 + i);
-        REQUIRE(::sendto(fd, d.data(), d.size(), 0, reinterpret_cast<const sockaddr*>(&a), sizeof a) == static_cast<ssize_t>(d.size()));
-        if (i % 10 == 9) std::this_thread::sleep_for(5ms);  // gentle: loopback UDP drops only when the socket buffer fills
+        REQUIRE(::sendto(fd, d.data(), d.size(), 0, reinterpret_cast<const sockaddr*>(&a), sizeof a) ==
+                static_cast<ssize_t>(d.size()));
+        if (i % 10 == 9)
+            std::this_thread::sleep_for(5ms);  // gentle: loopback UDP drops only when the socket buffer fills
     }
     const std::string multi = posLine(60, kT0) + "\n" + posLine(61, kT0) + "\n" + "{\"type\":\"pos\"}\n";
     REQUIRE(::sendto(fd, multi.data(), multi.size(), 0, reinterpret_cast<const sockaddr*>(&a), sizeof a) > 0);

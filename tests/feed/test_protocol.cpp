@@ -47,10 +47,11 @@ TEST_CASE("ISO 8601 times", "[feed][protocol]") {
 
 TEST_CASE("good position, check-in and incident messages", "[feed][protocol]") {
     FeedState st;
-    REQUIRE(st.ingestLine(R"({"type":"pos","officer":"PT-0153","squad":"changfeng","t":"2024-11-20T08:15:03+08:00",)"
-                          R"("lon":121.397,"lat":31.225,"crs":"wgs84","status":"patrol","speed":1.2,"heading":-90,"acc":8,)"
-                          R"("extra":{"nested":[1,2,{"x":null}]}})",
-                          "test", 1, kNow) == IngestOutcome::Accepted);
+    REQUIRE(
+        st.ingestLine(R"({"type":"pos","officer":"PT-0153","squad":"changfeng","t":"2024-11-20T08:15:03+08:00",)"
+                      R"("lon":121.397,"lat":31.225,"crs":"wgs84","status":"patrol","speed":1.2,"heading":-90,"acc":8,)"
+                      R"("extra":{"nested":[1,2,{"x":null}]}})",
+                      "test", 1, kNow) == IngestOutcome::Accepted);
     REQUIRE(st.officers().size() == 1);
     const OfficerState& o = st.officers()[0];
     CHECK(o.id == "PT-0153");
@@ -67,9 +68,10 @@ TEST_CASE("good position, check-in and incident messages", "[feed][protocol]") {
     const Vec2d wgs{121.41, 31.24};
     const Vec2d gcj = gcj02::fromWgs84(wgs);
     char line[256];
-    std::snprintf(line, sizeof line,
-                  R"({"officer":"PT-0154","type":"pos","squad":"caoyang","t":%lld,"lon":%.12f,"lat":%.12f,"crs":"gcj02"})",
-                  static_cast<long long>(kNow - 1000), gcj.x, gcj.y);
+    std::snprintf(
+        line, sizeof line,
+        R"({"officer":"PT-0154","type":"pos","squad":"caoyang","t":%lld,"lon":%.12f,"lat":%.12f,"crs":"gcj02"})",
+        static_cast<long long>(kNow - 1000), gcj.x, gcj.y);
     REQUIRE(st.ingestLine(line, "test", 2, kNow) == IngestOutcome::Accepted);
     const OfficerState& o2 = st.officers()[1];
     CHECK(o2.lon == Approx(wgs.x).margin(1e-8));
@@ -78,20 +80,26 @@ TEST_CASE("good position, check-in and incident messages", "[feed][protocol]") {
     CHECK(std::isnan(o2.speed));
 
     // CGCS2000 is taken as WGS84.
-    CHECK(st.ingestLine(R"({"type":"pos","officer":"PT-0155","squad":"taopu","t":1732061700000,"lon":121.35,"lat":31.28,"crs":"cgcs2000","status":"break"})",
-                        "test", 3, kNow) == IngestOutcome::Accepted);
+    CHECK(
+        st.ingestLine(
+            R"({"type":"pos","officer":"PT-0155","squad":"taopu","t":1732061700000,"lon":121.35,"lat":31.28,"crs":"cgcs2000","status":"break"})",
+            "test", 3, kNow) == IngestOutcome::Accepted);
     CHECK(st.officers()[2].lon == 121.35);
 
-    CHECK(st.ingestLine(R"({"type":"checkin","checkpoint":"SZH-07","officer":"PT-0153","t":"2024-11-20T08:10:00+08:00"})",
-                        "test", 4, kNow) == IngestOutcome::Accepted);
+    CHECK(
+        st.ingestLine(R"({"type":"checkin","checkpoint":"SZH-07","officer":"PT-0153","t":"2024-11-20T08:10:00+08:00"})",
+                      "test", 4, kNow) == IngestOutcome::Accepted);
     REQUIRE(st.checkins().size() == 1);
     CHECK(st.checkins()[0].checkpoint == "SZH-07");
     CHECK(st.checkins()[0].t == iso("2024-11-20T08:10:00+08:00"));
 
-    CHECK(st.ingestLine(R"({"type":"incident","id":"INC-1","t":1732061700000,"lon":121.42,"lat":31.25,"kind":"street_vending"})",
-                        "test", 5, kNow) == IngestOutcome::Accepted);
-    CHECK(st.ingestLine(R"({"type":"incident","id":"INC-1","t":1732061701000,"lon":121.42,"lat":31.25,"kind":"street_vending","state":"closed"})",
-                        "test", 6, kNow) == IngestOutcome::Accepted);
+    CHECK(st.ingestLine(
+              R"({"type":"incident","id":"INC-1","t":1732061700000,"lon":121.42,"lat":31.25,"kind":"street_vending"})",
+              "test", 5, kNow) == IngestOutcome::Accepted);
+    CHECK(
+        st.ingestLine(
+            R"({"type":"incident","id":"INC-1","t":1732061701000,"lon":121.42,"lat":31.25,"kind":"street_vending","state":"closed"})",
+            "test", 6, kNow) == IngestOutcome::Accepted);
     REQUIRE(st.incidents().size() == 1);
     CHECK_FALSE(st.incidents()[0].open);
     CHECK(st.counters().accepted == 6);
@@ -117,19 +125,34 @@ TEST_CASE("every reject reason is detected and counted", "[feed][protocol]") {
     CHECK(rejectOf(st, good + " {\"a\":1}") == RejectReason::MalformedJson);
     CHECK(rejectOf(st, R"({"type":"teleport","officer":"PT-1"})") == RejectReason::UnknownType);
     CHECK(rejectOf(st, R"({"officer":"PT-1","lon":121.4,"lat":31.2})") == RejectReason::UnknownType);
-    CHECK(rejectOf(st, R"({"type":"pos","squad":"wanli","t":1732061700000,"lon":121.4,"lat":31.27})") == RejectReason::MissingField);
-    CHECK(rejectOf(st, R"({"type":"pos","officer":"PT-1","squad":"wanli","lon":121.4,"lat":31.27})") == RejectReason::MissingField);
-    CHECK(rejectOf(st, R"({"type":"pos","officer":"PT-1","squad":"wanli","t":1732061700000,"lat":31.27})") == RejectReason::MissingField);
-    CHECK(rejectOf(st, R"({"type":"pos","officer":"PT-1","t":1732061700000,"lon":121.4,"lat":31.27})") == RejectReason::MissingField);
+    CHECK(rejectOf(st, R"({"type":"pos","squad":"wanli","t":1732061700000,"lon":121.4,"lat":31.27})") ==
+          RejectReason::MissingField);
+    CHECK(rejectOf(st, R"({"type":"pos","officer":"PT-1","squad":"wanli","lon":121.4,"lat":31.27})") ==
+          RejectReason::MissingField);
+    CHECK(rejectOf(st, R"({"type":"pos","officer":"PT-1","squad":"wanli","t":1732061700000,"lat":31.27})") ==
+          RejectReason::MissingField);
+    CHECK(rejectOf(st, R"({"type":"pos","officer":"PT-1","t":1732061700000,"lon":121.4,"lat":31.27})") ==
+          RejectReason::MissingField);
     CHECK(rejectOf(st, R"({"type":"checkin","officer":"PT-1","t":1732061700000})") == RejectReason::MissingField);
-    CHECK(rejectOf(st, R"({"type":"incident","t":1732061700000,"lon":121.4,"lat":31.27})") == RejectReason::MissingField);
-    CHECK(rejectOf(st, R"({"type":"pos","officer":42,"squad":"wanli","t":1732061700000,"lon":121.4,"lat":31.27})") == RejectReason::InvalidField);
+    CHECK(rejectOf(st, R"({"type":"incident","t":1732061700000,"lon":121.4,"lat":31.27})") ==
+          RejectReason::MissingField);
+    CHECK(rejectOf(st, R"({"type":"pos","officer":42,"squad":"wanli","t":1732061700000,"lon":121.4,"lat":31.27})") ==
+          RejectReason::InvalidField);
     CHECK(rejectOf(st, head + R"("lon":121.40,"lat":31.27,"acc":-3})") == RejectReason::InvalidField);
     CHECK(rejectOf(st, head + R"("lon":121.40,"lat":31.27,"heading":"north"})") == RejectReason::InvalidField);
-    CHECK(rejectOf(st, R"({"type":"pos","officer":"PT-1","squad":"wanli","t":"20/11/2024 08:15","lon":121.4,"lat":31.27})") == RejectReason::BadTime);
-    CHECK(rejectOf(st, R"({"type":"pos","officer":"PT-1","squad":"wanli","t":1732061700,"lon":121.4,"lat":31.27})") == RejectReason::BadTime);
-    CHECK(rejectOf(st, R"({"type":"pos","officer":"PT-1","squad":"wanli","t":1.5,"lon":121.4,"lat":31.27})") == RejectReason::BadTime);
-    CHECK(rejectOf(st, R"({"type":"pos","officer":"PT-1","squad":"wanli","t":"2024-11-20T09:15:00+08:00","lon":121.4,"lat":31.27})") == RejectReason::FutureTime);
+    CHECK(
+        rejectOf(st,
+                 R"({"type":"pos","officer":"PT-1","squad":"wanli","t":"20/11/2024 08:15","lon":121.4,"lat":31.27})") ==
+        RejectReason::BadTime);
+    CHECK(rejectOf(st, R"({"type":"pos","officer":"PT-1","squad":"wanli","t":1732061700,"lon":121.4,"lat":31.27})") ==
+          RejectReason::BadTime);
+    CHECK(rejectOf(st, R"({"type":"pos","officer":"PT-1","squad":"wanli","t":1.5,"lon":121.4,"lat":31.27})") ==
+          RejectReason::BadTime);
+    CHECK(
+        rejectOf(
+            st,
+            R"({"type":"pos","officer":"PT-1","squad":"wanli","t":"2024-11-20T09:15:00+08:00","lon":121.4,"lat":31.27})") ==
+        RejectReason::FutureTime);
     CHECK(rejectOf(st, head + R"("lon":"NaN","lat":31.27})") == RejectReason::BadCoordinate);
     // Bare NaN and numbers beyond double range are not JSON.
     CHECK(rejectOf(st, head + R"("lon":NaN,"lat":31.27})") == RejectReason::MalformedJson);
@@ -140,14 +163,24 @@ TEST_CASE("every reject reason is detected and counted", "[feed][protocol]") {
     CHECK(rejectOf(st, head + R"("lon":121.4,"lat":31.27,"crs":"bd09"})") == RejectReason::UnknownCrs);
     CHECK(rejectOf(st, head + R"("lon":116.39,"lat":39.9})") == RejectReason::OutsideArea);
     CHECK(rejectOf(st, head + R"("lon":31.27,"lat":121.4})") == RejectReason::BadCoordinate);  // swapped axes
-    CHECK(rejectOf(st, R"({"type":"pos","officer":"PT-1","squad":"pudong","t":1732061700000,"lon":121.4,"lat":31.27})") == RejectReason::UnknownSquad);
+    CHECK(
+        rejectOf(st, R"({"type":"pos","officer":"PT-1","squad":"pudong","t":1732061700000,"lon":121.4,"lat":31.27})") ==
+        RejectReason::UnknownSquad);
     CHECK(rejectOf(st, head + R"("lon":121.40,"lat":31.27,"status":"asleep"})") == RejectReason::UnknownStatus);
     CHECK(rejectOf(st, head + R"("lon":121.40,"lat":31.27,"speed":120})") == RejectReason::BadSpeed);
     CHECK(rejectOf(st, head + R"("lon":121.40,"lat":31.27,"speed":-1})") == RejectReason::BadSpeed);
     // 3 km in 10 s from the accepted fix: 300 m/s.
-    CHECK(rejectOf(st, R"({"type":"pos","officer":"PT-1","squad":"wanli","t":"2024-11-20T08:15:10+08:00","lon":121.43,"lat":31.27})") == RejectReason::ImpliedSpeed);
-    REQUIRE(st.ingestLine(R"({"type":"pos","officer":"PT-2","squad":"wanli","t":1732061700000,"lon":121.4,"lat":31.27})", "test", 2, kNow) == IngestOutcome::Accepted);
-    CHECK(rejectOf(st, R"({"type":"pos","officer":"PT-3","squad":"wanli","t":1732061700000,"lon":121.4,"lat":31.27})") == RejectReason::TooManyOfficers);
+    CHECK(
+        rejectOf(
+            st,
+            R"({"type":"pos","officer":"PT-1","squad":"wanli","t":"2024-11-20T08:15:10+08:00","lon":121.43,"lat":31.27})") ==
+        RejectReason::ImpliedSpeed);
+    REQUIRE(
+        st.ingestLine(R"({"type":"pos","officer":"PT-2","squad":"wanli","t":1732061700000,"lon":121.4,"lat":31.27})",
+                      "test", 2, kNow) == IngestOutcome::Accepted);
+    CHECK(
+        rejectOf(st, R"({"type":"pos","officer":"PT-3","squad":"wanli","t":1732061700000,"lon":121.4,"lat":31.27})") ==
+        RejectReason::TooManyOfficers);
 
     // The rejected lines changed nothing.
     REQUIRE(st.officers().size() == 2);
@@ -174,16 +207,19 @@ TEST_CASE("garbage never crashes the parser", "[feed][protocol]") {
     FeedState st;
     std::string buf;
     uint64_t x = 88172645463325252ull;
-    const std::string good = R"({"type":"pos","officer":"PT-1","squad":"wanli","t":1732061700000,"lon":121.4,"lat":31.27,"status":"patrol"})";
+    const std::string good =
+        R"({"type":"pos","officer":"PT-1","squad":"wanli","t":1732061700000,"lon":121.4,"lat":31.27,"status":"patrol"})";
     for (int i = 0; i < 20000; ++i) {
         buf = good;
         for (int j = 0; j < 3; ++j) {
-            x ^= x << 13; x ^= x >> 7; x ^= x << 17;  // xorshift: deterministic mutations
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;  // xorshift: deterministic mutations
             buf[x % buf.size()] = static_cast<char>((x >> 20) & 0xff);
         }
         if (i % 7 == 0) buf.resize(x % buf.size());
         st.ingestLine(buf, "fuzz", static_cast<uint64_t>(i), kNow);
     }
-    CHECK(st.counters().lines == st.counters().accepted + st.counters().rejected + st.counters().duplicates +
-                                     st.counters().skipped);
+    CHECK(st.counters().lines ==
+          st.counters().accepted + st.counters().rejected + st.counters().duplicates + st.counters().skipped);
 }

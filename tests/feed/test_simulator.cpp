@@ -75,7 +75,8 @@ TEST_CASE("jurisdictions load through GDAL and checkpoints derive from the south
     CHECK_THROWS_WITH(loadJurisdictions(dir.file("nope.geojson")), Catch::Contains("nope.geojson"));
 
     // The project's sample data, when present.
-    const std::filesystem::path real = std::filesystem::path(__FILE__).parent_path() / "../../data/putuo/jurisdictions.geojson";
+    const std::filesystem::path real =
+        std::filesystem::path(__FILE__).parent_path() / "../../data/putuo/jurisdictions.geojson";
     if (std::filesystem::exists(real)) {
         const auto pj = loadJurisdictions(real.string());
         CHECK(pj.size() == 10);
@@ -138,7 +139,9 @@ TEST_CASE("simulator as an in-process transport", "[feed][sim][pipeline]") {
     so.startAtPipelineNow = false;
     p.addTransport(std::make_unique<SimulatorTransport>(so));
     p.start();
-    REQUIRE(p.waitFor([](const FeedSnapshot& s) { return !s.transports.empty() && s.transports[0].state == ConnState::Finished; }, 20s));
+    REQUIRE(p.waitFor(
+        [](const FeedSnapshot& s) { return !s.transports.empty() && s.transports[0].state == ConnState::Finished; },
+        20s));
     p.stop();
     auto s = p.snapshot();
     CHECK(s->officers.size() == 50);

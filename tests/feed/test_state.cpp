@@ -93,7 +93,8 @@ TEST_CASE("history is a bounded ring, check-ins are bounded and time-ordered", "
     FeedState st(cfg);
     const TimeMs now = kT0 + 3600000;
     for (int i = 0; i < 10; ++i)
-        REQUIRE(st.ingestLine(pos("A", kT0 + i * 10000, 121.40 + i * 1e-5, 31.25), "t", 1, now) == IngestOutcome::Accepted);
+        REQUIRE(st.ingestLine(pos("A", kT0 + i * 10000, 121.40 + i * 1e-5, 31.25), "t", 1, now) ==
+                IngestOutcome::Accepted);
     const auto& h = st.history(0);
     REQUIRE(h.size() == 4);
     CHECK(h.front().t == kT0 + 60000);

@@ -18,9 +18,10 @@ constexpr sandtable::TimeMs kT0 = 1732061700000;  // 2024-11-20T08:15:00+08:00
 
 inline std::string posLine(int officer, sandtable::TimeMs t, double lon = 121.40, double lat = 31.25) {
     char buf[256];
-    std::snprintf(buf, sizeof buf,
-                  R"({"type":"pos","officer":"PT-%04d","squad":"wanli","t":%lld,"lon":%.6f,"lat":%.6f,"status":"patrol"})",
-                  officer, static_cast<long long>(t), lon, lat);
+    std::snprintf(
+        buf, sizeof buf,
+        R"({"type":"pos","officer":"PT-%04d","squad":"wanli","t":%lld,"lon":%.6f,"lat":%.6f,"status":"patrol"})",
+        officer, static_cast<long long>(t), lon, lat);
     return buf;
 }
 

@@ -1,16 +1,16 @@
 #include <cstring>
-#include <set>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <type_traits>
 
+#include "engine/data/scene.hpp"
 #include "engine/gl/resources.hpp"
 #include "engine/gl/shader.hpp"
 #include "engine/gl/shader_sources.hpp"
 #include "engine/render/offscreen.hpp"
-#include "engine/data/scene.hpp"
-#include "layers/layer_factory.hpp"
 #include "gl_fixture.hpp"
+#include "layers/layer_factory.hpp"
 
 using namespace sandtable;
 
@@ -77,9 +77,12 @@ TEST_CASE("Every embedded shader compiles and links, and a shader error names fi
     for (const gl::EmbeddedShader& e : gl::embeddedShaders()) {
         const std::string n = e.name;
         const std::string ext = n.substr(n.rfind('.') + 1);
-        if (ext == "vert") verts.push_back(n);
-        else if (ext == "frag") frags.push_back(n);
-        else if (ext == "comp") comps.push_back(n);
+        if (ext == "vert")
+            verts.push_back(n);
+        else if (ext == "frag")
+            frags.push_back(n);
+        else if (ext == "comp")
+            comps.push_back(n);
     }
     REQUIRE(verts.size() + frags.size() + comps.size() == gl::embeddedShaders().size());
     REQUIRE(frags.size() >= 9);
@@ -98,7 +101,10 @@ TEST_CASE("Every embedded shader compiles and links, and a shader error names fi
             size_t k = 0;
             while (k < a.size() && k < b.size() && a[k] == b[k]) ++k;
             if (a == b) k = SIZE_MAX;
-            if (k > bestLen) { bestLen = k; best = v; }
+            if (k > bestLen) {
+                bestLen = k;
+                best = v;
+            }
         }
         INFO(f << " with " << best);
         REQUIRE_FALSE(best.empty());
@@ -127,7 +133,8 @@ TEST_CASE("Every embedded shader compiles and links, and a shader error names fi
     CHECK(glGetError() == GL_NO_ERROR);
 }
 
-TEST_CASE("Rendering the Putuo scene raises no GL errors, and a broken layer is reported while the rest draw", "[gl][scene]") {
+TEST_CASE("Rendering the Putuo scene raises no GL errors, and a broken layer is reported while the rest draw",
+          "[gl][scene]") {
     ST_REQUIRE_GL();
     std::string text;
     {
@@ -160,7 +167,9 @@ TEST_CASE("Rendering the Putuo scene raises no GL errors, and a broken layer is 
 
 TEST_CASE("Unknown layer types fail the scene naming the key", "[gl][scene]") {
     ST_REQUIRE_GL();
-    const SceneSpec scene = parseScene(R"({"crs": "EPSG:4549", "view": {"center": [121.4, 31.25]}, "layers": [{"id": "x", "type": "teapot"}]})", "t.json");
+    const SceneSpec scene = parseScene(
+        R"({"crs": "EPSG:4549", "view": {"center": [121.4, 31.25]}, "layers": [{"id": "x", "type": "teapot"}]})",
+        "t.json");
     std::vector<std::string> errors;
     CHECK_THROWS_WITH(buildMap(scene, errors), Catch::Contains("t.json: layers[0].type: unknown layer type 'teapot'"));
 }

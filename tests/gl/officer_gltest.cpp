@@ -7,11 +7,13 @@
 using namespace sandtable;
 
 namespace {
-std::string pos(const std::string& id, const char* squad, double lon, double lat, int sec, const char* status = "patrol") {
+std::string pos(const std::string& id, const char* squad, double lon, double lat, int sec,
+                const char* status = "patrol") {
     char buf[256];
-    std::snprintf(buf, sizeof buf,
-                  R"({"type":"pos","officer":"%s","squad":"%s","t":"2024-11-20T08:%02d:%02d+08:00","lon":%.6f,"lat":%.6f,"status":"%s","heading":90})",
-                  id.c_str(), squad, sec / 60, sec % 60, lon, lat, status);
+    std::snprintf(
+        buf, sizeof buf,
+        R"({"type":"pos","officer":"%s","squad":"%s","t":"2024-11-20T08:%02d:%02d+08:00","lon":%.6f,"lat":%.6f,"status":"%s","heading":90})",
+        id.c_str(), squad, sec / 60, sec % 60, lon, lat, status);
     return buf;
 }
 constexpr TimeMs kT0 = 1732060800000;  // 2024-11-20T08:00:00+08:00
@@ -32,7 +34,9 @@ TEST_CASE("Officer layer uploads only what changed and draws stale officers dist
     TimeMs now = kT0 + 60 * 1000;
     po.now = [&] { return now; };
     auto feed = std::make_shared<FeedPipeline>(FeedConfig{}, po);
-    for (int i = 0; i < 50; ++i) REQUIRE(feed->ingestLine(pos("PT-" + std::to_string(1000 + i), "changfeng", 121.39 + i * 0.0004, 31.24, 30)) == IngestOutcome::Accepted);
+    for (int i = 0; i < 50; ++i)
+        REQUIRE(feed->ingestLine(pos("PT-" + std::to_string(1000 + i), "changfeng", 121.39 + i * 0.0004, 31.24, 30)) ==
+                IngestOutcome::Accepted);
     // One officer last heard long ago: stale at `now`.
     REQUIRE(feed->ingestLine(pos("PT-0001", "wanli", 121.40, 31.245, 0)) == IngestOutcome::Accepted);
     feed->publish();
@@ -53,16 +57,25 @@ TEST_CASE("Officer layer uploads only what changed and draws stale officers dist
     CHECK(off->staleCount() == 1);
     CHECK(off->liveCount() == 50);
     // The stale officer (at lat 31.245, ~555 m north = ~277 px up) is grey, translucent.
-    const Vec2d staleScreen = map.camera.worldToScreen([&] { Vec2d p{121.40, 31.245}; t.forward(p); return p; }());
+    const Vec2d staleScreen = map.camera.worldToScreen([&] {
+        Vec2d p{121.40, 31.245};
+        t.forward(p);
+        return p;
+    }());
     REQUIRE(staleScreen.y > 0);
     const uint8_t* sp = img.pixel(static_cast<int>(staleScreen.x), static_cast<int>(staleScreen.y));
     CHECK(std::abs(sp[0] - sp[1]) < 30);  // grey, not green
-    const Vec2d liveScreen = map.camera.worldToScreen([&] { Vec2d p{121.39 + 25 * 0.0004 - 0.008, 31.24}; t.forward(p); return p; }());
+    const Vec2d liveScreen = map.camera.worldToScreen([&] {
+        Vec2d p{121.39 + 25 * 0.0004 - 0.008, 31.24};
+        t.forward(p);
+        return p;
+    }());
     const uint8_t* lp = img.pixel(static_cast<int>(liveScreen.x), static_cast<int>(liveScreen.y));
     CHECK(lp[1] > lp[0] + 40);  // green (on patrol)
 
     // One new fix: the next frame uploads one instance, not all.
-    REQUIRE(feed->ingestLine(pos("PT-1007", "changfeng", 121.3905, 31.2401, 45, "dispatched")) == IngestOutcome::Accepted);
+    REQUIRE(feed->ingestLine(pos("PT-1007", "changfeng", 121.3905, 31.2401, 45, "dispatched")) ==
+            IngestOutcome::Accepted);
     feed->publish();
     img = renderOffscreen(map, f, 640, 480);
     CHECK(off->stats().vertices == 51);
@@ -73,7 +86,11 @@ TEST_CASE("Officer layer uploads only what changed and draws stale officers dist
     REQUIRE(feed->ingestLine(pos("PT-1007", "changfeng", 121.3903, 31.2400, 40)) == IngestOutcome::Late);
 
     // Click selects the nearest marker; Ctrl+click runs dispatch assist.
-    const Vec2d target = map.camera.worldToScreen([&] { Vec2d p{121.39 + 10 * 0.0004, 31.24}; t.forward(p); return p; }());
+    const Vec2d target = map.camera.worldToScreen([&] {
+        Vec2d p{121.39 + 10 * 0.0004, 31.24};
+        t.forward(p);
+        return p;
+    }());
     CHECK(off->handleClick(map.camera, target, false));
     CHECK(off->selected() == "PT-1010");
     CHECK(off->followTarget() == std::nullopt);
@@ -103,20 +120,21 @@ TEST_CASE("Officer layer direct path updates a range", "[gl][officers]") {
     layer.updateInstances(500, patch);
     layer.upload();
     CHECK(layer.officerCount() == 1000);
-    CHECK(layer.lastUploadCount() == 10);    // then only the patched range
+    CHECK(layer.lastUploadCount() == 10);  // then only the patched range
     layer.upload();
-    CHECK(layer.lastUploadCount() == 0);     // nothing changed: nothing sent
+    CHECK(layer.lastUploadCount() == 0);  // nothing changed: nothing sent
     layer.updateInstances(3, std::vector<OfficerInstance>(1));
     layer.updateInstances(7, std::vector<OfficerInstance>(1));
     layer.upload();
-    CHECK(layer.lastUploadCount() == 5);     // two patches: one range 3..7
+    CHECK(layer.lastUploadCount() == 5);                           // two patches: one range 3..7
     layer.updateInstances(995, std::vector<OfficerInstance>(10));  // grows to 1005
     layer.upload();
     CHECK(layer.officerCount() == 1005);
     CHECK(layer.lastUploadCount() == 1005);  // a grown buffer is sent whole
     // What the GPU holds is what was set: the patched range reads back.
     std::vector<OfficerInstance> back(1005);
-    glGetNamedBufferSubData(layer.bufferId(), 0, static_cast<GLsizeiptr>(back.size() * sizeof(OfficerInstance)), back.data());
+    glGetNamedBufferSubData(layer.bufferId(), 0, static_cast<GLsizeiptr>(back.size() * sizeof(OfficerInstance)),
+                            back.data());
     CHECK(back[499].x == 499.0f);
     CHECK(back[500].x == -1.0f);
     CHECK(back[509].x == -1.0f);

@@ -45,7 +45,8 @@ TEST_CASE("Class breaks and categories colour polygons, and strokes have their p
     const std::string path = (std::filesystem::temp_directory_path() / "sandtable_choropleth.geojson").string();
     std::ofstream(path) << kGeoJson;
 
-    nlohmann::json j = nlohmann::json::parse(R"({"fill": {"field": "value", "breaks": [10], "colors": ["#ff0000", "#0000ff"]},
+    nlohmann::json j =
+        nlohmann::json::parse(R"({"fill": {"field": "value", "breaks": [10], "colors": ["#ff0000", "#0000ff"]},
                                                 "stroke": "#00ff00", "strokeWidth": 6})");
     auto map = makeMap(parseVectorStyle(JsonReader(j, "t.json", "style")), path);
     Image img = renderOffscreen(*map, FrameState{}, 400, 200);
@@ -60,13 +61,15 @@ TEST_CASE("Class breaks and categories colour polygons, and strokes have their p
     // The left edge of square a: count green pixels across it on the middle row.
     const Vec2d edge = screenOf(*map, 121.390, 31.2425);
     int green = 0;
-    for (int x = static_cast<int>(edge.x) - 10; x <= static_cast<int>(edge.x) + 10; ++x) green += img.pixel(x, static_cast<int>(edge.y))[1] > 128;
+    for (int x = static_cast<int>(edge.x) - 10; x <= static_cast<int>(edge.x) + 10; ++x)
+        green += img.pixel(x, static_cast<int>(edge.y))[1] > 128;
     // 6 px at this output's pixel ratio (0.75, below 1080p) is 4.5 px.
     CHECK(pixelRatioFor(400, 200) == 0.75f);
     CHECK(green >= 4);
     CHECK(green <= 6);
 
-    j = nlohmann::json::parse(R"({"fill": {"field": "kind", "categories": {"a": "#ffff00", "b": {"color": "#00ffff", "label": {"zh": "乙", "en": "B"}}}}})");
+    j = nlohmann::json::parse(
+        R"({"fill": {"field": "kind", "categories": {"a": "#ffff00", "b": {"color": "#00ffff", "label": {"zh": "乙", "en": "B"}}}}})");
     const VectorStyle cat = parseVectorStyle(JsonReader(j, "t.json", "style"));
     REQUIRE(cat.categories.at("b").label.zh == "乙");
     map = makeMap(cat, path);

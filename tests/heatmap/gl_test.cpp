@@ -162,8 +162,8 @@ TEST_CASE("heatmap layer renders to PNG: transparent where zero, ramp where dens
     img.flipVertically();
     const auto path = std::filesystem::temp_directory_path() / "sandtable_heatmap_layer_render.png";
     writePng(path.string(), img);
-    std::printf("heatmap render written to %s (aggregate %.1f ms, factor %d)\n", path.c_str(), layer.timing().aggregateMs,
-                layer.timing().factor);
+    std::printf("heatmap render written to %s (aggregate %.1f ms, factor %d)\n", path.c_str(),
+                layer.timing().aggregateMs, layer.timing().factor);
     CHECK(img.pixel(2, 2)[3] == 0);  // far corner: no density -> transparent
     size_t coloured = 0, opaqueMax = 0;
     for (int y = 0; y < H; ++y)
@@ -235,7 +235,8 @@ TEST_CASE("streamed officer positions in a moving time window", "[heatmap][gl]")
     const auto [a, b] = layer.windowRange(fs.time);
     CHECK(b - a == 600);
     HeatmapGpu gpu(shaders);
-    std::vector<HeatPoint> win(all.begin() + static_cast<std::ptrdiff_t>(a), all.begin() + static_cast<std::ptrdiff_t>(b));
+    std::vector<HeatPoint> win(all.begin() + static_cast<std::ptrdiff_t>(a),
+                               all.begin() + static_cast<std::ptrdiff_t>(b));
     const GridSpec g = gridForCamera(cam);
     const KernelSpec k = layer.kernelFor(cam.resolution, 1.0f);
     const DensityGrid ref = exactKde(win, g, k);
@@ -325,9 +326,10 @@ TEST_CASE("presence heatmap follows the live feed and the clock", "[heatmap][gl]
     auto feed = std::make_shared<FeedPipeline>(FeedConfig{}, po);
     auto line = [](int officer, TimeMs t, double lon, double lat) {
         char buf[256];
-        std::snprintf(buf, sizeof buf,
-                      R"({"type":"pos","officer":"PT-%04d","squad":"wanli","t":%lld,"lon":%.6f,"lat":%.6f,"status":"patrol"})",
-                      officer, static_cast<long long>(t), lon, lat);
+        std::snprintf(
+            buf, sizeof buf,
+            R"({"type":"pos","officer":"PT-%04d","squad":"wanli","t":%lld,"lon":%.6f,"lat":%.6f,"status":"patrol"})",
+            officer, static_cast<long long>(t), lon, lat);
         return std::string(buf);
     };
     MapContext mc;
@@ -418,8 +420,8 @@ TEST_CASE("aggregation timing, 10 million points", "[.][perf10m]") {
         t0 = std::chrono::steady_clock::now();
         gpu.aggregate(g, k, L, 0, n);
         glFinish();
-        std::printf("heatmap 10M points: upload %.0f ms, re-aggregate 1920x1080 r=%.0fpx (factor %d) %.1f ms\n", up, rpx,
-                    L.factor, msSince(t0));
+        std::printf("heatmap 10M points: upload %.0f ms, re-aggregate 1920x1080 r=%.0fpx (factor %d) %.1f ms\n", up,
+                    rpx, L.factor, msSince(t0));
     }
 }
 
@@ -459,9 +461,14 @@ TEST_CASE("aggregation timing breakdown, medians", "[.][perfsplit]") {
                 glFinish();
                 conv.push_back(msSince(t0));
             }
-            auto med = [](std::vector<double> v) { std::sort(v.begin(), v.end()); return v[v.size() / 2]; };
-            std::printf("heatmap %9zu points r=%3.0fpx factor %d R=%d: re-aggregate %.1f ms (bin %.1f, convolve %.1f), median of %d\n",
-                        n, rpx, L.factor, L.radiusCells, med(tot), med(bin), med(conv), runs);
+            auto med = [](std::vector<double> v) {
+                std::sort(v.begin(), v.end());
+                return v[v.size() / 2];
+            };
+            std::printf(
+                "heatmap %9zu points r=%3.0fpx factor %d R=%d: re-aggregate %.1f ms (bin %.1f, convolve %.1f), median "
+                "of %d\n",
+                n, rpx, L.factor, L.radiusCells, med(tot), med(bin), med(conv), runs);
         }
     }
 }
@@ -489,7 +496,8 @@ TEST_CASE("a presence heatmap's memory is bounded by its time window, not by upt
     for (int hour = 1; hour <= 8; ++hour) {
         std::vector<HeatPoint> pts;
         for (int i = 0; i < 36000; ++i)
-            pts.push_back({centre + Vec2d{static_cast<double>(i % 100), 0.0}, 1.0, t0 + (hour - 1) * 3600000 + i * 100});
+            pts.push_back(
+                {centre + Vec2d{static_cast<double>(i % 100), 0.0}, 1.0, t0 + (hour - 1) * 3600000 + i * 100});
         layer.addPoints(pts);
         f.time = t0 + hour * 3600000;
         layer.update(f);

@@ -38,7 +38,8 @@ TEST_CASE("density exports as float32 GeoTIFF with CRS and geotransform", "[heat
     REQUIRE(r.grid.spec.width == g.width);
     REQUIRE(r.grid.spec.height == g.height);
     const auto gt = g.geoTransform();
-    for (int i = 0; i < 6; ++i) CHECK(r.geoTransform[static_cast<size_t>(i)] == Approx(gt[static_cast<size_t>(i)]).margin(1e-9));
+    for (int i = 0; i < 6; ++i)
+        CHECK(r.geoTransform[static_cast<size_t>(i)] == Approx(gt[static_cast<size_t>(i)]).margin(1e-9));
     CHECK(r.geoTransform[1] == 25.0);
     CHECK(r.geoTransform[5] == -25.0);
     OGRSpatialReference got, want;
@@ -77,8 +78,8 @@ TEST_CASE("OGR point reader: CSV lon/lat columns, weights, bad rows counted", "[
         f << "id,lon,lat,severity,reported\n"
           << "1,121.3970,31.2490,3,2024-05-01T08:00:00Z\n"
           << "2,121.4100,31.2500,1,2024-05-01T09:30:00Z\n"
-          << "3,,31.2500,2,2024-05-01T10:00:00Z\n"        // no longitude
-          << "4,nan,31.2500,2,2024-05-01T10:00:00Z\n"     // NaN coordinate
+          << "3,,31.2500,2,2024-05-01T10:00:00Z\n"            // no longitude
+          << "4,nan,31.2500,2,2024-05-01T10:00:00Z\n"         // NaN coordinate
           << "5,121.4000,31.2400,abc,2024-05-01T10:00:00Z\n"  // non-numeric weight
           << "6,121.4000,31.2400,-4,2024-05-01T10:00:00Z\n"   // negative weight
           << "7,121.4050,31.2450,2.5,2024-05-01T11:00:00Z\n";

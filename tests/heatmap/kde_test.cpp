@@ -57,7 +57,8 @@ DensityGrid qgisKde(const std::vector<HeatPoint>& pts, const KernelSpec& k, doub
         const auto yPosition = static_cast<unsigned>(fy);
         const auto yPositionIO = static_cast<unsigned>(fyIO);
         // GDALRasterIO refuses a window outside the raster; the point is then lost.
-        if (xPosition + blockSize > static_cast<unsigned>(cols) || yPositionIO + blockSize > static_cast<unsigned>(rows))
+        if (xPosition + blockSize > static_cast<unsigned>(cols) ||
+            yPositionIO + blockSize > static_cast<unsigned>(rows))
             continue;
         for (int xp = 0; xp < blockSize; xp++) {
             for (int yp = 0; yp < blockSize; yp++) {
@@ -203,8 +204,8 @@ TEST_CASE("display path (binned, reduced, upsampled) is within 1% of the max", "
                 const DensityGrid ref = exactKde(pts, g, k);
                 const DensityGrid got = binnedKde(pts, g, k, L);
                 const auto d = compareGrids(ref, got);
-                std::printf("binned  %-12s %-6s r=%5.1fpx factor %d: max err %.4f%%  mean %.5f%% of max\n",
-                            toString(s), toString(o), radiusPx, L.factor, 100 * d.maxRel(), 100 * d.meanRel());
+                std::printf("binned  %-12s %-6s r=%5.1fpx factor %d: max err %.4f%%  mean %.5f%% of max\n", toString(s),
+                            toString(o), radiusPx, L.factor, 100 * d.maxRel(), 100 * d.meanRel());
                 INFO(toString(s) << " " << toString(o) << " radius " << radiusPx << " px, factor " << L.factor);
                 // The uniform kernel's density jumps at every point's rim; with a radius of
                 // a few pixels no binned method gets within 1% (documented), ours 2.6%.
@@ -245,8 +246,8 @@ TEST_CASE("bad input is skipped and counted, never crashes", "[heatmap][input]")
     const double nan = std::numeric_limits<double>::quiet_NaN();
     const double inf = std::numeric_limits<double>::infinity();
     std::vector<HeatPoint> pts = {
-        {{10, 10}, 1.0, 0}, {{nan, 10}, 1.0, 0}, {{10, inf}, 1.0, 0}, {{20, 20}, nan, 0},
-        {{30, 30}, -2.0, 0}, {{40, 40}, 0.0, 0}, {{50, 50}, inf, 0},
+        {{10, 10}, 1.0, 0},  {{nan, 10}, 1.0, 0}, {{10, inf}, 1.0, 0}, {{20, 20}, nan, 0},
+        {{30, 30}, -2.0, 0}, {{40, 40}, 0.0, 0},  {{50, 50}, inf, 0},
     };
     const HeatInputStats st = sanitize(pts);
     CHECK(st.accepted == 2);

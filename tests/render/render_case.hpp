@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/data/scene.hpp"
-#include "engine/render/offscreen.hpp"
 #include "engine/feed/pipeline.hpp"
+#include "engine/render/offscreen.hpp"
 #include "layers/layer_factory.hpp"
 #include "layers/officer_layer.hpp"
 
@@ -17,12 +17,12 @@ namespace sandtable {
 struct RenderCase {
     std::string scene;
     int width = 960, height = 540;
-    std::string view;           // optional LON,LAT,ZOOM[,ROT]
+    std::string view;  // optional LON,LAT,ZOOM[,ROT]
     std::string lang = "zh";
-    double allowed = 0.00015;   // fraction of pixels that may differ (MapLibre's default)
-    double threshold = 0.1;     // YIQ distance per pixel
+    double allowed = 0.00015;  // fraction of pixels that may differ (MapLibre's default)
+    double threshold = 0.1;    // YIQ distance per pixel
     int64_t time = 0;
-    std::string feed, at;       // optional feed file (relative to the source dir) drawn as of `at`
+    std::string feed, at;          // optional feed file (relative to the source dir) drawn as of `at`
     std::vector<double> dispatch;  // optional [lon, lat]: dispatch assist query shown
     // Counts the runner checks beside the image ("expect": {"officers": N, "stale": N,
     // "labels": N}); -1: not checked.
@@ -82,7 +82,8 @@ inline RenderResult renderCase(const RenderCase& c) {
         if (c.dispatch.size() == 2) {
             renderOffscreen(*map, frame, c.width, c.height);  // first frame takes the snapshot
             for (const auto& l : map->layers())
-                if (auto* o = dynamic_cast<OfficerLayer*>(l.get())) o->dispatchAt({c.dispatch[0], c.dispatch[1]}, frame.time);
+                if (auto* o = dynamic_cast<OfficerLayer*>(l.get()))
+                    o->dispatchAt({c.dispatch[0], c.dispatch[1]}, frame.time);
         }
     }
     RenderResult r;

@@ -43,7 +43,8 @@ TEST_CASE("Golden render cases", "[.golden]") {
         if (fs::exists(e.path() / "case.json") && (gGoldenCase.empty() || e.path().filename() == gGoldenCase))
             cases.push_back(e.path());
     std::sort(cases.begin(), cases.end());
-    if (!gGoldenCase.empty() && cases.empty()) FAIL("no golden case folder named '" << gGoldenCase << "' in " << root.string());
+    if (!gGoldenCase.empty() && cases.empty())
+        FAIL("no golden case folder named '" << gGoldenCase << "' in " << root.string());
     REQUIRE(cases.size() >= (gGoldenCase.empty() ? 2u : 1u));
     const bool update = std::getenv("SANDTABLE_UPDATE_GOLDEN") != nullptr;
     for (const auto& dir : cases) {
@@ -58,15 +59,15 @@ TEST_CASE("Golden render cases", "[.golden]") {
             const fs::path expectedPath = dir / "expected.png";
             if (update) {
                 writePng(expectedPath.string(), actual);
-                WARN("updated " << expectedPath.string() << " (officers " << result.officers << ", stale " << result.stale
-                                << ", labels " << result.labels << ")");
+                WARN("updated " << expectedPath.string() << " (officers " << result.officers << ", stale "
+                                << result.stale << ", labels " << result.labels << ")");
                 continue;
             }
             REQUIRE(fs::exists(expectedPath));
             const Image expected = readPng(expectedPath.string());
             const ImageDiff d = compareImages(expected, actual, rc.threshold);
-            INFO(dir.filename().string() << ": " << d.differing << " of " << d.total << " pixels differ (" << d.fraction() * 100
-                                         << " %), allowed " << rc.allowed * 100 << " %");
+            INFO(dir.filename().string() << ": " << d.differing << " of " << d.total << " pixels differ ("
+                                         << d.fraction() * 100 << " %), allowed " << rc.allowed * 100 << " %");
             std::printf("%s: %zu of %zu pixels differ, allowed %.0f; officers %ld (stale %ld), labels %ld\n",
                         dir.filename().string().c_str(), static_cast<size_t>(d.differing), static_cast<size_t>(d.total),
                         rc.allowed * static_cast<double>(d.total), result.officers, result.stale, result.labels);

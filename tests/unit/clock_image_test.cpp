@@ -51,7 +51,12 @@ TEST_CASE("PNG round trip and image comparison", "[image]") {
     // A solid block of different colour is counted; the diff image marks it red.
     Image c = a;
     for (int y = 10; y < 20; ++y)
-        for (int x = 10; x < 20; ++x) { uint8_t* p = c.pixel(x, y); p[0] = 255; p[1] = 255; p[2] = 255; }
+        for (int x = 10; x < 20; ++x) {
+            uint8_t* p = c.pixel(x, y);
+            p[0] = 255;
+            p[1] = 255;
+            p[2] = 255;
+        }
     const ImageDiff d = compareImages(a, c);
     CHECK(d.differing >= 64);  // the block's interior at least (its edge may count as anti-aliased)
     CHECK(d.differing <= 100);

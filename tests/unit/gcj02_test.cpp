@@ -8,7 +8,9 @@ using namespace sandtable;
 // Published WGS84 -> GCJ-02 pairs (the reference test vectors of the widely used
 // eviltransform implementation: Shanghai, Shenzhen, Beijing).
 namespace {
-struct Pair { double wgsLat, wgsLon, gcjLat, gcjLon; };
+struct Pair {
+    double wgsLat, wgsLon, gcjLat, gcjLon;
+};
 const Pair kPairs[] = {
     {31.1774276, 121.5272106, 31.17530398364597, 121.531541859215},
     {22.543847, 113.912316, 22.540796131694766, 113.9171764808363},

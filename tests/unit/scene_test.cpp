@@ -41,19 +41,26 @@ TEST_CASE("A valid scene parses", "[scene]") {
 
 TEST_CASE("Bad scenes fail naming the file, the key and the reason", "[scene]") {
     CHECK_THAT(errorOf("{\n\"crs\": \"EPSG:4549\",\n oops}"), Catch::StartsWith("scene.json:3: not valid JSON"));
-    CHECK_THAT(errorOf(R"({"view": {"center": [121, 31]}, "layers": []})"), Catch::Contains("scene.json: crs: required key is missing"));
-    CHECK_THAT(errorOf(R"({"crs": 4549, "view": {"center": [121, 31]}, "layers": []})"), Catch::Contains("crs: expected a string"));
+    CHECK_THAT(errorOf(R"({"view": {"center": [121, 31]}, "layers": []})"),
+               Catch::Contains("scene.json: crs: required key is missing"));
+    CHECK_THAT(errorOf(R"({"crs": 4549, "view": {"center": [121, 31]}, "layers": []})"),
+               Catch::Contains("crs: expected a string"));
     CHECK_THAT(errorOf(R"({"crs": "EPSG:4549", "view": {"center": [521, 31]}, "layers": []})"),
                Catch::Contains("view.center: longitude must be within"));
     CHECK_THAT(errorOf(R"({"crs": "EPSG:4549", "view": {"center": [121, 31], "zoom": 40}, "layers": []})"),
                Catch::Contains("view.zoom: value 40 out of range"));
-    CHECK_THAT(errorOf(R"({"crs": "EPSG:4549", "view": {"center": [121, 31]}, "layers": {}})"), Catch::Contains("layers: expected an array"));
+    CHECK_THAT(errorOf(R"({"crs": "EPSG:4549", "view": {"center": [121, 31]}, "layers": {}})"),
+               Catch::Contains("layers: expected an array"));
     CHECK_THAT(errorOf(R"({"crs": "EPSG:4549", "view": {"center": [121, 31]}, "layers": [{"type": "vector"}]})"),
                Catch::Contains("layers[0].id: required key is missing"));
-    CHECK_THAT(errorOf(R"({"crs": "EPSG:4549", "view": {"center": [121, 31]}, "layers": [{"id": "x", "type": "vector"}, {"id": "x", "type": "vector"}]})"),
-               Catch::Contains("layers[1].id: duplicate layer id 'x'"));
-    CHECK_THAT(errorOf(R"({"crs": "EPSG:4549", "view": {"center": [121, 31]}, "layers": [{"id": "x", "type": "vector", "opacity": 2}]})"),
-               Catch::Contains("layers[0].opacity: value 2 out of range"));
+    CHECK_THAT(
+        errorOf(
+            R"({"crs": "EPSG:4549", "view": {"center": [121, 31]}, "layers": [{"id": "x", "type": "vector"}, {"id": "x", "type": "vector"}]})"),
+        Catch::Contains("layers[1].id: duplicate layer id 'x'"));
+    CHECK_THAT(
+        errorOf(
+            R"({"crs": "EPSG:4549", "view": {"center": [121, 31]}, "layers": [{"id": "x", "type": "vector", "opacity": 2}]})"),
+        Catch::Contains("layers[0].opacity: value 2 out of range"));
     CHECK_THAT(errorOf("[1, 2]"), Catch::Contains("must be a JSON object"));
 }
 

@@ -12,7 +12,8 @@ namespace {
 double triangleArea(const std::vector<Vec2d>& t) {
     double a = 0;
     for (size_t i = 0; i + 2 < t.size(); i += 3)
-        a += std::fabs((t[i + 1].x - t[i].x) * (t[i + 2].y - t[i].y) - (t[i + 2].x - t[i].x) * (t[i + 1].y - t[i].y)) * 0.5;
+        a += std::fabs((t[i + 1].x - t[i].x) * (t[i + 2].y - t[i].y) - (t[i + 2].x - t[i].x) * (t[i + 1].y - t[i].y)) *
+             0.5;
     return a;
 }
 std::string writeTemp(const std::string& name, const std::string& text) {
@@ -24,14 +25,16 @@ std::string writeTemp(const std::string& name, const std::string& text) {
 
 TEST_CASE("Polygons with holes triangulate to the right area", "[triangulation]") {
     // 10x10 square with a 4x4 hole: area 84.
-    std::vector<std::vector<Vec2d>> rings = {{{0, 0}, {10, 0}, {10, 10}, {0, 10}, {0, 0}}, {{3, 3}, {7, 3}, {7, 7}, {3, 7}, {3, 3}}};
+    std::vector<std::vector<Vec2d>> rings = {{{0, 0}, {10, 0}, {10, 10}, {0, 10}, {0, 0}},
+                                             {{3, 3}, {7, 3}, {7, 7}, {3, 7}, {3, 3}}};
     std::vector<Vec2d> tris;
     REQUIRE(triangulatePolygon(rings, tris));
     CHECK(tris.size() % 3 == 0);
     CHECK(triangleArea(tris) == Approx(84.0));
     // No triangle centroid falls inside the hole.
     for (size_t i = 0; i < tris.size(); i += 3) {
-        const double cx = (tris[i].x + tris[i + 1].x + tris[i + 2].x) / 3, cy = (tris[i].y + tris[i + 1].y + tris[i + 2].y) / 3;
+        const double cx = (tris[i].x + tris[i + 1].x + tris[i + 2].x) / 3,
+                     cy = (tris[i].y + tris[i + 1].y + tris[i + 2].y) / 3;
         CHECK_FALSE((cx > 3 && cx < 7 && cy > 3 && cy < 7));
     }
     // Concave (L-shaped) polygon: area 3.
@@ -97,7 +100,8 @@ TEST_CASE("Shapefile and GeoPackage sources read through the same path", "[vecto
 TEST_CASE("A broken source fails with the path and GDAL's reason", "[vector]") {
     VectorSourceSpec spec;
     spec.path = writeTemp("broken.geojson", "{\"type\": \"FeatureCollection\", \"features\": [ {oops");
-    CHECK_THROWS_WITH(loadVector(spec, "EPSG:4549"), Catch::Contains("cannot open vector source") && Catch::Contains("broken.geojson"));
+    CHECK_THROWS_WITH(loadVector(spec, "EPSG:4549"),
+                      Catch::Contains("cannot open vector source") && Catch::Contains("broken.geojson"));
     spec.path = "/nonexistent/file.shp";
     CHECK_THROWS_WITH(loadVector(spec, "EPSG:4549"), Catch::Contains("/nonexistent/file.shp"));
 }
