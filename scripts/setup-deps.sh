@@ -22,6 +22,8 @@ PKGS=(
   libsimdjson-dev         # the feed's line parser
   nlohmann-json3-dev      # scene files, --stats, bench lines
   libmosquitto-dev        # MQTT transport
+  libcli11-dev            # every app's options and --help
+  libxlsxwriter-dev       # sandtable-kpi --xlsx
   catch2                  # tests (Catch2 2.13)
   # run time
   libegl-mesa0 libgl1-mesa-dri  # Mesa EGL and llvmpipe: GL 4.5 with no GPU

@@ -11,6 +11,7 @@
 
 #include "engine/geo/camera.hpp"
 #include "engine/util/clock.hpp"
+#include "engine/util/i18n_text.hpp"
 #include "engine/util/math.hpp"
 
 namespace sandtable {
@@ -19,14 +20,6 @@ class ShaderLibrary;
 class Painter;
 class LabelSet;
 class Transformer;
-
-enum class Language { Chinese, English };
-
-// A string in both UI languages; Chinese first.
-struct I18nText {
-    std::string zh, en;
-    const std::string& get(Language l) const { return (l == Language::English && !en.empty()) ? en : zh; }
-};
 
 // Per-frame state shared by all layers (read-only for them).
 struct FrameState {
