@@ -6,7 +6,8 @@
 
 #include "engine/geo/projection.hpp"
 #include "engine/render/labels.hpp"
-#include "engine/render/map.hpp"
+#include "engine/render/painter.hpp"
+#include "engine/util/i18n.hpp"
 #include "engine/util/civil_time.hpp"
 
 namespace sandtable {
@@ -24,33 +25,49 @@ std::string formatLocal(TimeMs t) {
 
 }  // namespace
 
-DecorationsLayer::DecorationsLayer(std::string id, I18nText title, const Map& map, DecorationsOptions opts)
-    : Layer(std::move(id), std::move(title)), map_(map), opts_(opts) {}
+DecorationsLayer::DecorationsLayer(std::string id, I18nText title, const MapContext& ctx, DecorationsOptions opts)
+    : Layer(std::move(id), std::move(title)),
+      opts_(std::move(opts)),
+      toWgs84_(std::make_unique<Transformer>(ctx.displayCrs, "wgs84")),
+      fromWgs84_(std::make_unique<Transformer>("wgs84", ctx.displayCrs)) {}
 
-void DecorationsLayer::update(const FrameState& frame) { time_ = frame.time; }
+DecorationsLayer::~DecorationsLayer() = default;
 
-void DecorationsLayer::draw(const RenderContext& rc) {
+LayerPtr makeDecorationsLayer(const SceneSpec& scene, const LayerSpec& spec, const MapContext& ctx) {
+    const JsonReader r(spec.config, scene.file, spec.keyPath);
+    DecorationsOptions o;
+    o.title = r.boolean("banner", true);
+    o.scaleBar = r.boolean("scaleBar", true);
+    o.northArrow = r.boolean("northArrow", true);
+    o.legend = r.boolean("legend", true);
+    o.clock = r.boolean("clock", true);
+    o.panel = r.color("panel", o.panel);
+    o.text = r.color("text", o.text);
+    o.accent = r.color("accent", o.accent);
+    o.banner = {scene.titleZh, scene.titleEn};
+    o.attribution = {scene.attributionZh, scene.attributionEn};
+    return std::make_unique<DecorationsLayer>(spec.id, I18nText{spec.titleZh, spec.titleEn}, ctx, std::move(o));
+}
+
+void DecorationsLayer::overlay(const FrameState& frame, Painter& p) {
     boxes_.clear();
-    if (opts_.title) drawTitle(rc);
-    if (opts_.scaleBar) drawScaleBar(rc);
-    if (opts_.northArrow) drawNorthArrow(rc);
-    if (opts_.legend) drawLegend(rc);
+    if (opts_.title) drawTitle(frame, p);
+    if (opts_.scaleBar) drawScaleBar(frame, p);
+    if (opts_.northArrow) drawNorthArrow(frame, p);
+    if (opts_.legend) drawLegend(frame, p);
 }
 
 void DecorationsLayer::collectLabels(const FrameState&, LabelSet& labels) {
     for (const Box& b : boxes_) labels.reserve(b.x, b.y, b.w, b.h);
 }
 
-void DecorationsLayer::drawTitle(const RenderContext& rc) {
-    Painter& p = *rc.painter;
-    const float s = rc.pixelRatio, pad = 14 * s;
-    const std::string& title = map_.title.get(rc.language);
+void DecorationsLayer::drawTitle(const FrameState& f, Painter& p) {
+    const float s = f.pixelRatio, pad = 14 * s;
+    const std::string& title = opts_.banner.get(f.language);
     if (title.empty()) return;
     const float titleSize = 24 * s, subSize = 14 * s;
-    std::string sub = map_.attribution.get(rc.language);
-    std::string clock = opts_.clock && time_ > 0
-                            ? formatLocal(time_) + (rc.language == Language::English ? " (UTC+8)" : " 北京时间")
-                            : "";
+    std::string sub = opts_.attribution.get(f.language);
+    std::string clock = opts_.clock && f.time > 0 ? formatLocal(f.time) + tr("decor.local_time", f.language) : "";
     const float w =
         std::max({p.textWidth(title, titleSize), p.textWidth(sub, subSize), p.textWidth(clock, subSize)}) + 2 * pad;
     const float h =
@@ -73,11 +90,10 @@ void DecorationsLayer::drawTitle(const RenderContext& rc) {
     boxes_.push_back({x, y, w, h});
 }
 
-void DecorationsLayer::drawScaleBar(const RenderContext& rc) {
-    Painter& p = *rc.painter;
-    const Camera& cam = *rc.camera;
-    const float s = rc.pixelRatio;
-    const double metresPerPx = cam.resolution * groundMetresPerUnit(map_.toWgs84(), cam.center);
+void DecorationsLayer::drawScaleBar(const FrameState& f, Painter& p) {
+    const Camera& cam = *f.camera;
+    const float s = f.pixelRatio;
+    const double metresPerPx = cam.resolution * groundMetresPerUnit(*toWgs84_, cam.center);
     const double maxMetres = metresPerPx * 160.0 * s;
     double nice = std::pow(10.0, std::floor(std::log10(maxMetres)));
     for (double m : {5.0, 2.0, 1.0})
@@ -91,7 +107,7 @@ void DecorationsLayer::drawScaleBar(const RenderContext& rc) {
         std::snprintf(label, sizeof label, "%g km", nice / 1000.0);
     else
         std::snprintf(label, sizeof label, "%g m", nice);
-    const float x = 24 * s, y = static_cast<float>(rc.viewportHeight) - 30 * s, h = 6 * s;
+    const float x = 24 * s, y = static_cast<float>(cam.height) - 30 * s, h = 6 * s;
     const float textSize = 14 * s;
     p.rect(x - 10 * s, y - textSize - 16 * s, len + 20 * s + p.textWidth(label, textSize) * 0.0f, textSize + 30 * s,
            opts_.panel);
@@ -102,23 +118,22 @@ void DecorationsLayer::drawScaleBar(const RenderContext& rc) {
     boxes_.push_back({x - 10 * s, y - textSize - 16 * s, len + 20 * s, textSize + 30 * s});
 }
 
-void DecorationsLayer::drawNorthArrow(const RenderContext& rc) {
-    Painter& p = *rc.painter;
-    const Camera& cam = *rc.camera;
-    const float s = rc.pixelRatio;
+void DecorationsLayer::drawNorthArrow(const FrameState& f, Painter& p) {
+    const Camera& cam = *f.camera;
+    const float s = f.pixelRatio;
     // True north at the view centre: step north in lon/lat and see where it lands on screen
     // (includes the projection's grid convergence and the camera rotation).
     Vec2d ll = cam.center;
     double angle = 0;
-    if (map_.toWgs84().forward(ll)) {
+    if (toWgs84_->forward(ll)) {
         Vec2d n{ll.x, ll.y + 0.01};
-        if (map_.fromWgs84().forward(n)) {
+        if (fromWgs84_->forward(n)) {
             const Vec2d a = cam.worldToScreen(cam.center), b = cam.worldToScreen(n);
             angle = std::atan2(b.x - a.x, -(b.y - a.y));  // 0 = up, clockwise positive
         }
     }
     const float r = 26 * s;
-    const Vec2f c{static_cast<float>(rc.viewportWidth) - 24 * s - r, 24 * s + r};
+    const Vec2f c{static_cast<float>(cam.width) - 24 * s - r, 24 * s + r};
     p.circle(c, r, opts_.panel, 40);
     p.ring(c, r - 1 * s, 1.5f * s, opts_.text.withAlpha(0.5f), 40);
     auto rot = [&](float x, float y) {
@@ -129,33 +144,28 @@ void DecorationsLayer::drawNorthArrow(const RenderContext& rc) {
     p.triangle(rot(0, tip), rot(-half, tail), rot(0, tail * 0.45f), Color::fromHex(0xef5350));
     p.triangle(rot(0, tip), rot(0, tail * 0.45f), rot(half, tail), Color::fromHex(0xb71c1c));
     const Vec2f lp = rot(0, -r - 10 * s);
-    const std::string north = rc.language == Language::English ? "N" : "北";
+    const std::string north = tr("decor.north", f.language);
     p.text(north, lp.x, lp.y + 5 * s, TextStyle{14 * s, opts_.text, opts_.panel, 2.0f * s, TextAnchor::Center, true});
     boxes_.push_back({c.x - r, c.y - r - 20 * s, 2 * r, 2 * r + 20 * s});
 }
 
-void DecorationsLayer::drawLegend(const RenderContext& rc) {
-    Painter& p = *rc.painter;
-    const float s = rc.pixelRatio;
-    std::vector<LegendBlock> blocks;
-    for (const auto& l : map_.layers()) {
-        if (!l->visible || l.get() == this) continue;
-        LegendBlock b;
-        if (l->legend(b)) blocks.push_back(std::move(b));
-    }
-    if (blocks.empty()) return;
+void DecorationsLayer::drawLegend(const FrameState& f, Painter& p) {
+    const float s = f.pixelRatio;
+    if (!f.legend || f.legend->empty()) return;
+    const std::vector<LegendBlock>& blocks = *f.legend;
+    const Language lang = f.language;
     const float text = 14 * s, head = 15 * s, row = 24 * s, sw = 22 * s, pad = 12 * s, rampW = 150 * s, rampH = 10 * s;
-    const std::string legendTitle = rc.language == Language::English ? "Legend" : "图例";
+    const std::string legendTitle = tr("decor.legend", lang);
     float w = p.textWidth(legendTitle, head);
     float h = head * 1.6f;
     for (const auto& b : blocks) {
-        const std::string& bt = b.title.get(rc.language);
+        const std::string& bt = b.title.get(lang);
         if (!bt.empty()) {
             w = std::max(w, p.textWidth(bt, text));
             h += row;
         }
         for (const auto& e : b.entries) {
-            w = std::max(w, sw + 8 * s + p.textWidth(e.label.get(rc.language), text));
+            w = std::max(w, sw + 8 * s + p.textWidth(e.label.get(lang), text));
             h += row;
         }
         for (const auto& r : b.ramps) {
@@ -166,15 +176,15 @@ void DecorationsLayer::drawLegend(const RenderContext& rc) {
     }
     w += 2 * pad;
     h += 2 * pad - 4 * s;
-    const float x = static_cast<float>(rc.viewportWidth) - w - 16 * s,
-                y = static_cast<float>(rc.viewportHeight) - h - 16 * s;
+    const float x = static_cast<float>(f.camera->width) - w - 16 * s,
+                y = static_cast<float>(f.camera->height) - h - 16 * s;
     p.rect(x, y, w, h, opts_.panel);
     float cy = y + pad + head;
     p.text(legendTitle, x + pad, cy, TextStyle{head, opts_.text, {0, 0, 0, 0}, 0, TextAnchor::Left, true});
     cy += head * 0.6f;
     const TextStyle ts{text, opts_.text, {0, 0, 0, 0}, 0};
     for (const auto& b : blocks) {
-        const std::string& bt = b.title.get(rc.language);
+        const std::string& bt = b.title.get(lang);
         if (!bt.empty()) {
             cy += row;
             p.text(bt, x + pad, cy - 6 * s, TextStyle{text, opts_.text.withAlpha(0.7f), {0, 0, 0, 0}, 0});
@@ -194,7 +204,7 @@ void DecorationsLayer::drawLegend(const RenderContext& rc) {
                 p.circle({x + pad + sw / 2, mid}, 5.5f * s, e.color, 20);
                 break;
             }
-            p.text(e.label.get(rc.language), x + pad + sw + 8 * s, cy + row * 0.5f + text * 0.42f + 2 * s, ts);
+            p.text(e.label.get(lang), x + pad + sw + 8 * s, cy + row * 0.5f + text * 0.42f + 2 * s, ts);
             cy += row;
         }
         for (const auto& r : b.ramps) {

@@ -1,15 +1,19 @@
 #pragma once
-// Screen furniture every map a dispatcher or a leader reads needs: the title and the
-// scene time, a scale bar (true ground distance at the view centre), a north arrow that
-// follows rotation and grid convergence, and the legend gathered from the visible layers.
+// Furniture every map a dispatcher or a leader reads needs: the title and the frame time,
+// a scale bar (true ground distance at the view centre), a north arrow that follows
+// rotation and grid convergence, and the legend of the visible layers (handed over by
+// the map in FrameState::legend). All of it is canvas-space overlay, placed once per
+// frame, so every tile of a wall shows its part of the same furniture; no GL of its own.
+#include <memory>
+
+#include "engine/data/scene.hpp"
 #include "engine/render/layer.hpp"
 
 namespace sandtable {
 
-class Map;
-
 struct DecorationsOptions {
     bool title = true, scaleBar = true, northArrow = true, legend = true, clock = true;
+    I18nText banner, attribution;  // the scene's title and subtitle
     Color panel = Color::fromHex(0x0a1420, 0.82f);
     Color text = Color::fromHex(0xe8eef5);
     Color accent = Color::fromHex(0x4fc3f7);
@@ -17,24 +21,29 @@ struct DecorationsOptions {
 
 class DecorationsLayer final : public Layer {
 public:
-    DecorationsLayer(std::string id, I18nText title, const Map& map, DecorationsOptions opts);
-    void update(const FrameState& frame) override;
-    void draw(const RenderContext& ctx) override;
+    DecorationsLayer(std::string id, I18nText title, const MapContext& ctx, DecorationsOptions opts);
+    ~DecorationsLayer() override;
+    void update(const FrameState&) override {}
+    void overlay(const FrameState& frame, Painter& painter) override;
+    void draw(const RenderContext&) override {}
     void collectLabels(const FrameState& frame, LabelSet& labels) override;
 
 private:
     struct Box {
         float x, y, w, h;
     };
-    void drawTitle(const RenderContext& rc);
-    void drawScaleBar(const RenderContext& rc);
-    void drawNorthArrow(const RenderContext& rc);
-    void drawLegend(const RenderContext& rc);
+    void drawTitle(const FrameState& f, Painter& p);
+    void drawScaleBar(const FrameState& f, Painter& p);
+    void drawNorthArrow(const FrameState& f, Painter& p);
+    void drawLegend(const FrameState& f, Painter& p);
 
-    const Map& map_;
     DecorationsOptions opts_;
-    TimeMs time_ = 0;
+    std::unique_ptr<Transformer> toWgs84_, fromWgs84_;
     std::vector<Box> boxes_;
 };
+
+// Scene entry of type "decorations" (docs/scene.md); the banner shows the scene's title
+// and attribution.
+LayerPtr makeDecorationsLayer(const SceneSpec& scene, const LayerSpec& spec, const MapContext& ctx);
 
 }  // namespace sandtable

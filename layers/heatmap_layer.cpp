@@ -1,7 +1,5 @@
 #include "layers/heatmap_layer.hpp"
 
-#include <imgui.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -16,35 +14,9 @@ namespace sandtable {
 
 namespace {
 
-// Points as the GPU holds them: origin-relative float32 x, y, weight (vec4, w unused).
-std::vector<float> packPoints(std::span<const HeatPoint> pts, Vec2d origin) {
-    std::vector<float> data(pts.size() * 4);
-    for (size_t i = 0; i < pts.size(); ++i) {
-        data[4 * i + 0] = static_cast<float>(pts[i].pos.x - origin.x);
-        data[4 * i + 1] = static_cast<float>(pts[i].pos.y - origin.y);
-        data[4 * i + 2] = static_cast<float>(pts[i].weight);
-        data[4 * i + 3] = 0.0f;
-    }
-    return data;
-}
-
 using SteadyClock = std::chrono::steady_clock;
 double msSince(SteadyClock::time_point t0) {
     return std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count();
-}
-
-// Fixed-point scale (32-bit bins): 2^16 units for the largest weight (rounding at most
-// 2^-17 of it per deposit), lowered when needed so that no bin can reach 2^31 units even
-// after the uploaded total grows 4x by streaming: a bin's true sum is at most the total
-// weight plus 2 units of rounding per point. Beyond that appendPoints asks for a re-upload.
-constexpr double kUnitsForMaxWeight = 65536.0;
-constexpr double kMaxUnits = 2147483648.0;
-constexpr double kStreamHeadroom = 4.0;
-int roundUp4(int v) { return (v + 3) / 4 * 4; }
-constexpr GLuint kMaxGroups = 65535;
-
-GLuint groupsFor(size_t n, size_t local) {
-    return static_cast<GLuint>(std::clamp<size_t>((n + local - 1) / local, 1, kMaxGroups));
 }
 
 bool sameGrid(const GridSpec& a, const GridSpec& b) {
@@ -65,234 +37,6 @@ std::string formatValue(double v) {
 }
 
 }  // namespace
-
-GridSpec gridForCamera(const Camera& cam) {
-    GridSpec g;
-    g.topLeft = cam.screenToWorld({0.0, 0.0});
-    g.pixelSize = cam.resolution;
-    g.rotation = cam.rotation;
-    g.width = cam.width;
-    g.height = cam.height;
-    return g;
-}
-
-// ---------------------------------------------------------------- HeatmapGpu
-
-void HeatmapGpu::setPoints(std::span<const HeatPoint> pts, Vec2d origin) {
-    origin_ = origin;
-    maxWeight_ = 0.0;
-    totalWeight_ = 0.0;
-    for (const HeatPoint& p : pts) {
-        maxWeight_ = std::max(maxWeight_, p.weight);
-        totalWeight_ += p.weight;
-    }
-    fixedScale_ = maxWeight_ > 0.0
-                      ? std::min(kUnitsForMaxWeight / maxWeight_,
-                                 kMaxUnits / (kStreamHeadroom * (totalWeight_ + 2.0 * static_cast<double>(pts.size()))))
-                      : 1.0;
-    const std::vector<float> data = packPoints(pts, origin);
-    if (!points_) points_ = gl::Buffer::create();
-    // Headroom so that streamed points rarely force a reallocation.
-    capacity_ = std::max<size_t>(pts.size() + pts.size() / 2, 1024);
-    points_.reserve(capacity_ * 4 * sizeof(float));
-    if (!data.empty()) points_.update(0, data.data(), data.size() * sizeof(float));
-    count_ = pts.size();
-    ST_GL_CHECK("HeatmapGpu::setPoints");
-}
-
-bool HeatmapGpu::appendPoints(std::span<const HeatPoint> pts) {
-    if (pts.empty()) return true;
-    double w = 0.0, total = totalWeight_;
-    for (const HeatPoint& p : pts) {
-        w = std::max(w, p.weight);
-        total += p.weight;
-    }
-    // Every bin sum must stay below 2^31 units: bound it by the total weight of all points
-    // plus the rounding (at most 2 units per point over its 4 deposits). With no scale yet
-    // (no positive weight so far) the caller re-uploads everything.
-    const double n = static_cast<double>(count_ + pts.size());
-    if (!points_ || maxWeight_ <= 0.0 || total * fixedScale_ + 2.0 * n >= kMaxUnits) return false;
-    maxWeight_ = std::max(maxWeight_, w);
-    totalWeight_ = total;
-    if (count_ + pts.size() > capacity_) {
-        gl::Buffer bigger = gl::Buffer::create();
-        const size_t cap = std::max<size_t>((count_ + pts.size()) * 2, 1024);
-        bigger.reserve(cap * 4 * sizeof(float));
-        if (count_)
-            glCopyNamedBufferSubData(points_.id(), bigger.id(), 0, 0,
-                                     static_cast<GLsizeiptr>(count_ * 4 * sizeof(float)));
-        points_ = std::move(bigger);
-        capacity_ = cap;
-    }
-    const std::vector<float> data = packPoints(pts, origin_);
-    points_.update(count_ * 4 * sizeof(float), data.data(), data.size() * sizeof(float));
-    count_ += pts.size();
-    ST_GL_CHECK("HeatmapGpu::appendPoints");
-    return true;
-}
-
-void HeatmapGpu::aggregate(const GridSpec& output, const KernelSpec& k, const BinnedLayout& L, size_t first,
-                           size_t count) {
-    validate(k);
-    output_ = output;
-    kernel_ = k;
-    layout_ = L;
-    // Bin rows padded to whole uvec4 chunks (and room for the last chunk the convolution reads).
-    stride_ = roundUp4(L.binWidth() + 4);
-    const size_t nBins = static_cast<size_t>(stride_) * static_cast<size_t>(L.binHeight());
-    if (!bins_) bins_ = gl::Buffer::create();
-    if (!table_) table_ = gl::Buffer::create();
-    bins_.reserve(nBins * sizeof(GLuint));
-    const GLuint zero = 0;
-    glClearNamedBufferSubData(bins_.id(), GL_R32UI, 0, static_cast<GLsizeiptr>(nBins * sizeof(GLuint)), GL_RED_INTEGER,
-                              GL_UNSIGNED_INT, &zero);
-    // The table as 4 copies shifted by one cell, in zero-padded vec4 chunks (see heatmap_conv.comp).
-    const std::vector<float> table = convolutionTable(L, k);
-    const int R = L.radiusCells, n = 2 * R + 1, Rp = roundUp4(R), nC = Rp / 2 + 1;
-    std::vector<float> shifted(static_cast<size_t>(4 * n * nC * 4), 0.0f);
-    for (int o = 0; o < 4; ++o)
-        for (int dy = 0; dy < n; ++dy)
-            for (int c = 0; c < nC; ++c)
-                for (int e = 0; e < 4; ++e) {
-                    const int dx = 4 * c + e - Rp - o;
-                    if (dx < -R || dx > R) continue;
-                    shifted[((static_cast<size_t>(o) * n + dy) * nC + c) * 4 + e] =
-                        table[static_cast<size_t>(dy) * n + (dx + R)];
-                }
-    table_.upload(std::span<const float>(shifted));
-    if (!coarse_ || coarse_.width() != L.coarse.width || coarse_.height() != L.coarse.height) {
-        coarse_ = gl::Texture::create2D(GL_R32F, L.coarse.width, L.coarse.height);
-        coarse_.setFilter(GL_NEAREST, GL_NEAREST);
-    }
-    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-    binRange(first, count, +1);
-    convolve();
-}
-
-void HeatmapGpu::binRange(size_t first, size_t count, int sign) {
-    if (count == 0 || count_ == 0) return;
-    count = std::min(count, count_ - std::min(first, count_));
-    if (count == 0) return;
-    Program& p = shaders_->compute("heatmap_bin.comp");
-    const GridSpec bg = layout_.bins();
-    const double c = std::cos(bg.rotation), s = std::sin(bg.rotation);
-    const GLuint id = p.id();
-    glProgramUniform1ui(id, p.uniform("uFirst"), static_cast<GLuint>(first));
-    glProgramUniform1ui(id, p.uniform("uCount"), static_cast<GLuint>(count));
-    glProgramUniform2f(id, p.uniform("uTopLeft"), static_cast<float>(bg.topLeft.x - origin_.x),
-                       static_cast<float>(bg.topLeft.y - origin_.y));
-    glProgramUniform2f(id, p.uniform("uRight"), static_cast<float>(c / bg.pixelSize),
-                       static_cast<float>(-s / bg.pixelSize));
-    glProgramUniform2f(id, p.uniform("uDown"), static_cast<float>(-s / bg.pixelSize),
-                       static_cast<float>(-c / bg.pixelSize));
-    glProgramUniform2i(id, p.uniform("uSize"), bg.width, bg.height);
-    glProgramUniform1i(id, p.uniform("uStride"), stride_);
-    glProgramUniform1f(id, p.uniform("uScale"), static_cast<float>(fixedScale_));
-    glProgramUniform1i(id, p.uniform("uSign"), sign < 0 ? -1 : 1);
-    p.use();
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, points_.id());
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, bins_.id());
-    glDispatchCompute(groupsFor(count, 256), 1, 1);
-    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-    ST_GL_CHECK("HeatmapGpu::binRange");
-}
-
-void HeatmapGpu::convolve() {
-    const BinnedLayout& L = layout_;
-    Program& c = shaders_->compute("heatmap_conv.comp");
-    const GLuint id = c.id();
-    glProgramUniform2i(id, c.uniform("uCoarseSize"), L.coarse.width, L.coarse.height);
-    glProgramUniform1i(id, c.uniform("uStride4"), stride_ / 4);
-    glProgramUniform1i(id, c.uniform("uMargin"), L.margin);
-    glProgramUniform1i(id, c.uniform("uRadius"), L.radiusCells);
-    glProgramUniform1i(id, c.uniform("uRadiusPad"), roundUp4(L.radiusCells));
-    glProgramUniform1f(id, c.uniform("uInvScale"), static_cast<float>(1.0 / fixedScale_));
-    c.use();
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, bins_.id());
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 3, table_.id());
-    glBindImageTexture(0, coarse_.id(), 0, GL_FALSE, 0, GL_WRITE_ONLY, GL_R32F);
-    const int groupsX = (L.coarse.width + 31) / 32;  // 8 invocations x 4 cells
-    glDispatchCompute(static_cast<GLuint>(groupsX), static_cast<GLuint>((L.coarse.height + 7) / 8), 1);
-    glMemoryBarrier(GL_TEXTURE_FETCH_BARRIER_BIT | GL_TEXTURE_UPDATE_BARRIER_BIT | GL_SHADER_IMAGE_ACCESS_BARRIER_BIT);
-    ST_GL_CHECK("HeatmapGpu::convolve");
-}
-
-DensityGrid HeatmapGpu::readCoarse() const {
-    DensityGrid g;
-    g.spec = layout_.coarse;
-    g.values.assign(g.spec.pixelCount(), 0.0f);
-    if (!coarse_) return g;
-    glGetTextureImage(coarse_.id(), 0, GL_RED, GL_FLOAT, static_cast<GLsizei>(g.values.size() * sizeof(float)),
-                      g.values.data());
-    ST_GL_CHECK("HeatmapGpu::readCoarse");
-    return g;
-}
-
-DensityGrid HeatmapGpu::exact(std::span<const HeatPoint> pts, const GridSpec& grid, const KernelSpec& k) {
-    validate(k);
-    const double rp = k.radius / grid.pixelSize;
-    if (rp > kMaxRadiusPixels)
-        throw std::invalid_argument("heatmap: radius is " + std::to_string(rp) + " pixels, over the limit of " +
-                                    std::to_string(kMaxRadiusPixels) + "; use a larger pixel size");
-    DensityGrid out;
-    out.spec = grid;
-    out.values.assign(grid.pixelCount(), 0.0f);
-    if (grid.pixelCount() == 0) return out;
-    // Counting sort of the points into cells at least one radius wide, in grid pixels.
-    // Whole-pixel cell sizes and origin keep the shader's distances exact (see the shader).
-    const int cs = static_cast<int>(std::ceil(std::max(rp, 4.0)));
-    const int co = static_cast<int>(std::ceil(rp));
-    const int cellsX = (grid.width + 2 * co) / cs + 2;
-    const int cellsY = (grid.height + 2 * co) / cs + 2;
-    const size_t nCells = static_cast<size_t>(cellsX) * static_cast<size_t>(cellsY);
-    std::vector<GLuint> start(nCells + 1, 0);
-    std::vector<uint32_t> cellOf(pts.size(), UINT32_MAX);
-    std::vector<Vec2d> g(pts.size());
-    for (size_t i = 0; i < pts.size(); ++i) {
-        g[i] = grid.toGrid(pts[i].pos);
-        if (!(g[i].x >= -rp && g[i].x <= grid.width + rp && g[i].y >= -rp && g[i].y <= grid.height + rp)) continue;
-        const int cx = std::clamp(static_cast<int>(std::floor((g[i].x + co) / cs)), 0, cellsX - 1);
-        const int cy = std::clamp(static_cast<int>(std::floor((g[i].y + co) / cs)), 0, cellsY - 1);
-        cellOf[i] = static_cast<uint32_t>(cy * cellsX + cx);
-        ++start[cellOf[i] + 1];
-    }
-    for (size_t c = 0; c < nCells; ++c) start[c + 1] += start[c];
-    std::vector<GLuint> fill(start.begin(), start.end() - 1);
-    std::vector<float> sorted(static_cast<size_t>(start[nCells]) * 4 + 4, 0.0f);
-    for (size_t i = 0; i < pts.size(); ++i) {
-        if (cellOf[i] == UINT32_MAX) continue;
-        const size_t j = fill[cellOf[i]]++;
-        const int cx = static_cast<int>(cellOf[i] % static_cast<uint32_t>(cellsX));
-        const int cy = static_cast<int>(cellOf[i] / static_cast<uint32_t>(cellsX));
-        sorted[4 * j + 0] = static_cast<float>(g[i].x - (cx * cs - co));
-        sorted[4 * j + 1] = static_cast<float>(g[i].y - (cy * cs - co));
-        sorted[4 * j + 2] = static_cast<float>(pts[i].weight);
-    }
-    gl::Buffer pb = gl::Buffer::create(), cb = gl::Buffer::create(), ob = gl::Buffer::create();
-    pb.upload(std::span<const float>(sorted));
-    cb.upload(std::span<const GLuint>(start));
-    ob.reserve(out.values.size() * sizeof(float));
-    Program& p = shaders_->compute("heatmap_exact.comp");
-    const GLuint id = p.id();
-    glProgramUniform2i(id, p.uniform("uSize"), grid.width, grid.height);
-    glProgramUniform2i(id, p.uniform("uCells"), cellsX, cellsY);
-    glProgramUniform1i(id, p.uniform("uCellSize"), cs);
-    glProgramUniform1i(id, p.uniform("uCellOrigin"), co);
-    glProgramUniform1f(id, p.uniform("uRadius"), static_cast<float>(rp));
-    glProgramUniform1i(id, p.uniform("uShape"), static_cast<int>(k.shape));
-    glProgramUniform1f(id, p.uniform("uDecay"), static_cast<float>(k.decay));
-    glProgramUniform1f(id, p.uniform("uScale"), static_cast<float>(kernelScale(k)));
-    glProgramUniform1f(id, p.uniform("uGaussK"), static_cast<float>(kGaussianSigmasPerRadius));
-    p.use();
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, pb.id());
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, cb.id());
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, ob.id());
-    glDispatchCompute(static_cast<GLuint>((grid.width + 15) / 16), static_cast<GLuint>((grid.height + 15) / 16), 1);
-    glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
-    glGetNamedBufferSubData(ob.id(), 0, static_cast<GLsizeiptr>(out.values.size() * sizeof(float)), out.values.data());
-    ST_GL_CHECK("HeatmapGpu::exact");
-    return out;
-}
 
 // ---------------------------------------------------------------- HeatmapLayer
 
@@ -449,6 +193,13 @@ void HeatmapLayer::update(const FrameState& frame) {
     now_ = frame.time;
     if (feed_) pollFeed();
     range_ = windowRange(now_);
+    // The density grid covers the whole canvas, so every rectangle drawn from it (a
+    // window, a wall tile) shows the same density and the same normalisation.
+    const Camera& cam = *frame.camera;
+    wanted_.grid = gridForCamera(cam);
+    wanted_.kernel = kernelFor(cam.resolution, frame.pixelRatio);
+    wanted_.minCells = settings_.minRadiusCells;
+    wanted_.maxRed = settings_.maxReduction;
     // A live presence heatmap on a wall runs for days: drop points that have left the time
     // window once they are most of the list (a re-upload and one full re-aggregation),
     // so memory stays bounded by the window rather than growing with uptime.
@@ -463,8 +214,16 @@ void HeatmapLayer::update(const FrameState& frame) {
     }
 }
 
-void HeatmapLayer::upload() {
-    if (!gpu_) return;  // created on the first draw (needs the shader library)
+void HeatmapLayer::upload(UploadContext& u) {
+    const auto t0 = SteadyClock::now();
+    ensureGpu(u.shaders);
+    uploadPoints();
+    aggregate();
+    colorize(u.shaders);
+    drawMs_ = msSince(t0);
+}
+
+void HeatmapLayer::uploadPoints() {
     if (reupload_ || uploaded_ > points_.size()) {
         gpu_->setPoints(points_, ctx_.origin);
         uploaded_ = points_.size();
@@ -503,17 +262,24 @@ void HeatmapLayer::ensureGpu(ShaderLibrary& shaders) {
         reupload_ = true;
     }
     if (!vao_) vao_ = gl::VertexArray::create();
+    if (!ramp_ || rampId_ != settings_.ramp) {
+        const std::vector<Color> table = rampTable(settings_.ramp, 256);
+        std::vector<uint8_t> rgba(table.size() * 4);
+        for (size_t i = 0; i < table.size(); ++i) {
+            rgba[4 * i + 0] = static_cast<uint8_t>(std::lround(table[i].r * 255.0f));
+            rgba[4 * i + 1] = static_cast<uint8_t>(std::lround(table[i].g * 255.0f));
+            rgba[4 * i + 2] = static_cast<uint8_t>(std::lround(table[i].b * 255.0f));
+            rgba[4 * i + 3] = 255;
+        }
+        ramp_ = gl::Texture::create2D(GL_RGBA8, static_cast<int>(table.size()), 1);
+        glTextureSubImage2D(ramp_.id(), 0, 0, 0, static_cast<GLsizei>(table.size()), 1, GL_RGBA, GL_UNSIGNED_BYTE,
+                            rgba.data());
+        rampId_ = settings_.ramp;
+    }
 }
 
-void HeatmapLayer::aggregate(const RenderContext& rc) {
-    const Camera& cam = *rc.camera;
-    AggKey key;
-    key.grid = gridForCamera(cam);
-    key.grid.width = rc.viewportWidth > 0 ? rc.viewportWidth : cam.width;
-    key.grid.height = rc.viewportHeight > 0 ? rc.viewportHeight : cam.height;
-    key.kernel = kernelFor(cam.resolution, rc.pixelRatio);
-    key.minCells = settings_.minRadiusCells;
-    key.maxRed = settings_.maxReduction;
+void HeatmapLayer::aggregate() {
+    const AggKey& key = wanted_;
     const bool sameLayout = haveAgg_ && aggKey_.sameLayout(key);
     if (sameLayout && range_ == binned_ && !dirty_) return;
 
@@ -540,14 +306,15 @@ void HeatmapLayer::aggregate(const RenderContext& rc) {
     if (settings_.normalisation == Normalisation::Fixed) {
         displayMax_ = settings_.fixedMax;
     } else {
-        // The percentile over the coarse cells that cover the screen (not the border).
+        // The percentile over the coarse cells that cover the canvas (not the border). The
+        // readback is part of the upload phase: draw() never waits on the GPU.
         const DensityGrid c = gpu_->readCoarse();
         const BinnedLayout& L = gpu_->layout();
-        std::vector<float> onScreen;
-        onScreen.reserve(c.values.size());
+        std::vector<float> onCanvas;
+        onCanvas.reserve(c.values.size());
         for (int j = kCoarseBorder; j < L.coarse.height - kCoarseBorder; ++j)
-            for (int i = kCoarseBorder; i < L.coarse.width - kCoarseBorder; ++i) onScreen.push_back(c.at(i, j));
-        displayMax_ = positivePercentile(onScreen, settings_.percentile);
+            for (int i = kCoarseBorder; i < L.coarse.width - kCoarseBorder; ++i) onCanvas.push_back(c.at(i, j));
+        displayMax_ = positivePercentile(onCanvas, settings_.percentile);
     }
     // No glFinish here: it would stall a real GPU on every re-aggregation (panning). With
     // automatic normalisation the percentile readback above has already waited for the
@@ -558,73 +325,63 @@ void HeatmapLayer::aggregate(const RenderContext& rc) {
     ++timing_.aggregations;
 }
 
-void HeatmapLayer::draw(const RenderContext& rc) {
-    if (!visible || !rc.camera || !rc.shaders) return;
-    const auto t0 = SteadyClock::now();
-    ensureGpu(*rc.shaders);
-    upload();
-    aggregate(rc);
-    if (displayMax_ <= 0.0 || range_.first == range_.second) {  // nothing to show: fully transparent
-        drawMs_ = msSince(t0);
-        return;
+void HeatmapLayer::colorize(ShaderLibrary& shaders) {
+    showing_ = displayMax_ > 0.0 && range_.first != range_.second;
+    if (!showing_) return;  // nothing to show: fully transparent
+    const int w = aggKey_.grid.width, h = aggKey_.grid.height;
+    const ColorKey key{timing_.aggregations, displayMax_, settings_.ramp, settings_.fadeBelow, w, h};
+    if (key == colorKey_) return;
+    // The colourised density of the whole canvas, redrawn only when the aggregation, the
+    // normalisation, the ramp or the canvas changes; draw() is then one texel fetch per pixel.
+    if (!colorCache_ || colorCache_.width() != w || colorCache_.height() != h) {
+        colorCache_ = gl::Texture::create2D(GL_RGBA8, w, h);
+        colorCache_.setFilter(GL_NEAREST, GL_NEAREST);
+        colorFbo_ = gl::Handle<gl::FramebufferTraits>::create();
+        glNamedFramebufferTexture(colorFbo_.id(), GL_COLOR_ATTACHMENT0, colorCache_.id(), 0);
     }
-    if (!ramp_ || rampId_ != settings_.ramp) {
-        const std::vector<Color> table = rampTable(settings_.ramp, 256);
-        std::vector<uint8_t> rgba(table.size() * 4);
-        for (size_t i = 0; i < table.size(); ++i) {
-            rgba[4 * i + 0] = static_cast<uint8_t>(std::lround(table[i].r * 255.0f));
-            rgba[4 * i + 1] = static_cast<uint8_t>(std::lround(table[i].g * 255.0f));
-            rgba[4 * i + 2] = static_cast<uint8_t>(std::lround(table[i].b * 255.0f));
-            rgba[4 * i + 3] = 255;
-        }
-        ramp_ = gl::Texture::create2D(GL_RGBA8, static_cast<int>(table.size()), 1);
-        glTextureSubImage2D(ramp_.id(), 0, 0, 0, static_cast<GLsizei>(table.size()), 1, GL_RGBA, GL_UNSIGNED_BYTE,
-                            rgba.data());
-        rampId_ = settings_.ramp;
-    }
-    const ColorKey key{timing_.aggregations, displayMax_,      settings_.ramp,
-                       settings_.fadeBelow,  rc.viewportWidth, rc.viewportHeight};
+    // Map::prepare restores the host's framebuffer and viewport after the upload phase.
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, colorFbo_.id());
+    glViewport(0, 0, w, h);
+    const GLfloat clear[4] = {0, 0, 0, 0};
+    glClearNamedFramebufferfv(colorFbo_.id(), GL_COLOR, 0, clear);
     glDisable(GL_DEPTH_TEST);
     glDisable(GL_CULL_FACE);
+    glDisable(GL_BLEND);
+    Program& p = shaders.graphics("heatmap_quad.vert", "heatmap_color.frag");
+    const BinnedLayout& L = gpu_->layout();
+    p.set("uViewportHeight", h);
+    p.set("uFactor", L.factor);
+    p.set("uBorder", kCoarseBorder);
+    p.set("uInvMax", static_cast<float>(1.0 / displayMax_));
+    p.set("uOpacity", 1.0f);  // applied when the cache is drawn
+    p.set("uFadeBelow", settings_.fadeBelow);
+    p.use();
+    glBindTextureUnit(0, gpu_->coarse().id());
+    glBindTextureUnit(1, ramp_.id());
     glBindVertexArray(vao_.id());
-    if (!(key == colorKey_)) {
-        if (!colorCache_ || colorCache_.width() != rc.viewportWidth || colorCache_.height() != rc.viewportHeight) {
-            colorCache_ = gl::Texture::create2D(GL_RGBA8, rc.viewportWidth, rc.viewportHeight);
-            colorCache_.setFilter(GL_NEAREST, GL_NEAREST);
-            colorFbo_ = gl::Handle<gl::FramebufferTraits>::create();
-            glNamedFramebufferTexture(colorFbo_.id(), GL_COLOR_ATTACHMENT0, colorCache_.id(), 0);
-        }
-        GLint previous = 0;
-        glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &previous);
-        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, colorFbo_.id());
-        const GLfloat clear[4] = {0, 0, 0, 0};
-        glClearNamedFramebufferfv(colorFbo_.id(), GL_COLOR, 0, clear);
-        Program& p = rc.shaders->graphics("heatmap_quad.vert", "heatmap_color.frag");
-        const BinnedLayout& L = gpu_->layout();
-        p.set("uViewportHeight", aggKey_.grid.height);
-        p.set("uFactor", L.factor);
-        p.set("uBorder", kCoarseBorder);
-        p.set("uInvMax", static_cast<float>(1.0 / displayMax_));
-        p.set("uOpacity", 1.0f);  // applied when the cache is drawn
-        p.set("uFadeBelow", settings_.fadeBelow);
-        p.use();
-        glBindTextureUnit(0, gpu_->coarse().id());
-        glBindTextureUnit(1, ramp_.id());
-        glDisable(GL_BLEND);
-        glDrawArrays(GL_TRIANGLES, 0, 3);
-        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, static_cast<GLuint>(previous));
-        colorKey_ = key;
-    }
+    glDrawArrays(GL_TRIANGLES, 0, 3);
+    glBindVertexArray(0);
+    colorKey_ = key;
+    ST_GL_CHECK("HeatmapLayer::colorize");
+}
+
+void HeatmapLayer::draw(const RenderContext& rc) {
+    if (!showing_ || !colorCache_) return;
     Program& blit = rc.shaders->graphics("heatmap_quad.vert", "heatmap_blit.frag");
     blit.set("uOpacity", std::clamp(opacity, 0.0f, 1.0f));
+    // The rectangle's place in the canvas-sized cache (texel rows bottom-up, as GL's).
+    blit.set("uOffset", static_cast<float>(rc.target.x),
+             static_cast<float>(rc.canvasHeight - rc.target.y - rc.target.height));
     blit.use();
     glBindTextureUnit(0, colorCache_.id());
+    glDisable(GL_DEPTH_TEST);
+    glDisable(GL_CULL_FACE);
     glEnable(GL_BLEND);
     glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+    glBindVertexArray(vao_.id());
     glDrawArrays(GL_TRIANGLES, 0, 3);
     glBindVertexArray(0);
     ST_GL_CHECK("HeatmapLayer::draw");
-    drawMs_ = msSince(t0);
 }
 
 DensityGrid HeatmapLayer::computeExact(const GridSpec& grid, float pixelRatio, ShaderLibrary* shaders) const {
@@ -665,79 +422,52 @@ LayerStats HeatmapLayer::stats() const {
     return s;
 }
 
-void HeatmapLayer::drawUi(Language lang) {
-    auto L = [lang](const char* zh, const char* en) { return lang == Language::English ? en : zh; };
-    ImGui::PushID(id_.c_str());
-    // Visibility and opacity are on the layer's own row of the panel; this is the rest.
-    if (!ImGui::TreeNode(L("热力图设置", "Heatmap settings"))) {
-        ImGui::PopID();
-        return;
+HeatmapLayerConfig parseHeatmapLayerConfig(const SceneSpec& scene, const LayerSpec& spec) {
+    const JsonReader r(spec.config, scene.file, spec.keyPath);
+    HeatmapLayerConfig cfg;
+    cfg.id = spec.id;
+    cfg.title = {spec.titleZh, spec.titleEn};
+    cfg.opacity = static_cast<float>(spec.opacity);
+    if (r.has("source") && r.child("source").has("feed")) {  // live: officers' positions
+        if (r.child("source").string("feed") != "presence") r.child("source").fail("feed", "expected presence");
+        cfg.presenceFeed = true;
+    } else if (r.has("source")) {
+        const JsonReader src = r.child("source");
+        cfg.source.path = scene.resolve(src.string("path"));
+        cfg.source.layer = src.string("layer", "");
+        cfg.source.weightField = src.string("weightField", "");
+        cfg.source.timeField = src.string("timeField", "");
+        cfg.source.xField = src.string("xField", "");
+        cfg.source.yField = src.string("yField", "");
+        cfg.source.sourceCrs = src.string("crs", "");
     }
-    HeatmapSettings s = settings_;
-    static const char* kKernelZh[] = {"四次核", "三角核", "均匀核", "三权核", "Epanechnikov 核", "高斯核"};
-    int kernel = static_cast<int>(s.kernel);
-    if (ImGui::BeginCombo(L("核函数", "Kernel"), lang == Language::English ? toString(s.kernel) : kKernelZh[kernel])) {
-        for (int i = 0; i < static_cast<int>(kAllKernelShapes.size()); ++i)
-            if (ImGui::Selectable(
-                    lang == Language::English ? toString(kAllKernelShapes[static_cast<size_t>(i)]) : kKernelZh[i],
-                    i == kernel))
-                s.kernel = kAllKernelShapes[static_cast<size_t>(i)];
-        ImGui::EndCombo();
+    HeatmapSettings& h = cfg.settings;
+    if (r.has("kernel") && !parseKernelShape(r.string("kernel"), h.kernel))
+        r.fail("kernel", "expected quartic, triangular, uniform, triweight, epanechnikov or gaussian");
+    if (r.has("output") && !parseKdeOutput(r.string("output"), h.output)) r.fail("output", "expected raw or scaled");
+    if (r.has("ramp") && !parseColorRamp(r.string("ramp"), h.ramp))
+        r.fail("ramp", "expected viridis, inferno, magma or ylorrd");
+    h.radius = r.number("radius", h.radius, 1e-6, 1e7);
+    const std::string unit = r.string("radiusUnit", "m");
+    if (unit == "m" || unit == "metres" || unit == "meters")
+        h.radiusUnit = RadiusUnit::Metres;
+    else if (unit == "px" || unit == "pixels")
+        h.radiusUnit = RadiusUnit::Pixels;
+    else
+        r.fail("radiusUnit", "expected m or px");
+    h.decay = r.number("decay", h.decay, 0.0, 1.0);
+    if (r.has("max")) {
+        h.normalisation = Normalisation::Fixed;
+        h.fixedMax = r.number("max", 1.0, 1e-12, 1e300);
     }
-    float radius = static_cast<float>(s.radius);
-    const bool metres = s.radiusUnit == RadiusUnit::Metres;
-    if (ImGui::SliderFloat(L("半径", "Radius"), &radius, metres ? 10.0f : 2.0f, metres ? 3000.0f : 200.0f,
-                           metres ? "%.0f m" : "%.0f px", ImGuiSliderFlags_Logarithmic))
-        s.radius = std::max(1.0f, radius);
-    int unit = metres ? 0 : 1;
-    ImGui::RadioButton(L("米（随缩放稳定）", "metres (stable across zoom)"), &unit, 0);
-    ImGui::SameLine();
-    ImGui::RadioButton(L("像素", "pixels"), &unit, 1);
-    s.radiusUnit = unit == 0 ? RadiusUnit::Metres : RadiusUnit::Pixels;
-    int out = s.output == KdeOutput::Raw ? 0 : 1;
-    ImGui::RadioButton(L("原始值", "raw"), &out, 0);
-    ImGui::SameLine();
-    ImGui::RadioButton(L("密度（归一化）", "scaled (density)"), &out, 1);
-    s.output = out == 0 ? KdeOutput::Raw : KdeOutput::Scaled;
-    if (s.kernel == KernelShape::Triangular) {
-        float decay = static_cast<float>(s.decay);
-        if (ImGui::SliderFloat(L("衰减比", "Decay ratio"), &decay, 0.0f, 1.0f)) s.decay = decay;
-    }
-    static const char* kRampZh[] = {"viridis", "inferno", "magma", "黄橙红 YlOrRd"};
-    int ramp = static_cast<int>(s.ramp);
-    if (ImGui::BeginCombo(L("色带", "Colour ramp"), lang == Language::English ? toString(s.ramp) : kRampZh[ramp])) {
-        for (int i = 0; i < 4; ++i)
-            if (ImGui::Selectable(lang == Language::English ? toString(kAllColorRamps[i]) : kRampZh[i], i == ramp))
-                s.ramp = kAllColorRamps[i];
-        ImGui::EndCombo();
-    }
-    int norm = s.normalisation == Normalisation::Auto ? 0 : 1;
-    ImGui::RadioButton(L("自动（百分位）", "auto (percentile)"), &norm, 0);
-    ImGui::SameLine();
-    ImGui::RadioButton(L("固定最大值", "fixed maximum"), &norm, 1);
-    s.normalisation = norm == 0 ? Normalisation::Auto : Normalisation::Fixed;
-    if (s.normalisation == Normalisation::Auto) {
-        float pct = static_cast<float>(s.percentile * 100.0);
-        if (ImGui::SliderFloat(L("百分位", "Percentile"), &pct, 50.0f, 100.0f, "%.1f"))
-            s.percentile = std::clamp(pct / 100.0, 0.5, 1.0);
-    } else {
-        double mx = s.fixedMax;
-        if (ImGui::InputDouble(L("最大值", "Maximum"), &mx, 0.0, 0.0, "%.4g") && mx > 0.0) s.fixedMax = mx;
-    }
-    int minutes = static_cast<int>(s.windowMs / 60000);
-    if (ImGui::SliderInt(L("时间窗（分钟，0=全部）", "Time window (min, 0 = all)"), &minutes, 0, 24 * 60))
-        s.windowMs = static_cast<TimeMs>(minutes) * 60000;
-    ImGui::Text("%s: %zu / %zu   %s: %.1f ms%s", L("点数", "points"), range_.second - range_.first, points_.size(),
-                L("聚合", "aggregate"), timing_.aggregateMs,
-                timing_.incremental ? L("（增量）", " (incremental)") : "");
-    if (input_.dropped()) ImGui::TextWrapped("%s", input_.summary().c_str());
-    try {
-        setSettings(s);
-    } catch (const std::exception& e) {
-        ImGui::TextColored(ImVec4(1, 0.3f, 0.3f, 1), "%s", e.what());
-    }
-    ImGui::TreePop();
-    ImGui::PopID();
+    h.percentile = r.number("percentile", h.percentile, 0.5, 1.0);
+    h.windowMs = static_cast<TimeMs>(r.number("windowSeconds", 0.0, 0.0, 1e9) * 1000.0);
+    cfg.legendScale = r.number("legendScale", 1.0, 1e-12, 1e12);
+    return cfg;
+}
+
+LayerPtr makeHeatmapLayer(const SceneSpec& scene, const LayerSpec& spec, const MapContext& ctx) {
+    return std::make_unique<HeatmapLayer>(ctx, parseHeatmapLayerConfig(scene, spec));
 }
 
 }  // namespace sandtable

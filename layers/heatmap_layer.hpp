@@ -19,9 +19,11 @@
 #include "engine/analysis/color_ramps.hpp"
 #include "engine/analysis/heat_io.hpp"
 #include "engine/analysis/kde.hpp"
+#include "engine/data/scene.hpp"
 #include "engine/feed/pipeline.hpp"
 #include "engine/geo/projection.hpp"
 #include "engine/gl/resources.hpp"
+#include "engine/render/heatmap_gpu.hpp"
 #include "engine/render/layer.hpp"
 
 namespace sandtable {
@@ -51,7 +53,7 @@ struct HeatmapSettings {
 // What the scene loader fills in (layer type "heatmap").
 struct HeatmapLayerConfig {
     std::string id = "heatmap";
-    I18nText title{"热力图", "Heatmap"};
+    I18nText title{"heatmap", "heatmap"};  // the scene gives the title
     HeatmapSettings settings;
     OgrPointSource source;  // path empty: no file; points come from setPoints/addPoints
     // Scene "source": {"feed": "presence"}: officers' position history from the live feed
@@ -68,55 +70,6 @@ struct HeatmapLayerConfig {
 inline constexpr double kMinRadiusScreenPx = 0.5;
 inline constexpr double kMaxRadiusScreenPx = 1024.0;
 
-// The screen of a camera as a density grid (rotation included).
-GridSpec gridForCamera(const Camera& cam);
-
-// The GPU kernel density engine. Needs a current GL 4.5 context.
-class HeatmapGpu {
-public:
-    explicit HeatmapGpu(ShaderLibrary& shaders) : shaders_(&shaders) {}
-
-    // Replaces all points (stored origin-relative as float32 on the GPU).
-    void setPoints(std::span<const HeatPoint> pts, Vec2d origin);
-    // Forgets points [n, size()) (they are appended again after late points were inserted).
-    void truncate(size_t n) { count_ = std::min(count_, n); }
-    // Appends after the existing points; returns false when a weight is so much larger
-    // than the previous maximum that the fixed-point scale must change (call
-    // setPoints again with everything).
-    bool appendPoints(std::span<const HeatPoint> pts);
-    size_t size() const { return count_; }
-
-    // Display path over points [first, first+count): clears the bins, bins, convolves.
-    void aggregate(const GridSpec& output, const KernelSpec& k, const BinnedLayout& L, size_t first, size_t count);
-    // Incremental: adds (sign +1) or removes (sign -1) points in the current bins, then
-    // call convolve(). Same layout and kernel as the last aggregate().
-    void binRange(size_t first, size_t count, int sign);
-    void convolve();
-    const gl::Texture& coarse() const { return coarse_; }
-    const BinnedLayout& layout() const { return layout_; }
-    DensityGrid readCoarse() const;  // the coarse grid, for normalisation and tests
-
-    // Exact KDE at the pixel centres of grid (the export path). Points are given again so
-    // that any subset (time window) can be exported; sorted into cells on the CPU.
-    DensityGrid exact(std::span<const HeatPoint> pts, const GridSpec& grid, const KernelSpec& k);
-
-private:
-    ShaderLibrary* shaders_;
-    gl::Buffer points_;  // vec4 per point
-    size_t count_ = 0;
-    size_t capacity_ = 0;  // points the buffer holds
-    Vec2d origin_;
-    double maxWeight_ = 0.0;
-    double totalWeight_ = 0.0;  // of all uploaded points (bounds every bin sum)
-    double fixedScale_ = 1.0;   // fixed-point units per unit of weight
-    gl::Buffer bins_, table_;
-    int stride_ = 0;  // bin words per row (multiple of 4)
-    gl::Texture coarse_;
-    GridSpec output_;
-    KernelSpec kernel_;
-    BinnedLayout layout_;
-};
-
 class HeatmapLayer final : public Layer {
 public:
     // Reads cfg.source when it has a path (throws std::runtime_error if it cannot).
@@ -124,7 +77,7 @@ public:
     ~HeatmapLayer() override;
 
     void update(const FrameState& frame) override;
-    void upload() override;
+    void upload(UploadContext& ctx) override;
     void draw(const RenderContext& ctx) override;
     void drawUi(Language lang) override;
     bool legend(LegendBlock& out) const override;
@@ -177,8 +130,10 @@ private:
         int maxRed = 0;
         bool sameLayout(const AggKey& o) const;
     };
-    void aggregate(const RenderContext& rc);
     void ensureGpu(ShaderLibrary& shaders);
+    void uploadPoints();
+    void aggregate();
+    void colorize(ShaderLibrary& shaders);
     void pollFeed();
 
     MapContext ctx_;
@@ -212,7 +167,9 @@ private:
     size_t lateFrom_ = SIZE_MAX;  // late points were inserted at this index
     bool reupload_ = true;
     bool haveAgg_ = false;
-    AggKey aggKey_;
+    AggKey aggKey_;   // of the aggregation on the GPU
+    AggKey wanted_;   // this frame's (set by update)
+    bool showing_ = false;
     std::pair<size_t, size_t> binned_{0, 0};
     bool dirty_ = true;
     double displayMax_ = 0.0;
@@ -237,5 +194,9 @@ private:
     double drawMs_ = 0.0;
     std::vector<std::string> radiusWarnings_;
 };
+
+// Scene entry of type "heatmap" (docs/scene.md); throws SceneError naming the key.
+HeatmapLayerConfig parseHeatmapLayerConfig(const SceneSpec& scene, const LayerSpec& spec);
+LayerPtr makeHeatmapLayer(const SceneSpec& scene, const LayerSpec& spec, const MapContext& ctx);
 
 }  // namespace sandtable

@@ -1,7 +1,5 @@
 #include "layers/officer_layer.hpp"
 
-#include <imgui.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -12,6 +10,8 @@
 #include "engine/gl/shader.hpp"
 #include "engine/render/labels.hpp"
 #include "engine/render/painter.hpp"
+#include "engine/util/i18n.hpp"
+#include "layers/officer_panel.hpp"
 
 namespace sandtable {
 
@@ -21,34 +21,47 @@ namespace {
 // grey offline. Squad colours match the jurisdiction fills of the Putuo scene.
 const Color kStatusColors[kOfficerStatusCount] = {Color::fromHex(0x43a047), Color::fromHex(0xff7043),
                                                   Color::fromHex(0x42a5f5), Color::fromHex(0x9e9e9e)};
-const I18nText kStatusNames[kOfficerStatusCount] = {
-    {"巡逻", "On patrol"}, {"出警/派遣", "Dispatched"}, {"休息", "On break"}, {"离线", "Offline"}};
+const char* const kStatusKeys[kOfficerStatusCount] = {"officer.status.patrol", "officer.status.dispatched",
+                                                      "officer.status.break", "officer.status.offline"};
 const unsigned kSquadHex[10] = {0x4e79a7, 0xf28e2b, 0xe15759, 0x76b7b2, 0x59a14f,
                                 0xedc948, 0xb07aa1, 0xff9da7, 0x9c755f, 0xbab0ac};
 const Color kStale = Color::fromHex(0x8d99a6);
 
-Color squadColor(size_t i) { return Color::fromHex(kSquadHex[i % 10]); }
-
-std::string formatAge(double seconds, Language lang) {
-    char buf[64];
-    if (seconds < 90)
-        std::snprintf(buf, sizeof buf, lang == Language::English ? "%.0f s ago" : "%.0f 秒前", seconds);
-    else if (seconds < 5400)
-        std::snprintf(buf, sizeof buf, lang == Language::English ? "%.0f min ago" : "%.0f 分钟前", seconds / 60);
-    else
-        std::snprintf(buf, sizeof buf, lang == Language::English ? "%.1f h ago" : "%.1f 小时前", seconds / 3600);
-    return buf;
-}
-
 }  // namespace
 
+Color officerStatusColor(OfficerStatus s) { return kStatusColors[static_cast<size_t>(s) % kOfficerStatusCount]; }
+Color officerSquadColor(size_t i) { return Color::fromHex(kSquadHex[i % 10]); }
+Color officerStaleColor() { return kStale; }
+const I18nText& officerStatusName(OfficerStatus s, Language) {
+    return text(kStatusKeys[static_cast<size_t>(s) % kOfficerStatusCount]);
+}
+
+OfficerLayerOptions parseOfficerLayerOptions(const JsonReader& r) {
+    OfficerLayerOptions o;
+    const std::string by = r.string("colorBy", "status");
+    if (by == "status")
+        o.colorBy = OfficerLayerOptions::ColorBy::Status;
+    else if (by == "squad")
+        o.colorBy = OfficerLayerOptions::ColorBy::Squad;
+    else
+        r.fail("colorBy", "expected status or squad");
+    o.minSizePx = static_cast<float>(r.number("minSize", o.minSizePx, 2.0, 128.0));
+    o.maxSizePx = static_cast<float>(r.number("maxSize", o.maxSizePx, o.minSizePx, 256.0));
+    o.staleAfterMs = static_cast<TimeMs>(r.number("staleSeconds", 120.0, 1.0, 86400.0) * 1000.0);
+    o.labelMinZoom = r.number("labelMinZoom", o.labelMinZoom, 0.0, 24.0);
+    o.dispatchK = static_cast<size_t>(r.number("dispatchK", 5.0, 1.0, 100.0));
+    return o;
+}
+
+LayerPtr makeOfficerLayer(const SceneSpec& scene, const LayerSpec& spec, const MapContext& ctx) {
+    const JsonReader r(spec.config, scene.file, spec.keyPath);
+    return std::make_unique<OfficerLayer>(spec.id, I18nText{spec.titleZh, spec.titleEn}, ctx,
+                                          parseOfficerLayerOptions(r));
+}
+
 std::vector<I18nText> OfficerLayerOptions::defaultSquadNames() {
-    static const std::pair<const char*, const char*> names[] = {
-        {"曹杨新村", "Caoyang"},  {"长风新村", "Changfeng"}, {"长寿路", "Changshou"}, {"甘泉路", "Ganquan"},
-        {"石泉路", "Shiquan"},    {"宜川路", "Yichuan"},     {"万里", "Wanli"},       {"真如镇", "Zhenru"},
-        {"长征镇", "Changzheng"}, {"桃浦镇", "Taopu"}};
     std::vector<I18nText> out;
-    for (const auto& [zh, en] : names) out.push_back({std::string(zh) + "中队", std::string(en) + " squad"});
+    for (const std::string& id : defaultSquadIds()) out.push_back(text("squad." + id));
     return out;
 }
 
@@ -57,10 +70,12 @@ OfficerLayer::OfficerLayer(std::string id, I18nText title, const MapContext& ctx
       ctx_(ctx),
       opts_(std::move(opts)),
       toDisplay_(std::make_unique<Transformer>("wgs84", ctx.displayCrs)),
-      toWgs84_(std::make_unique<Transformer>(ctx.displayCrs, "wgs84")) {
+      toWgs84_(std::make_unique<Transformer>(ctx.displayCrs, "wgs84")),
+      focus_(std::make_shared<OfficerFocus>()),
+      panel_(std::make_unique<OfficerPanel>()) {
     for (const Color& c : kStatusColors) statusPalette_.insert(statusPalette_.end(), {c.r, c.g, c.b, 1.0f});
     for (size_t i = 0; i < 32; ++i) {
-        const Color c = squadColor(i);
+        const Color c = officerSquadColor(i);
         squadPalette_.insert(squadPalette_.end(), {c.r, c.g, c.b, 1.0f});
     }
 }
@@ -126,8 +141,11 @@ void OfficerLayer::applyFlags() {
         markDirty(slot, slot);
         flagged_.push_back(slot);
     };
+    const OfficerState* o = snap_ && !focus_->selected.empty() ? snap_->find(focus_->selected) : nullptr;
+    selectedSlot_ = o ? static_cast<int64_t>(o->slot) : -1;
     if (selectedSlot_ >= 0) set(static_cast<uint32_t>(selectedSlot_), kOfficerSelected);
-    for (const auto& c : candidates_) set(c.slot, kOfficerCandidate);
+    for (uint32_t slot : focus_->candidates) set(slot, kOfficerCandidate);
+    focusVersion_ = focus_->version;
 }
 
 void OfficerLayer::update(const FrameState& frame) {
@@ -148,6 +166,7 @@ void OfficerLayer::update(const FrameState& frame) {
         epoch_ = frame.time;
         epochSet_ = true;
     }
+    bool refresh = focus_->version != focusVersion_;
     if (!haveSnapshot_ || snap->version != snapVersion_) {
         const auto changed = haveSnapshot_ ? snap->changedSince(snapVersion_) : std::vector<uint32_t>();
         if (snap->officers.size() != instances_.size()) {
@@ -166,17 +185,15 @@ void OfficerLayer::update(const FrameState& frame) {
         snapVersion_ = snap->version;
         haveSnapshot_ = true;
         snap_ = std::move(snap);
-        applyFlags();
+        refresh = true;  // new instances lost their flags; a selected officer may have arrived
     }
+    if (refresh) applyFlags();
     stale_ = 0;
     for (const OfficerState& o : snap_->officers) stale_ += o.stale(frame.time, opts_.staleAfterMs);
     live_ = snap_->officers.size() - stale_;
-    // A shown dispatch query follows the officers: re-run once a second of scene time.
-    if (std::isfinite(dispatchPoint_.x) && std::llabs(frame.time - dispatchTime_) >= 1000)
-        dispatchAt(dispatchPoint_, frame.time);
 }
 
-void OfficerLayer::upload() {
+void OfficerLayer::upload(UploadContext&) {
     uploadsLastFrame_ = 0;
     if (!buffer_) {
         buffer_ = gl::Buffer::create();
@@ -204,63 +221,33 @@ void OfficerLayer::upload() {
 }
 
 void OfficerLayer::draw(const RenderContext& rc) {
+    if (gpuCount_ == 0) return;
     const float t = static_cast<float>(std::clamp((zoom_ - 11.0) / 7.0, 0.0, 1.0));
     const float size = (opts_.minSizePx + (opts_.maxSizePx - opts_.minSizePx) * t) * rc.pixelRatio;
-    if (gpuCount_ > 0) {
-        Program& p = rc.shaders->graphics("officer.vert", "officer.frag");
-        p.use();
-        p.set("uViewProjection", rc.viewProjection);
-        p.set("uDiameter", size);
-        p.set("uPixelRatio", rc.pixelRatio);
-        p.set("uNowSec", static_cast<float>(static_cast<double>(rc.time - epoch_) / 1000.0));
-        p.set("uStaleSec", static_cast<float>(static_cast<double>(opts_.staleAfterMs) / 1000.0));
-        p.set("uNorth", northAngle_);
-        p.set("uColorBy", opts_.colorBy == OfficerLayerOptions::ColorBy::Squad ? 1 : 0);
-        p.set("uOpacity", opacity);
-        glProgramUniform1ui(p.id(), p.uniform("uSquadMask"), squadMask_);
-        glProgramUniform1ui(p.id(), p.uniform("uStatusMask"), statusMask_);
-        p.set("uShowStale", showStale_ ? 1 : 0);
-        glProgramUniform4fv(p.id(), p.uniform("uStatusColors"), 4, statusPalette_.data());
-        glProgramUniform4fv(p.id(), p.uniform("uSquadColors"), 32, squadPalette_.data());
-        glProgramUniform4f(p.id(), p.uniform("uStaleColor"), kStale.r, kStale.g, kStale.b, 1.0f);
-        glEnable(GL_PROGRAM_POINT_SIZE);
-        glDisable(GL_DEPTH_TEST);
-        glEnable(GL_BLEND);
-        glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
-        glBindVertexArray(vao_.id());
-        glDrawArrays(GL_POINTS, 0, static_cast<GLsizei>(gpuCount_));
-        glBindVertexArray(0);
-        ST_GL_CHECK("OfficerLayer::draw");
-    }
-    // Screen overlays: incidents and the dispatch query.
-    Painter& pt = *rc.painter;
-    const float s = rc.pixelRatio;
-    if (snap_ && snap_->incidents) {
-        for (const Incident& inc : *snap_->incidents) {
-            if (!inc.open) continue;
-            const Vec2d w = displayOf(inc.lon, inc.lat);
-            const Vec2d sp = rc.camera->worldToScreen(w);
-            const Vec2f c{static_cast<float>(sp.x), static_cast<float>(sp.y)};
-            const float r = 11 * s;
-            pt.triangle({c.x, c.y - r - 2 * s}, {c.x - r - 2 * s, c.y + r * 0.8f + s},
-                        {c.x + r + 2 * s, c.y + r * 0.8f + s}, Color::fromHex(0xffffff));
-            pt.triangle({c.x, c.y - r}, {c.x - r, c.y + r * 0.8f}, {c.x + r, c.y + r * 0.8f}, Color::fromHex(0xd32f2f));
-            pt.text("!", c.x, c.y + r * 0.55f,
-                    TextStyle{13 * s, Color::fromHex(0xffffff), {0, 0, 0, 0}, 0, TextAnchor::Center, true});
-        }
-    }
-    if (std::isfinite(dispatchPoint_.x)) {
-        const Vec2d w = displayOf(dispatchPoint_.x, dispatchPoint_.y);
-        const Vec2d sp = rc.camera->worldToScreen(w);
-        const Vec2f c{static_cast<float>(sp.x), static_cast<float>(sp.y)};
-        for (const auto& cand : candidates_) {
-            const Vec2d o = rc.camera->worldToScreen(displayOf(cand.lon, cand.lat));
-            pt.line(c, {static_cast<float>(o.x), static_cast<float>(o.y)}, 2 * s, Color::fromHex(0x00e5ff, 0.8f));
-        }
-        pt.ring(c, 12 * s, 3 * s, Color::fromHex(0x00e5ff));
-        pt.line({c.x - 18 * s, c.y}, {c.x + 18 * s, c.y}, 2 * s, Color::fromHex(0x00e5ff));
-        pt.line({c.x, c.y - 18 * s}, {c.x, c.y + 18 * s}, 2 * s, Color::fromHex(0x00e5ff));
-    }
+    Program& p = rc.shaders->graphics("officer.vert", "officer.frag");
+    p.use();
+    p.set("uViewProjection", rc.viewProjection);
+    p.set("uDiameter", size);
+    p.set("uPixelRatio", rc.pixelRatio);
+    p.set("uNowSec", static_cast<float>(static_cast<double>(rc.time - epoch_) / 1000.0));
+    p.set("uStaleSec", static_cast<float>(static_cast<double>(opts_.staleAfterMs) / 1000.0));
+    p.set("uNorth", northAngle_);
+    p.set("uColorBy", opts_.colorBy == OfficerLayerOptions::ColorBy::Squad ? 1 : 0);
+    p.set("uOpacity", opacity);
+    glProgramUniform1ui(p.id(), p.uniform("uSquadMask"), focus_->squadMask);
+    glProgramUniform1ui(p.id(), p.uniform("uStatusMask"), focus_->statusMask);
+    p.set("uShowStale", focus_->showStale ? 1 : 0);
+    glProgramUniform4fv(p.id(), p.uniform("uStatusColors"), 4, statusPalette_.data());
+    glProgramUniform4fv(p.id(), p.uniform("uSquadColors"), 32, squadPalette_.data());
+    glProgramUniform4f(p.id(), p.uniform("uStaleColor"), kStale.r, kStale.g, kStale.b, 1.0f);
+    glEnable(GL_PROGRAM_POINT_SIZE);
+    glDisable(GL_DEPTH_TEST);
+    glEnable(GL_BLEND);
+    glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+    glBindVertexArray(vao_.id());
+    glDrawArrays(GL_POINTS, 0, static_cast<GLsizei>(gpuCount_));
+    glBindVertexArray(0);
+    ST_GL_CHECK("OfficerLayer::draw");
 }
 
 void OfficerLayer::collectLabels(const FrameState& frame, LabelSet& labels) {
@@ -269,10 +256,10 @@ void OfficerLayer::collectLabels(const FrameState& frame, LabelSet& labels) {
     const bool all = zoom_ >= opts_.labelMinZoom;
     for (size_t i = 0; i < snap_->officers.size() && i < instances_.size(); ++i) {
         const OfficerState& o = snap_->officers[i];
-        const bool sel = !selectedId_.empty() && o.id == selectedId_;
+        const bool sel = static_cast<int64_t>(i) == selectedSlot_;
         const bool cand = instances_[i].flags & kOfficerCandidate;
         if (!all && !sel && !cand) continue;
-        if (!(squadMask_ >> o.squad & 1u) || !(statusMask_ >> static_cast<unsigned>(o.status) & 1u)) continue;
+        if (!focus_->shows(o.squad, o.status)) continue;
         const Vec2d w{instances_[i].x + ctx_.origin.x, instances_[i].y + ctx_.origin.y};
         const Vec2d s = cam.worldToScreen(w);
         if (s.x < 0 || s.y < 0 || s.x > cam.width || s.y > cam.height) continue;
@@ -295,28 +282,19 @@ bool OfficerLayer::legend(LegendBlock& block) const {
     if (opts_.colorBy == OfficerLayerOptions::ColorBy::Status) {
         for (size_t i = 0; i < kOfficerStatusCount; ++i)
             block.entries.push_back(
-                {LegendEntry::Kind::Marker, kStatusColors[i], Color::fromHex(0xffffff), kStatusNames[i]});
+                {LegendEntry::Kind::Marker, kStatusColors[i], Color::fromHex(0xffffff), text(kStatusKeys[i])});
     } else {
         for (size_t i = 0; i < opts_.squads.size(); ++i)
             block.entries.push_back(
-                {LegendEntry::Kind::Marker, squadColor(i), Color::fromHex(0xffffff),
+                {LegendEntry::Kind::Marker, officerSquadColor(i), Color::fromHex(0xffffff),
                  i < opts_.squadNames.size() ? opts_.squadNames[i] : I18nText{opts_.squads[i], opts_.squads[i]}});
     }
     const std::string secs = std::to_string(opts_.staleAfterMs / 1000);
-    block.entries.push_back({LegendEntry::Kind::Marker,
-                             kStale.withAlpha(0.5f),
-                             kStale,
-                             {"失联（超过 " + secs + " 秒无定位）", "Silent (no fix for " + secs + " s)"}});
-    if (snap_ && snap_->incidents && !snap_->incidents->empty())
-        block.entries.push_back({LegendEntry::Kind::Marker,
-                                 Color::fromHex(0xd32f2f),
-                                 Color::fromHex(0xffffff),
-                                 {"待处置事件（▲）", "Open incident (▲)"}});
-    if (!candidates_.empty())
-        block.entries.push_back({LegendEntry::Kind::Marker,
-                                 Color::fromHex(0x00e5ff, 0.0f),
-                                 Color::fromHex(0x00e5ff),
-                                 {"就近可派警员", "Nearest available officers"}});
+    const I18nText& silent = text("officer.legend.silent");
+    char zh[160], en[160];
+    std::snprintf(zh, sizeof zh, silent.zh.c_str(), secs.c_str());
+    std::snprintf(en, sizeof en, silent.en.c_str(), secs.c_str());
+    block.entries.push_back({LegendEntry::Kind::Marker, kStale.withAlpha(0.5f), kStale, {zh, en}});
     return true;
 }
 
@@ -328,17 +306,14 @@ LayerStats OfficerLayer::stats() const {
 }
 
 bool OfficerLayer::handleClick(const Camera& cam, Vec2d screen, bool modifier) {
-    if (modifier || dispatchMode_) {
-        Vec2d ll = cam.screenToWorld(screen);
-        if (!toWgs84_->forward(ll)) return false;
-        dispatchAt(ll, now_);
-        return true;
-    }
-    // Select the nearest officer marker within its radius (+4 px).
+    if (modifier) return false;  // Ctrl+click is dispatch assist (the dispatch layer above)
+    // Select the nearest shown officer marker within its radius (+4 px).
     double best = (opts_.maxSizePx * 0.5 + 4.0);
     best *= best;
     int hit = -1;
     for (size_t i = 0; i < instances_.size(); ++i) {
+        if (snap_ && i < snap_->officers.size() && !focus_->shows(snap_->officers[i].squad, snap_->officers[i].status))
+            continue;
         const Vec2d s = cam.worldToScreen({instances_[i].x + ctx_.origin.x, instances_[i].y + ctx_.origin.y});
         const double d = (s.x - screen.x) * (s.x - screen.x) + (s.y - screen.y) * (s.y - screen.y);
         if (d < best) {
@@ -348,134 +323,15 @@ bool OfficerLayer::handleClick(const Camera& cam, Vec2d screen, bool modifier) {
     }
     if (hit < 0 || !snap_ || static_cast<size_t>(hit) >= snap_->officers.size()) return false;
     select(snap_->officers[static_cast<size_t>(hit)].id);
+    applyFlags();
     return true;
 }
 
 std::optional<Vec2d> OfficerLayer::followTarget() const {
-    if (!follow_ || selectedSlot_ < 0 || static_cast<size_t>(selectedSlot_) >= instances_.size()) return std::nullopt;
+    if (!focus_->follow || selectedSlot_ < 0 || static_cast<size_t>(selectedSlot_) >= instances_.size())
+        return std::nullopt;
     const OfficerInstance& in = instances_[static_cast<size_t>(selectedSlot_)];
     return Vec2d{in.x + ctx_.origin.x, in.y + ctx_.origin.y};
-}
-
-void OfficerLayer::select(const std::string& officerId) {
-    selectedId_ = officerId;
-    const OfficerState* o = snap_ && !officerId.empty() ? snap_->find(officerId) : nullptr;
-    selectedSlot_ = o ? static_cast<int64_t>(o->slot) : -1;
-    applyFlags();
-}
-
-const std::vector<DispatchCandidate>& OfficerLayer::dispatchAt(Vec2d lonLat, TimeMs now) {
-    dispatchPoint_ = lonLat;
-    dispatchTime_ = now;
-    candidates_.clear();
-    if (!snap_) return candidates_;
-    // The index is rebuilt only when the snapshot (or the time used for staleness) changed.
-    if (!index_ || indexVersion_ != snap_->version || indexTime_ != now) {
-        const FeedConfig cfg = feed_ ? feed_->config() : FeedConfig{};
-        index_ = std::make_unique<DispatchIndex>(snap_->officers, now, opts_.staleAfterMs, cfg.area);
-        indexVersion_ = snap_->version;
-        indexTime_ = now;
-    }
-    candidates_ = index_->nearest(lonLat, opts_.dispatchK);
-    applyFlags();
-    return candidates_;
-}
-
-void OfficerLayer::drawUi(Language lang) {
-    const bool en = lang == Language::English;
-    if (!ImGui::TreeNodeEx(en ? "Officers" : "警员", ImGuiTreeNodeFlags_DefaultOpen)) return;
-    ImGui::Text(en ? "%zu officers: %zu live, %zu silent" : "共 %zu 人：在线 %zu，失联 %zu", instances_.size(), live_,
-                stale_);
-    int colorBy = opts_.colorBy == OfficerLayerOptions::ColorBy::Squad ? 1 : 0;
-    ImGui::RadioButton(en ? "By status" : "按状态", &colorBy, 0);
-    ImGui::SameLine();
-    ImGui::RadioButton(en ? "By squad" : "按中队", &colorBy, 1);
-    opts_.colorBy = colorBy ? OfficerLayerOptions::ColorBy::Squad : OfficerLayerOptions::ColorBy::Status;
-    if (ImGui::TreeNode(en ? "Filter" : "筛选")) {
-        for (size_t i = 0; i < kOfficerStatusCount; ++i) {
-            bool on = statusMask_ >> i & 1u;
-            if (ImGui::Checkbox(kStatusNames[i].get(lang).c_str(), &on))
-                statusMask_ = on ? (statusMask_ | 1u << i) : (statusMask_ & ~(1u << i));
-            if (i % 2 == 0) ImGui::SameLine(150);
-        }
-        ImGui::Checkbox(en ? "Show silent officers" : "显示失联警员", &showStale_);
-        for (size_t i = 0; i < opts_.squads.size(); ++i) {
-            bool on = squadMask_ >> i & 1u;
-            const std::string name = i < opts_.squadNames.size() ? opts_.squadNames[i].get(lang) : opts_.squads[i];
-            if (ImGui::Checkbox(name.c_str(), &on))
-                squadMask_ = on ? (squadMask_ | 1u << i) : (squadMask_ & ~(1u << i));
-            if (i % 2 == 0) ImGui::SameLine(150);
-        }
-        ImGui::TreePop();
-    }
-    ImGui::SetNextItemWidth(160);
-    if (ImGui::InputTextWithHint("##search", en ? "officer id, e.g. PT-0001" : "警号，如 PT-0001", search_,
-                                 sizeof search_, ImGuiInputTextFlags_EnterReturnsTrue) ||
-        (ImGui::SameLine(), ImGui::Button(en ? "Find" : "查找"))) {
-        if (snap_ && snap_->find(search_)) {
-            select(search_);
-            follow_ = true;
-            searchMessage_.clear();
-        } else {
-            searchMessage_ = std::string(en ? "not found: " : "未找到：") + search_;
-        }
-    }
-    if (!searchMessage_.empty()) ImGui::TextColored(ImVec4(1, 0.6f, 0.4f, 1), "%s", searchMessage_.c_str());
-    if (!selectedId_.empty() && snap_) {
-        if (const OfficerState* o = selectedSlot_ >= 0 && static_cast<size_t>(selectedSlot_) < snap_->officers.size()
-                                        ? &snap_->officers[static_cast<size_t>(selectedSlot_)]
-                                        : nullptr) {
-            ImGui::Separator();
-            const double age = static_cast<double>(now_ - o->lastSeen) / 1000.0;
-            const bool stale = o->stale(now_, opts_.staleAfterMs);
-            ImGui::Text("%s  %s", o->id.c_str(), stale ? (en ? "(silent)" : "（失联）") : "");
-            const std::string squad = o->squad < opts_.squadNames.size()
-                                          ? opts_.squadNames[o->squad].get(lang)
-                                          : (o->squad < opts_.squads.size() ? opts_.squads[o->squad] : "?");
-            ImGui::Text("%s: %s", en ? "Squad" : "中队", squad.c_str());
-            ImGui::Text("%s: %s", en ? "Status" : "状态",
-                        kStatusNames[static_cast<size_t>(o->status)].get(lang).c_str());
-            if (std::isfinite(o->speed))
-                ImGui::Text("%s: %.1f m/s", en ? "Speed" : "速度", static_cast<double>(o->speed));
-            ImGui::Text("%s: %s", en ? "Last seen" : "最后定位", formatAge(age, lang).c_str());
-            ImGui::Checkbox(en ? "Follow" : "跟随", &follow_);
-            ImGui::SameLine();
-            if (ImGui::Button(en ? "Clear" : "取消选择")) {
-                select("");
-                follow_ = false;
-            }
-        }
-    }
-    ImGui::Separator();
-    ImGui::Checkbox(en ? "Dispatch mode (click the map; or Ctrl+click)" : "调度模式（点击地图，或 Ctrl+点击）",
-                    &dispatchMode_);
-    if (snap_ && snap_->incidents) {
-        for (const Incident& inc : *snap_->incidents) {
-            if (!inc.open) continue;
-            ImGui::PushID(inc.id.c_str());
-            if (ImGui::SmallButton(en ? "Nearest" : "就近派警")) dispatchAt({inc.lon, inc.lat}, now_);
-            ImGui::SameLine();
-            ImGui::Text("%s %s", inc.id.c_str(), inc.kind.c_str());
-            ImGui::PopID();
-        }
-    }
-    if (!candidates_.empty()) {
-        ImGui::Text(en ? "Nearest available officers:" : "最近可派警员：");
-        for (const auto& c : candidates_) {
-            ImGui::PushID(static_cast<int>(c.slot));
-            if (ImGui::SmallButton(c.officer.c_str())) select(c.officer);
-            ImGui::SameLine();
-            ImGui::Text(en ? "%.0f m, ~%.0f min walk" : "%.0f 米，步行约 %.0f 分钟", c.distanceM,
-                        std::ceil(c.walkSeconds / 60.0));
-            ImGui::PopID();
-        }
-        if (ImGui::Button(en ? "Clear dispatch" : "清除调度")) {
-            candidates_.clear();
-            dispatchPoint_ = {NAN, NAN};
-            applyFlags();
-        }
-    }
-    ImGui::TreePop();
 }
 
 }  // namespace sandtable

@@ -1,9 +1,10 @@
 #pragma once
 // Live officers: one instanced GL_POINTS sprite per officer (disc + heading wedge),
 // coloured by squad or by status, stale officers drawn distinctly (never dropped), sizes
-// in pixels growing with zoom between a min and a max, labels at high zoom, selection,
-// follow mode, filters by squad/status, search by id, and dispatch assist (K nearest
-// available officers to a clicked point or a feed incident, from a spatial index).
+// in pixels growing with zoom between a min and a max, labels at high zoom, the
+// selected officer and dispatch candidates highlighted (OfficerFocus), a click selects
+// the nearest marker. The panel is in officer_panel.cpp; dispatch assist and incidents
+// are the DispatchLayer's.
 //
 // Per frame the layer takes the feed's snapshot and uploads only the slots that changed
 // since the last one (one glNamedBufferSubData over the changed range); staleness is
@@ -14,18 +15,21 @@
 #include <string>
 #include <vector>
 
-#include "engine/feed/dispatch.hpp"
+#include "engine/data/scene.hpp"
 #include "engine/feed/pipeline.hpp"
 #include "engine/gl/resources.hpp"
 #include "engine/render/layer.hpp"
+#include "layers/officer_focus.hpp"
 
 namespace sandtable {
 
+class OfficerPanel;
+
 // One officer on the GPU (20 bytes).
 struct OfficerInstance {
-    float x = 0, y = 0;     // display CRS minus MapContext::origin
-    float heading = NAN;    // degrees clockwise from north; NaN: none
-    float lastSeenSec = 0;  // seconds relative to the layer's epoch (see epoch())
+    float x = 0, y = 0;      // display CRS minus MapContext::origin
+    float heading = NAN;     // degrees clockwise from north; NaN: none
+    float lastSeenSec = 0;   // seconds relative to the layer's epoch (see epoch())
     uint8_t squad = 0, status = 0, flags = 0, pad = 0;
 };
 enum OfficerFlag : uint8_t { kOfficerSelected = 1, kOfficerCandidate = 2 };
@@ -36,12 +40,21 @@ struct OfficerLayerOptions {
     float minSizePx = 9.0f, maxSizePx = 20.0f;  // disc diameter at zoom 11 and 18 (x pixel ratio)
     double labelMinZoom = 15.5;
     TimeMs staleAfterMs = 120 * 1000;
-    size_t dispatchK = 5;
+    size_t dispatchK = 5;  // for the dispatch layer added beside it
     std::vector<std::string> squads = defaultSquadIds();
     std::vector<I18nText> squadNames = defaultSquadNames();  // aligned with squads (legend, panel)
     // The ten Putuo squads' names (docs/domain.md), aligned with defaultSquadIds().
     static std::vector<I18nText> defaultSquadNames();
 };
+
+// Scene entry of type "officers" (docs/scene.md); throws SceneError naming the key.
+OfficerLayerOptions parseOfficerLayerOptions(const JsonReader& r);
+
+// The markers' colours (legend, panels and the dispatch overlay share them).
+Color officerStatusColor(OfficerStatus s);
+Color officerSquadColor(size_t squadIndex);
+Color officerStaleColor();
+const I18nText& officerStatusName(OfficerStatus s, Language);  // zh/en names
 
 class OfficerLayer final : public Layer {
 public:
@@ -50,6 +63,7 @@ public:
 
     // Live path: the layer reads this pipeline's snapshot every frame.
     void setFeed(std::shared_ptr<FeedPipeline> feed);
+    const std::shared_ptr<FeedPipeline>& feed() const { return feed_; }
     // Direct path (benchmarks, tests): replace all instances / overwrite a range.
     void setInstances(std::span<const OfficerInstance> inst);
     void updateInstances(size_t first, std::span<const OfficerInstance> inst);
@@ -58,23 +72,27 @@ public:
     void setEpoch(TimeMs t) { epoch_ = t; }
 
     void update(const FrameState& frame) override;
-    void upload() override;
+    void upload(UploadContext& ctx) override;
     void draw(const RenderContext& ctx) override;
-    void drawUi(Language lang) override;
+    void drawUi(Language lang) override;  // officer_panel.cpp
     void collectLabels(const FrameState& frame, LabelSet& labels) override;
     bool legend(LegendBlock& block) const override;
     LayerStats stats() const override;
     bool handleClick(const Camera& camera, Vec2d screen, bool modifier) override;
     std::optional<Vec2d> followTarget() const override;
-    std::string selection() const override { return selectedId_; }
+    std::string selection() const override { return focus_->selected; }
 
-    // Dispatch assist at a WGS84 point: K nearest available officers (also highlighted).
-    const std::vector<DispatchCandidate>& dispatchAt(Vec2d lonLat, TimeMs now);
-    const std::vector<DispatchCandidate>& candidates() const { return candidates_; }
-    void select(const std::string& officerId);
-    const std::string& selected() const { return selectedId_; }
-    void setFollow(bool f) { follow_ = f; }
+    // The selection, filters and highlights this layer shows (shared with other layers).
+    const std::shared_ptr<OfficerFocus>& focus() const { return focus_; }
+    void setFocus(std::shared_ptr<OfficerFocus> f) { focus_ = std::move(f); }
+    void select(const std::string& officerId) { focus_->select(officerId); }
+    const std::string& selected() const { return focus_->selected; }
+    void setFollow(bool f) {
+        focus_->follow = f;
+        focus_->changed();
+    }
     OfficerLayerOptions& options() { return opts_; }
+    const OfficerLayerOptions& options() const { return opts_; }
     size_t officerCount() const { return instances_.size(); }
     // Instances sent to the GPU by the last upload() (one contiguous range).
     size_t lastUploadCount() const { return uploadsLastFrame_; }
@@ -83,6 +101,7 @@ public:
     // Live and stale counts at the last update's time.
     size_t liveCount() const { return live_; }
     size_t staleCount() const { return stale_; }
+    TimeMs now() const { return now_; }
 
 private:
     OfficerInstance toInstance(const OfficerState& o) const;
@@ -111,26 +130,16 @@ private:
     gl::VertexArray vao_;
     size_t uploadsLastFrame_ = 0;
 
-    // Interaction state.
-    std::string selectedId_;
+    std::shared_ptr<OfficerFocus> focus_;
+    uint64_t focusVersion_ = 0;
     int64_t selectedSlot_ = -1;
     std::vector<uint32_t> flagged_;  // slots whose flags are set
-    bool follow_ = false;
-    uint32_t squadMask_ = 0xffffffffu;
-    uint32_t statusMask_ = 0xfu;
-    bool showStale_ = true;
-    char search_[64] = {0};
-    std::string searchMessage_;
-    bool dispatchMode_ = false;
-    Vec2d dispatchPoint_{NAN, NAN};  // WGS84; finite while a dispatch query is shown
-    TimeMs dispatchTime_ = 0;        // scene time of the last query (refreshed each second)
-    std::vector<DispatchCandidate> candidates_;
-    std::unique_ptr<DispatchIndex> index_;
-    uint64_t indexVersion_ = ~uint64_t{0};
-    TimeMs indexTime_ = 0;
-    float northAngle_ = 0;
-    std::vector<float> statusPalette_, squadPalette_;  // vec4s for the shader, built once                   // screen
-                                                       // angle of true north (radians, clockwise)
+    float northAngle_ = 0;           // screen angle of true north (radians, clockwise)
+    std::vector<float> statusPalette_, squadPalette_;  // vec4s for the shader, built once
+    std::unique_ptr<OfficerPanel> panel_;
 };
+
+// Scene entry of type "officers" (docs/scene.md).
+LayerPtr makeOfficerLayer(const SceneSpec& scene, const LayerSpec& spec, const MapContext& ctx);
 
 }  // namespace sandtable

@@ -1,5 +1,7 @@
 #include "layers/raster_layer.hpp"
 
+#include <chrono>
+
 #include "engine/gl/shader.hpp"
 
 namespace sandtable {
@@ -72,7 +74,11 @@ void RasterLayer::update(const FrameState& frame) {
     done_.clear();
 }
 
-void RasterLayer::upload() {
+void RasterLayer::upload(UploadContext&) {
+    if (!vao_) {
+        vao_ = gl::VertexArray::create();
+        quadBuf_ = gl::Buffer::create();
+    }
     for (TilePixels& t : pending_) {
         Tile tile;
         tile.texture = gl::Texture::create2D(GL_RGBA8, t.width, t.height);
@@ -93,10 +99,6 @@ void RasterLayer::upload() {
 }
 
 void RasterLayer::draw(const RenderContext& rc) {
-    if (!vao_) {
-        vao_ = gl::VertexArray::create();
-        quadBuf_ = gl::Buffer::create();
-    }
     Program& p = rc.shaders->graphics("raster.vert", "raster.frag");
     p.use();
     p.set("uViewProjection", rc.viewProjection);
@@ -127,6 +129,15 @@ LayerStats RasterLayer::stats() const {
     s.vertices = wanted_.size() * 6;
     s.loadMs = loadMs_;
     return s;
+}
+
+LayerPtr makeRasterLayer(const SceneSpec& scene, const LayerSpec& spec, const MapContext& ctx) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const JsonReader r(spec.config, scene.file, spec.keyPath);
+    const JsonReader src = r.child("source");
+    auto source = std::make_unique<RasterSource>(scene.resolve(src.string("path")), ctx.displayCrs, src.string("crs", ""));
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return std::make_unique<RasterLayer>(spec.id, I18nText{spec.titleZh, spec.titleEn}, std::move(source), ctx, ms);
 }
 
 }  // namespace sandtable

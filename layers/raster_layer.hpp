@@ -14,6 +14,7 @@
 #include <unordered_set>
 
 #include "engine/data/raster_source.hpp"
+#include "engine/data/scene.hpp"
 #include "engine/gl/resources.hpp"
 #include "engine/render/layer.hpp"
 
@@ -26,7 +27,7 @@ public:
     ~RasterLayer() override;
 
     void update(const FrameState& frame) override;
-    void upload() override;
+    void upload(UploadContext& ctx) override;
     void draw(const RenderContext& ctx) override;
     LayerStats stats() const override;
 
@@ -63,5 +64,8 @@ private:
     gl::Buffer quadBuf_;
     gl::VertexArray vao_;
 };
+
+// Scene entry of type "raster" (docs/scene.md).
+LayerPtr makeRasterLayer(const SceneSpec& scene, const LayerSpec& spec, const MapContext& ctx);
 
 }  // namespace sandtable

@@ -1,6 +1,7 @@
 #include "layers/vector_layer.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <sstream>
@@ -220,7 +221,7 @@ void VectorLayer::update(const FrameState& frame) {
     language_ = frame.language;
 }
 
-void VectorLayer::upload() {
+void VectorLayer::upload(UploadContext&) {
     if (!dirty_) return;
     dirty_ = false;
     if (!fillVao_) {
@@ -255,7 +256,7 @@ void VectorLayer::draw(const RenderContext& rc) {
     glDisable(GL_CULL_FACE);
     glEnable(GL_BLEND);
     glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
-    const Vec2f viewport{static_cast<float>(rc.viewportWidth), static_cast<float>(rc.viewportHeight)};
+    const Vec2f viewport{static_cast<float>(rc.viewport.width), static_cast<float>(rc.viewport.height)};
     if (!fillVerts_.empty()) {
         Program& p = rc.shaders->graphics("polygon.vert", "polygon.frag");
         p.use();
@@ -358,6 +359,22 @@ LayerStats VectorLayer::stats() const {
     s.vertices = fillVerts_.size() + segments_.size() * 2 + markers_.size();
     s.loadMs = loadMs_;
     return s;
+}
+
+LayerPtr makeVectorLayer(const SceneSpec& scene, const LayerSpec& spec, const MapContext& ctx) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const JsonReader r(spec.config, scene.file, spec.keyPath);
+    const JsonReader src = r.child("source");
+    VectorSourceSpec vs;
+    vs.path = scene.resolve(src.string("path"));
+    vs.layer = src.string("layer", "");
+    vs.crs = src.string("crs", "");
+    vs.where = src.string("where", "");
+    VectorStyle style = r.has("style") ? parseVectorStyle(r.child("style")) : VectorStyle{};
+    VectorData data = loadVector(vs, ctx.displayCrs);  // throws: broken source
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return std::make_unique<VectorLayer>(spec.id, I18nText{spec.titleZh, spec.titleEn}, std::move(data),
+                                         std::move(style), ctx, ms);
 }
 
 }  // namespace sandtable

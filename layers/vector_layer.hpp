@@ -61,7 +61,7 @@ public:
                 double loadMs);
 
     void update(const FrameState& frame) override;
-    void upload() override;
+    void upload(UploadContext& ctx) override;
     void draw(const RenderContext& ctx) override;
     void collectLabels(const FrameState& frame, LabelSet& labels) override;
     bool legend(LegendBlock& block) const override;
@@ -102,5 +102,9 @@ private:
     gl::Buffer fillBuf_, segBuf_, markerBuf_;
     gl::VertexArray fillVao_, segVao_, markerVao_;
 };
+
+// Scene entry of type "vector" (docs/scene.md). Throws SceneError for scene mistakes and
+// std::runtime_error when the source cannot be read.
+LayerPtr makeVectorLayer(const SceneSpec& scene, const LayerSpec& spec, const MapContext& ctx);
 
 }  // namespace sandtable

@@ -20,8 +20,10 @@
 #include "engine/ui/cockpit.hpp"
 #include "engine/ui/feed_panel.hpp"
 #include "engine/util/cli.hpp"
+#include "engine/util/i18n.hpp"
 #include "engine/util/log.hpp"
 #include "layers/layer_factory.hpp"
+#include "layers/dispatch_layer.hpp"
 #include "layers/officer_layer.hpp"
 
 using namespace sandtable;
@@ -244,7 +246,7 @@ int main(int argc, char** argv) {
             return errors.empty() ? 0 : 3;
         }
         auto feed = makeFeed(fa, dataDir);
-        auto window = WindowContext::create(opts.width, opts.height, "数字沙盘 Sandtable — " + scene.titleZh, monitor);
+        auto window = WindowContext::create(opts.width, opts.height, std::string(tr("window.title", Language::Chinese)) + " — " + scene.titleZh, monitor);
         std::vector<std::string> errors;
         auto map = buildMap(scene, errors);
         map->language = language;
@@ -261,8 +263,11 @@ int main(int argc, char** argv) {
         Cockpit cockpit(*window, *map, scene,
                         accelerated ? Clock::replay(gSceneNow.load(), fa.simSpeedup) : Clock::live(), opts);
         OfficerLayer* officers = nullptr;
-        for (const auto& l : map->layers())
+        DispatchLayer* dispatch = nullptr;
+        for (const auto& l : map->layers()) {
             if (auto* o = dynamic_cast<OfficerLayer*>(l.get())) officers = o;
+            if (auto* d = dynamic_cast<DispatchLayer*>(l.get())) dispatch = d;
+        }
         // --select / --dispatch: applied once the officers have arrived (wall presets).
         cockpit.beforeFrame = [&](TimeMs now) {
             gSceneNow = now;
@@ -272,8 +277,8 @@ int main(int argc, char** argv) {
                 officers->setFollow(true);
                 selectId.clear();
             }
-            if (std::isfinite(dispatchAt.x)) {
-                officers->dispatchAt(dispatchAt, now);
+            if (std::isfinite(dispatchAt.x) && dispatch) {
+                dispatch->dispatchAt(dispatchAt, now);
                 dispatchAt = {NAN, NAN};
             }
         };

@@ -1,8 +1,20 @@
 #pragma once
 // The one layer interface every map layer implements (map data, rasters, officers,
 // heatmap, trajectories, squad indicators, decorations). Life cycle, after deck.gl and
-// MapLibre: construct (load, CPU) -> per frame: update (CPU) -> upload (CPU->GPU, only
-// what changed) -> draw (GL only) -> drawUi (ImGui, interactive hosts only).
+// MapLibre, driven by Map (engine/render/map.hpp) for one frame of one canvas:
+//
+//   construct   load, CPU (a scene entry's config is parsed in the layer's own file)
+//   update      CPU work for the frame: time window, style, visibility, what changed
+//   upload      GPU side of the frame, once per canvas: transfers of what changed, compute
+//               passes, readbacks (e.g. the heatmap's normalisation); GL allowed, no drawing
+//               into the host's framebuffer
+//   overlay     canvas-space marks (incidents, the legend, the scale bar) and label
+//               candidates, queued once per frame in canvas pixels
+//   draw        GL draw calls only, for one rectangle of the canvas (a window, a wall
+//               tile, a print band); may run several times per frame; sets all the GL
+//               state it relies on and reads nothing back
+//   drawUi      its ImGui panel section (interactive hosts only; in the layer's *_panel.cpp)
+//
 // Destruction finalises: members are RAII, GL objects included.
 #include <memory>
 #include <optional>
@@ -20,31 +32,49 @@ class ShaderLibrary;
 class Painter;
 class LabelSet;
 class Transformer;
+struct LegendBlock;
 
-// Per-frame state shared by all layers (read-only for them).
+// A rectangle of the canvas, in canvas pixels (origin top-left).
+struct PixelRect {
+    int x = 0, y = 0, width = 0, height = 0;
+    bool operator==(const PixelRect&) const = default;
+};
+
+// Describes the frame: one instant, one canvas (read-only for layers).
 struct FrameState {
-    const Camera* camera = nullptr;
-    TimeMs time = 0;         // scene time from the one Clock
-    double dtSeconds = 0.0;  // real time since the previous frame
+    const Camera* camera = nullptr;  // the whole canvas (its width/height are the canvas size)
+    TimeMs time = 0;                 // frame time, from the host's time controller
+    double dtSeconds = 0.0;          // real time since the previous frame
     uint64_t frameIndex = 0;
     Language language = Language::Chinese;
     // Web-map zoom of the view as a viewer perceives it: resolution scaled to a 1080-pixel
-    // screen, so a 4K render of the same area has the same zoom (set by Map::render).
+    // screen, so a 4K render of the same area has the same zoom (set by Map::prepare).
     double zoom = 0.0;
+    float pixelRatio = 1.0f;  // UI scale: 1 at 1080p, 2 at 4K (every size in px scales by it)
     // Set by hosts that render one still (headless render, exports, tests): layers that
     // load data in the background wait for what this frame needs before drawing.
     bool complete = false;
+    // The legend of the visible layers, gathered by the map during prepare (decorations).
+    const std::vector<LegendBlock>* legend = nullptr;
 };
 
-// What draw() gets: GL-side context for the current pass.
+// What upload() gets: the GL resources a layer may need to prepare its GPU state.
+struct UploadContext {
+    const FrameState& frame;
+    ShaderLibrary& shaders;
+};
+
+// What draw() gets: only what drawing one rectangle of the canvas needs.
 struct RenderContext {
-    const Camera* camera = nullptr;
-    Mat4f viewProjection;                       // (world - origin) -> clip
-    int viewportWidth = 0, viewportHeight = 0;  // framebuffer pixels
-    float pixelRatio = 1.0f;                    // UI scale: 1 at 1080p, 2 at 4K (sizes in px scale by it)
+    const Camera* camera = nullptr;  // the camera of this rectangle (same resolution and rotation)
+    Mat4f viewProjection;            // (world - origin) -> clip space of this rectangle
+    PixelRect viewport;              // the drawn rectangle (grown by seam margins), canvas pixels;
+                                     // GL's viewport is this rectangle (its part outside the
+                                     // framebuffer is clipped away)
+    PixelRect target;                // the rectangle the framebuffer holds, canvas pixels
+    int canvasWidth = 0, canvasHeight = 0;
+    float pixelRatio = 1.0f;
     ShaderLibrary* shaders = nullptr;
-    Painter* painter = nullptr;  // screen-space overlay batcher (drawn after the map)
-    Language language = Language::Chinese;
     TimeMs time = 0;
 };
 
@@ -78,7 +108,7 @@ struct LayerStats {
     size_t features = 0;
     size_t vertices = 0;
     double loadMs = 0.0;
-    double drawMs = 0.0;  // CPU time of the last update+upload+draw
+    double drawMs = 0.0;  // CPU time of the last update+upload+overlay+draw
     std::vector<std::string> warnings;
 };
 
@@ -89,19 +119,22 @@ public:
     Layer(const Layer&) = delete;
     Layer& operator=(const Layer&) = delete;
 
-    // CPU work for this frame: evaluate style, time window, visibility; queue labels.
+    // CPU work for this frame: evaluate style, time window, visibility.
     virtual void update(const FrameState& frame) = 0;
-    // CPU -> GPU transfer of what changed since the last frame.
-    virtual void upload() {}
-    // GL calls only; must set all GL state it relies on.
+    // GPU preparation for this frame (transfers, compute, readbacks); once per canvas.
+    virtual void upload(UploadContext&) {}
+    // Canvas-space marks, queued once per frame (canvas pixels, after the map layers).
+    virtual void overlay(const FrameState&, Painter&) {}
+    // GL draw calls only, for one rectangle of the prepared canvas.
     virtual void draw(const RenderContext& ctx) = 0;
     // Its ImGui panel section, if any (interactive hosts only).
     virtual void drawUi(Language) {}
-    // Labels this layer wants placed this frame (collision handled across layers).
+    // Labels this layer wants placed this frame (collision handled across layers, in
+    // canvas pixels, so that every tile of a canvas shows the same labels).
     virtual void collectLabels(const FrameState&, LabelSet&) {}
     // Legend block for the decorations overlay, if any.
     virtual bool legend(LegendBlock&) const { return false; }
-    // A click (no drag) on the map at screen pixel `screen`; `modifier` is Ctrl held.
+    // A click (no drag) on the map at canvas pixel `screen`; `modifier` is Ctrl held.
     // Returns true when the layer consumed it (layers are asked top-down).
     virtual bool handleClick(const Camera&, Vec2d /*screen*/, bool /*modifier*/) { return false; }
     // The id of what the operator selected in this layer (e.g. an officer), if anything.

@@ -42,47 +42,107 @@ Layer* Map::find(const std::string& id) {
     return nullptr;
 }
 
-void Map::render(FrameState frame, int width, int height, float pixelRatio) {
+void Map::prepare(FrameState frame, int width, int height, float pixelRatio) {
     using clock = std::chrono::steady_clock;
     camera.width = width;
     camera.height = height;
     camera.origin = context.origin;
     frame.camera = &camera;
     frame.language = language;
+    frame.pixelRatio = pixelRatio;
     frame.zoom = resolutionToZoom(camera.resolution * std::min(width, height) / 1080.0, context.refLatitude);
-
-    glViewport(0, 0, width, height);
-    glDisable(GL_SCISSOR_TEST);
-    glClearColor(background.r, background.g, background.b, 1.0f);
-    glClearStencil(0);
-    glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT | GL_STENCIL_BUFFER_BIT);
-
-    RenderContext rc;
-    rc.camera = &camera;
-    rc.viewProjection = camera.viewProjection();
-    rc.viewportWidth = width;
-    rc.viewportHeight = height;
-    rc.pixelRatio = pixelRatio;
-    rc.shaders = &shaders_;
-    rc.painter = painter_.get();
-    rc.language = language;
-    rc.time = frame.time;
 
     painter_->begin(width, height);
     labels_.clear();
+    // Layers may render into their own targets while uploading (the heatmap's colour
+    // cache): the host's framebuffer and viewport are put back once, here, afterwards.
+    GLint hostFramebuffer = 0, hostViewport[4] = {0, 0, width, height};
+    glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &hostFramebuffer);
+    glGetIntegerv(GL_VIEWPORT, hostViewport);
+    UploadContext upload{frame, shaders_};
     for (size_t i = 0; i < layers_.size(); ++i) {
         Layer& l = *layers_[i];
         if (!l.visible || l.opacity <= 0.0f) continue;
         const auto t0 = clock::now();
         l.update(frame);
-        l.upload();
-        l.draw(rc);
-        l.collectLabels(frame, labels_);
+        l.upload(upload);
         drawMs_[i] = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
         ST_GL_CHECK(("layer " + l.id()).c_str());
     }
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, static_cast<GLuint>(hostFramebuffer));
+    glViewport(hostViewport[0], hostViewport[1], hostViewport[2], hostViewport[3]);
+    // The legend once every layer knows its state for this frame (the heat maximum).
+    legend_.clear();
+    for (const auto& l : layers_) {
+        if (!l->visible || l->opacity <= 0.0f) continue;
+        LegendBlock b;
+        if (l->legend(b)) legend_.push_back(std::move(b));
+    }
+    frame.legend = &legend_;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+        Layer& l = *layers_[i];
+        if (!l.visible || l.opacity <= 0.0f) continue;
+        const auto t0 = clock::now();
+        l.overlay(frame, *painter_);
+        l.collectLabels(frame, labels_);
+        drawMs_[i] += std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+    }
     labels_.place(camera, *painter_, pixelRatio);
-    painter_->flush();
+    painter_->upload();
+    prepared_ = frame;
+    prepared_.camera = &camera;
+    drawn_ = false;
+}
+
+void Map::draw(const PixelRect& r) {
+    using clock = std::chrono::steady_clock;
+    glViewport(0, 0, r.width, r.height);
+    glDisable(GL_SCISSOR_TEST);
+    glClearColor(background.r, background.g, background.b, 1.0f);
+    glClearStencil(0);
+    glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT | GL_STENCIL_BUFFER_BIT);
+
+    // Marks that straddle a seam between two rectangles (point sprites, whose centre
+    // decides whether GL draws them at all) must show on both sides: the layers draw into
+    // a viewport grown by a margin on every side that borders another part of the canvas;
+    // what falls outside the framebuffer is simply not written. Outer canvas edges get no
+    // margin, so a rectangle that is the whole canvas draws exactly as before.
+    const int m = static_cast<int>(std::ceil(64.0f * prepared_.pixelRatio));
+    const int ml = r.x > 0 ? m : 0, mt = r.y > 0 ? m : 0;
+    const int mr = r.x + r.width < camera.width ? m : 0, mb = r.y + r.height < camera.height ? m : 0;
+    const PixelRect grown{r.x - ml, r.y - mt, r.width + ml + mr, r.height + mt + mb};
+    glViewport(-ml, -mb, grown.width, grown.height);
+    // The grown rectangle's own camera: the canvas camera moved to its centre.
+    Camera view = camera;
+    view.width = grown.width;
+    view.height = grown.height;
+    view.center = camera.screenToWorld({grown.x + grown.width * 0.5, grown.y + grown.height * 0.5});
+    RenderContext rc;
+    rc.camera = &view;
+    rc.viewProjection = view.viewProjection();
+    rc.viewport = grown;
+    rc.target = r;
+    rc.canvasWidth = camera.width;
+    rc.canvasHeight = camera.height;
+    rc.pixelRatio = prepared_.pixelRatio;
+    rc.shaders = &shaders_;
+    rc.time = prepared_.time;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+        Layer& l = *layers_[i];
+        if (!l.visible || l.opacity <= 0.0f) continue;
+        const auto t0 = clock::now();
+        l.draw(rc);
+        if (!drawn_) drawMs_[i] += std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+        ST_GL_CHECK(("layer " + l.id()).c_str());
+    }
+    glViewport(0, 0, r.width, r.height);
+    painter_->draw(r.x, r.y, r.width, r.height);
+    drawn_ = true;
+}
+
+void Map::render(FrameState frame, int width, int height, float pixelRatio) {
+    prepare(frame, width, height, pixelRatio);
+    draw({0, 0, width, height});
 }
 
 std::vector<LayerStats> Map::stats() const {

@@ -1,7 +1,9 @@
 #pragma once
 // The map: camera, layers and the per-frame pipeline shared by every host (window,
-// headless render, benchmark). render() draws one frame into the bound framebuffer:
-// for each visible layer update -> upload -> draw, then labels and screen overlays.
+// headless render, wall tiles, benchmark). A frame is prepared once for a whole canvas
+// (every layer's update, upload and overlay; the legend; label placement in canvas
+// pixels), then any rectangle of that canvas is drawn (a window, a wall tile, a print
+// band): the same labels, the same heat normalisation, the same legend in every tile.
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,9 +33,17 @@ public:
     Layer* find(const std::string& id);
     const std::vector<LayerPtr>& layers() const { return layers_; }
 
-    // Draws one frame of size (width, height) into the bound framebuffer.
-    // pixelRatio scales every size given in px (1 at 1080p, 2 for a 4K wall).
+    // Prepares one frame for a canvas of (width, height) pixels: the camera's size is set
+    // to the canvas. pixelRatio scales every size given in px (1 at 1080p, 2 for a 4K wall).
+    void prepare(FrameState frame, int width, int height, float pixelRatio = 1.0f);
+    // Draws a rectangle of the prepared canvas into the bound framebuffer (whose size is
+    // the rectangle's): clears it, draws the visible layers, then the overlay and labels.
+    void draw(const PixelRect& rect);
+    // prepare() and draw() of the whole canvas.
     void render(FrameState frame, int width, int height, float pixelRatio = 1.0f);
+    // The frame last prepared.
+    const FrameState& prepared() const { return prepared_; }
+    const std::vector<LegendBlock>& legend() const { return legend_; }
 
     std::vector<LayerStats> stats() const;
     // CPU ms of layer i's last update+upload+draw (cheap: for per-frame UI).
@@ -48,6 +58,9 @@ public:
 private:
     std::vector<LayerPtr> layers_;
     std::vector<double> drawMs_;
+    std::vector<LegendBlock> legend_;
+    FrameState prepared_;
+    bool drawn_ = false;  // draw() of the prepared frame has run once (draw times counted once)
     ShaderLibrary shaders_;
     std::unique_ptr<FontAtlas> font_;
     std::unique_ptr<Painter> painter_;

@@ -21,4 +21,29 @@ Image renderOffscreen(Map& map, const FrameState& frame, int width, int height) 
     return img;
 }
 
+Image renderTiled(Map& map, const FrameState& frame, int width, int height, int tileWidth, int tileHeight,
+                  const std::function<void(int, int)>& progress) {
+    tileWidth = std::clamp(tileWidth, 1, width);
+    tileHeight = std::clamp(tileHeight, 1, height);
+    FrameState still = frame;
+    still.complete = true;
+    gl::RenderTarget target = gl::RenderTarget::create(tileWidth, tileHeight);
+    target.bind();
+    map.prepare(still, width, height, pixelRatioFor(width, height));
+    Image out(width, height);
+    const int nx = (width + tileWidth - 1) / tileWidth, ny = (height + tileHeight - 1) / tileHeight;
+    for (int ty = 0; ty < ny; ++ty)
+        for (int tx = 0; tx < nx; ++tx) {
+            const PixelRect r{tx * tileWidth, ty * tileHeight, std::min(tileWidth, width - tx * tileWidth),
+                              std::min(tileHeight, height - ty * tileHeight)};
+            map.draw(r);
+            const Image tile = readFramebuffer(r.width, r.height);
+            for (int y = 0; y < r.height; ++y)
+                std::copy_n(tile.pixel(0, y), static_cast<size_t>(r.width) * 4, out.pixel(r.x, r.y + y));
+            if (progress) progress(ty * nx + tx + 1, nx * ny);
+        }
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    return out;
+}
+
 }  // namespace sandtable

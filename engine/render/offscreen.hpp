@@ -1,6 +1,8 @@
 #pragma once
 // Renders a map frame into an offscreen target and reads it back: the path used by the
 // headless renderer, briefing exports, golden-image tests and benchmarks.
+#include <functional>
+
 #include "engine/render/map.hpp"
 #include "engine/util/image.hpp"
 
@@ -12,5 +14,13 @@ float pixelRatioFor(int width, int height);
 // Renders one frame at width x height and returns the image (top row first).
 // Calls glFinish so that timings around it include the GPU work.
 Image renderOffscreen(Map& map, const FrameState& frame, int width, int height);
+
+// The same frame, prepared once for the whole width x height canvas and drawn tile by
+// tile (at most tileWidth x tileHeight each) into one image: canvases larger than the
+// GPU's largest framebuffer, and the proof that any rectangle of a prepared canvas draws
+// as the single render does (labels, legend, heat normalisation included).
+// `progress`, if set, is called after each tile with (tiles done, tiles in all).
+Image renderTiled(Map& map, const FrameState& frame, int width, int height, int tileWidth, int tileHeight,
+                  const std::function<void(int, int)>& progress = {});
 
 }  // namespace sandtable

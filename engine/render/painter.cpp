@@ -33,6 +33,7 @@ void Painter::begin(int width, int height) {
     height_ = height;
     shapes_.clear();
     text_.clear();
+    shapeCount_ = textCount_ = 0;
 }
 
 void Painter::triangle(Vec2f a, Vec2f b, Vec2f c, Color col) {
@@ -121,37 +122,49 @@ float Painter::text(std::string_view utf8, float x, float baseline, const TextSt
     return w;
 }
 
-void Painter::flush() {
-    glDisable(GL_DEPTH_TEST);
-    glDisable(GL_CULL_FACE);
-    glDisable(GL_SCISSOR_TEST);
-    glEnable(GL_BLEND);
-    glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+void Painter::upload() {
+    shapeCount_ = shapes_.size();
+    textCount_ = text_.size();
     if (!shapes_.empty()) {
         shapeBuffer_.upload(shapes_.data(), shapes_.size() * sizeof(ShapeVertex));
         glVertexArrayVertexBuffer(shapeVao_.id(), 0, shapeBuffer_.id(), 0, sizeof(ShapeVertex));
-        Program& p = shaders_.graphics("painter_shape.vert", "painter_shape.frag");
-        p.use();
-        p.set("uViewport", static_cast<float>(width_), static_cast<float>(height_));
-        glBindVertexArray(shapeVao_.id());
-        glDrawArrays(GL_TRIANGLES, 0, static_cast<GLsizei>(shapes_.size()));
     }
     if (!text_.empty()) {
         font_.upload();
         textBuffer_.upload(text_.data(), text_.size() * sizeof(TextVertex));
         glVertexArrayVertexBuffer(textVao_.id(), 0, textBuffer_.id(), 0, sizeof(TextVertex));
+    }
+    ST_GL_CHECK("Painter::upload");
+}
+
+void Painter::draw(int x, int y, int width, int height) {
+    glDisable(GL_DEPTH_TEST);
+    glDisable(GL_CULL_FACE);
+    glDisable(GL_SCISSOR_TEST);
+    glEnable(GL_BLEND);
+    glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+    const float w = static_cast<float>(width), h = static_cast<float>(height);
+    const float ox = static_cast<float>(x), oy = static_cast<float>(y);
+    if (shapeCount_ > 0) {
+        Program& p = shaders_.graphics("painter_shape.vert", "painter_shape.frag");
+        p.use();
+        p.set("uViewport", w, h);
+        p.set("uOrigin", ox, oy);
+        glBindVertexArray(shapeVao_.id());
+        glDrawArrays(GL_TRIANGLES, 0, static_cast<GLsizei>(shapeCount_));
+    }
+    if (textCount_ > 0) {
         Program& p = shaders_.graphics("painter_text.vert", "painter_text.frag");
         p.use();
-        p.set("uViewport", static_cast<float>(width_), static_cast<float>(height_));
+        p.set("uViewport", w, h);
+        p.set("uOrigin", ox, oy);
         p.set("uAtlas", 0);
         glBindTextureUnit(0, font_.texture().id());
         glBindVertexArray(textVao_.id());
-        glDrawArrays(GL_TRIANGLES, 0, static_cast<GLsizei>(text_.size()));
+        glDrawArrays(GL_TRIANGLES, 0, static_cast<GLsizei>(textCount_));
     }
     glBindVertexArray(0);
-    ST_GL_CHECK("Painter::flush");
-    shapes_.clear();
-    text_.clear();
+    ST_GL_CHECK("Painter::draw");
 }
 
 }  // namespace sandtable

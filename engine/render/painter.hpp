@@ -1,7 +1,8 @@
 #pragma once
-// Screen-space overlay drawing in pixels (origin top-left): shapes and SDF text, batched
-// and drawn in one pass after the map layers. Used by labels, the scale bar, the north
-// arrow, legends and any layer's screen-space adornments.
+// Canvas-space overlay drawing in pixels (origin top-left): shapes and SDF text, queued
+// once per frame while the map prepares it, sent to the GPU once (upload), and drawn into
+// any rectangle of the canvas after the map layers (a window, a wall tile, a print band).
+// Used by labels, the scale bar, the north arrow, legends and layers' canvas-space marks.
 #include <string_view>
 #include <vector>
 
@@ -28,6 +29,7 @@ class Painter {
 public:
     Painter(ShaderLibrary& shaders, FontAtlas& font);
 
+    // Starts a frame's overlay for a canvas of this size (clears what was queued).
     void begin(int width, int height);
     void rect(float x, float y, float w, float h, Color c);
     void rectOutline(float x, float y, float w, float h, float lineWidth, Color c);
@@ -39,8 +41,13 @@ public:
     float text(std::string_view utf8, float x, float baselineY, const TextStyle& style);
     float textWidth(std::string_view utf8, float size);
     float ascender(float size) const;
-    // Draws everything queued (shapes first, then text) into the bound framebuffer.
-    void flush();
+    // Sends what was queued to the GPU (once per frame, after the last mark).
+    void upload();
+    // Draws the queued overlay (shapes first, then text) for one rectangle of the canvas
+    // into the bound framebuffer, whose viewport is that rectangle's size.
+    void draw(int x, int y, int width, int height);
+    int canvasWidth() const { return width_; }
+    int canvasHeight() const { return height_; }
     FontAtlas& font() { return font_; }
 
 private:
@@ -55,6 +62,7 @@ private:
     int width_ = 1, height_ = 1;
     std::vector<ShapeVertex> shapes_;
     std::vector<TextVertex> text_;
+    size_t shapeCount_ = 0, textCount_ = 0;  // uploaded
     gl::Buffer shapeBuffer_, textBuffer_;
     gl::VertexArray shapeVao_, textVao_;
 };

@@ -17,7 +17,7 @@
 #include "engine/geo/projection.hpp"
 #include "engine/render/offscreen.hpp"
 #include "engine/render/text.hpp"
-#include "engine/ui/i18n.hpp"
+#include "engine/util/i18n.hpp"
 #include "engine/util/image.hpp"
 #include "engine/util/log.hpp"
 
@@ -35,18 +35,22 @@ Cockpit::Cockpit(WindowContext& window, Map& map, const SceneSpec& scene, Clock 
     st.FrameRounding = 4.0f;
     st.Colors[ImGuiCol_WindowBg] = ImVec4(0.04f, 0.08f, 0.13f, 0.92f);
 
-    // CJK UI font: the glyphs of every UI string literal, layer title and the common
-    // simplified set (ImGui 1.86 cannot add glyphs later).
+    // CJK UI font: the glyphs of the string table and of the scene's own texts (its title,
+    // the layers' titles), which is everything the panels show (ImGui 1.86 cannot add
+    // glyphs later).
     ImFontGlyphRangesBuilder b;
     b.AddRanges(io.Fonts->GetGlyphRangesDefault());
-    b.AddRanges(io.Fonts->GetGlyphRangesChineseSimplifiedCommon());
-    for (const auto& s : allUiStrings()) b.AddText(s.c_str());
-    b.AddText(uiSourceText());
+    for (const I18nEntry& e : allTexts()) {
+        b.AddText(e.text.zh.c_str());
+        b.AddText(e.text.en.c_str());
+    }
+    for (const std::string* t : {&scene_.titleZh, &scene_.titleEn, &scene_.attributionZh, &scene_.attributionEn})
+        b.AddText(t->c_str());
     for (const auto& l : map_.layers()) {
         b.AddText(l->title().zh.c_str());
         b.AddText(l->title().en.c_str());
     }
-    b.AddText("·—–≤≥×°％");
+    b.AddText("·—–≤≥×°●▲");
     static ImVector<ImWchar> ranges;
     b.BuildRanges(&ranges);
     ImFontConfig cfg;

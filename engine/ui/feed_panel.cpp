@@ -2,68 +2,44 @@
 
 #include <imgui.h>
 
+#include <string>
+
+#include "engine/util/i18n.hpp"
+
 namespace sandtable {
 
 namespace {
 
-// Operator-facing names; the protocol's own name follows in brackets (docs/feed.md).
-const char* reasonZh(RejectReason r) {
-    static const char* names[kRejectReasonCount] = {"行过长",     "JSON 格式错误", "未知消息类型", "缺少字段",
-                                                    "字段无效",   "时间无效",      "时间超前",     "坐标无效",
-                                                    "未知坐标系", "超出辖区范围",  "未知中队",     "未知状态",
-                                                    "速度异常",   "位移速度异常",  "警员数超限",   "接收队列溢出"};
-    const auto i = static_cast<size_t>(r);
-    return i < kRejectReasonCount ? names[i] : "?";
+// Operator-facing names of the reasons and connection states (the i18n table holds
+// them under feed.reason.<protocol name> and feed.state.<state name>).
+const char* reasonText(RejectReason r, Language lang) {
+    return tr(std::string("feed.reason.") + rejectReasonName(r), lang);
 }
-
-const char* stateText(ConnState s, Language lang) {
-    if (lang == Language::English) return connStateName(s);
-    switch (s) {
-    case ConnState::Idle:
-        return "未启动";
-    case ConnState::Connecting:
-        return "连接中";
-    case ConnState::Connected:
-        return "已连接";
-    case ConnState::Disconnected:
-        return "已断开";
-    case ConnState::Retrying:
-        return "等待重连";
-    case ConnState::Finished:
-        return "已结束";
-    case ConnState::Stopped:
-        return "已停止";
-    }
-    return "?";
-}
+const char* stateText(ConnState s, Language lang) { return tr(std::string("feed.state.") + connStateName(s), lang); }
 
 }  // namespace
 
 void drawFeedHealth(const FeedSnapshot& snap, TimeMs now, Language lang) {
-    const bool en = lang == Language::English;
-    if (!ImGui::CollapsingHeader(en ? "Feed health" : "数据接入状态", ImGuiTreeNodeFlags_DefaultOpen)) return;
+    if (!ImGui::CollapsingHeader(tr("feed.section", lang), ImGuiTreeNodeFlags_DefaultOpen)) return;
     const FeedCounters& c = snap.counters;
     const size_t stale = snap.countStale(now);
-    ImGui::Text(en ? "%.1f msg/s   queued %zu" : "%.1f 条/秒   排队 %zu", snap.messagesPerSecond, snap.queuedLines);
-    ImGui::Text(en ? "accepted %llu   rejected %llu" : "接收 %llu   拒收 %llu",
+    ImGui::Text(tr("feed.rate", lang), snap.messagesPerSecond, snap.queuedLines);
+    ImGui::Text(tr("feed.accepted", lang),
                 static_cast<unsigned long long>(c.accepted), static_cast<unsigned long long>(c.rejected));
-    ImGui::Text(en ? "late %llu   duplicates %llu" : "迟到 %llu   重复 %llu", static_cast<unsigned long long>(c.late),
+    ImGui::Text(tr("feed.late", lang), static_cast<unsigned long long>(c.late),
                 static_cast<unsigned long long>(c.duplicates));
-    ImGui::Text(en ? "officers: %zu live, %zu silent" : "警员：在线 %zu，失联 %zu", snap.officers.size() - stale,
+    ImGui::Text(tr("feed.officers", lang), snap.officers.size() - stale,
                 stale);
     if (c.lastMessageTime > 0)
-        ImGui::Text(en ? "last message: %.0f s ago" : "最新消息：%.0f 秒前",
+        ImGui::Text(tr("feed.last_message", lang),
                     static_cast<double>(now - c.lastMessageTime) / 1000.0);
-    if (c.rejected > 0 && ImGui::TreeNode(en ? "Rejected by reason" : "拒收原因")) {
+    if (c.rejected > 0 && ImGui::TreeNode(tr("feed.rejected_by_reason", lang))) {
         for (size_t r = 0; r < kRejectReasonCount; ++r) {
             if (!c.rejectedBy[r]) continue;
             ImGui::PushID(static_cast<int>(r));
             const auto reason = static_cast<RejectReason>(r);
-            const bool opened =
-                en ? ImGui::TreeNode("reason", "%s: %llu", rejectReasonName(reason),
-                                     static_cast<unsigned long long>(c.rejectedBy[r]))
-                   : ImGui::TreeNode("reason", "%s（%s）：%llu", reasonZh(reason), rejectReasonName(reason),
-                                     static_cast<unsigned long long>(c.rejectedBy[r]));
+            const bool opened = ImGui::TreeNode("reason", tr("feed.reason_row", lang), reasonText(reason, lang),
+                                                rejectReasonName(reason), static_cast<unsigned long long>(c.rejectedBy[r]));
             if (opened) {
                 for (const auto& s : snap.samples[r])
                     ImGui::TextWrapped("%s:%llu %s | %s", s.source.c_str(), static_cast<unsigned long long>(s.lineNo),
@@ -80,7 +56,7 @@ void drawFeedHealth(const FeedSnapshot& snap, TimeMs now, Language lang) {
                            t.kind.c_str(), stateText(t.state, lang));
         if (!t.detail.empty()) ImGui::TextDisabled("   %s", t.detail.c_str());
         if (!t.lastError.empty())
-            ImGui::TextDisabled(en ? "   last error: %s" : "   最近错误：%s", t.lastError.c_str());
+            ImGui::TextDisabled(tr("feed.last_error", lang), t.lastError.c_str());
     }
 }
 

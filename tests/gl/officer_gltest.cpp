@@ -2,6 +2,8 @@
 #include "engine/geo/projection.hpp"
 #include "engine/render/offscreen.hpp"
 #include "gl_fixture.hpp"
+#include "engine/gl/shader.hpp"
+#include "layers/dispatch_layer.hpp"
 #include "layers/officer_layer.hpp"
 
 using namespace sandtable;
@@ -96,10 +98,17 @@ TEST_CASE("Officer layer uploads only what changed and draws stale officers dist
     CHECK(off->followTarget() == std::nullopt);
     off->setFollow(true);
     CHECK(off->followTarget().has_value());
-    CHECK(off->handleClick(map.camera, target, true));
-    REQUIRE(off->candidates().size() == 5);
-    CHECK(off->candidates()[0].officer == "PT-1010");
-    for (const auto& c : off->candidates()) CHECK(c.officer != "PT-0001");  // stale officers are never proposed
+    // Ctrl+click is not a selection: it is the dispatch layer's (above the markers, same focus).
+    CHECK_FALSE(off->handleClick(map.camera, target, true));
+    DispatchLayer dispatch("dispatch", {"d", "d"}, ctx, DispatchLayerOptions{5, 45 * 1000}, off->focus());
+    dispatch.setFeed(feed);
+    CHECK_FALSE(dispatch.handleClick(map.camera, target, false));  // a plain click is a selection
+    dispatch.update(f);
+    CHECK(dispatch.handleClick(map.camera, target, true));
+    REQUIRE(dispatch.candidates().size() == 5);
+    CHECK(dispatch.candidates()[0].officer == "PT-1010");
+    for (const auto& c : dispatch.candidates()) CHECK(c.officer != "PT-0001");  // stale officers are never proposed
+    CHECK(off->focus()->candidates.size() == 5);  // highlighted on the markers through the shared focus
     img = renderOffscreen(map, f, 640, 480);
     CHECK(glGetError() == GL_NO_ERROR);
     CHECK(gl::errorCount() == 0);
@@ -113,22 +122,25 @@ TEST_CASE("Officer layer direct path updates a range", "[gl][officers]") {
     std::vector<OfficerInstance> inst(1000);
     for (size_t i = 0; i < inst.size(); ++i) inst[i].x = static_cast<float>(i);
     layer.setInstances(inst);
-    layer.upload();
+    ShaderLibrary shaders;
+    const FrameState frame;
+    UploadContext u{frame, shaders};
+    layer.upload(u);
     CHECK(layer.lastUploadCount() == 1000);  // the first upload sends everything
     std::vector<OfficerInstance> patch(10);
     for (auto& p : patch) p.x = -1.0f;
     layer.updateInstances(500, patch);
-    layer.upload();
+    layer.upload(u);
     CHECK(layer.officerCount() == 1000);
     CHECK(layer.lastUploadCount() == 10);  // then only the patched range
-    layer.upload();
+    layer.upload(u);
     CHECK(layer.lastUploadCount() == 0);  // nothing changed: nothing sent
     layer.updateInstances(3, std::vector<OfficerInstance>(1));
     layer.updateInstances(7, std::vector<OfficerInstance>(1));
-    layer.upload();
+    layer.upload(u);
     CHECK(layer.lastUploadCount() == 5);                           // two patches: one range 3..7
     layer.updateInstances(995, std::vector<OfficerInstance>(10));  // grows to 1005
-    layer.upload();
+    layer.upload(u);
     CHECK(layer.officerCount() == 1005);
     CHECK(layer.lastUploadCount() == 1005);  // a grown buffer is sent whole
     // What the GPU holds is what was set: the patched range reads back.

@@ -42,6 +42,20 @@ double msSince(std::chrono::steady_clock::time_point t0) {
 
 const BBox kBox{0.0, 0.0, 2560.0, 1920.0};
 
+// One frame of a layer as Map runs it: update, upload (which may use its own render
+// targets; the caller's framebuffer and viewport are put back, as Map::prepare does), draw.
+void runFrame(Layer& layer, const FrameState& fs, const RenderContext& rc) {
+    layer.update(fs);
+    GLint fb = 0, vp[4] = {0, 0, 0, 0};
+    glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &fb);
+    glGetIntegerv(GL_VIEWPORT, vp);
+    UploadContext u{fs, *rc.shaders};
+    layer.upload(u);
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, static_cast<GLuint>(fb));
+    glViewport(vp[0], vp[1], vp[2], vp[3]);
+    layer.draw(rc);
+}
+
 }  // namespace
 
 TEST_CASE("GPU exact KDE equals the CPU reference for every kernel", "[heatmap][gl]") {
@@ -148,15 +162,16 @@ TEST_CASE("heatmap layer renders to PNG: transparent where zero, ramp where dens
     RenderContext rc;
     rc.camera = &cam;
     rc.viewProjection = cam.viewProjection();
-    rc.viewportWidth = W;
-    rc.viewportHeight = H;
+    rc.viewport = rc.target = {0, 0, W, H};
+    rc.canvasWidth = W;
+    rc.canvasHeight = H;
     rc.shaders = &shaders;
     gl::RenderTarget rt = gl::RenderTarget::create(W, H);
     rt.bind();
     glViewport(0, 0, W, H);
     glClearColor(0, 0, 0, 0);
     glClear(GL_COLOR_BUFFER_BIT);
-    layer.draw(rc);
+    runFrame(layer, fs, rc);
     Image img(W, H);
     glReadPixels(0, 0, W, H, GL_RGBA, GL_UNSIGNED_BYTE, img.rgba.data());
     img.flipVertically();
@@ -183,7 +198,7 @@ TEST_CASE("heatmap layer renders to PNG: transparent where zero, ramp where dens
 
     // Unchanged view and data: no re-aggregation.
     const size_t n = layer.timing().aggregations;
-    layer.draw(rc);
+    runFrame(layer, fs, rc);
     CHECK(layer.timing().aggregations == n);
 
     // Export of the same view through the GPU exact path equals the CPU exact KDE.
@@ -215,8 +230,9 @@ TEST_CASE("streamed officer positions in a moving time window", "[heatmap][gl]")
     cam.fit({350000.0, 3460000.0, 354000.0, 3463000.0}, 0.0);
     RenderContext rc;
     rc.camera = &cam;
-    rc.viewportWidth = 320;
-    rc.viewportHeight = 240;
+    rc.viewport = rc.target = {0, 0, 320, 240};
+    rc.canvasWidth = 320;
+    rc.canvasHeight = 240;
     rc.shaders = &shaders;
     gl::RenderTarget rt = gl::RenderTarget::create(320, 240);
     rt.bind();
@@ -227,8 +243,7 @@ TEST_CASE("streamed officer positions in a moving time window", "[heatmap][gl]")
     for (int step = 0; step < 24; ++step) {  // 250 new positions per frame, window holds 600
         layer.addPoints(std::span<const HeatPoint>(all).subspan(static_cast<size_t>(step) * 250, 250));
         fs.time = static_cast<TimeMs>(step + 1) * 250 * 1000 - 1000;
-        layer.update(fs);
-        layer.draw(rc);
+        runFrame(layer, fs, rc);
         if (step > 0) CHECK(layer.timing().incremental);
     }
     // The result equals a fresh aggregation of the same window.
@@ -262,8 +277,9 @@ TEST_CASE("late points are merged in time order and the bins equal a fresh aggre
     cam.fit({350000.0, 3460000.0, 354000.0, 3463000.0}, 0.0);
     RenderContext rc;
     rc.camera = &cam;
-    rc.viewportWidth = 320;
-    rc.viewportHeight = 240;
+    rc.viewport = rc.target = {0, 0, 320, 240};
+    rc.canvasWidth = 320;
+    rc.canvasHeight = 240;
     rc.shaders = &shaders;
     gl::RenderTarget rt = gl::RenderTarget::create(320, 240);
     rt.bind();
@@ -276,8 +292,7 @@ TEST_CASE("late points are merged in time order and the bins equal a fresh aggre
     for (const auto* batch : {&even, &odd2, &odd1}) {
         layer.addPoints(*batch);
         fs.time = 2999 * 1000;  // window (1999 s, 2999 s]
-        layer.update(fs);
-        layer.draw(rc);
+        runFrame(layer, fs, rc);
     }
     CHECK(layer.pointCount() == all.size());
     const auto [a, b] = layer.windowRange(fs.time);
@@ -294,7 +309,7 @@ TEST_CASE("late points are merged in time order and the bins equal a fresh aggre
     auto render = [&](HeatmapLayer& l) {
         glClearColor(0, 0, 0, 0);
         glClear(GL_COLOR_BUFFER_BIT);
-        l.draw(rc);
+        runFrame(l, fs, rc);
         std::vector<uint8_t> px(320 * 240 * 4);
         glReadPixels(0, 0, 320, 240, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
         return px;
@@ -353,8 +368,9 @@ TEST_CASE("presence heatmap follows the live feed and the clock", "[heatmap][gl]
     cam.fit({centre.x - 2500, centre.y - 2000, centre.x + 2500, centre.y + 2000}, 0.0);
     RenderContext rc;
     rc.camera = &cam;
-    rc.viewportWidth = 320;
-    rc.viewportHeight = 240;
+    rc.viewport = rc.target = {0, 0, 320, 240};
+    rc.canvasWidth = 320;
+    rc.canvasHeight = 240;
     rc.shaders = &shaders;
     gl::RenderTarget rt = gl::RenderTarget::create(320, 240);
     rt.bind();
@@ -373,8 +389,7 @@ TEST_CASE("presence heatmap follows the live feed and the clock", "[heatmap][gl]
     for (int k = 0; k < 6; ++k)
         for (int o = 0; o < 10; ++o) feed->ingestLine(line(o, t0 + k * 10000, 121.400 + 0.0002 * o, 31.250));
     fs.time = t0 + 120000;
-    layer.update(fs);
-    layer.draw(rc);
+    runFrame(layer, fs, rc);
     CHECK(layer.pointCount() == 60);  // every fix, not only the newest per officer
     CHECK(layer.stats().vertices == 60);
     CHECK(densityNear(121.401, 31.250) > 0.0f);
@@ -387,11 +402,9 @@ TEST_CASE("presence heatmap follows the live feed and the clock", "[heatmap][gl]
         for (int o = 0; o < 10; ++o) feed->ingestLine(line(o, t1 + k * 10000, 121.420 + 0.0002 * o, 31.250));
     clock->store(t1 + 60000);
     fs.time = t1 + 60000;
-    layer.update(fs);
-    layer.draw(rc);
+    runFrame(layer, fs, rc);
     feed->ingestLine(line(42, t1 + 5000, 121.420, 31.252));  // a new officer, older than the newest point
-    layer.update(fs);
-    layer.draw(rc);
+    runFrame(layer, fs, rc);
     CHECK(layer.pointCount() == 91);
     CHECK(layer.stats().vertices == 31);  // only B's fixes are inside the window
     CHECK(densityNear(121.401, 31.250) == 0.0f);

@@ -10,6 +10,7 @@
 #include "engine/feed/pipeline.hpp"
 #include "engine/render/offscreen.hpp"
 #include "layers/layer_factory.hpp"
+#include "layers/dispatch_layer.hpp"
 #include "layers/officer_layer.hpp"
 
 namespace sandtable {
@@ -82,8 +83,8 @@ inline RenderResult renderCase(const RenderCase& c) {
         if (c.dispatch.size() == 2) {
             renderOffscreen(*map, frame, c.width, c.height);  // first frame takes the snapshot
             for (const auto& l : map->layers())
-                if (auto* o = dynamic_cast<OfficerLayer*>(l.get()))
-                    o->dispatchAt({c.dispatch[0], c.dispatch[1]}, frame.time);
+                if (auto* d = dynamic_cast<DispatchLayer*>(l.get()))
+                    d->dispatchAt({c.dispatch[0], c.dispatch[1]}, frame.time);
         }
     }
     RenderResult r;

@@ -16,6 +16,7 @@
 #include "engine/gl/context.hpp"
 #include "engine/render/offscreen.hpp"
 #include "layers/layer_factory.hpp"
+#include "engine/feed/pipeline.hpp"
 #include "render_case.hpp"
 #include "tests/support/skip.hpp"
 
@@ -81,5 +82,41 @@ TEST_CASE("Golden render cases", "[.golden]") {
             }
             CHECK(d.fraction() <= rc.allowed);
         }
+    }
+}
+
+// Prepare once, draw anywhere: a 2x2 (and a 3x2 with uneven edges) tiling of one prepared
+// canvas equals the single render, labels, legend, heatmap and officers included.
+TEST_CASE("Tiles of one prepared canvas equal the single render", "[render][tiles]") {
+    if (!context()) return;
+    const RenderCase rc = loadRenderCase(fs::path(SANDTABLE_SOURCE_DIR) / "tests/render/cases/putuo_officers_zoom",
+                                         SANDTABLE_SOURCE_DIR);
+    const SceneSpec scene = loadScene(rc.scene);
+    std::vector<std::string> errors;
+    auto map = buildMap(scene, errors);
+    REQUIRE(errors.empty());
+    applySceneView(scene, *map, rc.width, rc.height);
+    applyViewString(rc.view, *map);
+    FrameState frame;
+    REQUIRE(parseIsoTime(rc.at, frame.time));
+    PipelineOptions po;
+    const TimeMs at = frame.time;
+    po.now = [at] { return at; };
+    auto feed = std::make_shared<FeedPipeline>(FeedConfig{}, po);
+    std::string err;
+    REQUIRE(feed->ingestFile(rc.feed, frame.time, &err));
+    feed->publish();
+    attachFeed(*map, feed);
+    const Image single = renderOffscreen(*map, frame, rc.width, rc.height);
+    const size_t labels = map->labels().placed();
+    CHECK(labels >= 10);
+    for (auto [tw, th] : {std::pair{rc.width / 2, rc.height / 2}, std::pair{rc.width / 3 + 7, rc.height / 2 + 3}}) {
+        INFO("tiles of " << tw << " x " << th);
+        const Image tiled = renderTiled(*map, frame, rc.width, rc.height, tw, th);
+        CHECK(map->labels().placed() == labels);
+        const ImageDiff d = compareImages(single, tiled, rc.threshold);
+        CHECK(d.fraction() <= 0.00005);
+        if (d.differing)
+            writePng((fs::temp_directory_path() / ("sandtable_tiled_diff_" + std::to_string(tw) + ".png")).string(), d.diff);
     }
 }

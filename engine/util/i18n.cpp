@@ -1,0 +1,185 @@
+#include "engine/util/i18n.hpp"
+
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace sandtable {
+
+namespace {
+
+// The one table of what the operator reads. Keys: area.item; printf placeholders are the
+// same, in the same order, in both languages (tests/unit/i18n_test.cpp checks it).
+const std::vector<I18nEntry>& table() {
+    static const std::vector<I18nEntry> t = {
+        // cockpit panel
+        {"panel.title", {"数字沙盘控制台", "Sandtable console"}},
+        {"panel.layers", {"图层", "Layers"}},
+        {"panel.view", {"视图", "View"}},
+        {"panel.screenshot", {"保存截图 (F12)", "Save screenshot (F12)"}},
+        {"panel.saved", {"已保存", "Saved"}},
+        {"panel.reset_view", {"重置视图", "Reset view"}},
+        {"panel.zoom", {"缩放级别", "Zoom"}},
+        {"panel.rotation", {"旋转", "Rotation"}},
+        {"panel.center", {"中心", "Centre"}},
+        {"panel.frame_ms", {"帧耗时", "Frame time"}},
+        {"panel.help",
+         {"左键拖动平移 · 滚轮缩放 · 右键拖动旋转 · L 切换语言 · H 隐藏面板 · F12 截图",
+          "Drag to pan · wheel to zoom · right-drag to rotate · L language · H hide panel · F12 screenshot"}},
+        {"panel.warnings", {"警告", "Warnings"}},
+        {"panel.errors", {"加载失败的图层", "Layers that failed to load"}},
+        {"panel.clock", {"时钟", "Clock"}},
+        {"panel.live", {"实时", "Live"}},
+        {"panel.replay", {"回放", "Replay"}},
+        {"panel.pause", {"暂停", "Pause"}},
+        {"panel.speed", {"倍速", "Speed"}},
+        {"panel.clock_locked", {"时钟跟随模拟数据（%.1f 倍速）", "The clock follows the simulated feed (%.1fx)"}},
+        {"lang.zh", {"中文", "中文"}},
+        {"lang.en", {"English", "English"}},
+        // times
+        {"time.seconds_ago", {"%.0f 秒前", "%.0f s ago"}},
+        {"time.minutes_ago", {"%.0f 分钟前", "%.0f min ago"}},
+        {"time.hours_ago", {"%.1f 小时前", "%.1f h ago"}},
+        // layers added by the host
+        {"layer.officers", {"执法警员（实时）", "Officers (live)"}},
+        {"layer.dispatch", {"调度与事件", "Dispatch and incidents"}},
+        // squads (docs/domain.md)
+        {"squad.caoyang", {"曹杨新村中队", "Caoyang squad"}},
+        {"squad.changfeng", {"长风新村中队", "Changfeng squad"}},
+        {"squad.changshou", {"长寿路中队", "Changshou squad"}},
+        {"squad.ganquan", {"甘泉路中队", "Ganquan squad"}},
+        {"squad.shiquan", {"石泉路中队", "Shiquan squad"}},
+        {"squad.yichuan", {"宜川路中队", "Yichuan squad"}},
+        {"squad.wanli", {"万里中队", "Wanli squad"}},
+        {"squad.zhenru", {"真如镇中队", "Zhenru squad"}},
+        {"squad.changzheng", {"长征镇中队", "Changzheng squad"}},
+        {"squad.taopu", {"桃浦镇中队", "Taopu squad"}},
+        // officers
+        {"officer.status.patrol", {"巡逻", "On patrol"}},
+        {"officer.status.dispatched", {"出警/派遣", "Dispatched"}},
+        {"officer.status.break", {"休息", "On break"}},
+        {"officer.status.offline", {"离线", "Offline"}},
+        {"officer.legend.silent", {"失联（超过 %s 秒无定位）", "Silent (no fix for %s s)"}},
+        {"officers.section", {"警员", "Officers"}},
+        {"officers.counts", {"共 %zu 人：在线 %zu，失联 %zu", "%zu officers: %zu live, %zu silent"}},
+        {"officers.by_status", {"按状态", "By status"}},
+        {"officers.by_squad", {"按中队", "By squad"}},
+        {"officers.filter", {"筛选", "Filter"}},
+        {"officers.show_silent", {"显示失联警员", "Show silent officers"}},
+        {"officers.search_hint", {"警号，如 PT-0001", "officer id, e.g. PT-0001"}},
+        {"officers.find", {"查找", "Find"}},
+        {"officers.not_found", {"未找到：", "not found: "}},
+        {"officers.silent_mark", {"（失联）", "(silent)"}},
+        {"officers.squad", {"中队", "Squad"}},
+        {"officers.status", {"状态", "Status"}},
+        {"officers.speed", {"速度", "Speed"}},
+        {"officers.last_seen", {"最后定位", "Last seen"}},
+        {"officers.follow", {"跟随", "Follow"}},
+        {"officers.clear", {"取消选择", "Clear"}},
+        // dispatch
+        {"dispatch.section", {"调度", "Dispatch"}},
+        {"dispatch.mode", {"调度模式（点击地图，或 Ctrl+点击）", "Dispatch mode (click the map; or Ctrl+click)"}},
+        {"dispatch.nearest", {"就近派警", "Nearest"}},
+        {"dispatch.candidates", {"最近可派警员：", "Nearest available officers:"}},
+        {"dispatch.walk", {"%.0f 米，步行约 %.0f 分钟", "%.0f m, ~%.0f min walk"}},
+        {"dispatch.clear", {"清除调度", "Clear dispatch"}},
+        {"dispatch.legend.incident", {"待处置事件（▲）", "Open incident (▲)"}},
+        {"dispatch.legend.candidates", {"就近可派警员", "Nearest available officers"}},
+        // map furniture
+        {"decor.local_time", {" 北京时间", " (UTC+8)"}},
+        {"decor.north", {"北", "N"}},
+        {"decor.legend", {"图例", "Legend"}},
+        // heatmap settings
+        {"heat.settings", {"热力图设置", "Heatmap settings"}},
+        {"heat.kernel", {"核函数", "Kernel"}},
+        {"heat.kernel.quartic", {"四次核", "quartic"}},
+        {"heat.kernel.triangular", {"三角核", "triangular"}},
+        {"heat.kernel.uniform", {"均匀核", "uniform"}},
+        {"heat.kernel.triweight", {"三权核", "triweight"}},
+        {"heat.kernel.epanechnikov", {"Epanechnikov 核", "epanechnikov"}},
+        {"heat.kernel.gaussian", {"高斯核", "gaussian"}},
+        {"heat.radius", {"半径", "Radius"}},
+        {"heat.metres", {"米（随缩放稳定）", "metres (stable across zoom)"}},
+        {"heat.pixels", {"像素", "pixels"}},
+        {"heat.raw", {"原始值", "raw"}},
+        {"heat.scaled", {"密度（归一化）", "scaled (density)"}},
+        {"heat.decay", {"衰减比", "Decay ratio"}},
+        {"heat.ramp", {"色带", "Colour ramp"}},
+        {"heat.ramp.viridis", {"viridis", "viridis"}},
+        {"heat.ramp.inferno", {"inferno", "inferno"}},
+        {"heat.ramp.magma", {"magma", "magma"}},
+        {"heat.ramp.ylorrd", {"黄橙红 YlOrRd", "YlOrRd"}},
+        {"heat.auto", {"自动（百分位）", "auto (percentile)"}},
+        {"heat.fixed", {"固定最大值", "fixed maximum"}},
+        {"heat.percentile", {"百分位", "Percentile"}},
+        {"heat.maximum", {"最大值", "Maximum"}},
+        {"heat.window", {"时间窗（分钟，0=全部）", "Time window (min, 0 = all)"}},
+        {"heat.points", {"点数", "points"}},
+        {"heat.aggregate", {"聚合", "aggregate"}},
+        {"heat.incremental", {"（增量）", " (incremental)"}},
+        // feed health
+        {"feed.section", {"数据接入状态", "Feed health"}},
+        {"feed.rate", {"%.1f 条/秒   排队 %zu", "%.1f msg/s   queued %zu"}},
+        {"feed.accepted", {"接收 %llu   拒收 %llu", "accepted %llu   rejected %llu"}},
+        {"feed.late", {"迟到 %llu   重复 %llu", "late %llu   duplicates %llu"}},
+        {"feed.officers", {"警员：在线 %zu，失联 %zu", "officers: %zu live, %zu silent"}},
+        {"feed.last_message", {"最新消息：%.0f 秒前", "last message: %.0f s ago"}},
+        {"feed.rejected_by_reason", {"拒收原因", "Rejected by reason"}},
+        {"feed.reason_row", {"%s（%s）：%llu", "%s (%s): %llu"}},
+        {"feed.last_error", {"   最近错误：%s", "   last error: %s"}},
+        {"feed.reason.line_too_long", {"行过长", "line too long"}},
+        {"feed.reason.malformed_json", {"JSON 格式错误", "malformed JSON"}},
+        {"feed.reason.unknown_type", {"未知消息类型", "unknown type"}},
+        {"feed.reason.missing_field", {"缺少字段", "missing field"}},
+        {"feed.reason.invalid_field", {"字段无效", "invalid field"}},
+        {"feed.reason.bad_time", {"时间无效", "bad time"}},
+        {"feed.reason.future_time", {"时间超前", "time in the future"}},
+        {"feed.reason.bad_coordinate", {"坐标无效", "bad coordinate"}},
+        {"feed.reason.unknown_crs", {"未知坐标系", "unknown CRS"}},
+        {"feed.reason.outside_area", {"超出辖区范围", "outside the area"}},
+        {"feed.reason.unknown_squad", {"未知中队", "unknown squad"}},
+        {"feed.reason.unknown_status", {"未知状态", "unknown status"}},
+        {"feed.reason.bad_speed", {"速度异常", "bad speed"}},
+        {"feed.reason.implied_speed", {"位移速度异常", "implied speed"}},
+        {"feed.reason.too_many_officers", {"警员数超限", "too many officers"}},
+        {"feed.reason.queue_overflow", {"接收队列溢出", "queue overflow"}},
+        {"feed.state.idle", {"未启动", "idle"}},
+        {"feed.state.connecting", {"连接中", "connecting"}},
+        {"feed.state.connected", {"已连接", "connected"}},
+        {"feed.state.disconnected", {"已断开", "disconnected"}},
+        {"feed.state.retrying", {"等待重连", "retrying"}},
+        {"feed.state.finished", {"已结束", "finished"}},
+        {"feed.state.stopped", {"已停止", "stopped"}},
+        // window
+        {"window.title", {"数字沙盘 Sandtable", "Sandtable 数字沙盘"}},
+    };
+    return t;
+}
+
+const std::unordered_map<std::string_view, const I18nText*>& index() {
+    static const auto m = [] {
+        std::unordered_map<std::string_view, const I18nText*> out;
+        for (const I18nEntry& e : table()) out.emplace(e.key, &e.text);
+        return out;
+    }();
+    return m;
+}
+
+}  // namespace
+
+const I18nText& text(std::string_view key) {
+    const auto& m = index();
+    if (auto it = m.find(key); it != m.end()) return *it->second;
+    // Unknown keys show as themselves (tests/style fails on them); kept for the process.
+    static std::unordered_map<std::string, I18nText> missing;
+    static std::mutex mutex;
+    std::lock_guard lock(mutex);
+    auto it = missing.try_emplace(std::string(key), I18nText{std::string(key), std::string(key)}).first;
+    return it->second;
+}
+
+const char* tr(std::string_view key, Language lang) { return text(key).get(lang).c_str(); }
+
+const std::vector<I18nEntry>& allTexts() { return table(); }
+
+}  // namespace sandtable
