@@ -95,13 +95,6 @@ nlohmann::json Env::record(const std::string& workload, const std::string& caseN
 
 // ---------------------------------------------------------------- random inputs
 
-double Rng::normal() {
-    // Box-Muller; u1 in (0, 1] so the log is finite.
-    const double u1 = 1.0 - uniform();
-    const double u2 = uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * kPi * u2);
-}
-
 BBox putuoBox(const std::string& displayCrs) {
     Transformer t("EPSG:4326", displayCrs);
     BBox b;

@@ -17,6 +17,7 @@
 #include "engine/data/scene.hpp"
 #include "engine/gl/resources.hpp"
 #include "engine/util/math.hpp"
+#include "engine/util/rng.hpp"
 
 namespace sandtable {
 class HeadlessContext;
@@ -69,21 +70,6 @@ struct Workload {
 // name -> function, in the order a full run executes them. Add new workloads (e.g.
 // `trips`) in bench.cpp's table.
 const std::vector<Workload>& registry();
-
-// Deterministic random numbers: std::mt19937_64 with our own transforms, because the
-// standard distributions differ between standard libraries and the benchmark inputs
-// must be the same everywhere.
-class Rng {
-public:
-    explicit Rng(uint64_t seed) : g_(seed) {}
-    double uniform() { return static_cast<double>(g_() >> 11) * 0x1.0p-53; }  // [0, 1)
-    double uniform(double a, double b) { return a + (b - a) * uniform(); }
-    uint64_t below(uint64_t n) { return g_() % n; }  // bias irrelevant for n << 2^64
-    double normal();
-
-private:
-    std::mt19937_64 g_;
-};
 
 // The benchmark area: Putuo's lon/lat extent and its box in a display CRS.
 inline constexpr double kLonMin = 121.32, kLonMax = 121.45, kLatMin = 31.21, kLatMax = 31.31;

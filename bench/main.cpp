@@ -14,59 +14,32 @@
 
 using namespace sandtable;
 
-namespace {
-
-const char* kUsage =
-    "usage: sandtable-bench [--quick] [--workload NAME[,NAME]] [--width W --height H] [--frames N]\n"
-    "                       [--out FILE.jsonl] [--scene FILE] [--data DIR] [--list] [--info]\n";
-
-}  // namespace
-
 int main(int argc, char** argv) {
     bench::Options o;
     o.scene = std::string(SANDTABLE_SOURCE_DIR) + "/data/putuo/scene.json";
     o.dataDir = std::string(SANDTABLE_SOURCE_DIR) + "/data/putuo";
     std::string out, names;
-    bool infoOnly = false;
-    try {
-        for (int i = 1; i < argc; ++i) {
-            const std::string a = argv[i];
-            auto next = [&]() -> const char* {
-                if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
-                return argv[++i];
-            };
-            if (a == "--quick")
-                o.quick = true;
-            else if (a == "--workload" || a == "--workloads")
-                names = next();
-            else if (a == "--width")
-                o.width = cli::parseInt(a, next(), 16, 16384);
-            else if (a == "--height")
-                o.height = cli::parseInt(a, next(), 16, 16384);
-            else if (a == "--frames")
-                o.frames = cli::parseInt(a, next(), 1, 1'000'000);
-            else if (a == "--out")
-                out = next();
-            else if (a == "--scene")
-                o.scene = next();
-            else if (a == "--data")
-                o.dataDir = next();
-            else if (a == "--info")
-                infoOnly = true;
-            else if (a == "--list") {
-                for (const auto& w : bench::registry())
-                    std::printf("%-10s %s\n", w.name.c_str(), w.description.c_str());
-                return 0;
-            } else if (a == "--help" || a == "-h") {
-                std::fputs(kUsage, stdout);
-                return 0;
-            } else
-                throw std::runtime_error("unknown option '" + a + "'");
-        }
-        if ((o.width > 0) != (o.height > 0)) throw std::runtime_error("--width and --height go together");
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "sandtable-bench: %s\n%s", e.what(), kUsage);
+    bool infoOnly = false, list = false;
+    CLI::App app("Offscreen benchmarks of the renderer and the feed: one JSON line per case.", "sandtable-bench");
+    cli::setup(app);
+    app.add_flag("--quick", o.quick, "a short run of every workload (the CI smoke test)");
+    app.add_option("--workload,--workloads", names, "only these workloads, NAME[,NAME] (--list)");
+    app.add_option("--width", o.width, "one resolution instead of each workload's own")->check(CLI::Range(16, 16384));
+    app.add_option("--height", o.height, "(with --width)")->check(CLI::Range(16, 16384));
+    app.add_option("--frames", o.frames, "frames per case")->check(CLI::Range(1, 1000000));
+    app.add_option("--out", out, "also write the lines to this file");
+    app.add_option("--scene", o.scene, "scene for the scene workload")->check(CLI::ExistingFile);
+    app.add_option("--data", o.dataDir, "sample data folder")->check(CLI::ExistingDirectory);
+    app.add_flag("--list", list, "list the workloads");
+    app.add_flag("--info", infoOnly, "one line: renderer, GL version, EGL platform");
+    if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
+    if ((o.width > 0) != (o.height > 0)) {
+        std::fprintf(stderr, "sandtable-bench: --width and --height go together\n");
         return 2;
+    }
+    if (list) {
+        for (const auto& w : bench::registry()) std::printf("%-10s %s\n", w.name.c_str(), w.description.c_str());
+        return 0;
     }
 
     std::set<std::string> wanted;

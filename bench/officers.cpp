@@ -1,5 +1,7 @@
 #include "bench/officers.hpp"
 
+#include "engine/util/i18n.hpp"
+
 #include <cmath>
 
 #include "engine/render/map.hpp"
@@ -43,7 +45,7 @@ void OfficerCrowd::step() {
 
 OfficerLayer* addOfficerLayer(Map& map, const std::string& id) {
     OfficerLayerOptions opts;
-    auto layer = std::make_unique<OfficerLayer>(id, I18nText{"执法队员", "Officers"}, map.context, opts);
+    auto layer = std::make_unique<OfficerLayer>(id, text("layer.officers"), map.context, opts);
     OfficerLayer* raw = layer.get();
     map.addLayer(std::move(layer));
     return raw;

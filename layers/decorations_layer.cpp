@@ -7,8 +7,8 @@
 #include "engine/geo/projection.hpp"
 #include "engine/render/labels.hpp"
 #include "engine/render/painter.hpp"
-#include "engine/util/i18n.hpp"
 #include "engine/util/civil_time.hpp"
+#include "engine/util/i18n.hpp"
 
 namespace sandtable {
 

@@ -167,8 +167,8 @@ private:
     size_t lateFrom_ = SIZE_MAX;  // late points were inserted at this index
     bool reupload_ = true;
     bool haveAgg_ = false;
-    AggKey aggKey_;   // of the aggregation on the GPU
-    AggKey wanted_;   // this frame's (set by update)
+    AggKey aggKey_;  // of the aggregation on the GPU
+    AggKey wanted_;  // this frame's (set by update)
     bool showing_ = false;
     std::pair<size_t, size_t> binned_{0, 0};
     bool dirty_ = true;

@@ -15,7 +15,7 @@ const char* rampName(ColorRampId r, Language lang) { return tr(std::string("heat
 }  // namespace
 
 void HeatmapLayer::drawUi(Language lang) {
-        ImGui::PushID(id_.c_str());
+    ImGui::PushID(id_.c_str());
     // Visibility and opacity are on the layer's own row of the panel; this is the rest.
     if (!ImGui::TreeNode(tr("heat.settings", lang))) {
         ImGui::PopID();
@@ -25,9 +25,7 @@ void HeatmapLayer::drawUi(Language lang) {
     int kernel = static_cast<int>(s.kernel);
     if (ImGui::BeginCombo(tr("heat.kernel", lang), kernelName(s.kernel, lang))) {
         for (int i = 0; i < static_cast<int>(kAllKernelShapes.size()); ++i)
-            if (ImGui::Selectable(
-                    kernelName(kAllKernelShapes[static_cast<size_t>(i)], lang),
-                    i == kernel))
+            if (ImGui::Selectable(kernelName(kAllKernelShapes[static_cast<size_t>(i)], lang), i == kernel))
                 s.kernel = kAllKernelShapes[static_cast<size_t>(i)];
         ImGui::EndCombo();
     }
@@ -53,8 +51,7 @@ void HeatmapLayer::drawUi(Language lang) {
     int ramp = static_cast<int>(s.ramp);
     if (ImGui::BeginCombo(tr("heat.ramp", lang), rampName(s.ramp, lang))) {
         for (int i = 0; i < 4; ++i)
-            if (ImGui::Selectable(rampName(kAllColorRamps[i], lang), i == ramp))
-                s.ramp = kAllColorRamps[i];
+            if (ImGui::Selectable(rampName(kAllColorRamps[i], lang), i == ramp)) s.ramp = kAllColorRamps[i];
         ImGui::EndCombo();
     }
     int norm = s.normalisation == Normalisation::Auto ? 0 : 1;

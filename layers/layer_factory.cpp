@@ -22,7 +22,7 @@ namespace {
 using MakeLayer = std::function<LayerPtr(const SceneSpec&, const LayerSpec&, const MapContext&)>;
 const std::map<std::string, MakeLayer>& layerTypes() {
     static const std::map<std::string, MakeLayer> types = {
-        {"vector", makeVectorLayer},   {"raster", makeRasterLayer},         {"heatmap", makeHeatmapLayer},
+        {"vector", makeVectorLayer},    {"raster", makeRasterLayer},           {"heatmap", makeHeatmapLayer},
         {"officers", makeOfficerLayer}, {"decorations", makeDecorationsLayer},
     };
     return types;
@@ -59,8 +59,8 @@ void attachFeed(Map& map, const std::shared_ptr<FeedPipeline>& feed, TimeMs stal
         DispatchLayerOptions d;
         d.k = o->options().dispatchK;
         d.staleAfterMs = o->options().staleAfterMs;
-        auto layer = std::make_unique<DispatchLayer>(o->id() + "-dispatch", text("layer.dispatch"), map.context, d,
-                                                     o->focus());
+        auto layer =
+            std::make_unique<DispatchLayer>(o->id() + "-dispatch", text("layer.dispatch"), map.context, d, o->focus());
         layer->setFeed(feed);
         map.insertLayer(i + 1, std::move(layer));
     }

@@ -27,9 +27,9 @@ class OfficerPanel;
 
 // One officer on the GPU (20 bytes).
 struct OfficerInstance {
-    float x = 0, y = 0;      // display CRS minus MapContext::origin
-    float heading = NAN;     // degrees clockwise from north; NaN: none
-    float lastSeenSec = 0;   // seconds relative to the layer's epoch (see epoch())
+    float x = 0, y = 0;     // display CRS minus MapContext::origin
+    float heading = NAN;    // degrees clockwise from north; NaN: none
+    float lastSeenSec = 0;  // seconds relative to the layer's epoch (see epoch())
     uint8_t squad = 0, status = 0, flags = 0, pad = 0;
 };
 enum OfficerFlag : uint8_t { kOfficerSelected = 1, kOfficerCandidate = 2 };
@@ -133,8 +133,8 @@ private:
     std::shared_ptr<OfficerFocus> focus_;
     uint64_t focusVersion_ = 0;
     int64_t selectedSlot_ = -1;
-    std::vector<uint32_t> flagged_;  // slots whose flags are set
-    float northAngle_ = 0;           // screen angle of true north (radians, clockwise)
+    std::vector<uint32_t> flagged_;                    // slots whose flags are set
+    float northAngle_ = 0;                             // screen angle of true north (radians, clockwise)
     std::vector<float> statusPalette_, squadPalette_;  // vec4s for the shader, built once
     std::unique_ptr<OfficerPanel> panel_;
 };

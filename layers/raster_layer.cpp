@@ -135,7 +135,8 @@ LayerPtr makeRasterLayer(const SceneSpec& scene, const LayerSpec& spec, const Ma
     const auto t0 = std::chrono::steady_clock::now();
     const JsonReader r(spec.config, scene.file, spec.keyPath);
     const JsonReader src = r.child("source");
-    auto source = std::make_unique<RasterSource>(scene.resolve(src.string("path")), ctx.displayCrs, src.string("crs", ""));
+    auto source =
+        std::make_unique<RasterSource>(scene.resolve(src.string("path")), ctx.displayCrs, src.string("crs", ""));
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return std::make_unique<RasterLayer>(spec.id, I18nText{spec.titleZh, spec.titleEn}, std::move(source), ctx, ms);
 }

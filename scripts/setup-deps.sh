@@ -25,6 +25,7 @@ PKGS=(
   libcli11-dev            # every app's options and --help
   libxlsxwriter-dev       # sandtable-kpi --xlsx
   catch2                  # tests (Catch2 2.13)
+  clang-format            # the style test (.clang-format)
   # run time
   libegl-mesa0 libgl1-mesa-dri  # Mesa EGL and llvmpipe: GL 4.5 with no GPU
   libglx-mesa0            # GLX, for the GLFW window under X (Xvfb included)

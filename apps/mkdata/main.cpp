@@ -24,6 +24,7 @@
 
 #include "engine/geo/gcj02.hpp"
 #include "engine/geo/projection.hpp"
+#include "engine/util/cli.hpp"
 
 using namespace sandtable;
 
@@ -175,19 +176,14 @@ std::vector<Anchor> readAnchors(const std::string& path) {
 
 int main(int argc, char** argv) {
     std::string districtsPath, anchorsPath, outDir;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        std::string k = argv[i];
-        if (k == "--districts")
-            districtsPath = argv[i + 1];
-        else if (k == "--anchors")
-            anchorsPath = argv[i + 1];
-        else if (k == "--out")
-            outDir = argv[i + 1];
-    }
-    if (districtsPath.empty() || anchorsPath.empty() || outDir.empty()) {
-        std::fprintf(stderr, "usage: sandtable-mkdata --districts FILE --anchors FILE --out DIR\n");
-        return 2;
-    }
+    CLI::App app("Derives the Putuo sample data (data/putuo) from ../shared/data.", "sandtable-mkdata");
+    cli::setup(app);
+    app.add_option("--districts", districtsPath, "Shanghai district outlines (GeoJSON)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    app.add_option("--anchors", anchorsPath, "jurisdiction anchor points (CSV)")->required()->check(CLI::ExistingFile);
+    app.add_option("--out", outDir, "output folder")->required();
+    if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
     try {
         GDALAllRegister();
         gctx = GEOS_init_r();

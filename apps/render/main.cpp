@@ -10,7 +10,7 @@
 
 #include "engine/analysis/heat_io.hpp"
 #include "engine/data/scene.hpp"
-#include "engine/feed/pipeline.hpp"
+#include "engine/feed/feed_file.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/render/offscreen.hpp"
 #include "engine/util/cli.hpp"
@@ -22,13 +22,6 @@ using namespace sandtable;
 
 namespace {
 
-const char* kUsage =
-    "usage: sandtable-render --scene FILE --out FILE.png [--width W] [--height H]\n"
-    "                        [--view LON,LAT,ZOOM[,ROT]] [--stats FILE.json] [--lang zh|en]\n"
-    "                        [--feed FILE.jsonl --at TIME] [--stale-seconds S]\n"
-    "                        [--export-heatmap FILE.tif [--heatmap-layer ID] [--heatmap-grid-like RASTER]]\n"
-    "TIME is ISO 8601 with an offset (2024-11-20T08:30:00+08:00) or epoch milliseconds.\n";
-
 struct Options {
     std::string scene, out, stats, view, lang = "zh", exportHeatmap, heatmapLayer, feed, at, gridLike;
     double staleSeconds = 120;
@@ -39,50 +32,27 @@ struct Options {
 
 int main(int argc, char** argv) {
     Options o;
-    try {
-        for (int i = 1; i < argc; ++i) {
-            const std::string a = argv[i];
-            auto next = [&]() -> const char* {
-                if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
-                return argv[++i];
-            };
-            if (a == "--scene")
-                o.scene = next();
-            else if (a == "--out")
-                o.out = next();
-            else if (a == "--width")
-                o.width = cli::parseInt(a, next(), 16, 16384);
-            else if (a == "--height")
-                o.height = cli::parseInt(a, next(), 16, 16384);
-            else if (a == "--view")
-                o.view = next();
-            else if (a == "--stats")
-                o.stats = next();
-            else if (a == "--lang")
-                o.lang = next();
-            else if (a == "--time" || a == "--at")
-                o.at = next();
-            else if (a == "--feed")
-                o.feed = next();
-            else if (a == "--stale-seconds")
-                o.staleSeconds = cli::parseDouble(a, next(), 1.0, 86400.0);
-            else if (a == "--export-heatmap")
-                o.exportHeatmap = next();
-            else if (a == "--heatmap-layer")
-                o.heatmapLayer = next();
-            else if (a == "--heatmap-grid-like")
-                o.gridLike = next();
-            else if (a == "--help" || a == "-h") {
-                std::fputs(kUsage, stdout);
-                return 0;
-            } else
-                throw std::runtime_error("unknown option '" + a + "'");
-        }
-        if (o.scene.empty() || o.out.empty()) throw std::runtime_error("--scene and --out are required");
-        if (o.lang != "zh" && o.lang != "en") throw std::runtime_error("--lang: expected zh or en");
-        if (!o.feed.empty() && o.at.empty()) throw std::runtime_error("--feed needs --at TIME (the moment to draw)");
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "sandtable-render: %s\n%s", e.what(), kUsage);
+    CLI::App app("Renders a scene to a PNG with no display at all (EGL).", "sandtable-render");
+    cli::setup(app);
+    app.add_option("--scene", o.scene, "scene file (docs/scene.md)")->required()->check(CLI::ExistingFile);
+    app.add_option("--out", o.out, "PNG to write")->required();
+    app.add_option("--width", o.width, "width, px")->check(CLI::Range(16, 16384))->capture_default_str();
+    app.add_option("--height", o.height, "height, px")->check(CLI::Range(16, 16384))->capture_default_str();
+    app.add_option("--view", o.view, "LON,LAT,ZOOM[,ROTATION_DEG] instead of the scene's view");
+    app.add_option("--lang", o.lang, "language")->check(CLI::IsMember({"zh", "en"}))->capture_default_str();
+    app.add_option("--stats", o.stats, "write counts and timings as JSON");
+    app.add_option("--at,--time", o.at, "frame time: ISO 8601 with an offset or epoch ms")->check(cli::timeValidator());
+    app.add_option("--feed", o.feed, "draw the officers of this feed file as of --at")->check(CLI::ExistingFile);
+    app.add_option("--stale-seconds", o.staleSeconds, "silent after this long")
+        ->check(CLI::Range(1.0, 86400.0))
+        ->capture_default_str();
+    app.add_option("--export-heatmap", o.exportHeatmap, "write the exact density of a heatmap as GeoTIFF");
+    app.add_option("--heatmap-layer", o.heatmapLayer, "which heatmap layer to export (default: the first)");
+    app.add_option("--heatmap-grid-like", o.gridLike, "export on this raster's grid instead of the view's")
+        ->check(CLI::ExistingFile);
+    if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
+    if (!o.feed.empty() && o.at.empty()) {
+        std::fprintf(stderr, "sandtable-render: --feed needs --at TIME (the moment to draw)\n");
         return 2;
     }
 
@@ -99,25 +69,12 @@ int main(int argc, char** argv) {
 
         FrameState frame;
         frame.time = 0;
-        if (!o.at.empty()) {
-            char* end = nullptr;
-            frame.time = std::strtoll(o.at.c_str(), &end, 10);
-            if ((!end || *end) && !parseIsoTime(o.at, frame.time))
-                throw std::runtime_error("--at '" + o.at + "': expected ISO 8601 with an offset or epoch milliseconds");
-        }
+        if (!o.at.empty()) cli::parseTime(o.at, frame.time);
         std::shared_ptr<FeedPipeline> feed;
         if (!o.feed.empty()) {
-            // The feed as of TIME: every line with t <= TIME applied in file order;
-            // future-time checks use TIME as "now".
             FeedConfig cfg;
             cfg.staleAfterMs = static_cast<TimeMs>(o.staleSeconds * 1000.0);
-            PipelineOptions po;
-            const TimeMs at = frame.time;
-            po.now = [at] { return at; };
-            feed = std::make_shared<FeedPipeline>(cfg, po);
-            std::string err;
-            if (!feed->ingestFile(o.feed, frame.time, &err)) throw std::runtime_error("--feed: " + err);
-            feed->publish();
+            feed = loadFeedFileAsOf(o.feed, frame.time, cfg);
             attachFeed(*map, feed, cfg.staleAfterMs);
         }
         const auto t1 = std::chrono::steady_clock::now();

@@ -6,287 +6,181 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>
 
 #include "engine/data/scene.hpp"
-#include "engine/feed/mqtt_transport.hpp"
-#include "engine/feed/pipeline.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/render/offscreen.hpp"
-#include "engine/sim/simulator.hpp"
+#include "engine/sim/feed_sources.hpp"
 #include "engine/ui/cockpit.hpp"
 #include "engine/ui/feed_panel.hpp"
 #include "engine/util/cli.hpp"
 #include "engine/util/i18n.hpp"
-#include "engine/util/log.hpp"
-#include "layers/layer_factory.hpp"
 #include "layers/dispatch_layer.hpp"
+#include "layers/layer_factory.hpp"
 #include "layers/officer_layer.hpp"
 
 using namespace sandtable;
 
 namespace {
-const char* kUsage =
-    "usage: sandtable [--scene FILE] [--width W] [--height H] [--lang zh|en] [--headless] [--out FILE.png]\n"
-    "                 [--sim-officers N] [--sim-speedup X] [--sim-bad-rate R] [--no-sim]\n"
-    "                 [--replay FILE [--replay-scale X] [--loop]] [--tcp PORT] [--udp PORT]\n"
-    "                 [--mqtt HOST:PORT] [--topic FILTER] [--mqtt-user U --mqtt-password P]\n"
-    "                 [--stale-seconds S] [--select OFFICER_ID] [--dispatch LON,LAT]\n"
-    "                 [--fullscreen [MONITOR]] [--no-panel] [--view LON,LAT,ZOOM[,ROTATION]]\n"
-    "                 [--trace FILE.jsonl]\n"
-    "                 [--exit-after SECONDS] [--screenshot-on-exit FILE.png]\n"
-    "--tcp and --udp take PORT (bound to 127.0.0.1) or HOST:PORT.\n";
 
-struct FeedArgs {
-    bool sim = true;
-    size_t simOfficers = 400;
-    double simSpeedup = 1.0, simBadRate = 0.005, replayScale = 1.0, staleSeconds = 120;
-    std::string replay, mqtt, topic = "sandtable/feed/#", mqttUser, mqttPassword;
-    bool loop = false;
-    int tcpPort = -1, udpPort = -1;
-    std::string tcpHost = "127.0.0.1", udpHost = "127.0.0.1";
+struct Options {
+    std::string scene = std::string(SANDTABLE_DATA_DIR) + "/putuo/scene.json";
+    std::string out = "sandtable-putuo.png", lang = "zh", select, dispatch, view, tcp, udp;
+    bool headless = false;
+    int monitor = -1;
+    CockpitOptions cockpit;
+    FeedSources feed;
 };
 
-// "PORT" or "HOST:PORT".
-void parseEndpoint(const std::string& flag, const std::string& v, std::string& host, int& port) {
-    const auto colon = v.rfind(':');
-    if (colon != std::string::npos) host = v.substr(0, colon);
-    port = cli::parseInt(flag + " port", colon == std::string::npos ? v : v.substr(colon + 1), 0, 65535);
+// The still a machine without a display gets (the README's first command on a server).
+int renderHeadless(const Options& o, const SceneSpec& scene) {
+    if (o.feed.hasLiveSources())
+        throw std::runtime_error(
+            "--replay/--tcp/--udp/--mqtt need the window; headless, draw a feed file with "
+            "sandtable-render --scene FILE --feed FILE.jsonl --at TIME");
+    auto ctx = HeadlessContext::create();
+    std::vector<std::string> errors;
+    auto map = buildMap(scene, errors);
+    map->language = o.lang == "en" ? Language::English : Language::Chinese;
+    applySceneView(scene, *map, o.cockpit.width, o.cockpit.height);
+    if (!o.view.empty()) applyViewString(o.view, *map);
+    FrameState frame;
+    frame.time = wallClockMs();
+    attachFeed(*map, makeStillFeed(o.feed, scene, frame.time), static_cast<TimeMs>(o.feed.staleSeconds * 1000.0));
+    writePng(o.out, renderOffscreen(*map, frame, o.cockpit.width, o.cockpit.height));
+    std::printf("sandtable: wrote %s (%dx%d) with %s\n", std::filesystem::absolute(o.out).c_str(), o.cockpit.width,
+                o.cockpit.height, ctx->renderer().c_str());
+    return errors.empty() ? 0 : 3;
 }
 
-// Scene time shared with the ingest thread (future-time checks, the simulator's start).
-std::atomic<TimeMs> gSceneNow{0};
-
-std::shared_ptr<FeedPipeline> makeFeed(const FeedArgs& a, const std::string& dataDir) {
-    FeedConfig cfg;
-    cfg.staleAfterMs = static_cast<TimeMs>(a.staleSeconds * 1000.0);
-    PipelineOptions po;
-    po.now = [] { return gSceneNow.load(); };
-    auto feed = std::make_shared<FeedPipeline>(cfg, po);
-    if (a.sim) {
-        SimulatorTransportOptions so;
-        so.sim.officers = a.simOfficers;
-        so.sim.badRate = a.simBadRate;
-        so.sim.seed = 20241120;
-        so.jurisdictions = loadJurisdictions(dataDir + "/putuo/jurisdictions.geojson");
-        so.checkpoints = loadCheckpoints(dataDir + "/putuo/checkpoints.geojson");
-        so.speedup = a.simSpeedup;
-        feed->addTransport(std::make_unique<SimulatorTransport>(so, "simulator"));
+int runCockpit(Options o, const SceneSpec& scene) {
+    // The clock the ingest thread reads for its future-time check (the scene clock).
+    auto sceneNow = std::make_shared<std::atomic<TimeMs>>(wallClockMs());
+    auto feed = makeFeedPipeline(o.feed, scene, [sceneNow] { return sceneNow->load(); });
+    auto window =
+        WindowContext::create(o.cockpit.width, o.cockpit.height,
+                              std::string(tr("window.title", Language::Chinese)) + " — " + scene.titleZh, o.monitor);
+    std::vector<std::string> errors;
+    auto map = buildMap(scene, errors);
+    map->language = o.lang == "en" ? Language::English : Language::Chinese;
+    attachFeed(*map, feed, static_cast<TimeMs>(o.feed.staleSeconds * 1000.0));
+    int fbw = 0, fbh = 0;
+    glfwGetFramebufferSize(window->window(), &fbw, &fbh);
+    applySceneView(scene, *map, fbw, fbh);
+    if (!o.view.empty()) applyViewString(o.view, *map);
+    feed->start();
+    // Live clock; an accelerated simulation runs a replay clock at its speed-up so that
+    // scene time and the feed agree.
+    const bool accelerated = o.feed.sim && o.feed.simSpeedup != 1.0 && o.feed.simSpeedup > 0;
+    o.cockpit.clockLocked = accelerated;
+    Cockpit cockpit(*window, *map, scene,
+                    accelerated ? Clock::replay(sceneNow->load(), o.feed.simSpeedup) : Clock::live(), o.cockpit);
+    OfficerLayer* officers = nullptr;
+    DispatchLayer* dispatch = nullptr;
+    for (const auto& l : map->layers()) {
+        if (auto* p = dynamic_cast<OfficerLayer*>(l.get())) officers = p;
+        if (auto* d = dynamic_cast<DispatchLayer*>(l.get())) dispatch = d;
     }
-    if (!a.replay.empty()) {
-        ReplayOptions ro;
-        ro.path = a.replay;
-        ro.timeScale = a.replayScale;
-        ro.loop = a.loop;
-        ro.rebaseTo = [] { return gSceneNow.load(); };  // the scene clock
-        feed->addTransport(
-            std::make_unique<ReplayTransport>(ro, "replay " + std::filesystem::path(a.replay).filename().string()));
-    }
-    if (a.tcpPort >= 0) {
-        TcpListenOptions to;
-        to.port = static_cast<uint16_t>(a.tcpPort);
-        to.host = a.tcpHost;
-        feed->addTransport(std::make_unique<TcpListenTransport>(to, "tcp"));
-    }
-    if (a.udpPort >= 0) {
-        UdpListenOptions uo;
-        uo.port = static_cast<uint16_t>(a.udpPort);
-        uo.host = a.udpHost;
-        feed->addTransport(std::make_unique<UdpListenTransport>(uo, "udp"));
-    }
-    if (!a.mqtt.empty()) {
-        MqttOptions mo;
-        int port = 1883;
-        mo.host = a.mqtt;
-        if (a.mqtt.find(':') != std::string::npos) parseEndpoint("--mqtt", a.mqtt, mo.host, port);
-        mo.port = static_cast<uint16_t>(port);
-        mo.topics = {a.topic};
-        mo.username = a.mqttUser;
-        mo.password = a.mqttPassword;
-        feed->addTransport(std::make_unique<MqttTransport>(mo, "mqtt " + a.mqtt));
-    }
-    return feed;
+    Vec2d dispatchAt{NAN, NAN};
+    if (!o.dispatch.empty()) cli::parseLonLat(o.dispatch, dispatchAt);
+    // --select / --dispatch: applied once the officers have arrived (wall presets).
+    cockpit.beforeFrame = [&](TimeMs now) {
+        sceneNow->store(now);
+        if (!officers || !officers->snapshot() || officers->snapshot()->officers.empty()) return;
+        if (!o.select.empty() && officers->snapshot()->find(o.select)) {
+            officers->select(o.select);
+            officers->setFollow(true);
+            o.select.clear();
+        }
+        if (std::isfinite(dispatchAt.x) && dispatch) {
+            dispatch->dispatchAt(dispatchAt, now);
+            dispatchAt = {NAN, NAN};
+        }
+    };
+    cockpit.loadErrors = errors;
+    cockpit.extraUi = [&](Language l) { drawFeedHealth(*feed->snapshot(), cockpit.clock().now(), l); };
+    const int rc = cockpit.run();
+    feed->stop();
+    return rc;
 }
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    const std::string dataDir = SANDTABLE_DATA_DIR;
-    std::string scenePath = dataDir + "/putuo/scene.json";
-    std::string out = "sandtable-putuo.png", lang = "zh";
-    bool headless = false;
-    CockpitOptions opts;
-    FeedArgs fa;
-    std::string selectId, viewString;
-    int monitor = -1;
-    Vec2d dispatchAt{NAN, NAN};
+    Options o;
+    CLI::App app("The Sandtable cockpit: the map, live officers and panels in a window.", "sandtable");
+    cli::setup(app);
+    app.add_option("--scene", o.scene, "scene file (docs/scene.md; default: the bundled Putuo sample)")
+        ->check(CLI::ExistingFile);
+    app.add_option("--width", o.cockpit.width, "window width, px")->check(CLI::Range(64, 16384))->capture_default_str();
+    app.add_option("--height", o.cockpit.height, "window height, px")
+        ->check(CLI::Range(64, 16384))
+        ->capture_default_str();
+    app.add_option("--lang", o.lang, "language of the map and the panels")
+        ->check(CLI::IsMember({"zh", "en"}))
+        ->capture_default_str();
+    app.add_option("--view", o.view, "initial view LON,LAT,ZOOM[,ROTATION_DEG] instead of the scene's");
+    app.add_flag("--headless", o.headless, "render one still to --out instead of opening a window");
+    app.add_option("--out", o.out, "the still's PNG (headless, or no display)")->capture_default_str();
+    auto* feed = app.add_option_group("Feed", "where officer positions come from (docs/feed.md)");
+    bool noSim = false;
+    feed->add_flag("--no-sim", noSim, "no simulated feed");
+    feed->add_option("--sim-officers", o.feed.simOfficers, "simulated officers")
+        ->check(CLI::Range(0, 1000000))
+        ->capture_default_str();
+    feed->add_option("--sim-speedup", o.feed.simSpeedup, "simulation speed (the clock follows it)")
+        ->check(CLI::Range(0.0, 10000.0))
+        ->capture_default_str();
+    feed->add_option("--sim-bad-rate", o.feed.simBadRate, "deliberately bad lines per good line")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    feed->add_option("--replay", o.feed.replay, "replay a feed file (NDJSON)")->check(CLI::ExistingFile);
+    feed->add_option("--replay-scale", o.feed.replayScale, "replay speed; 0 = as fast as possible")
+        ->check(CLI::Range(0.0, 10000.0))
+        ->capture_default_str();
+    feed->add_flag("--loop", o.feed.loop, "loop the replay");
+    feed->add_option("--tcp", o.tcp, "listen for TCP senders on [HOST:]PORT (loopback by default)")
+        ->check(cli::endpointValidator());
+    feed->add_option("--udp", o.udp, "listen for UDP datagrams on [HOST:]PORT (loopback by default)")
+        ->check(cli::endpointValidator());
+    feed->add_option("--mqtt", o.feed.mqtt, "subscribe at an MQTT broker HOST[:PORT]");
+    feed->add_option("--topic", o.feed.topic, "MQTT topic filter")->capture_default_str();
+    feed->add_option("--mqtt-user", o.feed.mqttUser, "MQTT user name");
+    feed->add_option("--mqtt-password", o.feed.mqttPassword, "MQTT password");
+    feed->add_option("--stale-seconds", o.feed.staleSeconds, "an officer silent this long is shown as silent")
+        ->check(CLI::Range(1.0, 86400.0))
+        ->capture_default_str();
+    auto* wall = app.add_option_group("Wall and presets");
+    wall->add_option("--select", o.select, "select and follow this officer once it reports");
+    wall->add_option("--dispatch", o.dispatch, "show the dispatch query at LON,LAT")->check(cli::lonLatValidator());
+    std::vector<int> fullscreen;
+    wall->add_option("--fullscreen", fullscreen, "full screen on MONITOR (default 0, the primary)")
+        ->expected(0, 1)
+        ->check(CLI::Range(0, 15));
+    bool noPanel = false;
+    wall->add_flag("--no-panel", noPanel, "start without the control panel (H toggles it)");
+    auto* check = app.add_option_group("Unattended checks");
+    check->add_option("--exit-after", o.cockpit.exitAfterSeconds, "close after SECONDS")->check(CLI::Range(0.0, 1e9));
+    check->add_option("--screenshot-on-exit", o.cockpit.screenshotOnExit, "save the window to this PNG on exit");
+    check->add_option("--trace", o.cockpit.tracePath, "write what input did as JSON lines (tests)");
+    if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
+    o.feed.sim = !noSim;
+    o.cockpit.showPanel = !noPanel;
+    if (app.count("--fullscreen")) o.monitor = fullscreen.empty() ? 0 : fullscreen[0];
+    if (!o.tcp.empty()) cli::parseEndpoint(o.tcp, o.feed.tcpHost, o.feed.tcpPort);
+    if (!o.udp.empty()) cli::parseEndpoint(o.udp, o.feed.udpHost, o.feed.udpPort);
     try {
-        for (int i = 1; i < argc; ++i) {
-            const std::string a = argv[i];
-            auto next = [&]() -> std::string {
-                if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
-                return argv[++i];
-            };
-            if (a == "--scene")
-                scenePath = next();
-            else if (a == "--width")
-                opts.width = cli::parseInt(a, next(), 64, 16384);
-            else if (a == "--height")
-                opts.height = cli::parseInt(a, next(), 64, 16384);
-            else if (a == "--lang")
-                lang = next();
-            else if (a == "--headless")
-                headless = true;
-            else if (a == "--out")
-                out = next();
-            else if (a == "--exit-after")
-                opts.exitAfterSeconds = cli::parseDouble(a, next(), 0.0, 1e9);
-            else if (a == "--screenshot-on-exit")
-                opts.screenshotOnExit = next();
-            else if (a == "--no-sim")
-                fa.sim = false;
-            else if (a == "--sim-officers")
-                fa.simOfficers = static_cast<size_t>(cli::parseInt(a, next(), 0, 1000000));
-            else if (a == "--sim-speedup")
-                fa.simSpeedup = cli::parseDouble(a, next(), 0.0, 10000.0);
-            else if (a == "--sim-bad-rate")
-                fa.simBadRate = cli::parseDouble(a, next(), 0.0, 1.0);
-            else if (a == "--replay")
-                fa.replay = next();
-            else if (a == "--replay-scale")
-                fa.replayScale = cli::parseDouble(a, next(), 0.0, 10000.0);
-            else if (a == "--loop")
-                fa.loop = true;
-            else if (a == "--tcp")
-                parseEndpoint(a, next(), fa.tcpHost, fa.tcpPort);
-            else if (a == "--udp")
-                parseEndpoint(a, next(), fa.udpHost, fa.udpPort);
-            else if (a == "--select")
-                selectId = next();
-            else if (a == "--view")
-                viewString = next();
-            else if (a == "--trace")
-                opts.tracePath = next();
-            else if (a == "--fullscreen") {
-                monitor = 0;
-                if (i + 1 < argc && argv[i + 1][0] != '-') monitor = cli::parseInt(a, argv[++i], 0, 15);
-            } else if (a == "--no-panel")
-                opts.showPanel = false;
-            else if (a == "--dispatch") {
-                const std::string v = next();
-                const auto comma = v.find(',');
-                if (comma == std::string::npos) throw std::runtime_error("--dispatch: expected LON,LAT");
-                dispatchAt = {cli::parseDouble("--dispatch longitude", v.substr(0, comma), -180.0, 180.0),
-                              cli::parseDouble("--dispatch latitude", v.substr(comma + 1), -85.0, 85.0)};
-            } else if (a == "--mqtt")
-                fa.mqtt = next();
-            else if (a == "--topic")
-                fa.topic = next();
-            else if (a == "--mqtt-user")
-                fa.mqttUser = next();
-            else if (a == "--mqtt-password")
-                fa.mqttPassword = next();
-            else if (a == "--stale-seconds")
-                fa.staleSeconds = cli::parseDouble(a, next(), 1.0, 86400.0);
-            else if (a == "--help" || a == "-h") {
-                std::fputs(kUsage, stdout);
-                return 0;
-            } else
-                throw std::runtime_error("unknown option '" + a + "'");
-        }
-        if (lang != "zh" && lang != "en") throw std::runtime_error("--lang: expected zh or en");
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "sandtable: %s\n%s", e.what(), kUsage);
-        return 2;
-    }
-    try {
-        const SceneSpec scene = loadScene(scenePath);
-        const Language language = lang == "en" ? Language::English : Language::Chinese;
-        if (!headless && !displayAvailable()) {
+        const SceneSpec scene = loadScene(o.scene);
+        if (!o.headless && !displayAvailable()) {
             std::printf("sandtable: no display found (DISPLAY is not set): rendering headless instead\n");
-            headless = true;
+            o.headless = true;
         }
-        gSceneNow = wallClockMs();
-        if (headless) {
-            // A still has no time for live sources to deliver anything: say so rather than
-            // draw an empty map. (A recorded feed file draws with sandtable-render --feed.)
-            if (!fa.replay.empty() || fa.tcpPort >= 0 || fa.udpPort >= 0 || !fa.mqtt.empty())
-                throw std::runtime_error(
-                    "--replay/--tcp/--udp/--mqtt need the window; headless, draw a feed file with "
-                    "sandtable-render --scene FILE --feed FILE.jsonl --at TIME");
-            auto ctx = HeadlessContext::create();
-            std::vector<std::string> errors;
-            auto map = buildMap(scene, errors);
-            map->language = language;
-            applySceneView(scene, *map, opts.width, opts.height);
-            if (!viewString.empty()) applyViewString(viewString, *map);
-            FrameState frame;
-            frame.time = wallClockMs();
-            auto feed = std::make_shared<FeedPipeline>();
-            if (fa.sim) {
-                // One still of the simulated feed: ten simulated minutes up to now.
-                SimConfig sc;
-                sc.officers = fa.simOfficers;
-                sc.badRate = fa.simBadRate;
-                sc.seed = 20241120;
-                sc.start = frame.time - 10 * 60 * 1000;
-                Simulator sim(sc, loadJurisdictions(dataDir + "/putuo/jurisdictions.geojson"),
-                              loadCheckpoints(dataDir + "/putuo/checkpoints.geojson"));
-                uint64_t n = 0;
-                sim.runUntil(frame.time,
-                             [&](std::string_view line, TimeMs) { feed->ingestLine(line, "simulator", ++n); });
-                feed->publish();
-            }
-            attachFeed(*map, feed, static_cast<TimeMs>(fa.staleSeconds * 1000.0));
-            writePng(out, renderOffscreen(*map, frame, opts.width, opts.height));
-            std::printf("sandtable: wrote %s (%dx%d) with %s\n", std::filesystem::absolute(out).c_str(), opts.width,
-                        opts.height, ctx->renderer().c_str());
-            return errors.empty() ? 0 : 3;
-        }
-        auto feed = makeFeed(fa, dataDir);
-        auto window = WindowContext::create(opts.width, opts.height, std::string(tr("window.title", Language::Chinese)) + " — " + scene.titleZh, monitor);
-        std::vector<std::string> errors;
-        auto map = buildMap(scene, errors);
-        map->language = language;
-        attachFeed(*map, feed, static_cast<TimeMs>(fa.staleSeconds * 1000.0));
-        int fbw = 0, fbh = 0;
-        glfwGetFramebufferSize(window->window(), &fbw, &fbh);
-        applySceneView(scene, *map, fbw, fbh);
-        if (!viewString.empty()) applyViewString(viewString, *map);
-        feed->start();
-        // Live clock; an accelerated simulation runs a replay clock at its speed-up so that
-        // scene time and the feed agree.
-        const bool accelerated = fa.sim && fa.simSpeedup != 1.0 && fa.simSpeedup > 0;
-        opts.clockLocked = accelerated;
-        Cockpit cockpit(*window, *map, scene,
-                        accelerated ? Clock::replay(gSceneNow.load(), fa.simSpeedup) : Clock::live(), opts);
-        OfficerLayer* officers = nullptr;
-        DispatchLayer* dispatch = nullptr;
-        for (const auto& l : map->layers()) {
-            if (auto* o = dynamic_cast<OfficerLayer*>(l.get())) officers = o;
-            if (auto* d = dynamic_cast<DispatchLayer*>(l.get())) dispatch = d;
-        }
-        // --select / --dispatch: applied once the officers have arrived (wall presets).
-        cockpit.beforeFrame = [&](TimeMs now) {
-            gSceneNow = now;
-            if (!officers || !officers->snapshot() || officers->snapshot()->officers.empty()) return;
-            if (!selectId.empty() && officers->snapshot()->find(selectId)) {
-                officers->select(selectId);
-                officers->setFollow(true);
-                selectId.clear();
-            }
-            if (std::isfinite(dispatchAt.x) && dispatch) {
-                dispatch->dispatchAt(dispatchAt, now);
-                dispatchAt = {NAN, NAN};
-            }
-        };
-        cockpit.loadErrors = errors;
-        cockpit.extraUi = [&](Language l) { drawFeedHealth(*feed->snapshot(), cockpit.clock().now(), l); };
-        const int rc = cockpit.run();
-        feed->stop();
-        return rc;
+        return o.headless ? renderHeadless(o, scene) : runCockpit(o, scene);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "sandtable: error: %s\n", e.what());
         return 1;

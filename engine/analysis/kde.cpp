@@ -281,7 +281,11 @@ BinnedLayout chooseReduction(const GridSpec& output, const KernelSpec& k, double
     BinnedLayout L;
     const double rp = k.radius / output.pixelSize;
     if (k.shape == KernelShape::Uniform) maxFactor = 1;
-    L.factor = std::clamp(static_cast<int>(std::floor(rp / std::max(1.0, minRadiusCells))), 1, std::max(1, maxFactor));
+    // The Gaussian's width is a third of its radius (sigma = r / 3), so the same number of
+    // coarse cells per sigma as the compact kernels have per half-radius takes 1.5x the
+    // cells per radius (at 10 its error reached 1.3% of the max on clustered points).
+    const double cells = std::max(1.0, minRadiusCells) * (k.shape == KernelShape::Gaussian ? 1.5 : 1.0);
+    L.factor = std::clamp(static_cast<int>(std::floor(rp / cells)), 1, std::max(1, maxFactor));
     L.coarse = output;
     L.coarse.pixelSize = output.pixelSize * L.factor;
     // Extra coarse cells on every side so the cubic upsampling never clamps.

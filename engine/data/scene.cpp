@@ -140,6 +140,9 @@ SceneSpec parseScene(const std::string& text, const std::string& file) {
     if (std::fabs(s.viewCenterLonLat.x) > 180 || std::fabs(s.viewCenterLonLat.y) > 85)
         center.failHere("longitude must be within ±180 and latitude within ±85");
     s.viewZoom = view.number("zoom", 12.0, 0.0, 24.0);
+    // The squads' jurisdictions and the patrol checkpoints (simulator, indicators, map).
+    if (r.has("jurisdictions")) s.jurisdictionsPath = s.resolve(r.string("jurisdictions"));
+    if (r.has("checkpoints")) s.checkpointsPath = s.resolve(r.string("checkpoints"));
     s.viewRotationDeg = view.number("rotation", 0.0, -360.0, 360.0);
 
     const JsonReader layers = r.child("layers");

@@ -73,6 +73,9 @@ struct SceneSpec {
     Color background;
     std::string attributionZh, attributionEn;
     std::vector<LayerSpec> layers;
+    // Data the engine itself reads (empty when the scene does not name them), resolved.
+    std::string jurisdictionsPath;  // "jurisdictions": polygons with a `squad` property
+    std::string checkpointsPath;    // "checkpoints": NFC patrol checkpoints (id, squad, level)
 
     std::string resolve(const std::string& path) const;  // relative to baseDir
 };

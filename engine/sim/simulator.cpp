@@ -37,10 +37,10 @@ Simulator::Simulator(SimConfig config, std::vector<Jurisdiction> jurisdictions, 
         std::snprintf(id, sizeof id, "PT-%04zu", i + 1);
         o.id = id;
         o.squad = static_cast<uint32_t>(i % jurisdictions_.size());
-        o.gcj = uniform() < config_.gcj02Fraction;
-        o.epochMs = uniform() < config_.epochMsFraction;
-        o.speed = uniform(1.0, 1.6);
-        if (uniform() < config_.checkinFraction) {
+        o.gcj = rng_.uniform() < config_.gcj02Fraction;
+        o.epochMs = rng_.uniform() < config_.epochMsFraction;
+        o.speed = rng_.uniform(1.0, 1.6);
+        if (rng_.uniform() < config_.checkinFraction) {
             for (uint32_t c = 0; c < checkpoints_.size(); ++c)
                 if (checkpoints_[c].squad == jurisdictions_[o.squad].squad) o.round.push_back(c);
             std::sort(o.round.begin(), o.round.end(),
@@ -48,7 +48,7 @@ Simulator::Simulator(SimConfig config, std::vector<Jurisdiction> jurisdictions, 
             if (o.round.size() < 2) o.round.clear();  // a round needs somewhere to walk to
         }
         if (!o.round.empty()) {
-            o.roundPos = static_cast<size_t>(uniformInt(0, static_cast<int64_t>(o.round.size()) - 1));
+            o.roundPos = static_cast<size_t>(rng_.uniformInt(0, static_cast<int64_t>(o.round.size()) - 1));
             o.pos = checkpoints_[o.round[o.roundPos]].lonLat;
             o.roundPos = (o.roundPos + 1) % o.round.size();
             o.target = checkpoints_[o.round[o.roundPos]].lonLat;
@@ -56,27 +56,16 @@ Simulator::Simulator(SimConfig config, std::vector<Jurisdiction> jurisdictions, 
             o.pos = randomPointIn(jurisdictions_[o.squad]);
             o.target = nextWaypoint(o);
         }
-        o.statusUntil = config_.start + uniformInt(5, 60) * 60000;
-        const TimeMs first = config_.start + uniformInt(0, config_.maxIntervalS * 1000 - 1);
+        o.statusUntil = config_.start + rng_.uniformInt(5, 60) * 60000;
+        const TimeMs first = config_.start + rng_.uniformInt(0, config_.maxIntervalS * 1000 - 1);
         o.lastT = first;
         events_.push({first, static_cast<uint32_t>(i)});
     }
 }
 
-double Simulator::uniform() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }
-double Simulator::uniform(double a, double b) { return a + (b - a) * uniform(); }
-int64_t Simulator::uniformInt(int64_t a, int64_t b) {
-    return a + static_cast<int64_t>(uniform() * static_cast<double>(b - a + 1));
-}
-double Simulator::normal() {
-    // Box-Muller, one value per call: simple and the same everywhere.
-    const double u1 = 1.0 - uniform(), u2 = uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * kPi * u2);
-}
-
 Vec2d Simulator::randomPointIn(const Jurisdiction& j) {
     for (int i = 0; i < 200; ++i) {
-        const Vec2d p{uniform(j.bbox.minX, j.bbox.maxX), uniform(j.bbox.minY, j.bbox.maxY)};
+        const Vec2d p{rng_.uniform(j.bbox.minX, j.bbox.maxX), rng_.uniform(j.bbox.minY, j.bbox.maxY)};
         if (j.contains(p)) return p;
     }
     return j.bbox.center();
@@ -159,22 +148,22 @@ void Simulator::changeStatus(Officer& o, TimeMs t) {
     const OfficerStatus old = o.status;
     int64_t minutes;
     if (o.status == OfficerStatus::Patrol) {
-        const double r = uniform();
+        const double r = rng_.uniform();
         if (r < 0.70) {
-            minutes = uniformInt(20, 60);
+            minutes = rng_.uniformInt(20, 60);
         } else if (r < 0.85) {
             o.status = OfficerStatus::Dispatched;
-            minutes = uniformInt(5, 20);
+            minutes = rng_.uniformInt(5, 20);
         } else if (r < 0.97) {
             o.status = OfficerStatus::Break;
-            minutes = uniformInt(10, 30);
+            minutes = rng_.uniformInt(10, 30);
         } else {
             o.status = OfficerStatus::Offline;
-            minutes = uniformInt(3, 10);
+            minutes = rng_.uniformInt(3, 10);
         }
     } else {
         o.status = OfficerStatus::Patrol;
-        minutes = uniformInt(20, 60);
+        minutes = rng_.uniformInt(20, 60);
     }
     o.statusUntil = t + minutes * 60000;
     if (o.status == OfficerStatus::Dispatched && o.round.empty()) o.target = randomPointIn(jurisdictions_[o.squad]);
@@ -208,7 +197,7 @@ void Simulator::step(uint32_t index, TimeMs t, const Emit& emit) {
     if (o.silent) {  // back from offline
         o.silent = false;
         o.status = OfficerStatus::Patrol;
-        o.statusUntil = t + uniformInt(20, 60) * 60000;
+        o.statusUntil = t + rng_.uniformInt(20, 60) * 60000;
         o.lastT = t;
     } else {
         move(o, t, emit);
@@ -216,12 +205,13 @@ void Simulator::step(uint32_t index, TimeMs t, const Emit& emit) {
     }
 
     // GPS noise in metres, reported accuracy roughly 1.5 sigma.
-    const double nx = normal() * config_.gpsNoiseM, ny = normal() * config_.gpsNoiseM;
+    const double nx = rng_.normal() * config_.gpsNoiseM, ny = rng_.normal() * config_.gpsNoiseM;
     Vec2d reported{o.pos.x + nx / kx_, o.pos.y + ny / ky_};
-    const double acc = std::round(config_.gpsNoiseM * 1.5 + uniform(0, 4));
+    const double acc = std::round(config_.gpsNoiseM * 1.5 + rng_.uniform(0, 4));
     const bool moving = o.status == OfficerStatus::Patrol || o.status == OfficerStatus::Dispatched;
     const double speed =
-        moving ? std::max(0.0, (o.status == OfficerStatus::Dispatched ? 2.5 : o.speed) * (1 + 0.1 * normal())) : 0.0;
+        moving ? std::max(0.0, (o.status == OfficerStatus::Dispatched ? 2.5 : o.speed) * (1 + 0.1 * rng_.normal()))
+               : 0.0;
 
     PosFields f;
     f.officer = o.id;
@@ -245,11 +235,11 @@ void Simulator::step(uint32_t index, TimeMs t, const Emit& emit) {
     ++stats_.positions;
     o.lastReport = t;
 
-    if (config_.duplicateRate > 0 && uniform() < config_.duplicateRate) {
+    if (config_.duplicateRate > 0 && rng_.uniform() < config_.duplicateRate) {
         write(good, t, emit);
         ++stats_.duplicates;
     }
-    if (config_.badRate > 0 && uniform() < config_.badRate) {
+    if (config_.badRate > 0 && rng_.uniform() < config_.badRate) {
         // A bad line of one class, with exactly one defect, about this officer.
         static constexpr RejectReason kinds[] = {
             RejectReason::LineTooLong,  RejectReason::MalformedJson, RejectReason::UnknownType,
@@ -257,7 +247,7 @@ void Simulator::step(uint32_t index, TimeMs t, const Emit& emit) {
             RejectReason::FutureTime,   RejectReason::BadCoordinate, RejectReason::UnknownCrs,
             RejectReason::OutsideArea,  RejectReason::UnknownSquad,  RejectReason::UnknownStatus,
             RejectReason::BadSpeed,     RejectReason::ImpliedSpeed};
-        const RejectReason kind = kinds[uniformInt(0, static_cast<int64_t>(std::size(kinds)) - 1)];
+        const RejectReason kind = kinds[rng_.uniformInt(0, static_cast<int64_t>(std::size(kinds)) - 1)];
         PosFields b = f;
         b.crs.clear();  // plain WGS84 so that only the intended field is wrong
         b.lon = fixed(o.pos.x, 6);
@@ -323,7 +313,7 @@ void Simulator::step(uint32_t index, TimeMs t, const Emit& emit) {
         o.silent = true;  // phone off until the status ends
         next = std::max(o.statusUntil, t + 1000);
     } else {
-        next = t + uniformInt(config_.minIntervalS * 1000, config_.maxIntervalS * 1000);
+        next = t + rng_.uniformInt(config_.minIntervalS * 1000, config_.maxIntervalS * 1000);
     }
     events_.push({next, index});
 }

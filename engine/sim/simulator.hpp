@@ -2,9 +2,8 @@
 // Simulated officer feed: N officers across the squads' jurisdictions walking plausible
 // routes, some on check-in rounds along Suzhou Creek, status changes, 5-30 s report
 // intervals with GPS noise, some senders in GCJ-02, and optionally deliberately bad lines
-// of every class. Deterministic for a seed: one std::mt19937_64 drawn in event order,
-// our own uniform/normal transforms (the standard distributions differ between
-// libraries), events ordered by (time, officer).
+// of every class. Deterministic for a seed: one Rng (engine/util/rng.hpp) drawn in event
+// order, events ordered by (time, officer).
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -17,6 +16,7 @@
 #include "engine/data/jurisdictions.hpp"
 #include "engine/feed/protocol.hpp"
 #include "engine/feed/transport.hpp"
+#include "engine/util/rng.hpp"
 
 namespace sandtable {
 
@@ -81,10 +81,6 @@ private:
     };
     using Event = std::pair<TimeMs, uint32_t>;
 
-    double uniform();  // [0, 1)
-    double uniform(double a, double b);
-    int64_t uniformInt(int64_t a, int64_t b);  // inclusive
-    double normal();
     Vec2d randomPointIn(const Jurisdiction& j);
     Vec2d nextWaypoint(const Officer& o);
     void step(uint32_t index, TimeMs t, const Emit& emit);
@@ -98,7 +94,7 @@ private:
     SimConfig config_;
     std::vector<Jurisdiction> jurisdictions_;
     std::vector<Checkpoint> checkpoints_;
-    std::mt19937_64 rng_;
+    Rng rng_;
     std::vector<Officer> officers_;
     std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
     SimStats stats_;

@@ -24,22 +24,21 @@ void drawFeedHealth(const FeedSnapshot& snap, TimeMs now, Language lang) {
     const FeedCounters& c = snap.counters;
     const size_t stale = snap.countStale(now);
     ImGui::Text(tr("feed.rate", lang), snap.messagesPerSecond, snap.queuedLines);
-    ImGui::Text(tr("feed.accepted", lang),
-                static_cast<unsigned long long>(c.accepted), static_cast<unsigned long long>(c.rejected));
+    ImGui::Text(tr("feed.accepted", lang), static_cast<unsigned long long>(c.accepted),
+                static_cast<unsigned long long>(c.rejected));
     ImGui::Text(tr("feed.late", lang), static_cast<unsigned long long>(c.late),
                 static_cast<unsigned long long>(c.duplicates));
-    ImGui::Text(tr("feed.officers", lang), snap.officers.size() - stale,
-                stale);
+    ImGui::Text(tr("feed.officers", lang), snap.officers.size() - stale, stale);
     if (c.lastMessageTime > 0)
-        ImGui::Text(tr("feed.last_message", lang),
-                    static_cast<double>(now - c.lastMessageTime) / 1000.0);
+        ImGui::Text(tr("feed.last_message", lang), static_cast<double>(now - c.lastMessageTime) / 1000.0);
     if (c.rejected > 0 && ImGui::TreeNode(tr("feed.rejected_by_reason", lang))) {
         for (size_t r = 0; r < kRejectReasonCount; ++r) {
             if (!c.rejectedBy[r]) continue;
             ImGui::PushID(static_cast<int>(r));
             const auto reason = static_cast<RejectReason>(r);
-            const bool opened = ImGui::TreeNode("reason", tr("feed.reason_row", lang), reasonText(reason, lang),
-                                                rejectReasonName(reason), static_cast<unsigned long long>(c.rejectedBy[r]));
+            const bool opened =
+                ImGui::TreeNode("reason", tr("feed.reason_row", lang), reasonText(reason, lang),
+                                rejectReasonName(reason), static_cast<unsigned long long>(c.rejectedBy[r]));
             if (opened) {
                 for (const auto& s : snap.samples[r])
                     ImGui::TextWrapped("%s:%llu %s | %s", s.source.c_str(), static_cast<unsigned long long>(s.lineNo),
@@ -55,8 +54,7 @@ void drawFeedHealth(const FeedSnapshot& snap, TimeMs now, Language lang) {
         ImGui::TextColored(ok ? ImVec4(0.4f, 0.9f, 0.5f, 1) : ImVec4(1, 0.6f, 0.3f, 1), "● %s (%s): %s", t.name.c_str(),
                            t.kind.c_str(), stateText(t.state, lang));
         if (!t.detail.empty()) ImGui::TextDisabled("   %s", t.detail.c_str());
-        if (!t.lastError.empty())
-            ImGui::TextDisabled(tr("feed.last_error", lang), t.lastError.c_str());
+        if (!t.lastError.empty()) ImGui::TextDisabled(tr("feed.last_error", lang), t.lastError.c_str());
     }
 }
 

@@ -1,8 +1,8 @@
 #include "engine/feed/pipeline.hpp"
 #include "engine/geo/projection.hpp"
+#include "engine/gl/shader.hpp"
 #include "engine/render/offscreen.hpp"
 #include "gl_fixture.hpp"
-#include "engine/gl/shader.hpp"
 #include "layers/dispatch_layer.hpp"
 #include "layers/officer_layer.hpp"
 

@@ -6,25 +6,9 @@
 #include <vector>
 
 #include "engine/analysis/kde.hpp"
+#include "engine/util/rng.hpp"
 
 namespace sandtable::test {
-
-// Small deterministic generator (same numbers on every platform, unlike <random>'s
-// distributions).
-struct Rng {
-    uint64_t s;
-    explicit Rng(uint64_t seed) : s(seed * 6364136223846793005ULL + 1442695040888963407ULL) {}
-    double uniform() {  // [0, 1)
-        s ^= s >> 12;
-        s ^= s << 25;
-        s ^= s >> 27;
-        return static_cast<double>((s * 2685821657736338717ULL) >> 11) * (1.0 / 9007199254740992.0);
-    }
-    double normal() {
-        const double u1 = std::max(uniform(), 1e-300), u2 = uniform();
-        return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * 3.14159265358979323846 * u2);
-    }
-};
 
 // Clustered points (like incidents along streets) plus uniform background, in a box.
 inline std::vector<HeatPoint> clusteredPoints(size_t n, const BBox& box, uint64_t seed, bool weighted = true) {

@@ -7,10 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/data/scene.hpp"
-#include "engine/feed/pipeline.hpp"
+#include "engine/feed/feed_file.hpp"
 #include "engine/render/offscreen.hpp"
-#include "layers/layer_factory.hpp"
 #include "layers/dispatch_layer.hpp"
+#include "layers/layer_factory.hpp"
 #include "layers/officer_layer.hpp"
 
 namespace sandtable {
@@ -72,13 +72,7 @@ inline RenderResult renderCase(const RenderCase& c) {
     frame.time = c.time;
     if (!c.at.empty() && !parseIsoTime(c.at, frame.time)) throw std::runtime_error("bad 'at' in render case: " + c.at);
     if (!c.feed.empty()) {
-        PipelineOptions po;
-        const TimeMs at = frame.time;
-        po.now = [at] { return at; };
-        auto feed = std::make_shared<FeedPipeline>(FeedConfig{}, po);
-        std::string err;
-        if (!feed->ingestFile(c.feed, frame.time, &err)) throw std::runtime_error(err);
-        feed->publish();
+        auto feed = loadFeedFileAsOf(c.feed, frame.time);
         attachFeed(*map, feed);
         if (c.dispatch.size() == 2) {
             renderOffscreen(*map, frame, c.width, c.height);  // first frame takes the snapshot

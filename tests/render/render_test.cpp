@@ -13,10 +13,10 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/data/scene.hpp"
+#include "engine/feed/feed_file.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/render/offscreen.hpp"
 #include "layers/layer_factory.hpp"
-#include "engine/feed/pipeline.hpp"
 #include "render_case.hpp"
 #include "tests/support/skip.hpp"
 
@@ -89,8 +89,8 @@ TEST_CASE("Golden render cases", "[.golden]") {
 // canvas equals the single render, labels, legend, heatmap and officers included.
 TEST_CASE("Tiles of one prepared canvas equal the single render", "[render][tiles]") {
     if (!context()) return;
-    const RenderCase rc = loadRenderCase(fs::path(SANDTABLE_SOURCE_DIR) / "tests/render/cases/putuo_officers_zoom",
-                                         SANDTABLE_SOURCE_DIR);
+    const RenderCase rc =
+        loadRenderCase(fs::path(SANDTABLE_SOURCE_DIR) / "tests/render/cases/putuo_officers_zoom", SANDTABLE_SOURCE_DIR);
     const SceneSpec scene = loadScene(rc.scene);
     std::vector<std::string> errors;
     auto map = buildMap(scene, errors);
@@ -99,14 +99,7 @@ TEST_CASE("Tiles of one prepared canvas equal the single render", "[render][tile
     applyViewString(rc.view, *map);
     FrameState frame;
     REQUIRE(parseIsoTime(rc.at, frame.time));
-    PipelineOptions po;
-    const TimeMs at = frame.time;
-    po.now = [at] { return at; };
-    auto feed = std::make_shared<FeedPipeline>(FeedConfig{}, po);
-    std::string err;
-    REQUIRE(feed->ingestFile(rc.feed, frame.time, &err));
-    feed->publish();
-    attachFeed(*map, feed);
+    attachFeed(*map, loadFeedFileAsOf(rc.feed, frame.time));
     const Image single = renderOffscreen(*map, frame, rc.width, rc.height);
     const size_t labels = map->labels().placed();
     CHECK(labels >= 10);
@@ -117,6 +110,7 @@ TEST_CASE("Tiles of one prepared canvas equal the single render", "[render][tile
         const ImageDiff d = compareImages(single, tiled, rc.threshold);
         CHECK(d.fraction() <= 0.00005);
         if (d.differing)
-            writePng((fs::temp_directory_path() / ("sandtable_tiled_diff_" + std::to_string(tw) + ".png")).string(), d.diff);
+            writePng((fs::temp_directory_path() / ("sandtable_tiled_diff_" + std::to_string(tw) + ".png")).string(),
+                     d.diff);
     }
 }

@@ -1,0 +1,99 @@
+#include "engine/sim/feed_sources.hpp"
+
+#include <filesystem>
+
+#include "engine/feed/mqtt_transport.hpp"
+#include "engine/sim/simulator.hpp"
+#include "engine/util/log.hpp"
+
+namespace sandtable {
+
+FeedConfig FeedSources::feedConfig() const {
+    FeedConfig cfg;
+    cfg.staleAfterMs = static_cast<TimeMs>(staleSeconds * 1000.0);
+    return cfg;
+}
+
+SimGeography simGeography(const SceneSpec& scene) {
+    SimGeography g;
+    if (!scene.jurisdictionsPath.empty()) {
+        g.jurisdictions = loadJurisdictions(scene.jurisdictionsPath);
+    } else {
+        log::warn(scene.file + ": names no jurisdictions; the simulator patrols ten synthetic rectangles");
+        g.jurisdictions = syntheticJurisdictions();
+    }
+    g.checkpoints =
+        scene.checkpointsPath.empty() ? deriveCheckpoints(g.jurisdictions) : loadCheckpoints(scene.checkpointsPath);
+    return g;
+}
+
+std::shared_ptr<FeedPipeline> makeFeedPipeline(const FeedSources& s, const SceneSpec& scene,
+                                               std::function<TimeMs()> now) {
+    PipelineOptions po;
+    po.now = now;
+    auto feed = std::make_shared<FeedPipeline>(s.feedConfig(), po);
+    if (s.sim) {
+        SimGeography geo = simGeography(scene);
+        SimulatorTransportOptions so;
+        so.sim.officers = s.simOfficers;
+        so.sim.badRate = s.simBadRate;
+        so.sim.seed = s.simSeed;
+        so.jurisdictions = std::move(geo.jurisdictions);
+        so.checkpoints = std::move(geo.checkpoints);
+        so.speedup = s.simSpeedup;
+        feed->addTransport(std::make_unique<SimulatorTransport>(so, "simulator"));
+    }
+    if (!s.replay.empty()) {
+        ReplayOptions ro;
+        ro.path = s.replay;
+        ro.timeScale = s.replayScale;
+        ro.loop = s.loop;
+        ro.rebaseTo = now;
+        feed->addTransport(
+            std::make_unique<ReplayTransport>(ro, "replay " + std::filesystem::path(s.replay).filename().string()));
+    }
+    if (s.tcpPort >= 0) {
+        TcpListenOptions to;
+        to.port = static_cast<uint16_t>(s.tcpPort);
+        to.host = s.tcpHost.empty() ? "127.0.0.1" : s.tcpHost;
+        feed->addTransport(std::make_unique<TcpListenTransport>(to, "tcp"));
+    }
+    if (s.udpPort >= 0) {
+        UdpListenOptions uo;
+        uo.port = static_cast<uint16_t>(s.udpPort);
+        uo.host = s.udpHost.empty() ? "127.0.0.1" : s.udpHost;
+        feed->addTransport(std::make_unique<UdpListenTransport>(uo, "udp"));
+    }
+    if (!s.mqtt.empty()) {
+        MqttOptions mo;
+        const auto colon = s.mqtt.rfind(':');
+        mo.host = colon == std::string::npos ? s.mqtt : s.mqtt.substr(0, colon);
+        if (colon != std::string::npos) mo.port = static_cast<uint16_t>(std::stoi(s.mqtt.substr(colon + 1)));
+        mo.topics = {s.topic};
+        mo.username = s.mqttUser;
+        mo.password = s.mqttPassword;
+        feed->addTransport(std::make_unique<MqttTransport>(mo, "mqtt " + s.mqtt));
+    }
+    return feed;
+}
+
+std::shared_ptr<FeedPipeline> makeStillFeed(const FeedSources& s, const SceneSpec& scene, TimeMs at) {
+    PipelineOptions po;
+    po.now = [at] { return at; };
+    auto feed = std::make_shared<FeedPipeline>(s.feedConfig(), po);
+    if (s.sim) {
+        SimGeography geo = simGeography(scene);
+        SimConfig sc;
+        sc.officers = s.simOfficers;
+        sc.badRate = s.simBadRate;
+        sc.seed = s.simSeed;
+        sc.start = at - 10 * 60 * 1000;
+        Simulator sim(sc, std::move(geo.jurisdictions), std::move(geo.checkpoints));
+        uint64_t n = 0;
+        sim.runUntil(at, [&](std::string_view line, TimeMs) { feed->ingestLine(line, "simulator", ++n); });
+    }
+    feed->publish();
+    return feed;
+}
+
+}  // namespace sandtable

@@ -1,0 +1,53 @@
+#pragma once
+// The feed sources a host runs, from one description: the in-process simulator (so the
+// cockpit shows moving officers with no broker), file replay, TCP and UDP listeners and
+// MQTT. The simulator patrols the scene's jurisdictions and walks its checkpoints.
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "engine/data/jurisdictions.hpp"
+#include "engine/data/scene.hpp"
+#include "engine/feed/pipeline.hpp"
+
+namespace sandtable {
+
+struct FeedSources {
+    bool sim = true;
+    size_t simOfficers = 400;
+    double simSpeedup = 1.0;
+    double simBadRate = 0.005;
+    uint64_t simSeed = 20241120;
+    std::string replay;  // feed file (NDJSON)
+    double replayScale = 1.0;
+    bool loop = false;
+    std::string tcpHost, udpHost;  // empty port below: none
+    int tcpPort = -1, udpPort = -1;
+    std::string mqtt;  // HOST[:PORT]; empty: none
+    std::string topic = "sandtable/feed/#";
+    std::string mqttUser, mqttPassword;
+    double staleSeconds = 120;
+
+    // Anything that only a running window can take (a still has no time to receive).
+    bool hasLiveSources() const { return !replay.empty() || tcpPort >= 0 || udpPort >= 0 || !mqtt.empty(); }
+    FeedConfig feedConfig() const;
+};
+
+// The scene's jurisdictions and checkpoints for the simulator (ten synthetic rectangles
+// and checkpoints along their southern edge when the scene names none). Throws
+// std::runtime_error naming the file when one cannot be read.
+struct SimGeography {
+    std::vector<Jurisdiction> jurisdictions;
+    std::vector<Checkpoint> checkpoints;
+};
+SimGeography simGeography(const SceneSpec& scene);
+
+// A pipeline with every source of `s` added (not started). `now` is the pipeline's clock
+// (future-time checks; where the simulator and replays start).
+std::shared_ptr<FeedPipeline> makeFeedPipeline(const FeedSources& s, const SceneSpec& scene,
+                                               std::function<TimeMs()> now);
+// The feed of one still at `at`: the simulator's last ten minutes up to `at` (the only
+// source a still can draw; see FeedSources::hasLiveSources).
+std::shared_ptr<FeedPipeline> makeStillFeed(const FeedSources& s, const SceneSpec& scene, TimeMs at);
+
+}  // namespace sandtable
