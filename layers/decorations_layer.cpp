@@ -67,7 +67,19 @@ void DecorationsLayer::drawTitle(const FrameState& f, Painter& p) {
     if (title.empty()) return;
     const float titleSize = 24 * s, subSize = 14 * s;
     std::string sub = opts_.attribution.get(f.language);
-    std::string clock = opts_.clock && f.time > 0 ? formatLocal(f.time) + tr("decor.local_time", f.language) : "";
+    // The time shown and whether it is live: a replay must never be mistaken for now.
+    std::string clock;
+    if (opts_.clock && f.time > 0) {
+        clock = formatLocal(f.time) + tr("decor.local_time", f.language);
+        if (f.timeMode == FrameState::TimeMode::Live) {
+            clock += tr("decor.live", f.language);
+        } else if (f.timeMode == FrameState::TimeMode::Replay) {
+            char buf[64];
+            std::snprintf(buf, sizeof buf, tr("decor.replay", f.language), f.speed);
+            clock += buf;
+            if (f.paused) clock += tr("decor.paused", f.language);
+        }
+    }
     const float w =
         std::max({p.textWidth(title, titleSize), p.textWidth(sub, subSize), p.textWidth(clock, subSize)}) + 2 * pad;
     const float h =

@@ -123,6 +123,11 @@ void RasterLayer::draw(const RenderContext& rc) {
     ST_GL_CHECK("RasterLayer::draw");
 }
 
+bool RasterLayer::busy() const {
+    std::lock_guard lock(mutex_);
+    return !inFlight_.empty() || !pending_.empty();
+}
+
 LayerStats RasterLayer::stats() const {
     LayerStats s = Layer::stats();
     s.features = tilesRead_;

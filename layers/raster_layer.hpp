@@ -30,6 +30,7 @@ public:
     void upload(UploadContext& ctx) override;
     void draw(const RenderContext& ctx) override;
     LayerStats stats() const override;
+    bool busy() const override;
 
     size_t cacheCapacity = 256;
     size_t cachedTiles() const { return cache_.size(); }
@@ -50,7 +51,7 @@ private:
     std::vector<TileKey> wanted_;
     // Loader thread: requests in, pixels out (both under mutex_).
     void loaderLoop();
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::condition_variable wake_, doneCv_;
     std::deque<TileKey> requests_;
     std::unordered_set<uint64_t> inFlight_;  // requested or being read, not yet uploaded

@@ -2,7 +2,7 @@
 // live feed: by default an in-process simulated feed, so a newcomer sees officers moving
 // with no broker installed; or replay / TCP / UDP / MQTT sources. With no display (or
 // --headless) it renders the scene to a PNG instead and says where. See docs/cli.md.
-#include <atomic>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -51,6 +51,7 @@ int renderHeadless(const Options& o, const SceneSpec& scene) {
     if (!o.view.empty()) applyViewString(o.view, *map);
     FrameState frame;
     frame.time = wallClockMs();
+    frame.timeMode = FrameState::TimeMode::Live;  // the state right now
     attachFeed(*map, makeStillFeed(o.feed, scene, frame.time), static_cast<TimeMs>(o.feed.staleSeconds * 1000.0));
     writePng(o.out, renderOffscreen(*map, frame, o.cockpit.width, o.cockpit.height));
     std::printf("sandtable: wrote %s (%dx%d) with %s\n", std::filesystem::absolute(o.out).c_str(), o.cockpit.width,
@@ -58,10 +59,25 @@ int renderHeadless(const Options& o, const SceneSpec& scene) {
     return errors.empty() ? 0 : 3;
 }
 
+// The timeline's activity: fixes per bucket over the data's span, about 240 buckets.
+void fillTimeline(const FeedSnapshot& snap, Timeline& tl) {
+    tl.dataFrom = snap.counters.firstMessageTime;
+    tl.dataTo = snap.counters.lastMessageTime;
+    tl.activity.clear();
+    if (!snap.activity || snap.activity->empty() || tl.dataTo <= tl.dataFrom) return;
+    constexpr size_t kBuckets = 240;
+    const double span = static_cast<double>(tl.dataTo - tl.dataFrom + 1);
+    tl.activity.assign(kBuckets, 0.0f);
+    for (const auto& [minute, n] : *snap.activity) {
+        const double t = static_cast<double>(minute * FeedState::kActivityBucketMs - tl.dataFrom);
+        const auto i = static_cast<size_t>(std::clamp(t / span * kBuckets, 0.0, static_cast<double>(kBuckets - 1)));
+        tl.activity[i] += static_cast<float>(n);
+    }
+}
+
 int runCockpit(Options o, const SceneSpec& scene) {
-    // The clock the ingest thread reads for its future-time check (the scene clock).
-    auto sceneNow = std::make_shared<std::atomic<TimeMs>>(wallClockMs());
-    auto feed = makeFeedPipeline(o.feed, scene, [sceneNow] { return sceneNow->load(); });
+    FeedSetup setup = makeFeedPipeline(o.feed, scene);
+    auto feed = setup.feed;
     auto window =
         WindowContext::create(o.cockpit.width, o.cockpit.height,
                               std::string(tr("window.title", Language::Chinese)) + " — " + scene.titleZh, o.monitor);
@@ -74,12 +90,15 @@ int runCockpit(Options o, const SceneSpec& scene) {
     applySceneView(scene, *map, fbw, fbh);
     if (!o.view.empty()) applyViewString(o.view, *map);
     feed->start();
-    // Live clock; an accelerated simulation runs a replay clock at its speed-up so that
-    // scene time and the feed agree.
-    const bool accelerated = o.feed.sim && o.feed.simSpeedup != 1.0 && o.feed.simSpeedup > 0;
-    o.cockpit.clockLocked = accelerated;
-    Cockpit cockpit(*window, *map, scene,
-                    accelerated ? Clock::replay(sceneNow->load(), o.feed.simSpeedup) : Clock::live(), o.cockpit);
+    // One clock: live (the wall clock, or an accelerated simulation's own clock); a
+    // recording given with --replay is played back by it once it has been read.
+    TimeController time;
+    if (setup.liveClock) time.setLiveSource(setup.liveClock);
+    time.setSpeed(o.feed.replaySpeed);
+    time.setLoop(o.feed.loop);
+    bool replayPending =
+        !o.feed.replay.empty() && !o.feed.sim && o.feed.tcpPort < 0 && o.feed.udpPort < 0 && o.feed.mqtt.empty();
+    Cockpit cockpit(*window, *map, scene, std::move(time), o.cockpit);
     OfficerLayer* officers = nullptr;
     DispatchLayer* dispatch = nullptr;
     for (const auto& l : map->layers()) {
@@ -88,10 +107,20 @@ int runCockpit(Options o, const SceneSpec& scene) {
     }
     Vec2d dispatchAt{NAN, NAN};
     if (!o.dispatch.empty()) cli::parseLonLat(o.dispatch, dispatchAt);
-    // --select / --dispatch: applied once the officers have arrived (wall presets).
+    uint64_t seenVersion = ~uint64_t{0};
     cockpit.beforeFrame = [&](TimeMs now) {
-        sceneNow->store(now);
-        if (!officers || !officers->snapshot() || officers->snapshot()->officers.empty()) return;
+        const auto snap = feed->snapshot();
+        const bool changed = snap->version != seenVersion;
+        seenVersion = snap->version;
+        if (changed) fillTimeline(*snap, cockpit.timeline);
+        // A recording plays back over its own span once it has been read whole.
+        if (replayPending && !snap->transports.empty() && snap->transports[0].state == ConnState::Finished &&
+            snap->counters.firstMessageTime > 0) {
+            cockpit.time().replay(snap->counters.firstMessageTime, snap->counters.lastMessageTime);
+            replayPending = false;
+        }
+        if (!officers || !officers->snapshot() || officers->snapshot()->officers.empty()) return changed;
+        // --select / --dispatch: applied once the officers have arrived (wall presets).
         if (!o.select.empty() && officers->snapshot()->find(o.select)) {
             officers->select(o.select);
             officers->setFollow(true);
@@ -101,9 +130,10 @@ int runCockpit(Options o, const SceneSpec& scene) {
             dispatch->dispatchAt(dispatchAt, now);
             dispatchAt = {NAN, NAN};
         }
+        return changed;
     };
     cockpit.loadErrors = errors;
-    cockpit.extraUi = [&](Language l) { drawFeedHealth(*feed->snapshot(), cockpit.clock().now(), l); };
+    cockpit.extraUi = [&](Language l) { drawFeedHealth(*feed->snapshot(), wallClockMs(), l); };
     const int rc = cockpit.run();
     feed->stop();
     return rc;
@@ -139,11 +169,12 @@ int main(int argc, char** argv) {
     feed->add_option("--sim-bad-rate", o.feed.simBadRate, "deliberately bad lines per good line")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
-    feed->add_option("--replay", o.feed.replay, "replay a feed file (NDJSON)")->check(CLI::ExistingFile);
-    feed->add_option("--replay-scale", o.feed.replayScale, "replay speed; 0 = as fast as possible")
-        ->check(CLI::Range(0.0, 10000.0))
+    feed->add_option("--replay", o.feed.replay, "play back a recorded feed file (NDJSON; no simulator then)")
+        ->check(CLI::ExistingFile);
+    feed->add_option("--replay-speed,--replay-scale", o.feed.replaySpeed, "playback speed")
+        ->check(CLI::Range(1.0, 3600.0))
         ->capture_default_str();
-    feed->add_flag("--loop", o.feed.loop, "loop the replay");
+    feed->add_flag("--loop", o.feed.loop, "loop the playback");
     feed->add_option("--tcp", o.tcp, "listen for TCP senders on [HOST:]PORT (loopback by default)")
         ->check(cli::endpointValidator());
     feed->add_option("--udp", o.udp, "listen for UDP datagrams on [HOST:]PORT (loopback by default)")
@@ -169,7 +200,7 @@ int main(int argc, char** argv) {
     check->add_option("--screenshot-on-exit", o.cockpit.screenshotOnExit, "save the window to this PNG on exit");
     check->add_option("--trace", o.cockpit.tracePath, "write what input did as JSON lines (tests)");
     if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
-    o.feed.sim = !noSim;
+    o.feed.sim = !noSim && o.feed.replay.empty();
     o.cockpit.showPanel = !noPanel;
     if (app.count("--fullscreen")) o.monitor = fullscreen.empty() ? 0 : fullscreen[0];
     if (!o.tcp.empty()) cli::parseEndpoint(o.tcp, o.feed.tcpHost, o.feed.tcpPort);

@@ -18,6 +18,13 @@ std::optional<uint32_t> FeedState::slotOf(std::string_view officerId) const {
     return it->second;
 }
 
+void FeedState::countActivity(TimeMs t) {
+    ++activity_[t / kActivityBucketMs];
+    // Bounded: the timeline shows at most the last kActivityBuckets minutes of data.
+    while (activity_.size() > kActivityBuckets) activity_.erase(activity_.begin());
+    ++activityVersion_;
+}
+
 size_t FeedState::countStale(TimeMs now) const {
     return static_cast<size_t>(std::count_if(
         officers_.begin(), officers_.end(), [&](const OfficerState& o) { return o.stale(now, config_.staleAfterMs); }));
@@ -79,6 +86,9 @@ IngestOutcome FeedState::ingestLine(std::string_view line, std::string_view sour
     if (o == IngestOutcome::Accepted || o == IngestOutcome::Late) {
         ++counters_.accepted;
         counters_.lastMessageTime = std::max(counters_.lastMessageTime, msg_.t);
+        counters_.firstMessageTime =
+            counters_.firstMessageTime == 0 ? msg_.t : std::min(counters_.firstMessageTime, msg_.t);
+        if (msg_.type == FeedMessageType::Position) countActivity(msg_.t);
         counters_.lastReceivedAt = receivedAt;
     } else if (o == IngestOutcome::Duplicate) {
         ++counters_.duplicates;

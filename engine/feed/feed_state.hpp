@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,8 +80,9 @@ struct FeedCounters {
     uint64_t skipped = 0;     // valid but after the ingest cutoff (headless --at)
     uint64_t rejected = 0;
     std::array<uint64_t, kRejectReasonCount> rejectedBy{};
-    TimeMs lastMessageTime = 0;  // newest accepted "t"
-    TimeMs lastReceivedAt = 0;   // wall clock of the newest accepted line
+    TimeMs firstMessageTime = 0;  // oldest accepted "t" (0: none yet)
+    TimeMs lastMessageTime = 0;   // newest accepted "t"
+    TimeMs lastReceivedAt = 0;    // wall clock of the newest accepted line
 };
 
 enum class IngestOutcome : uint8_t { Accepted, Late, Duplicate, Rejected, Skipped, Empty };
@@ -112,8 +114,15 @@ public:
     const std::array<std::deque<RejectSample>, kRejectReasonCount>& samples() const { return samples_; }
 
     size_t countStale(TimeMs now) const;
+    // Accepted position fixes per minute of data time (the timeline's activity), the last
+    // kActivityBuckets minutes that have any.
+    static constexpr TimeMs kActivityBucketMs = 60 * 1000;
+    static constexpr size_t kActivityBuckets = 60 * 24 * 31;
+    const std::map<int64_t, uint32_t>& activity() const { return activity_; }
+    uint64_t activityVersion() const { return activityVersion_; }
 
 private:
+    void countActivity(TimeMs t);
     IngestOutcome applyPosition(const FeedMessage& m, std::string_view source, uint64_t lineNo, std::string_view line,
                                 TimeMs receivedAt);
     IngestOutcome applyCheckIn(const FeedMessage& m);
@@ -138,6 +147,8 @@ private:
     uint64_t incidentsVersion_ = 0;
     FeedCounters counters_;
     std::array<std::deque<RejectSample>, kRejectReasonCount> samples_;
+    std::map<int64_t, uint32_t> activity_;  // minute -> fixes
+    uint64_t activityVersion_ = 0;
 };
 
 // Ground distance in metres between nearby WGS84 points by a local equirectangular

@@ -43,7 +43,9 @@ public:
         return !p_.stopTransports_.load();
     }
     bool pushLine(std::string_view line, uint64_t lineNo, TimeMs shift, bool wait) override {
-        if (!p_.enqueue(index_, line, lineNo, shift, wait)) return false;
+        // The line is checked against its own source's now, taken as it arrives.
+        if (!p_.enqueue(index_, line, lineNo, shift, wait, transport_ ? transport_->now() : wallClockMs()))
+            return false;
         lines_.fetch_add(1, std::memory_order_relaxed);
         return true;
     }
@@ -82,7 +84,7 @@ public:
     }
     void addBytes(size_t n) override { bytes_.fetch_add(n, std::memory_order_relaxed); }
     size_t maxLineBytes() const override { return p_.config_.maxLineBytes; }
-    TimeMs now() const override { return p_.now(); }
+    const Transport* transport_ = nullptr;
 
     std::atomic<uint64_t> lines_{0}, bytes_{0};
 
@@ -114,6 +116,7 @@ size_t FeedPipeline::addTransport(std::unique_ptr<Transport> transport) {
         st.kind = transport->kind();
         statuses_.push_back(st);
         contexts_.push_back(std::make_unique<Context>(*this, static_cast<uint32_t>(i), st.name));
+        contexts_.back()->transport_ = transport.get();
         transports_.push_back(std::move(transport));
     }
     statusChanged_ = true;
@@ -174,7 +177,8 @@ void FeedPipeline::stop() {
     running_ = false;
 }
 
-bool FeedPipeline::enqueue(uint32_t source, std::string_view line, uint64_t lineNo, TimeMs shift, bool wait) {
+bool FeedPipeline::enqueue(uint32_t source, std::string_view line, uint64_t lineNo, TimeMs shift, bool wait,
+                           TimeMs sourceNow) {
     const TimeMs received = wallClockMs();
     bool wake;
     {
@@ -186,7 +190,7 @@ bool FeedPipeline::enqueue(uint32_t source, std::string_view line, uint64_t line
             }
             spaceCv_.wait_for(lk, milliseconds(100));
         }
-        queue_.push_back(Pending{queueBytes_.size(), line.size(), source, lineNo, shift, received});
+        queue_.push_back(Pending{queueBytes_.size(), line.size(), source, lineNo, shift, received, sourceNow});
         queueBytes_.append(line);
         wake = queue_.size() == 1;
     }
@@ -216,13 +220,12 @@ void FeedPipeline::ingestLoop() {
                 if (names.size() != statuses_.size())
                     for (size_t i = names.size(); i < statuses_.size(); ++i) names.push_back(statuses_[i].name);
             }
-            const TimeMs t = now();
             std::lock_guard lk(stateMutex_);
             for (uint64_t i = 0; i < dropped; ++i)
                 state_.reject(RejectReason::QueueOverflow, "pipeline", 0, "inbox full", {});
             for (const Pending& p : items)
-                state_.ingestLine(std::string_view(bytes.data() + p.offset, p.length), names[p.source], p.lineNo, t,
-                                  kNoCutoff, p.shift, p.receivedAt);
+                state_.ingestLine(std::string_view(bytes.data() + p.offset, p.length), names[p.source], p.lineNo,
+                                  p.sourceNow, kNoCutoff, p.shift, p.receivedAt);
             countRate(items.size());
             dirty_ = true;
         }
@@ -265,8 +268,17 @@ void FeedPipeline::publishLocked() {
         incidentsCopy_ = std::make_shared<const std::vector<Incident>>(state_.incidents());
         incidentsCopyVersion_ = state_.incidentsVersion();
     }
+    const auto wallNow = steady_clock::now();
+    if (!activityCopy_ ||
+        (state_.activityVersion() != activityCopyVersion_ && wallNow - activityCopiedAt_ >= seconds(1))) {
+        activityCopy_ = std::make_shared<const std::vector<std::pair<int64_t, uint32_t>>>(state_.activity().begin(),
+                                                                                          state_.activity().end());
+        activityCopyVersion_ = state_.activityVersion();
+        activityCopiedAt_ = wallNow;
+    }
     s->checkins = checkinsCopy_;
     s->incidents = incidentsCopy_;
+    s->activity = activityCopy_;
     countRate(0);  // rolls the window forward when idle
     uint64_t total = 0;
     for (uint64_t b : rateBuckets_) total += b;

@@ -36,6 +36,8 @@ struct FeedSnapshot {
     std::vector<OfficerState> officers;
     std::shared_ptr<const std::vector<CheckIn>> checkins;  // time order, bounded
     std::shared_ptr<const std::vector<Incident>> incidents;
+    // Fixes per minute of data time (FeedState::activity), re-copied at most once a second.
+    std::shared_ptr<const std::vector<std::pair<int64_t, uint32_t>>> activity;
     FeedCounters counters;
     std::array<std::vector<RejectSample>, kRejectReasonCount> samples;  // newest last
     double messagesPerSecond = 0;                                       // lines over the last 10 s (wall clock)
@@ -52,8 +54,9 @@ struct FeedSnapshot {
 struct PipelineOptions {
     size_t maxQueuedBytes = size_t{64} << 20;  // inbox cap; beyond it network lines are dropped (counted)
     int publishIntervalMs = 50;                // snapshots at most this often while busy
-    // Scene time for future-time checks (and staleness counts); default the wall clock.
-    // Called from the ingest thread: must be thread-safe (e.g. read an atomic).
+    // "Now" of the synchronous path (ingestLine/ingestFile: a recording drawn as of a
+    // time, benchmarks); default the wall clock. Lines from transports are checked against
+    // their own source's now (Transport::now), never against the host's frame time.
     std::function<TimeMs()> now;
 };
 
@@ -101,8 +104,9 @@ private:
         uint32_t source;
         uint64_t lineNo;
         TimeMs shift, receivedAt;
+        TimeMs sourceNow;  // the source's now when the line arrived (future-time check)
     };
-    bool enqueue(uint32_t source, std::string_view line, uint64_t lineNo, TimeMs shift, bool wait);
+    bool enqueue(uint32_t source, std::string_view line, uint64_t lineNo, TimeMs shift, bool wait, TimeMs sourceNow);
     void ingestLoop();
     void startTransport(size_t i);
     void publishLocked();          // stateMutex_ held
@@ -141,6 +145,9 @@ private:
     uint64_t checkinsCopyVersion_ = ~uint64_t{0};
     std::shared_ptr<const std::vector<Incident>> incidentsCopy_;
     uint64_t incidentsCopyVersion_ = ~uint64_t{0};
+    std::shared_ptr<const std::vector<std::pair<int64_t, uint32_t>>> activityCopy_;
+    uint64_t activityCopyVersion_ = ~uint64_t{0};
+    std::chrono::steady_clock::time_point activityCopiedAt_;
 
     // Lines per wall-clock second over the last 10 s, for messagesPerSecond.
     std::array<uint64_t, 10> rateBuckets_{};

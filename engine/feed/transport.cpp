@@ -62,54 +62,41 @@ void ReplayTransport::run(TransportContext& ctx) {
     peekConfig.maxLineBytes = ctx.maxLineBytes();
     FeedParser peek(peekConfig);
     net::Backoff backoff(opts_.retry.initialMs, opts_.retry.maxMs);
-
-    bool haveT0 = false;
-    TimeMs t0 = 0, tMax = 0, baseShift = 0;
-    steady_clock::time_point wallStart;
-    for (int pass = 0; !ctx.stopRequested(); ++pass) {
-        std::ifstream in(opts_.path, std::ios::binary);
-        if (!in) {
-            if (!retryAfter(ctx, backoff, "cannot open " + opts_.path)) break;
-            --pass;
-            continue;
-        }
-        backoff.reset();
-        ctx.setState(ConnState::Connected,
-                     "replaying " + opts_.path + (pass > 0 ? " (pass " + std::to_string(pass + 1) + ")" : ""));
-        // Each pass is shifted past the previous one so that looping yields new messages.
-        const TimeMs passShift = pass == 0 ? 0 : pass * (tMax - t0 + 1000);
-        std::string line;
-        uint64_t lineNo = 0;
-        while (!ctx.stopRequested() && std::getline(in, line)) {
-            ++lineNo;
-            ctx.addBytes(line.size() + 1);
-            TimeMs t = 0;
-            const bool needT = opts_.timeScale > 0 || opts_.rebaseTo || opts_.loop;
-            const bool timed = needT && peek.peekTime(line, t);
-            if (timed && !haveT0) {
-                haveT0 = true;
-                t0 = tMax = t;
-                wallStart = steady_clock::now();
-                if (opts_.rebaseTo) baseShift = opts_.rebaseTo() - t0;
-            }
-            if (timed && pass == 0) tMax = std::max(tMax, t);
-            if (timed && opts_.timeScale > 0) {
-                const auto due = wallStart + duration_cast<steady_clock::duration>(duration<double, std::milli>(
-                                                 static_cast<double>(t + passShift - t0) / opts_.timeScale));
-                while (!ctx.stopRequested()) {
-                    const auto left = due - steady_clock::now();
-                    if (left <= milliseconds(0)) break;
-                    ctx.sleepFor(std::min(duration_cast<milliseconds>(left) + milliseconds(1), milliseconds(kPollMs)));
-                }
-            }
-            ctx.pushLine(line, lineNo, baseShift + passShift, true);
-        }
-        if (ctx.stopRequested()) break;
-        if (!opts_.loop) {
-            ctx.setState(ConnState::Finished, "end of " + opts_.path + " (" + std::to_string(lineNo) + " lines)");
-            return;
-        }
+    std::ifstream in;
+    while (!ctx.stopRequested()) {
+        in.open(opts_.path, std::ios::binary);
+        if (in) break;
+        if (!retryAfter(ctx, backoff, "cannot open " + opts_.path)) return;
     }
+    if (ctx.stopRequested()) return;
+    ctx.setState(ConnState::Connected, "replaying " + opts_.path);
+    bool haveT0 = false;
+    TimeMs t0 = 0;
+    steady_clock::time_point wallStart;
+    std::string line;
+    uint64_t lineNo = 0;
+    while (!ctx.stopRequested() && std::getline(in, line)) {
+        ++lineNo;
+        ctx.addBytes(line.size() + 1);
+        TimeMs t = 0;
+        if (opts_.timeScale > 0 && peek.peekTime(line, t)) {
+            if (!haveT0) {
+                haveT0 = true;
+                t0 = t;
+                wallStart = steady_clock::now();
+            }
+            const auto due = wallStart + duration_cast<steady_clock::duration>(duration<double, std::milli>(
+                                             static_cast<double>(t - t0) / opts_.timeScale));
+            while (!ctx.stopRequested()) {
+                const auto left = due - steady_clock::now();
+                if (left <= milliseconds(0)) break;
+                ctx.sleepFor(std::min(duration_cast<milliseconds>(left) + milliseconds(1), milliseconds(kPollMs)));
+            }
+        }
+        ctx.pushLine(line, lineNo, 0, true);
+    }
+    if (ctx.stopRequested()) return;
+    ctx.setState(ConnState::Finished, "end of " + opts_.path + " (" + std::to_string(lineNo) + " lines)");
 }
 
 // ---- TCP listener ----

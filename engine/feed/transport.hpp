@@ -56,7 +56,6 @@ public:
     virtual void setError(std::string_view error) = 0;
     virtual void addBytes(size_t n) = 0;
     virtual size_t maxLineBytes() const = 0;
-    virtual TimeMs now() const = 0;  // the pipeline's clock (scene time)
 };
 
 class Transport {
@@ -67,6 +66,9 @@ public:
     // Runs until ctx.stopRequested() (or, for a finite source, the end). Must poll the
     // stop flag at least every ~250 ms.
     virtual void run(TransportContext& ctx) = 0;
+    // This source's "now", against which its lines' times are checked (future_time): the
+    // wall clock for anything real; a simulation's own clock. Called from any thread.
+    virtual TimeMs now() const { return wallClockMs(); }
 };
 
 struct RetryOptions {
@@ -74,16 +76,14 @@ struct RetryOptions {
     int maxMs = 30000;
 };
 
-// Replays a feed file. With timeScale > 0 lines are paced by their "t" (2 = twice real
-// time); 0 replays as fast as the pipeline takes them. A looped replay re-stamps each
-// pass by the file's time span (+1 s) so the state sees fresh, not duplicate, messages.
+// Reads a recorded feed file into the pipeline with its data times untouched (playing it
+// back at a speed, pausing and looping are the host's time controller's job: the state
+// holds the whole recording and the layers draw it as of the frame time). With
+// timeScale > 0 lines are delivered paced by their "t" instead (2 = twice real time), as a
+// live sender would send them; 0, the default, delivers them as fast as ingest takes them.
 struct ReplayOptions {
     std::string path;
     double timeScale = 0.0;
-    bool loop = false;
-    // Shift all times so that the file's first message lands at this function's value
-    // when the replay starts (e.g. the live clock); empty: keep the file's times.
-    std::function<TimeMs()> rebaseTo;
     RetryOptions retry;
 };
 class ReplayTransport final : public Transport {

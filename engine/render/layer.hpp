@@ -54,6 +54,12 @@ struct FrameState {
     // Set by hosts that render one still (headless render, exports, tests): layers that
     // load data in the background wait for what this frame needs before drawing.
     bool complete = false;
+    // What the frame's time is (the banner says it): a still of a moment, live, or a replay
+    // at a speed (paused or playing).
+    enum class TimeMode { Still, Live, Replay };
+    TimeMode timeMode = TimeMode::Still;
+    double speed = 1.0;
+    bool paused = false;
     // The legend of the visible layers, gathered by the map during prepare (decorations).
     const std::vector<LegendBlock>* legend = nullptr;
 };
@@ -139,6 +145,9 @@ public:
     virtual bool handleClick(const Camera&, Vec2d /*screen*/, bool /*modifier*/) { return false; }
     // The id of what the operator selected in this layer (e.g. an officer), if anything.
     virtual std::string selection() const { return {}; }
+    // Work in flight (tiles loading): the host should draw again soon even if nothing else
+    // changed.
+    virtual bool busy() const { return false; }
     // A display-CRS point the camera should follow (follow mode), if any.
     virtual std::optional<Vec2d> followTarget() const { return std::nullopt; }
     // Counters for --stats and the UI.

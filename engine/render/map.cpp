@@ -145,6 +145,12 @@ void Map::render(FrameState frame, int width, int height, float pixelRatio) {
     draw({0, 0, width, height});
 }
 
+bool Map::busy() const {
+    for (const auto& l : layers_)
+        if (l->visible && l->busy()) return true;
+    return false;
+}
+
 std::vector<LayerStats> Map::stats() const {
     std::vector<LayerStats> out;
     for (size_t i = 0; i < layers_.size(); ++i) {

@@ -46,6 +46,8 @@ public:
     const std::vector<LegendBlock>& legend() const { return legend_; }
 
     std::vector<LayerStats> stats() const;
+    // A visible layer has work in flight and wants another frame soon.
+    bool busy() const;
     // CPU ms of layer i's last update+upload+draw (cheap: for per-frame UI).
     double drawMs(size_t i) const { return i < drawMs_.size() ? drawMs_[i] : 0.0; }
     ShaderLibrary& shaders() { return shaders_; }

@@ -27,11 +27,10 @@ SimGeography simGeography(const SceneSpec& scene) {
     return g;
 }
 
-std::shared_ptr<FeedPipeline> makeFeedPipeline(const FeedSources& s, const SceneSpec& scene,
-                                               std::function<TimeMs()> now) {
-    PipelineOptions po;
-    po.now = now;
-    auto feed = std::make_shared<FeedPipeline>(s.feedConfig(), po);
+FeedSetup makeFeedPipeline(const FeedSources& s, const SceneSpec& scene) {
+    FeedSetup setup;
+    auto feed = std::make_shared<FeedPipeline>(s.feedConfig());
+    setup.feed = feed;
     if (s.sim) {
         SimGeography geo = simGeography(scene);
         SimulatorTransportOptions so;
@@ -41,14 +40,16 @@ std::shared_ptr<FeedPipeline> makeFeedPipeline(const FeedSources& s, const Scene
         so.jurisdictions = std::move(geo.jurisdictions);
         so.checkpoints = std::move(geo.checkpoints);
         so.speedup = s.simSpeedup;
-        feed->addTransport(std::make_unique<SimulatorTransport>(so, "simulator"));
+        auto sim = std::make_unique<SimulatorTransport>(so, "simulator");
+        if (s.simSpeedup != 1.0) {
+            const SimulatorTransport* clock = sim.get();  // owned by the pipeline, which outlives the host's use
+            setup.liveClock = [feed, clock] { return clock->now() > 0 ? clock->now() : wallClockMs(); };
+        }
+        feed->addTransport(std::move(sim));
     }
     if (!s.replay.empty()) {
         ReplayOptions ro;
         ro.path = s.replay;
-        ro.timeScale = s.replayScale;
-        ro.loop = s.loop;
-        ro.rebaseTo = now;
         feed->addTransport(
             std::make_unique<ReplayTransport>(ro, "replay " + std::filesystem::path(s.replay).filename().string()));
     }
@@ -74,7 +75,7 @@ std::shared_ptr<FeedPipeline> makeFeedPipeline(const FeedSources& s, const Scene
         mo.password = s.mqttPassword;
         feed->addTransport(std::make_unique<MqttTransport>(mo, "mqtt " + s.mqtt));
     }
-    return feed;
+    return setup;
 }
 
 std::shared_ptr<FeedPipeline> makeStillFeed(const FeedSources& s, const SceneSpec& scene, TimeMs at) {

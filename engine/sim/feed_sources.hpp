@@ -18,9 +18,9 @@ struct FeedSources {
     double simSpeedup = 1.0;
     double simBadRate = 0.005;
     uint64_t simSeed = 20241120;
-    std::string replay;  // feed file (NDJSON)
-    double replayScale = 1.0;
-    bool loop = false;
+    std::string replay;            // feed file (NDJSON), loaded whole with its own times
+    double replaySpeed = 1.0;      // the time controller's speed when it plays the file back
+    bool loop = false;             // ... and whether it loops
     std::string tcpHost, udpHost;  // empty port below: none
     int tcpPort = -1, udpPort = -1;
     std::string mqtt;  // HOST[:PORT]; empty: none
@@ -42,10 +42,14 @@ struct SimGeography {
 };
 SimGeography simGeography(const SceneSpec& scene);
 
-// A pipeline with every source of `s` added (not started). `now` is the pipeline's clock
-// (future-time checks; where the simulator and replays start).
-std::shared_ptr<FeedPipeline> makeFeedPipeline(const FeedSources& s, const SceneSpec& scene,
-                                               std::function<TimeMs()> now);
+// A pipeline with every source of `s` added (not started), and the clock the host's time
+// controller follows in live mode: the simulation's own when it runs faster (or slower)
+// than real time, else empty (the wall clock).
+struct FeedSetup {
+    std::shared_ptr<FeedPipeline> feed;
+    std::function<TimeMs()> liveClock;
+};
+FeedSetup makeFeedPipeline(const FeedSources& s, const SceneSpec& scene);
 // The feed of one still at `at`: the simulator's last ten minutes up to `at` (the only
 // source a still can draw; see FeedSources::hasLiveSources).
 std::shared_ptr<FeedPipeline> makeStillFeed(const FeedSources& s, const SceneSpec& scene, TimeMs at);

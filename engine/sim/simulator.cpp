@@ -325,7 +325,8 @@ SimulatorTransport::SimulatorTransport(SimulatorTransportOptions opts, std::stri
 
 void SimulatorTransport::run(TransportContext& ctx) {
     SimConfig cfg = opts_.sim;
-    if (opts_.startAtPipelineNow) cfg.start = ctx.now();
+    if (opts_.startNow) cfg.start = wallClockMs();
+    now_ = cfg.start;
     Simulator sim(cfg, opts_.jurisdictions, opts_.checkpoints);
     ctx.setState(ConnState::Connected, "simulating " + std::to_string(cfg.officers) + " officers");
     uint64_t n = 0;
@@ -344,6 +345,7 @@ void SimulatorTransport::run(TransportContext& ctx) {
         } else {
             until = std::min(end, sim.nextEventTime() + 60000);
         }
+        now_ = until;  // before the lines it covers: none of them is ahead of it
         sim.runUntil(until, push);
         if (until >= end) {
             ctx.setState(ConnState::Finished, "simulated " + std::to_string(n) + " lines");

@@ -5,6 +5,7 @@
 // of every class. Deterministic for a seed: one Rng (engine/util/rng.hpp) drawn in event
 // order, events ordered by (time, officer).
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <queue>
@@ -86,8 +87,6 @@ private:
     void step(uint32_t index, TimeMs t, const Emit& emit);
     void move(Officer& o, TimeMs t, const Emit& emit);
     void changeStatus(Officer& o, TimeMs t);
-    std::string positionLine(const Officer& o, TimeMs t, Vec2d reported, double acc) const;
-    void emitBad(const Officer& o, TimeMs t, const std::string& good, const Emit& emit);
     std::string timeText(const Officer& o, TimeMs t) const;
     void write(std::string_view line, TimeMs t, const Emit& emit);
 
@@ -102,14 +101,16 @@ private:
 };
 
 // Runs a Simulator inside a FeedPipeline as one of its transports: the simulated feed
-// starts at ctx.now() (the pipeline's clock) and advances `speedup` times real time.
+// starts at sim.start (0: the wall clock when it starts) and advances `speedup` times real
+// time. Its clock is its own now (the future-time check of its lines, and what a host's
+// time controller follows in live mode when the simulation runs faster than real time).
 struct SimulatorTransportOptions {
     SimConfig sim;
     std::vector<Jurisdiction> jurisdictions;
     std::vector<Checkpoint> checkpoints;
-    double speedup = 1.0;            // 0: generate `durationS` as fast as the pipeline takes it
-    double durationS = 0;            // 0: forever
-    bool startAtPipelineNow = true;  // else sim.start
+    double speedup = 1.0;  // 0: generate `durationS` as fast as the pipeline takes it
+    double durationS = 0;  // 0: forever
+    bool startNow = true;  // start at the wall clock when run() begins, else at sim.start
 };
 class SimulatorTransport final : public Transport {
 public:
@@ -117,9 +118,12 @@ public:
     std::string name() const override { return name_; }
     std::string kind() const override { return "sim"; }
     void run(TransportContext& ctx) override;
+    // The simulated clock: start + speedup x real time since the start (0 before it runs).
+    TimeMs now() const override { return now_.load(); }
 
 private:
     SimulatorTransportOptions opts_;
+    std::atomic<TimeMs> now_{0};
     std::string name_;
 };
 

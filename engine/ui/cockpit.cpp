@@ -8,7 +8,9 @@
 #include <imgui_impl_opengl3.h>
 #include <imgui_internal.h>  // the UI's window rectangles (GImGui->Windows)
 
+#include <algorithm>
 #include <atomic>
+#include <cfloat>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -17,14 +19,15 @@
 #include "engine/geo/projection.hpp"
 #include "engine/render/offscreen.hpp"
 #include "engine/render/text.hpp"
+#include "engine/util/civil_time.hpp"
 #include "engine/util/i18n.hpp"
 #include "engine/util/image.hpp"
 #include "engine/util/log.hpp"
 
 namespace sandtable {
 
-Cockpit::Cockpit(WindowContext& window, Map& map, const SceneSpec& scene, Clock clock, CockpitOptions opts)
-    : window_(window), map_(map), scene_(scene), clock_(clock), opts_(std::move(opts)) {
+Cockpit::Cockpit(WindowContext& window, Map& map, const SceneSpec& scene, TimeController time, CockpitOptions opts)
+    : window_(window), map_(map), scene_(scene), time_(std::move(time)), opts_(std::move(opts)) {
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
@@ -188,18 +191,36 @@ void Cockpit::applyEvent(const InputEvent& e, double scale) {
         return;
     }
     case InputEvent::Kind::Key: {
-        if (e.action != GLFW_PRESS || wantText_) return;  // typing into a panel field is not a shortcut
-        if (e.code == GLFW_KEY_F12)
+        if (e.action == GLFW_RELEASE || wantText_) return;  // typing into a panel field is not a shortcut
+        const bool press = e.action == GLFW_PRESS;
+        const bool shift = (e.mods & GLFW_MOD_SHIFT) != 0;
+        if (press && e.code == GLFW_KEY_F12)
             screenshotRequested_ = true;
-        else if (e.code == GLFW_KEY_L) {
+        else if (press && e.code == GLFW_KEY_L) {
             map_.language = map_.language == Language::Chinese ? Language::English : Language::Chinese;
             trace(std::string("\"event\":\"language\",\"value\":\"") +
                   (map_.language == Language::English ? "en" : "zh") + "\"");
-        } else if (e.code == GLFW_KEY_H) {
+        } else if (press && e.code == GLFW_KEY_H) {
             opts_.showPanel = !opts_.showPanel;
             if (!opts_.showPanel) uiRects_.clear();
             trace(std::string("\"event\":\"panel\",\"shown\":") + (opts_.showPanel ? "true" : "false"));
+        } else if (press && e.code == GLFW_KEY_SPACE) {
+            // Play/pause; in live mode it freezes the picture here (replay, paused).
+            if (time_.live())
+                time_.seek(time_.now());
+            else
+                time_.setPaused(!time_.paused());
+        } else if (e.code == GLFW_KEY_LEFT || e.code == GLFW_KEY_RIGHT) {
+            const TimeMs step = shift ? 60000 : 10000;
+            time_.step(e.code == GLFW_KEY_LEFT ? -step : step);
+        } else if (e.code == GLFW_KEY_UP || e.code == GLFW_KEY_DOWN) {
+            changeSpeed(e.code == GLFW_KEY_UP ? 1 : -1);
+        } else if (press && e.code == GLFW_KEY_G) {
+            time_.goLive();
+        } else {
+            return;
         }
+        traceTime();
         return;
     }
     }
@@ -268,22 +289,110 @@ void Cockpit::drawUi(double frameMs) {
         if (ImGui::Button(tr("panel.screenshot", lang))) screenshotRequested_ = true;
         if (!lastSaved_.empty()) ImGui::TextDisabled("%s: %s", tr("panel.saved", lang), lastSaved_.c_str());
     }
-    if (ImGui::CollapsingHeader(tr("panel.clock", lang))) {
-        bool paused = clock_.paused();
-        if (clock_.mode() == Clock::Mode::Live)
-            ImGui::Text("%s", tr("panel.live", lang));
-        else if (opts_.clockLocked) {
-            ImGui::TextWrapped(tr("panel.clock_locked", lang), clock_.scale());
-        } else {
-            ImGui::Text("%s", tr("panel.replay", lang));
-            if (ImGui::Checkbox(tr("panel.pause", lang), &paused)) clock_.setPaused(paused);
-            float speed = static_cast<float>(clock_.scale());
-            if (ImGui::SliderFloat(tr("panel.speed", lang), &speed, 0.25f, 60.0f, "%.2fx",
-                                   ImGuiSliderFlags_Logarithmic))
-                clock_.setScale(speed);
+    if (extraUi) extraUi(lang);
+    ImGui::End();
+}
+
+namespace {
+std::string localTime(TimeMs t) {
+    const CivilTime c = toCivil(t);
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u %02d:%02d:%02d", static_cast<long long>(c.year), c.month, c.day,
+                  c.hour, c.minute, c.second);
+    return buf;
+}
+}  // namespace
+
+// The time controls: live or replay, play/pause, step, speed, loop, the replay range, and
+// a scrub bar over the data's activity. Bottom centre, between the scale bar and legend.
+void Cockpit::drawTimeline(Language lang) {
+    const ImVec2 display = ImGui::GetIO().DisplaySize;
+    // Right of the control panel (16 + 410 px) and left of the map's legend (~230 px).
+    const float left = 16.0f + 410.0f + 12.0f, right = 240.0f;
+    const float width = std::max(480.0f, display.x - left - right);
+    ImGui::SetNextWindowPos(ImVec2(std::min(left, std::max(0.0f, display.x - width)), display.y - 118.0f),
+                            ImGuiCond_Always);
+    ImGui::SetNextWindowSize(ImVec2(width, 0), ImGuiCond_Always);
+    ImGui::Begin("##timeline", nullptr,
+                 ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
+                     ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoFocusOnAppearing |
+                     ImGuiWindowFlags_NoBringToFrontOnFocus);
+    const bool live = time_.live();
+    ImGui::TextColored(live ? ImVec4(0.4f, 0.9f, 0.5f, 1) : ImVec4(1.0f, 0.75f, 0.3f, 1), "%s",
+                       tr(live ? "time.live" : "time.replay", lang));
+    ImGui::SameLine();
+    ImGui::Text("%s%s", localTime(time_.now()).c_str(), tr("decor.local_time", lang));
+    ImGui::SameLine();
+    if (!live) {
+        if (ImGui::Button(tr("time.go_live", lang))) time_.goLive();
+        ImGui::SameLine();
+    }
+    if (ImGui::Button(tr("time.back_min", lang))) time_.step(-60000);
+    ImGui::SameLine();
+    if (ImGui::Button(tr("time.back_10s", lang))) time_.step(-10000);
+    ImGui::SameLine();
+    const bool playing = !live && !time_.paused();
+    if (ImGui::Button(tr(playing ? "time.pause" : "time.play", lang))) {
+        if (live)
+            time_.seek(time_.now());
+        else if (time_.paused() && time_.now() >= time_.rangeTo())
+            time_.seek(time_.rangeFrom()), time_.setPaused(false);  // at the end: from the start
+        else
+            time_.setPaused(!time_.paused());
+    }
+    ImGui::SameLine();
+    if (ImGui::Button(tr("time.fwd_10s", lang))) time_.step(10000);
+    ImGui::SameLine();
+    if (ImGui::Button(tr("time.fwd_min", lang))) time_.step(60000);
+    ImGui::SameLine();
+    static const double kSpeeds[] = {1, 10, 60, 300, 600, 3600};
+    char label[32];
+    std::snprintf(label, sizeof label, "%gx", time_.speed());
+    ImGui::SetNextItemWidth(90);
+    if (ImGui::BeginCombo(tr("time.speed", lang), label)) {
+        for (double sp : kSpeeds) {
+            std::snprintf(label, sizeof label, "%gx", sp);
+            if (ImGui::Selectable(label, sp == time_.speed())) time_.setSpeed(sp);
+        }
+        ImGui::EndCombo();
+    }
+    ImGui::SameLine();
+    bool loop = time_.loop();
+    if (ImGui::Checkbox(tr("time.loop", lang), &loop)) time_.setLoop(loop);
+    ImGui::SameLine();
+    // The replay range: the last hours of the data, or all of it.
+    static const std::pair<const char*, TimeMs> kRanges[] = {{"time.range.1h", 3600000},
+                                                             {"time.range.8h", 8 * 3600000},
+                                                             {"time.range.24h", 24 * 3600000},
+                                                             {"time.range.all", 0}};
+    ImGui::SetNextItemWidth(120);
+    if (ImGui::BeginCombo(tr("time.range", lang), nullptr, ImGuiComboFlags_NoPreview)) {
+        for (const auto& [key, span] : kRanges)
+            if (ImGui::Selectable(tr(key, lang))) {
+                const TimeMs to = std::max(timeline.dataTo, timeline.dataFrom);
+                const TimeMs from = span > 0 ? std::max(timeline.dataFrom, to - span) : timeline.dataFrom;
+                time_.replay(from, to, std::clamp(time_.now(), from, to));
+                time_.setPaused(true);
+            }
+        ImGui::EndCombo();
+    }
+    // Activity histogram over the data span, and the scrub bar under it.
+    const float barWidth = ImGui::GetContentRegionAvail().x;
+    if (!timeline.activity.empty())
+        ImGui::PlotHistogram("##activity", timeline.activity.data(), static_cast<int>(timeline.activity.size()), 0,
+                             nullptr, 0.0f, FLT_MAX, ImVec2(barWidth, 32));
+    TimeMs from = live ? timeline.dataFrom : time_.rangeFrom();
+    TimeMs to = live ? std::max(timeline.dataTo, time_.now()) : time_.rangeTo();
+    if (to > from) {
+        int64_t t = std::clamp(time_.now(), from, to);
+        const std::string shown = localTime(t);
+        ImGui::SetNextItemWidth(barWidth);
+        if (ImGui::SliderScalar("##scrub", ImGuiDataType_S64, &t, &from, &to, shown.c_str())) {
+            if (live) time_.replay(from, to, t);
+            time_.seek(t);
+            time_.setPaused(true);
         }
     }
-    if (extraUi) extraUi(lang);
     ImGui::End();
 }
 
@@ -309,30 +418,91 @@ std::atomic<bool> gStopRequested{false};
 extern "C" void onStopSignal(int) { gStopRequested = true; }
 }  // namespace
 
+void Cockpit::traceTime() {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "\"event\":\"time\",\"mode\":\"%s\",\"t\":%lld,\"speed\":%g,\"paused\":%s",
+                  time_.live() ? "live" : "replay", static_cast<long long>(time_.now()), time_.speed(),
+                  time_.paused() ? "true" : "false");
+    trace(buf);
+}
+
+void Cockpit::changeSpeed(int steps) {
+    static const double kSpeeds[] = {1, 2, 5, 10, 30, 60, 120, 300, 600, 1200, 3600};
+    constexpr int n = static_cast<int>(std::size(kSpeeds));
+    int i = 0;
+    while (i + 1 < n && kSpeeds[i] < time_.speed() - 1e-9) ++i;
+    time_.setSpeed(kSpeeds[std::clamp(i + steps, 0, n - 1)]);
+}
+
 int Cockpit::run() {
     using clk = std::chrono::steady_clock;
     std::signal(SIGTERM, onStopSignal);
     std::signal(SIGINT, onStopSignal);
-    auto last = clk::now();
-    const auto start = last;
+    auto lastTick = clk::now();
+    const auto start = lastTick;
+    clk::time_point lastDraw{}, lastDataDraw{};
+    TimeMs drawnSecond = -1;
     double frameMs = 0;
+    int uiFrames = 2;  // ImGui settles popups and hovers over the frames after an input
+    bool first = true, dataPending = false;
+    const double minFrameS = opts_.maxFps > 0 ? 1.0 / opts_.maxFps : 0.0;
+    // New data redraws a few times a second at most: officers move metres per second, a
+    // fraction of a pixel at district zoom; input and a playing replay redraw at maxFps.
+    constexpr double kDataRedrawS = 0.2;
     while (!glfwWindowShouldClose(window_.window())) {
-        glfwPollEvents();
+        // Wait for something to draw: input, the next frame of an animation, new data or
+        // the banner clock's next second. An idle wall sleeps here instead of redrawing.
+        const auto now0 = clk::now();
+        const double sinceDraw = std::chrono::duration<double>(now0 - lastDraw).count();
+        const bool hurry = first || uiFrames > 0 || time_.animating() || screenshotRequested_ || map_.busy() ||
+                           dataPending || !events_.empty();
+        double waitS;
+        if (hurry) {
+            waitS = minFrameS - sinceDraw;
+        } else {
+            const double toNextSecond = 1.0 - static_cast<double>(wallClockMs() % 1000) / 1000.0;
+            waitS = std::min({toNextSecond, kDataRedrawS, 1.0});
+        }
+        if (waitS > 0.0005)
+            glfwWaitEventsTimeout(waitS);
+        else
+            glfwPollEvents();
         const auto now = clk::now();
-        const double dt = std::chrono::duration<double>(now - last).count();
-        frameMs = frameMs * 0.9 + dt * 1000.0 * 0.1;
-        last = now;
-        clock_.tick(dt);
+        const double dt = std::chrono::duration<double>(now - lastTick).count();
+        lastTick = now;
+        time_.tick(dt);
+        const bool input = !events_.empty();
         handleInput();
-        if (beforeFrame) beforeFrame(clock_.now());
+        if (beforeFrame && beforeFrame(time_.now())) dataPending = true;
         for (const auto& l : map_.layers())
             if (auto target = l->visible ? l->followTarget() : std::nullopt) map_.camera.center = *target;
         traceView();
 
+        const double elapsed = std::chrono::duration<double>(now - start).count();
+        const bool exiting = (opts_.exitAfterSeconds > 0 && elapsed >= opts_.exitAfterSeconds) || gStopRequested;
+        const bool dataDue = dataPending && std::chrono::duration<double>(now - lastDataDraw).count() >= kDataRedrawS;
+        const TimeMs second = time_.now() / 1000;
+        const bool draw = first || input || uiFrames > 0 || time_.animating() || screenshotRequested_ || exiting ||
+                          dataDue || map_.busy() || second != drawnSecond;
+        if (input) uiFrames = 2;
+        if (!draw) continue;
+        if (std::chrono::duration<double>(now - lastDraw).count() < minFrameS && !exiting && !first) continue;
+        first = false;
+        if (uiFrames > 0 && !input) --uiFrames;
+        if (dataDue) {
+            dataPending = false;
+            lastDataDraw = now;
+        }
+        drawnSecond = second;
+        lastDraw = now;
+
         ImGui_ImplOpenGL3_NewFrame();
         ImGui_ImplGlfw_NewFrame();
         ImGui::NewFrame();
-        if (opts_.showPanel) drawUi(frameMs);
+        if (opts_.showPanel) {
+            drawUi(frameMs);
+            drawTimeline(map_.language);
+        }
         ImGui::Render();
         // Where the UI is this frame (panels, popups, open combos): a press there is the UI's.
         uiRects_.clear();
@@ -348,14 +518,15 @@ int Cockpit::run() {
         if (fbw > 0 && fbh > 0) {
             glBindFramebuffer(GL_FRAMEBUFFER, 0);
             FrameState frame;
-            frame.time = clock_.now();
+            frame.time = time_.now();
+            frame.timeMode = time_.live() ? FrameState::TimeMode::Live : FrameState::TimeMode::Replay;
+            frame.speed = time_.speed();
+            frame.paused = time_.paused();
             frame.dtSeconds = dt;
             frame.frameIndex = frameIndex_;
             map_.render(frame, fbw, fbh, pixelRatioFor(fbw, fbh));
             ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
         }
-        const double elapsed = std::chrono::duration<double>(clk::now() - start).count();
-        const bool exiting = (opts_.exitAfterSeconds > 0 && elapsed >= opts_.exitAfterSeconds) || gStopRequested;
         if (screenshotRequested_) {
             screenshotRequested_ = false;
             char name[64];
@@ -365,6 +536,8 @@ int Cockpit::run() {
         }
         if (exiting && !opts_.screenshotOnExit.empty()) saveScreenshot(opts_.screenshotOnExit);
         glfwSwapBuffers(window_.window());
+        const double workMs = std::chrono::duration<double, std::milli>(clk::now() - now).count();
+        frameMs = frameMs == 0 ? workMs : frameMs * 0.9 + workMs * 0.1;
         if (exiting) break;
     }
     return 0;

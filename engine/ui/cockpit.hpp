@@ -18,7 +18,7 @@
 #include "engine/data/scene.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/render/map.hpp"
-#include "engine/util/clock.hpp"
+#include "engine/time/time_controller.hpp"
 
 namespace sandtable {
 
@@ -27,9 +27,10 @@ struct CockpitOptions {
     std::string screenshotDir = ".";
     double exitAfterSeconds = 0;  // 0 = run until closed (used by tests / screenshots)
     bool showPanel = true;        // H toggles; a wall runs without it
-    // The clock is paced by a source (an accelerated simulation): pausing or changing its
-    // speed here would put scene time and the feed out of step, so the panel only shows it.
-    bool clockLocked = false;
+    // Frame pacing: at most this many frames a second (0: no cap); with nothing changing
+    // (no input, no new data, no replay playing) the cockpit waits instead of drawing,
+    // waking for the banner clock's next second.
+    double maxFps = 30.0;
     std::string screenshotOnExit;  // save a screenshot to this file before exiting
     // JSON lines of what the operator's input did (view changes, selections, toggles), for
     // automated interaction tests and diagnostics (docs/cli.md).
@@ -46,17 +47,26 @@ struct InputEvent {
     double x = 0, y = 0;  // Move: cursor; Scroll: offsets
 };
 
+// What the timeline shows: the span of the data held and its activity (fixes per bucket),
+// filled by the host each frame it changes.
+struct Timeline {
+    TimeMs dataFrom = 0, dataTo = 0;
+    std::vector<float> activity;  // evenly spaced buckets over [dataFrom, dataTo]
+};
+
 class Cockpit {
 public:
-    Cockpit(WindowContext& window, Map& map, const SceneSpec& scene, Clock clock, CockpitOptions opts);
+    Cockpit(WindowContext& window, Map& map, const SceneSpec& scene, TimeController time, CockpitOptions opts);
     ~Cockpit();
-    // Per-frame hook run on the render thread before the map renders (e.g. pull a feed snapshot).
-    std::function<void(TimeMs now)> beforeFrame;
+    // Per-frame hook run on the render thread before the map renders (e.g. pull a feed
+    // snapshot). Returns true when there is something new to draw (new data).
+    std::function<bool(TimeMs now)> beforeFrame;
     // Extra ImGui content (feed panels etc.).
     std::function<void(Language)> extraUi;
     std::vector<std::string> loadErrors;
     int run();
-    Clock& clock() { return clock_; }
+    TimeController& time() { return time_; }
+    Timeline timeline;
 
     // Queued by the GLFW callbacks (public for them; not for other callers).
     void pushEvent(const InputEvent& e) { events_.push_back(e); }
@@ -64,17 +74,21 @@ public:
 private:
     void handleInput();
     void applyEvent(const InputEvent& e, double scale);
+    void drawTimeline(Language lang);
+    void changeSpeed(int steps);
     bool overUi(double x, double y) const;
     void trace(const std::string& jsonFields);
     void traceView();
+    void traceTime();
     void drawUi(double frameMs);
     void saveScreenshot(const std::string& path);
 
     WindowContext& window_;
     Map& map_;
     const SceneSpec& scene_;
-    Clock clock_;
+    TimeController time_;
     CockpitOptions opts_;
+    bool inputThisFrame_ = false;
     std::string lastSaved_;
     bool screenshotRequested_ = false;
 

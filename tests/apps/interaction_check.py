@@ -7,7 +7,8 @@ the test's own (gdaltransform), that
   - the wheel zooms about the cursor (the point under it stays, resolution / 1.2 a notch);
   - right-drag rotates the map about the view centre;
   - a click on an officer selects that officer;
-  - L and H work as quick taps (press and release within one frame).
+  - L and H work as quick taps (press and release within one frame);
+  - the time keys: G back to live, Space freezes, Left steps back, Up speeds up.
 Usage: interaction_check.py SANDTABLE SCENE OUT_DIR"""
 import math
 import os
@@ -67,12 +68,12 @@ def check(cond, msg):
 
 with Display(1280, 800) as d:
     trace = os.path.join(out, "interaction_trace.jsonl")
-    app = App(d, [app_bin, "--scene", scene, "--no-sim", "--replay", feed, "--replay-scale", "0",
+    app = App(d, [app_bin, "--scene", scene, "--no-sim", "--replay", feed, 
                   "--width", str(W), "--height", str(H), "--view", f"{CENTER[0]},{CENTER[1]},14",
                   "--trace", trace, "--exit-after", "300"], trace, os.path.join(out, "interaction_app.log"))
     app.find_window("Sandtable")
     app.wait_for(lambda e: e.get("event") == "view", what="the first view")
-    app.settle(frames=5)
+    app.settle()
 
     def view():
         v = app.last("view")
@@ -129,7 +130,7 @@ with Display(1280, 800) as d:
           f"right-drag 100 px rotates by {turned:.4f} rad about the centre")
 
     # Click an officer: the one whose marker is under the cursor is selected.
-    app.wait_for(lambda e: e.get("event") == "frame" and e["frame"] > 20, what="officers to arrive")
+    app.wait_for(lambda e: e.get("event") == "time" or e.get("event") == "frame", what="frames")
     v = view()
     target = "T-002"
     sx, sy = to_screen(v, *project(*officers[target]))
@@ -151,6 +152,23 @@ with Display(1280, 800) as d:
                              len([x for x in app.events if x.get("event") == kind]) > n, timeout=10, what=f"{key} tap")
             seen.append(app.last(kind)[field])
         check(seen == [first, second], f"quick taps of {key.upper()} toggle {kind}: {seen}")
+
+    # Time keys: G back to live, Space freezes (replay, paused), Left steps back.
+    def key_time(key):
+        n = len([e for e in app.events if e.get("event") == "time"])
+        d.xdotool("key", "--delay", "0", key)
+        app.wait_for(lambda e: len([x for x in app.events if x.get("event") == "time"]) > n, timeout=10,
+                     what=f"{key} time key")
+        return app.last("time")
+
+    t_live = key_time("g")
+    check(t_live["mode"] == "live", f"G goes live: {t_live}")
+    t_frozen = key_time("space")
+    check(t_frozen["mode"] == "replay" and t_frozen["paused"], f"Space in live freezes the picture: {t_frozen}")
+    t_back = key_time("Left")
+    check(t_back["t"] < t_frozen["t"] and t_back["paused"], f"Left steps back: {t_frozen['t']} -> {t_back['t']}")
+    t_speed = key_time("Up")
+    check(t_speed["speed"] > t_back["speed"], f"Up raises the speed: {t_back['speed']} -> {t_speed['speed']}")
 
     rc = app.stop()
     check(rc == 0, f"the cockpit exits cleanly on SIGTERM (status {rc})")

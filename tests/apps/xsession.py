@@ -98,18 +98,27 @@ class App:
             time.sleep(0.05)
         raise AssertionError(f"timed out waiting for {what}")
 
-    def settle(self, frames=3, timeout=30):
-        """Waits until `frames` more frames have been drawn, so that every input event sent
-        before the call has been applied (events are applied at the start of a frame)."""
+    def settle(self, frames=1, quiet=0.5, timeout=30):
+        """Waits until the input sent before the call has been applied: the cockpit draws a
+        frame after every batch of input (and otherwise sleeps: frame pacing), so wait for
+        `frames` new frames and then for the trace to stay quiet for `quiet` seconds (or,
+        when no frame follows at all, `quiet` seconds of nothing)."""
         time.sleep(0.1)
-        target = self.frame() + frames
+        start = self.frame()
         deadline = time.time() + timeout
-        while self.frame() < target:
-            if time.time() > deadline:
-                raise AssertionError("the app stopped drawing frames")
+        last_change, last = time.time(), start
+        while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError(f"the app exited ({self.proc.returncode})")
+            f = self.frame()
+            if f != last:
+                last, last_change = f, time.time()
+            if f >= start + frames and time.time() - last_change >= quiet:
+                return
+            if f == start and time.time() - last_change >= 3 * quiet:
+                return  # nothing to draw: nothing was pending
             time.sleep(0.05)
+        raise AssertionError("the app did not settle")
 
     def frame(self):
         self.read_trace()

@@ -88,7 +88,7 @@ TEST_CASE("synchronous ingest, snapshots and change lists", "[feed][pipeline]") 
     CHECK_FALSE(h.ingestFile(dir.file("missing.jsonl"), kNoCutoff, &err));
 }
 
-TEST_CASE("replay transport, once and looped", "[feed][pipeline][replay]") {
+TEST_CASE("replay transport delivers a file once with its own times", "[feed][pipeline][replay]") {
     TempDir dir;
     const std::string path = dir.file("replay.jsonl");
     {
@@ -111,19 +111,28 @@ TEST_CASE("replay transport, once and looped", "[feed][pipeline][replay]") {
         CHECK(s->transports[0].lines == 50);
     }
     {
-        // Looping re-stamps each pass: messages stay fresh, nothing counted as duplicate.
-        FeedPipeline p({}, fixedClock(kT0 + 3600000));
+        // Data time is the file's: a replay never re-stamps lines, and each line is checked
+        // against its source's now (the wall clock for a file), not the pipeline's clock
+        // (here far in the past): a line from the future is refused, the rest keep their t.
+        const std::string future = dir.file("future.jsonl");
+        {
+            std::ofstream f(future);
+            f << posLine(0, kT0) << "\n" << posLine(1, wallClockMs() + 24 * 3600000) << "\n";
+        }
+        FeedPipeline p({}, fixedClock(kT0 - 3600000));
         ReplayOptions o;
-        o.path = path;
-        o.loop = true;
+        o.path = future;
         p.addTransport(std::make_unique<ReplayTransport>(o));
         p.start();
-        REQUIRE(p.waitFor([](const FeedSnapshot& s) { return s.counters.accepted >= 150; }, 20s));
+        REQUIRE(p.waitFor(
+            [](const FeedSnapshot& s) { return !s.transports.empty() && s.transports[0].state == ConnState::Finished; },
+            20s));
         p.stop();
         auto s = p.snapshot();
-        CHECK(s->counters.duplicates == 0);
-        CHECK(s->counters.late == 0);
-        CHECK(s->officers[0].lastSeen > kT0 + 50000);
+        CHECK(s->counters.accepted == 1);
+        CHECK(s->counters.rejectedBy[static_cast<size_t>(RejectReason::FutureTime)] == 1);
+        REQUIRE(s->officers.size() == 1);
+        CHECK(s->officers[0].lastSeen == kT0);
     }
     {
         // Paced replay at 100x: 49 s of feed take about 0.5 s; just check it completes.

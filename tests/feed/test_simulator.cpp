@@ -136,7 +136,7 @@ TEST_CASE("simulator as an in-process transport", "[feed][sim][pipeline]") {
     so.jurisdictions = syntheticJurisdictions();
     so.speedup = 0;
     so.durationS = 600;
-    so.startAtPipelineNow = false;
+    so.startNow = false;
     p.addTransport(std::make_unique<SimulatorTransport>(so));
     p.start();
     REQUIRE(p.waitFor(
@@ -147,6 +147,31 @@ TEST_CASE("simulator as an in-process transport", "[feed][sim][pipeline]") {
     CHECK(s->officers.size() == 50);
     CHECK(s->counters.rejected == 0);
     CHECK(s->counters.accepted == s->transports[0].lines);
+}
+
+TEST_CASE("a simulated feed is checked against its own clock, not the wall clock", "[feed][sim][pipeline]") {
+    // A simulation a day ahead of the wall clock (as fast as it goes): its lines are not
+    // "from the future" for it, so none is refused; the wall clock would refuse them all.
+    FeedPipeline p;
+    SimulatorTransportOptions so;
+    so.sim.officers = 20;
+    so.sim.start = wallClockMs() + 24 * 3600000;
+    so.jurisdictions = syntheticJurisdictions();
+    so.speedup = 0;
+    so.durationS = 300;
+    so.startNow = false;
+    auto sim = std::make_unique<SimulatorTransport>(so);
+    const SimulatorTransport* simPtr = sim.get();
+    p.addTransport(std::move(sim));
+    p.start();
+    REQUIRE(p.waitFor(
+        [](const FeedSnapshot& s) { return !s.transports.empty() && s.transports[0].state == ConnState::Finished; },
+        20s));
+    p.stop();
+    auto s = p.snapshot();
+    CHECK(s->officers.size() == 20);
+    CHECK(s->counters.rejected == 0);
+    CHECK(simPtr->now() >= so.sim.start + 300000);
 }
 
 // Throughput is measured by `sandtable-bench --workload ingest`; this checks that a large

@@ -2,14 +2,16 @@
 
 #include <filesystem>
 
+#include "engine/time/time_controller.hpp"
 #include "engine/util/civil_time.hpp"
-#include "engine/util/clock.hpp"
 #include "engine/util/image.hpp"
 
 using namespace sandtable;
 
-TEST_CASE("Replay clock advances by scale, pauses and seeks", "[clock]") {
-    Clock c = Clock::replay(1000, 2.0);
+TEST_CASE("Replay plays a range by its speed, pauses, seeks and steps", "[clock]") {
+    TimeController c;
+    c.replay(1000, 100000);
+    c.setSpeed(2.0);
     c.tick(0.5);
     CHECK(c.now() == 2000);
     c.tick(0.0004);  // sub-millisecond steps accumulate rather than vanish
@@ -18,16 +20,62 @@ TEST_CASE("Replay clock advances by scale, pauses and seeks", "[clock]") {
     c.setPaused(true);
     c.tick(10);
     CHECK(c.now() == 2001);
+    CHECK_FALSE(c.animating());
     c.setPaused(false);
-    c.seek(50);
-    c.setScale(60);
+    CHECK(c.animating());
+    c.seek(50);  // scrubbing stays inside the range
+    CHECK(c.now() == 1000);
+    c.seek(5000);
+    c.setSpeed(60);
     c.tick(1);
-    CHECK(c.now() == 60050);
-    Clock f = Clock::fixed(7);
-    f.tick(100);
-    CHECK(f.now() == 7);
-    Clock live = Clock::live();
+    CHECK(c.now() == 65000);
+    c.step(-10000);  // a step pauses: frame-by-frame
+    CHECK(c.now() == 55000);
+    CHECK(c.paused());
+    c.setSpeed(100000);  // clamped to 3600x
+    CHECK(c.speed() == TimeController::kMaxSpeed);
+    c.setSpeed(0.1);
+    CHECK(c.speed() == TimeController::kMinSpeed);
+}
+
+TEST_CASE("Replay stops at the end of its range, or loops", "[clock]") {
+    TimeController c;
+    c.replay(0, 9999);
+    c.setSpeed(600);
+    c.tick(0.01);  // 6 s
+    CHECK(c.now() == 6000);
+    c.tick(0.01);  // past the end: stays at the end, paused
+    CHECK(c.now() == 9999);
+    CHECK(c.paused());
+    CHECK_FALSE(c.animating());
+    c.setLoop(true);
+    c.seek(6000);
+    c.setPaused(false);
+    c.tick(0.01);  // 6000 + 6000 wraps around the 10000 ms the range holds: 2000
+    CHECK(c.now() == 2000);
+    CHECK(c.animating());
+}
+
+TEST_CASE("Live follows its source, a still stays, going live snaps to now", "[clock]") {
+    TimeController live;
     CHECK(std::llabs(live.now() - wallClockMs()) < 5000);
+    CHECK(live.live());
+    TimeMs simulated = 42000;
+    live.setLiveSource([&] { return simulated; });  // an accelerated simulation's clock
+    simulated = 43000;
+    live.tick(0.016);
+    CHECK(live.now() == 43000);
+    live.seek(40000);  // scrubbing back leaves live for a replay ending now
+    CHECK_FALSE(live.live());
+    CHECK(live.now() == 40000);
+    CHECK(live.rangeTo() == 43000);
+    simulated = 50000;
+    live.goLive();
+    CHECK(live.live());
+    CHECK(live.now() == 50000);
+    TimeController still = TimeController::fixedAt(7);
+    still.tick(100);
+    CHECK(still.now() == 7);
 }
 
 TEST_CASE("PNG round trip and image comparison", "[image]") {
