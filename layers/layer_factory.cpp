@@ -30,6 +30,12 @@ LayerPtr createLayer(const SceneSpec& scene, const LayerSpec& spec, Map& map) {
         vs.layer = src.string("layer", "");
         vs.crs = src.string("crs", "");
         vs.where = src.string("where", "");
+        if (src.has("openOptions")) {  // {"X_POSSIBLE_NAMES": "lon", ...}: GDAL open options
+            const JsonReader oo = src.child("openOptions");
+            if (!oo.json().is_object()) oo.failHere("expected an object of GDAL open options");
+            for (const auto& item : oo.json().items())
+                vs.openOptions.push_back(item.key() + "=" + oo.string(item.key()));
+        }
         VectorStyle style = r.has("style") ? parseVectorStyle(r.child("style")) : VectorStyle{};
         VectorData data = loadVector(vs, map.context.displayCrs);  // throws: broken source
         return std::make_unique<VectorLayer>(spec.id, title, std::move(data), std::move(style), map.context,

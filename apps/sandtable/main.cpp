@@ -70,7 +70,7 @@ std::shared_ptr<FeedPipeline> makeFeed(const FeedArgs& a, const std::string& dat
         so.sim.badRate = a.simBadRate;
         so.sim.seed = 20241120;
         so.jurisdictions = loadJurisdictions(dataDir + "/putuo/jurisdictions.geojson");
-        so.checkpoints = loadCheckpoints(dataDir + "/putuo/checkpoints.geojson");
+        so.checkpoints = loadCheckpoints(dataDir + "/putuo/records/checkpoints.csv");
         so.speedup = a.simSpeedup;
         feed->addTransport(std::make_unique<SimulatorTransport>(so, "simulator"));
     }
@@ -231,7 +231,7 @@ int main(int argc, char** argv) {
                 sc.seed = 20241120;
                 sc.start = frame.time - 10 * 60 * 1000;
                 Simulator sim(sc, loadJurisdictions(dataDir + "/putuo/jurisdictions.geojson"),
-                              loadCheckpoints(dataDir + "/putuo/checkpoints.geojson"));
+                              loadCheckpoints(dataDir + "/putuo/records/checkpoints.csv"));
                 uint64_t n = 0;
                 sim.runUntil(frame.time,
                              [&](std::string_view line, TimeMs) { feed->ingestLine(line, "simulator", ++n); });

@@ -125,7 +125,7 @@ public:
         Vec2d p{*lon, *lat};
         const std::string crs = crsCol >= 0 ? t_.text(crsCol).value_or("") : "";
         if (std::fabs(p.x) > 180 || std::fabs(p.y) > 90) {
-            fail("lon/lat: " + num(p.x) + ", " + num(p.y) + " are not degrees of longitude, latitude");
+            fail("lon/lat: " + num(p.x) + ", " + num(p.y) + " are not a longitude and a latitude (swapped?)");
             return {};
         }
         if (crs == "gcj02") {
