@@ -1,11 +1,13 @@
 #include "engine/data/record_table.hpp"
 
+#include <cpl_conv.h>
 #include <cpl_error.h>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -83,25 +85,53 @@ RecordTable RecordTable::openLayer(const std::string& path, const std::string& t
     const std::string ext = lower(std::filesystem::path(path).extension().string());
     RecordTable t;
     std::string why;
+    // Workbooks: the first row is always the header (OGR would guess, and guesses wrong
+    // for a sheet of text only); column types as the cells say (a date cell is a date,
+    // text stays text). GDAL 3.6 takes these as configuration options, read when a sheet
+    // is parsed: they are set (for this thread) from the open until GetLayerDefn below
+    // has parsed the sheet.
+    const bool xlsx = ext == ".xlsx";
+    CPLConfigOptionSetter headers("OGR_XLSX_HEADERS", xlsx ? "FORCE" : nullptr, false);
+    CPLConfigOptionSetter types("OGR_XLSX_FIELD_TYPES", xlsx ? "AUTO" : nullptr, false);
     if (ext == ".gpkg") {
         t.format_ = TableFormat::GeoPackage;
         t.ds_.reset(openQuiet(path, "GPKG", {}, why));
     } else if (ext == ".xlsx") {
         t.format_ = TableFormat::Xlsx;
-        // The first row is always the header; column types as the cells say (a date cell
-        // is a date, text stays text).
-        t.ds_.reset(openQuiet(path, "XLSX", {"HEADERS=FORCE", "FIELD_TYPES=AUTO"}, why));
+        t.ds_.reset(openQuiet(path, "XLSX", {}, why));
     } else {
         throw TableError(path + ": unknown records format '" + ext + "' (expected a folder of .csv, .gpkg or .xlsx)");
     }
     if (!t.ds_) throw TableError(path + ": cannot read" + (why.empty() ? "" : " (" + why + ")"));
     t.name_ = path + ":" + table;
     t.layer_ = t.ds_->GetLayerByName(table.c_str());
+    if (t.layer_ && xlsx) t.xlsxEmptyTable();
     if (!t.layer_)
         throw TableError(path + ": no " + (t.format_ == TableFormat::Xlsx ? "sheet" : "table") + " named '" + table +
                          "'");
     t.init();
     return t;
+}
+
+// A sheet holding only its header row (a table with no rows yet) reaches OGR as one row
+// of text under made-up names Field1..N, and a sheet with no cells at all as no columns:
+// both are an empty table, the first with the header's columns.
+void RecordTable::xlsxEmptyTable() {
+    const OGRFeatureDefn* d = layer_->GetLayerDefn();
+    if (d->GetFieldCount() == 0) {
+        noRows_ = true;
+        return;
+    }
+    for (int i = 0; i < d->GetFieldCount(); ++i)
+        if (std::string(d->GetFieldDefn(i)->GetNameRef()) != "Field" + std::to_string(i + 1)) return;
+    if (layer_->GetFeatureCount() != 1) return;
+    layer_->ResetReading();
+    std::unique_ptr<OGRFeature, FeatureDeleter> f(layer_->GetNextFeature());
+    if (!f) return;
+    std::vector<std::string> names;
+    for (int i = 0; i < d->GetFieldCount(); ++i) names.push_back(trim(f->GetFieldAsString(i)));
+    headerOnly_ = std::move(names);
+    noRows_ = true;
 }
 
 void RecordTable::init() {
@@ -111,24 +141,41 @@ void RecordTable::init() {
 }
 
 std::vector<std::string> RecordTable::columns() const {
+    if (noRows_) return headerOnly_;
     std::vector<std::string> out;
     const OGRFeatureDefn* d = layer_->GetLayerDefn();
     for (int i = 0; i < d->GetFieldCount(); ++i) out.emplace_back(d->GetFieldDefn(i)->GetNameRef());
     return out;
 }
 
-int RecordTable::column(const std::string& n) const { return layer_->GetLayerDefn()->GetFieldIndex(n.c_str()); }
+int RecordTable::column(const std::string& n) const {
+    if (noRows_) {
+        for (size_t i = 0; i < headerOnly_.size(); ++i)
+            if (lower(headerOnly_[i]) == lower(n)) return static_cast<int>(i);
+        return -1;
+    }
+    return layer_->GetLayerDefn()->GetFieldIndex(n.c_str());
+}
 
 int RecordTable::requireColumn(const std::string& n) const {
     const int i = column(n);
     if (i >= 0) return i;
+    if (noRows_ && headerOnly_.empty()) return -1;  // an empty sheet: no rows to read anyway
     std::string cols;
     for (const auto& c : columns()) cols += (cols.empty() ? "" : ", ") + c;
     throw TableError(name_ + ": no column '" + n + "' (columns: " + (cols.empty() ? "none" : cols) + ")");
 }
 
 bool RecordTable::next() {
-    feature_.reset(layer_->GetNextFeature());
+    if (noRows_) return false;
+    // A row with no value at all (an empty spreadsheet row) is no record: skipped, as
+    // OGR skips blank lines of a CSV.
+    for (feature_.reset(layer_->GetNextFeature()); feature_; feature_.reset(layer_->GetNextFeature())) {
+        bool any = false;
+        for (int i = 0; i < feature_->GetFieldCount() && !any; ++i)
+            any = feature_->IsFieldSetAndNotNull(i) && !trim(feature_->GetFieldAsString(i)).empty();
+        if (any) break;
+    }
     if (!feature_) return false;
     switch (format_) {
     case TableFormat::Csv: {
@@ -146,7 +193,7 @@ bool RecordTable::next() {
         break;
     }
     case TableFormat::Xlsx:
-        line_ = feature_->GetFID() + 1;  // fid 1 is the first row under the header: sheet row 2
+        line_ = feature_->GetFID();  // with the header forced, OGR's fid is the sheet's row number
         break;
     case TableFormat::GeoPackage:
         line_ = feature_->GetFID();
@@ -180,7 +227,20 @@ RecordTable::CellTime RecordTable::time(int col, TimeMs& out) const {
     }
     const auto v = text(col);
     if (!v) return CellTime::Empty;
-    return parseIsoTime(*v, out) ? CellTime::Ok : CellTime::Bad;
+    if (parseIsoTime(*v, out)) return CellTime::Ok;
+    if (format_ == TableFormat::Xlsx) {
+        // A date cell in a column that also holds text reaches us as OGR's text form of
+        // it, "YYYY/MM/DD HH:MM:SS" (or just the date): a spreadsheet date, local time.
+        int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+        char tail = 0;
+        const int n = std::sscanf(v->c_str(), "%4d/%2d/%2d %2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &sec, &tail);
+        if (n == 3 || n == 5 || n == 6) {
+            char iso[40];
+            std::snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", y, mo, d, h, mi, sec);
+            if (parseIsoTime(iso, out)) return CellTime::Ok;
+        }
+    }
+    return CellTime::Bad;
 }
 
 RecordTable::CellBool RecordTable::boolean(int col) const {

@@ -61,7 +61,8 @@ public:
     enum class CellTime { Ok, Empty, Bad };
     // ISO 8601 with an offset (engine/feed/protocol.hpp parseIsoTime), or a typed date-time
     // cell: with a time zone as stated, without one (a spreadsheet date) as Shanghai local
-    // time, UTC+8.
+    // time, UTC+8; in a workbook also OGR's text form of a date cell, "YYYY/MM/DD HH:MM:SS"
+    // (local time).
     CellTime time(int col, TimeMs& out) const;
     // A boolean cell: true/false (any case) or a typed boolean.
     enum class CellBool { True, False, Empty, Bad };
@@ -73,6 +74,7 @@ public:
 private:
     RecordTable() = default;
     void init();
+    void xlsxEmptyTable();
 
     struct DatasetCloser {
         void operator()(GDALDataset* d) const;
@@ -86,7 +88,9 @@ private:
     TableFormat format_ = TableFormat::Csv;
     std::string name_;
     int64_t line_ = 0;
-    int64_t extraLines_ = 0;  // CSV: line breaks inside quoted cells of earlier rows
+    int64_t extraLines_ = 0;               // CSV: line breaks inside quoted cells of earlier rows
+    bool noRows_ = false;                  // XLSX: a sheet without data rows
+    std::vector<std::string> headerOnly_;  // XLSX: its header, when it has one
 };
 
 }  // namespace sandtable
