@@ -111,7 +111,7 @@ TEST_CASE("resolution and satisfaction: closed in the period, over the rows that
     CHECK(res.squads[0].satisfaction.den == 3);
 }
 
-TEST_CASE("cases: opened and non-site in the period; grades and mean score of the reviewed", "[indicators][cases]") {
+TEST_CASE("cases: opened and non-site in the period, grades and mean score of the reviewed", "[indicators][cases]") {
     const auto cat = threeSquads();
     Records r;
     auto mk = [&](const char* id, const char* opened, const char* closed, bool nonSite, std::optional<double> score) {
@@ -268,7 +268,7 @@ TEST_CASE("checkpoint status at a time: met, due under 30 minutes left, not yet 
     CHECK(l3.windowStart == T("2024-10-08T16:00:00+08:00"));
 }
 
-TEST_CASE("live check-ins count when added; the same (checkpoint, officer, at) counts once", "[indicators][checkins]") {
+TEST_CASE("live check-ins count when added, the same (checkpoint, officer, at) once", "[indicators][checkins]") {
     const auto cat = threeSquads();
     Evaluator ev(checkpointRecords(), cat);
     // Before: alpha 5 / 20 on Oct 8.
@@ -399,7 +399,7 @@ TEST_CASE("index: 100 x the weighted mean of the sub-scores with data", "[indica
     CHECK(*eq.district.index == Approx(68.75));
 }
 
-TEST_CASE("rank: highest index first, ties by squad code; lagging: more than 5 below the mean, or last",
+TEST_CASE("rank: highest index first, ties by squad code, lagging: more than 5 below the mean or last",
           "[indicators][index]") {
     const auto cat = fiveSquads();  // codes: s5 lowest ... s1 highest
     Records r;

@@ -140,7 +140,7 @@ TEST_CASE("a records folder: every table read through OGR, crs gcj02 and cgcs200
     CHECK(r.rowsRead[static_cast<size_t>(Table::Checkins)] == 2);
 }
 
-TEST_CASE("bad rows are reported with file, line and reason; the other rows still count", "[indicators][records]") {
+TEST_CASE("bad rows are reported with file, line and reason, the other rows still count", "[indicators][records]") {
     TempDir dir;
     const std::string t = "2024-10-08T09:30:00+08:00", due = "2024-10-15T09:30:00+08:00";
     writeRecords(
@@ -298,7 +298,7 @@ TEST_CASE("the workbook form (one sheet per table) gives the CSV form's figures 
     }
 }
 
-TEST_CASE("typed cells: GeoPackage date-times with a zone, numbers, booleans; spreadsheet rows as Excel counts",
+TEST_CASE("typed cells: GeoPackage date-times with a zone, numbers, booleans, and spreadsheet rows as Excel counts",
           "[indicators][records]") {
     GDALAllRegister();
     TempDir src;
