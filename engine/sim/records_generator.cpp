@@ -201,9 +201,13 @@ RecordsGeneratorStats generateRecords(const RecordsGeneratorConfig& cfg, const S
         struct Hot {
             double lon, lat, sigma, weight;
         };
-        const Hot hot[] = {{121.4385, 31.2395, 0.004, 7}, {121.4445, 31.2560, 0.003, 4.5},
-                           {121.4100, 31.2430, 0.005, 4}, {121.3960, 31.2220, 0.004, 3.5},
-                           {121.3950, 31.2700, 0.006, 3}, {121.3520, 31.2820, 0.006, 2}};
+        // The old heatmap's six hot spots (markets, old residential blocks, the creek
+        // side) and a smaller one in each street that had none.
+        const Hot hot[] = {{121.4385, 31.2395, 0.004, 7},    {121.4445, 31.2560, 0.003, 4.5},
+                           {121.4100, 31.2430, 0.005, 4},    {121.3960, 31.2220, 0.004, 3.5},
+                           {121.3950, 31.2700, 0.006, 3},    {121.3520, 31.2820, 0.006, 2},
+                           {121.4330, 31.2690, 0.0025, 1.2}, {121.4210, 31.2560, 0.0025, 1.2},
+                           {121.3700, 31.2420, 0.0035, 1.5}, {121.3930, 31.2540, 0.003, 1.2}};
         double hotTotal = 0;
         for (const Hot& h : hot) hotTotal += h.weight;
         BBox all;
@@ -213,27 +217,20 @@ RecordsGeneratorStats generateRecords(const RecordsGeneratorConfig& cfg, const S
         std::string firstId;
         int64_t seq = 0, seqMonth = -1;
         for (int64_t day = firstDay; day < endDay; ++day) {
-            // Hot spots and a district-wide background, plus a floor in every jurisdiction
-            // (each street has its daily complaints).
-            const double mean = weekday(day) >= 5 ? 24.0 : 30.0;
+            // Complaints cluster (markets, old residential blocks, the creek side): 93 % at
+            // the hot spots, the rest anywhere in the district.
+            const double mean = weekday(day) >= 5 ? 30.0 : 37.0;
             const int n = rng.poisson(mean);
-            std::vector<size_t> floorSquad;
-            for (size_t s = 0; s < places.size(); ++s)
-                for (int k = rng.poisson(0.9); k > 0; --k) floorSquad.push_back(s);
             struct Row {
                 TimeMs received;
                 std::vector<std::string> cells;
             };
             std::vector<Row> rows;
-            for (size_t i = 0; i < static_cast<size_t>(n) + floorSquad.size(); ++i) {
+            for (int i = 0; i < n; ++i) {
                 Vec2d p;
                 const Place* pl = nullptr;
-                if (i >= static_cast<size_t>(n)) {
-                    pl = &places[floorSquad[i - static_cast<size_t>(n)]];
-                    p = randomPointIn(rng, *pl->j);
-                }
                 for (int guard = 0; !pl && guard < 200; ++guard) {
-                    if (rng.chance(0.55)) {
+                    if (rng.chance(0.93)) {
                         double pick = rng.uniform() * hotTotal;
                         const Hot* h = &hot[0];
                         for (const Hot& x : hot) {
