@@ -456,6 +456,13 @@ std::vector<Alert> Evaluator::alerts(Period p, TimeMs at, const std::vector<Juri
     return out;
 }
 
+std::vector<CheckinRecord> checkinsFromFeed(std::span<const CheckIn> feed) {
+    std::vector<CheckinRecord> out;
+    out.reserve(feed.size());
+    for (const CheckIn& c : feed) out.push_back({c.checkpoint, c.officer, c.t, 0});
+    return out;
+}
+
 Result compute(const Records& records, const SquadCatalogue& squads, Period period, TimeMs at,
                const IndexWeights& weights, std::span<const CheckinRecord> liveCheckins) {
     Evaluator e(records, squads, weights);

@@ -20,6 +20,7 @@
 
 #include "engine/data/jurisdictions.hpp"
 #include "engine/data/squads.hpp"
+#include "engine/feed/feed_state.hpp"
 #include "engine/indicators/records.hpp"
 #include "engine/indicators/weights.hpp"
 #include "engine/util/i18n_text.hpp"
@@ -167,6 +168,11 @@ private:
     std::set<std::tuple<std::string, std::string, TimeMs>> checkinKeys_;
     size_t liveAccepted_ = 0, liveDuplicates_ = 0, liveUnknown_ = 0;
 };
+
+// The feed's check-ins (FeedSnapshot::checkins, "type":"checkin") as records for
+// Evaluator::addLiveCheckins; adding the whole list again each second is fine (repeats
+// count once).
+std::vector<CheckinRecord> checkinsFromFeed(std::span<const CheckIn> feed);
 
 // One-shot form: indicators of `records` for `period` evaluated at `at`.
 Result compute(const Records& records, const SquadCatalogue& squads, Period period, TimeMs at,

@@ -285,6 +285,14 @@ TEST_CASE("live check-ins count when added, the same (checkpoint, officer, at) o
     CHECK(ev.compute(oct8(), oct8().to).squads[0].checkin.num == 7);
     // The one-shot form does the same.
     CHECK(compute(checkpointRecords(), cat, oct8(), oct8().to, {}, live).squads[0].checkin.num == 7);
+    // The feed's check-ins, added each second as a whole list, count once.
+    const std::vector<CheckIn> feed = {{"Q", "PT-0002", T("2024-10-08T08:30:00+08:00")},
+                                       {"L1", "PT-0003", T("2024-10-08T12:30:00+08:00")}};
+    CHECK(ev.addLiveCheckins(checkinsFromFeed(feed)) == 0);  // both already added above
+    Evaluator fresh(checkpointRecords(), cat);
+    CHECK(fresh.addLiveCheckins(checkinsFromFeed(feed)) == 2);
+    CHECK(fresh.addLiveCheckins(checkinsFromFeed(feed)) == 0);
+    CHECK(fresh.compute(oct8(), oct8().to).squads[0].checkin.num == 7);
     // A recorded duplicate row (hand-built records) is one visit too.
     Records dup = checkpointRecords();
     dup.checkins.push_back(dup.checkins[1]);
