@@ -102,8 +102,10 @@ void sceneCase(Env& env, const SceneSpec& scene, const SceneCase& c, int width, 
         // The complaints heatmap as the scene will carry it (docs/heatmap.md).
         HeatmapLayerConfig cfg;
         cfg.id = "complaints";
-        cfg.source.path = scene.resolve("complaints.geojson");
-        cfg.source.weightField = "weight";
+        cfg.source.path = scene.resolve("records/complaints.csv");
+        cfg.source.xField = "lon";
+        cfg.source.yField = "lat";
+        cfg.source.sourceCrs = "wgs84";
         cfg.settings.radius = 450.0;
         cfg.settings.radiusUnit = RadiusUnit::Metres;
         cfg.opacity = 0.85f;

@@ -370,6 +370,11 @@ LayerPtr makeVectorLayer(const SceneSpec& scene, const LayerSpec& spec, const Ma
     vs.layer = src.string("layer", "");
     vs.crs = src.string("crs", "");
     vs.where = src.string("where", "");
+    if (src.has("openOptions")) {  // {"X_POSSIBLE_NAMES": "lon", ...}: GDAL open options
+        const JsonReader oo = src.child("openOptions");
+        if (!oo.json().is_object()) oo.failHere("expected an object of GDAL open options");
+        for (const auto& item : oo.json().items()) vs.openOptions.push_back(item.key() + "=" + oo.string(item.key()));
+    }
     VectorStyle style = r.has("style") ? parseVectorStyle(r.child("style")) : VectorStyle{};
     VectorData data = loadVector(vs, ctx.displayCrs);  // throws: broken source
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

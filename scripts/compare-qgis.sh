@@ -15,17 +15,18 @@ export QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="$work"
 qgis=/usr/bin/qgis_process.bin
 [ -x "$qgis" ] || qgis=qgis_process
 
-ogr2ogr -t_srs EPSG:4549 "$work/points.gpkg" "$here/data/putuo/complaints.geojson"
+ogr2ogr -skipfailures -oo X_POSSIBLE_NAMES=lon -oo Y_POSSIBLE_NAMES=lat -s_srs EPSG:4326 -t_srs EPSG:4549 \
+  "$work/points.gpkg" "$here/data/putuo/records/complaints.csv"
 kernels=(quartic triangular uniform triweight epanechnikov)
 echo "kernel        output  max(QGIS)   mean|d|/max  max|d|/max"
 for k in 0 1 2 3 4; do
   for out in 0 1; do
     outname=$([ $out = 0 ] && echo raw || echo scaled)
     "$qgis" run qgis:heatmapkerneldensityestimation -- INPUT="$work/points.gpkg" RADIUS="$radius" \
-      PIXEL_SIZE="$pixel" WEIGHT_FIELD=weight KERNEL=$k DECAY=0 OUTPUT_VALUE=$out OUTPUT="$work/qgis.tif" >/dev/null 2>&1
+      PIXEL_SIZE="$pixel" KERNEL=$k DECAY=0 OUTPUT_VALUE=$out OUTPUT="$work/qgis.tif" >/dev/null 2>&1
     cat > "$work/scene.json" <<JSON
 {"crs": "EPSG:4549", "view": {"center": [121.40, 31.25], "zoom": 12},
- "layers": [{"id": "heat", "type": "heatmap", "source": {"path": "$here/data/putuo/complaints.geojson", "weightField": "weight"},
+ "layers": [{"id": "heat", "type": "heatmap", "source": {"path": "$here/data/putuo/records/complaints.csv", "xField": "lon", "yField": "lat", "crs": "wgs84"},
              "kernel": "${kernels[$k]}", "radius": $radius, "radiusUnit": "m", "output": "$outname"}]}
 JSON
     "$bin/sandtable-render" --scene "$work/scene.json" --out "$work/x.png" --width 64 --height 64 \

@@ -6,7 +6,8 @@
 // Steps: district outlines are converted from GCJ-02 to WGS84; the 10 illustrative
 // jurisdictions are the Voronoi cells of the anchor points clipped to Putuo; Suzhou Creek
 // is approximated by Putuo's shared edge with Changning; checkpoints are placed every
-// ~900 m along it; complaints are synthetic points from a seeded generator.
+// ~900 m along it (records/checkpoints.csv). Complaints and the other records come from
+// `sandtable-sim records`.
 #include <cpl_conv.h>
 #include <gdal_priv.h>
 #include <geos_c.h>
@@ -14,9 +15,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -24,6 +25,7 @@
 
 #include "engine/geo/gcj02.hpp"
 #include "engine/geo/projection.hpp"
+#include "engine/sim/records_generator.hpp"
 #include "engine/util/cli.hpp"
 
 using namespace sandtable;
@@ -283,10 +285,12 @@ int main(int argc, char** argv) {
             }
             if (cells.size() != anchors.size()) throw std::runtime_error("a jurisdiction anchor has no Voronoi cell");
         }
-        // Patrol checkpoints every ~900 m along the creek (NFC points, levels 1..3 in turn).
+        // Patrol checkpoints every ~900 m along the creek (NFC points, levels 1..3 in turn),
+        // written as the records' checkpoint table, the one source of checkpoints (the map,
+        // the simulator and the indicators read it). The rest of records/ comes from
+        // `sandtable-sim records` (scripts/make-sample-data.sh runs both).
         {
-            auto o = create(outDir + "/checkpoints.geojson", wkbPoint,
-                            {{"id", OFTString}, {"squad", OFTString}, {"level", OFTInteger}});
+            std::vector<Checkpoint> checkpoints;
             double len = 0;
             GEOSGeomGetLength_r(gctx, creek.g, &len);  // degrees
             const double step = 0.009;                 // ~900 m
@@ -305,44 +309,13 @@ int main(int argc, char** argv) {
                 }
                 char id[16];
                 std::snprintf(id, sizeof id, "SZH-%02d", idx);
-                add(o, p.g, {{"id", id}, {"squad", squad}}, {{"level", 1 + (idx - 1) % 3}});
+                double x = 0, y = 0;
+                GEOSGeomGetX_r(gctx, p.g, &x);
+                GEOSGeomGetY_r(gctx, p.g, &y);
+                checkpoints.push_back(Checkpoint{id, squad, 1 + (idx - 1) % 3, {x, y}});
             }
-        }
-        // Synthetic complaints (诉件) for the heatmap: hot spots near busy areas plus a
-        // uniform background, weights 1..3 (repeat complaints), seeded.
-        {
-            auto o = create(outDir + "/complaints.geojson", wkbPoint,
-                            {{"id", OFTString}, {"squad", OFTString}, {"weight", OFTReal}});
-            std::mt19937_64 rng(20241120);
-            std::uniform_real_distribution<double> U(0, 1);
-            std::normal_distribution<double> N(0, 1);
-            double minx, miny, maxx, maxy;
-            GEOSGeom_getXMin_r(gctx, putuo, &minx);
-            GEOSGeom_getYMin_r(gctx, putuo, &miny);
-            GEOSGeom_getXMax_r(gctx, putuo, &maxx);
-            GEOSGeom_getYMax_r(gctx, putuo, &maxy);
-            struct Hot {
-                double lon, lat, sigma;
-                int n;
-            };
-            const Hot hot[] = {{121.4385, 31.2395, 0.004, 700}, {121.4445, 31.2560, 0.003, 450},
-                               {121.4100, 31.2430, 0.005, 400}, {121.3960, 31.2220, 0.004, 350},
-                               {121.3950, 31.2700, 0.006, 300}, {121.3520, 31.2820, 0.006, 200}};
-            int id = 1;
-            auto emit = [&](double lon, double lat) {
-                Geos p(GEOSGeom_createPointFromXY_r(gctx, lon, lat));
-                if (GEOSContains_r(gctx, putuo, p.g) != 1) return;
-                std::string squad;
-                for (size_t i = 0; i < cells.size(); ++i)
-                    if (GEOSContains_r(gctx, cells[i].g, p.g) == 1) squad = anchors[i].squad;
-                const double w = U(rng) < 0.8 ? 1.0 : (U(rng) < 0.7 ? 2.0 : 3.0);
-                char sid[16];
-                std::snprintf(sid, sizeof sid, "C%05d", id++);
-                add(o, p.g, {{"id", sid}, {"squad", squad}}, {{"weight", w}});
-            };
-            for (const auto& h : hot)
-                for (int i = 0; i < h.n; ++i) emit(h.lon + N(rng) * h.sigma, h.lat + N(rng) * h.sigma * 0.85);
-            for (int i = 0; i < 800; ++i) emit(minx + U(rng) * (maxx - minx), miny + U(rng) * (maxy - miny));
+            std::filesystem::create_directories(outDir + "/records");
+            writeCheckpointsCsv(outDir + "/records/checkpoints.csv", checkpoints);
         }
         GEOS_finish_r(gctx);
         std::printf("sample data written to %s\n", outDir.c_str());

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/sim/records_generator.hpp"
 #include "engine/sim/sim_output.hpp"
 #include "engine/sim/simulator.hpp"
 #include "engine/util/log.hpp"
@@ -21,6 +22,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const char* kUsage = R"(usage: sandtable-sim [options]
+       sandtable-sim records --out DIR [records options]   (see sandtable-sim records --help)
   --officers N          officers to simulate (200)
   --duration SECONDS    simulated time span (3600)
   --seed S              random seed; same seed, same bytes (1)
@@ -39,7 +41,7 @@ const char* kUsage = R"(usage: sandtable-sim [options]
   --gcj-fraction F      senders reporting GCJ-02 (0.2)
   --checkin-fraction F  officers on Suzhou Creek check-in rounds (0.2)
   --jurisdictions FILE  squad polygons (data/putuo/jurisdictions.geojson)
-  --checkpoints FILE    check-in points (data/putuo/checkpoints.geojson if present,
+  --checkpoints FILE    check-in points (data/putuo/records/checkpoints.csv if present,
                         else derived from the jurisdictions' southern edge)
   --synthetic           use ten synthetic rectangles instead of a jurisdictions file
   --quiet               no summary on stderr
@@ -73,9 +75,95 @@ double number(const char* flag, const char* v) {
     return d;
 }
 
+const char* kRecordsUsage = R"(usage: sandtable-sim records --out DIR [options]
+Writes sample indicator records (docs/domain.md format, docs/kpi.md) into DIR:
+complaints, cases, checkpoints, checkins, objects, inspections, training (.csv).
+  --out DIR             folder to write (created if missing)
+  --month YYYY-MM       the last (report) month (2024-10)
+  --months N            months generated, ending with --month (6)
+  --seed S              random seed; same inputs, same bytes (20241031)
+  --squads FILE         squad catalogue (data/putuo/squads.csv)
+  --jurisdictions FILE  squad polygons (data/putuo/jurisdictions.geojson)
+  --checkpoints FILE    checkpoints to give check-ins (data/putuo/records/checkpoints.csv);
+                        written to DIR/checkpoints.csv as they are
+  --no-bad-rows         leave out the deliberately bad rows (data/README.md)
+  --quiet               no summary on stderr
+)";
+
+int recordsMain(int argc, char** argv) {
+    RecordsGeneratorConfig cfg;
+    std::string out, squadsPath, jurisdictionsPath, checkpointsPath;
+    bool quiet = false;
+    for (int i = 2; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&]() -> const char* {
+            if (i + 1 >= argc) die("missing value for " + a);
+            return argv[++i];
+        };
+        if (a == "--help" || a == "-h") {
+            std::fputs(kRecordsUsage, stdout);
+            return 0;
+        } else if (a == "--out") {
+            out = value();
+        } else if (a == "--month") {
+            const std::string m = value();
+            int y = 0, mo = 0;
+            char tail = 0;
+            if (std::sscanf(m.c_str(), "%4d-%2d%c", &y, &mo, &tail) != 2 || mo < 1 || mo > 12)
+                die("bad --month '" + m + "' (expected YYYY-MM)");
+            cfg.year = y;
+            cfg.month = mo;
+        } else if (a == "--months") {
+            const double n = number("--months", value());
+            if (n < 1 || n > 60 || n != static_cast<int>(n)) die("--months must be a whole number 1..60");
+            cfg.months = static_cast<int>(n);
+        } else if (a == "--seed") {
+            cfg.seed = std::strtoull(value(), nullptr, 10);
+        } else if (a == "--squads") {
+            squadsPath = value();
+        } else if (a == "--jurisdictions") {
+            jurisdictionsPath = value();
+        } else if (a == "--checkpoints") {
+            checkpointsPath = value();
+        } else if (a == "--no-bad-rows") {
+            cfg.badRows = false;
+        } else if (a == "--quiet") {
+            quiet = true;
+        } else {
+            die("unknown option " + a + " (see sandtable-sim records --help)");
+        }
+    }
+    if (out.empty()) die("records: --out DIR is required");
+    if (squadsPath.empty()) squadsPath = defaultData("squads.csv");
+    if (jurisdictionsPath.empty()) jurisdictionsPath = defaultData("jurisdictions.geojson");
+    if (checkpointsPath.empty()) checkpointsPath = defaultData("records/checkpoints.csv");
+    if (squadsPath.empty() || jurisdictionsPath.empty() || checkpointsPath.empty())
+        die("records: cannot find the default data; pass --squads, --jurisdictions and --checkpoints");
+    try {
+        const SquadCatalogue squads = SquadCatalogue::load(squadsPath);
+        const auto jurisdictions = loadJurisdictions(jurisdictionsPath);
+        const auto checkpoints = loadCheckpoints(checkpointsPath);
+        const RecordsGeneratorStats st = generateRecords(cfg, squads, jurisdictions, checkpoints, out);
+        if (!quiet) {
+            static const char* names[] = {"complaints", "cases",       "checkpoints", "checkins",
+                                          "objects",    "inspections", "training"};
+            std::fprintf(stderr, "sandtable-sim records: %d months to %04d-%02d into %s\n", cfg.months, cfg.year,
+                         cfg.month, out.c_str());
+            for (size_t t = 0; t < st.rows.size(); ++t)
+                std::fprintf(stderr, "  %-12s %zu rows\n", names[t], st.rows[t]);
+            std::fprintf(stderr, "  %zu deliberately bad rows\n", st.badRows);
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "sandtable-sim records: error: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc >= 2 && std::string(argv[1]) == "records") return recordsMain(argc, argv);
     SimConfig cfg;
     double durationS = 3600, speedup = -1;
     std::string out, jurisdictionsPath, checkpointsPath, topic = "sandtable/feed/sim", username, password;
@@ -146,7 +234,7 @@ int main(int argc, char** argv) {
             if (jurisdictionsPath.empty()) jurisdictionsPath = defaultData("jurisdictions.geojson");
             if (jurisdictionsPath.empty()) die("no jurisdictions file found; pass --jurisdictions FILE or --synthetic");
             jurisdictions = loadJurisdictions(jurisdictionsPath);
-            if (checkpointsPath.empty()) checkpointsPath = defaultData("checkpoints.geojson");
+            if (checkpointsPath.empty()) checkpointsPath = defaultData("records/checkpoints.csv");
         } else {
             jurisdictions = syntheticJurisdictions();
         }

@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 
-#include "engine/feed/protocol.hpp"  // defaultSquadIds (until the squad catalogue)
+#include "engine/feed/protocol.hpp"
+#include "engine/geo/gcj02.hpp"  // defaultSquadIds (until the squad catalogue)
 
 namespace sandtable {
 
@@ -108,19 +110,36 @@ std::vector<Checkpoint> loadCheckpoints(const std::string& path) {
         auto ct = toWgs84(layer);
         const OGRFeatureDefn* def = layer->GetLayerDefn();
         const int idF = def->GetFieldIndex("id"), squadF = def->GetFieldIndex("squad"),
-                  levelF = def->GetFieldIndex("level");
+                  levelF = def->GetFieldIndex("level"), lonF = def->GetFieldIndex("lon"),
+                  latF = def->GetFieldIndex("lat"), crsF = def->GetFieldIndex("crs");
         if (idF < 0 || squadF < 0) throw std::runtime_error(path + ": checkpoints need 'id' and 'squad' fields");
         for (auto& feature : *layer) {
-            OGRGeometry* g = feature->GetGeometryRef();
-            if (!g || wkbFlatten(g->getGeometryType()) != wkbPoint) continue;
-            OGRPoint p(*g->toPoint());
-            if (ct && p.transform(ct.get()) != OGRERR_NONE)
-                throw std::runtime_error(path + ": cannot transform a point");
             Checkpoint c;
+            OGRGeometry* g = feature->GetGeometryRef();
+            if (g && wkbFlatten(g->getGeometryType()) == wkbPoint) {
+                OGRPoint p(*g->toPoint());
+                if (ct && p.transform(ct.get()) != OGRERR_NONE)
+                    throw std::runtime_error(path + ": cannot transform a point");
+                c.lonLat = {p.getX(), p.getY()};
+            } else if (!g && lonF >= 0 && latF >= 0) {
+                // A records table (records/checkpoints.csv, docs/domain.md): lon/lat columns in
+                // WGS84 unless the row's crs says gcj02 (cgcs2000 differs from WGS84 by
+                // less than the checkpoints' own accuracy).
+                char* end = nullptr;
+                const char* lon = feature->GetFieldAsString(lonF);
+                c.lonLat.x = std::strtod(lon, &end);
+                if (end == lon) continue;
+                const char* lat = feature->GetFieldAsString(latF);
+                c.lonLat.y = std::strtod(lat, &end);
+                if (end == lat) continue;
+                if (crsF >= 0 && std::string(feature->GetFieldAsString(crsF)) == "gcj02")
+                    c.lonLat = gcj02::toWgs84(c.lonLat);
+            } else {
+                continue;
+            }
             c.id = feature->GetFieldAsString(idF);
             c.squad = feature->GetFieldAsString(squadF);
             c.level = levelF >= 0 ? std::clamp(feature->GetFieldAsInteger(levelF), 1, 3) : 1;
-            c.lonLat = {p.getX(), p.getY()};
             out.push_back(std::move(c));
         }
     }

@@ -25,7 +25,8 @@ struct Checkpoint {
 // reprojected to WGS84 lon/lat when the file says another CRS. Throws std::runtime_error
 // naming the file and the reason.
 std::vector<Jurisdiction> loadJurisdictions(const std::string& path);
-// Reads points with `id`, `squad`, `level`. Throws like loadJurisdictions.
+// Reads points with `id`, `squad`, `level`: point features, or rows with lon/lat columns
+// (the records' checkpoints.csv). Throws like loadJurisdictions.
 std::vector<Checkpoint> loadCheckpoints(const std::string& path);
 // Checkpoints every ~spacingM along the district's southern edge (where a step south
 // leaves every jurisdiction: Suzhou Creek in Putuo), levels cycling 1, 2, 3.

@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "engine/feed/protocol.hpp"
+
 namespace sandtable {
 
 namespace {
@@ -109,6 +111,49 @@ std::string SceneSpec::resolve(const std::string& p) const {
     return (std::filesystem::path(baseDir) / p).lexically_normal().string();
 }
 
+namespace {
+
+TimeMs isoTime(const JsonReader& r, const std::string& key) {
+    const std::string v = r.string(key);
+    TimeMs t = 0;
+    if (!parseIsoTime(v, t))
+        r.fail(key, "expected an ISO 8601 time with offset like \"2024-10-01T00:00:00+08:00\", got \"" + v + "\"");
+    return t;
+}
+
+IndicatorSceneSpec parseIndicators(const JsonReader& r) {
+    if (!r.json().is_object()) r.failHere("expected an object");
+    IndicatorSceneSpec spec;
+    if (r.has("weights")) {
+        const JsonReader w = r.child("weights");
+        if (!w.json().is_object()) w.failHere("expected an object of weights by indicator");
+        for (const auto& [key, value] : w.json().items()) {
+            size_t k = 0;
+            while (k < indicators::kSubScoreCount && indicators::kSubScoreKeys[k] != key) ++k;
+            if (k == indicators::kSubScoreCount) {
+                std::string known;
+                for (auto n : indicators::kSubScoreKeys) known += (known.empty() ? "" : ", ") + std::string(n);
+                w.fail(key, "unknown indicator (expected one of " + known + ")");
+            }
+            spec.weights.w[k] = w.number(key, 1.0, 0.0, 1e6);
+        }
+        double sum = 0;
+        for (double x : spec.weights.w) sum += x;
+        if (sum <= 0) w.failHere("at least one weight must be positive");
+    }
+    if (r.has("period")) {
+        const JsonReader p = r.child("period");
+        spec.periodFrom = isoTime(p, "from");
+        spec.periodTo = isoTime(p, "to");
+        if (*spec.periodFrom >= *spec.periodTo) p.fail("to", "must be later than from (the period is [from, to))");
+    }
+    spec.trendPeriods = static_cast<int>(r.number("trends", 6, 1, 36));
+    if (spec.trendPeriods != r.number("trends", 6)) r.fail("trends", "expected a whole number of periods");
+    return spec;
+}
+
+}  // namespace
+
 SceneSpec parseScene(const std::string& text, const std::string& file) {
     nlohmann::json j;
     try {
@@ -162,6 +207,9 @@ SceneSpec parseScene(const std::string& text, const std::string& file) {
         ls.config = l.json();
         s.layers.push_back(std::move(ls));
     }
+    if (r.has("squads")) s.squadsPath = s.resolve(r.string("squads"));
+    if (r.has("records")) s.recordsPath = s.resolve(r.string("records"));
+    if (r.has("indicators")) s.indicators = parseIndicators(r.child("indicators"));
     return s;
 }
 

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/indicators/weights.hpp"
+#include "engine/util/clock.hpp"
 #include "engine/util/math.hpp"
 
 namespace sandtable {
@@ -62,6 +64,14 @@ struct LayerSpec {
     std::string keyPath;    // "layers[3]" for error messages
 };
 
+// The scene's "indicators" object (docs/scene.md, docs/kpi.md).
+struct IndicatorSceneSpec {
+    indicators::IndexWeights weights;  // keys absent from the scene keep weight 1
+    // The period the panels show by default (and sandtable-kpi --scene without --from/--to).
+    std::optional<TimeMs> periodFrom, periodTo;
+    int trendPeriods = 6;  // trends: this many periods of the same length, the last one included
+};
+
 struct SceneSpec {
     std::string file;     // path of the scene file
     std::string baseDir;  // relative paths resolve against this
@@ -76,6 +86,11 @@ struct SceneSpec {
     // Data the engine itself reads (empty when the scene does not name them), resolved.
     std::string jurisdictionsPath;  // "jurisdictions": polygons with a `squad` property
     std::string checkpointsPath;    // "checkpoints": NFC patrol checkpoints (id, squad, level)
+    // Optional: the squad catalogue (CSV, engine/data/squads.hpp) and the records source
+    // of the indicators (a folder of CSVs, a .gpkg or a .xlsx); already resolved against
+    // baseDir; empty when the scene names none.
+    std::string squadsPath, recordsPath;
+    IndicatorSceneSpec indicators;
 
     std::string resolve(const std::string& path) const;  // relative to baseDir
 };

@@ -126,7 +126,11 @@ VectorData loadVector(const VectorSourceSpec& spec, const std::string& displayCr
     data.source = spec.path + (spec.layer.empty() ? "" : ":" + spec.layer);
     CPLErrorReset();
     CPLPushErrorHandler(CPLQuietErrorHandler);  // the reason goes into the exception instead
-    GDALDatasetUniquePtr ds(GDALDataset::Open(spec.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+    std::vector<const char*> openOptions;
+    for (const auto& o : spec.openOptions) openOptions.push_back(o.c_str());
+    openOptions.push_back(nullptr);
+    GDALDatasetUniquePtr ds(
+        GDALDataset::Open(spec.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, openOptions.data()));
     CPLPopErrorHandler();
     if (!ds) {
         std::string msg = CPLGetLastErrorMsg();

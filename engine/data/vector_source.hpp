@@ -19,6 +19,8 @@ struct VectorSourceSpec {
     std::string crs;         // override the source's CRS (e.g. "gcj02"); empty = from the file
     std::string where;       // optional OGR attribute filter
     std::string labelField;  // attribute used as label text (optional)
+    // GDAL open options "KEY=VALUE", e.g. X_POSSIBLE_NAMES=lon for points in a CSV's columns.
+    std::vector<std::string> openOptions;
 };
 
 struct VectorFeature {
