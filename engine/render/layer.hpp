@@ -98,6 +98,8 @@ struct LegendEntry {
     Color color;
     Color outline;
     I18nText label;
+    uint8_t shape = 0;     // markers: MarkShape (engine/render/painter.hpp), 0 = circle
+    bool hatched = false;  // fills: drawn with the hatching that marks them on the map
 };
 struct LegendRamp {            // a continuous colour ramp with real values at its ends
     std::vector<Color> stops;  // evenly spaced, low to high
@@ -148,6 +150,13 @@ public:
     // Work in flight (tiles loading): the host should draw again soon even if nothing else
     // changed.
     virtual bool busy() const { return false; }
+    // A place the operator asked the map to show (an alert clicked in the layer's panel):
+    // the host flies the camera there and clears it. `resolution` 0 keeps the zoom.
+    struct ViewRequest {
+        Vec2d center;  // display CRS
+        double resolution = 0;
+    };
+    virtual std::optional<ViewRequest> takeViewRequest() { return std::nullopt; }
     // A display-CRS point the camera should follow (follow mode), if any.
     virtual std::optional<Vec2d> followTarget() const { return std::nullopt; }
     // Counters for --stats and the UI.

@@ -53,7 +53,7 @@ Cockpit::Cockpit(WindowContext& window, Map& map, const SceneSpec& scene, TimeCo
         b.AddText(l->title().zh.c_str());
         b.AddText(l->title().en.c_str());
     }
-    b.AddText("·—–≤≥×°●▲");
+    b.AddText("·—–≤≥×°●▲▼");
     static ImVector<ImWchar> ranges;
     b.BuildRanges(&ranges);
     ImFontConfig cfg;
@@ -474,8 +474,14 @@ int Cockpit::run() {
         const bool input = !events_.empty();
         handleInput();
         if (beforeFrame && beforeFrame(time_.now())) dataPending = true;
-        for (const auto& l : map_.layers())
-            if (auto target = l->visible ? l->followTarget() : std::nullopt) map_.camera.center = *target;
+        for (const auto& l : map_.layers()) {
+            if (auto req = l->takeViewRequest()) {
+                map_.flyTo(req->center, req->resolution);
+                trace("\"event\":\"fly\",\"layer\":\"" + l->id() + "\"");
+            }
+            if (auto target = l->visible && !map_.flying() ? l->followTarget() : std::nullopt)
+                map_.camera.center = *target;
+        }
         traceView();
 
         const double elapsed = std::chrono::duration<double>(now - start).count();
@@ -494,6 +500,8 @@ int Cockpit::run() {
             lastDataDraw = now;
         }
         drawnSecond = second;
+        const double sinceLastDraw =
+            lastDraw == clk::time_point{} ? 0.0 : std::chrono::duration<double>(now - lastDraw).count();
         lastDraw = now;
 
         ImGui_ImplOpenGL3_NewFrame();
@@ -522,7 +530,7 @@ int Cockpit::run() {
             frame.timeMode = time_.live() ? FrameState::TimeMode::Live : FrameState::TimeMode::Replay;
             frame.speed = time_.speed();
             frame.paused = time_.paused();
-            frame.dtSeconds = dt;
+            frame.dtSeconds = sinceLastDraw;  // animations (camera flights) advance by drawn time
             frame.frameIndex = frameIndex_;
             map_.render(frame, fbw, fbh, pixelRatioFor(fbw, fbh));
             ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -11,6 +13,7 @@
 #include "engine/render/offscreen.hpp"
 #include "gl_fixture.hpp"
 #include "layers/layer_factory.hpp"
+#include "layers/squad_layer.hpp"
 
 using namespace sandtable;
 
@@ -172,4 +175,43 @@ TEST_CASE("Unknown layer types fail the scene naming the key", "[gl][scene]") {
         "t.json");
     std::vector<std::string> errors;
     CHECK_THROWS_WITH(buildMap(scene, errors), Catch::Contains("t.json: layers[0].type: unknown layer type 'teapot'"));
+}
+
+TEST_CASE("An alert's place is flown to: the squads layer's view request lands the camera there", "[gl][squads]") {
+    ST_REQUIRE_GL();
+    const SceneSpec scene = loadScene(std::string(SANDTABLE_SOURCE_DIR) + "/data/putuo/scene.json");
+    std::vector<std::string> errors;
+    auto map = buildMap(scene, errors);
+    REQUIRE(errors.empty());
+    applySceneView(scene, *map, 640, 360);
+    SquadLayer* squads = nullptr;
+    for (const auto& l : map->layers())
+        if (auto* s = dynamic_cast<SquadLayer*>(l.get())) squads = s;
+    REQUIRE(squads != nullptr);
+    FrameState f;
+    REQUIRE(parseIsoTime("2024-10-20T10:00:00+08:00", f.time));
+    (void)renderOffscreen(*map, f, 640, 360);
+    // The lagging squad of October (the report's month) is among the alerts, placed.
+    const auto& alerts = squads->model()->alerts();
+    const auto lagging = std::find_if(alerts.begin(), alerts.end(),
+                                      [](const auto& a) { return a.kind == indicators::AlertKind::LaggingSquad; });
+    REQUIRE(lagging != alerts.end());
+    REQUIRE(lagging->lonLat.has_value());
+    squads->requestView(*lagging->lonLat, 2.0);
+    auto req = squads->takeViewRequest();
+    REQUIRE(req.has_value());
+    CHECK_FALSE(squads->takeViewRequest().has_value());  // taken once
+    const Vec2d start = map->camera.center;
+    map->flyTo(req->center, req->resolution, 1.0);
+    CHECK(map->busy());
+    f.dtSeconds = 0.5;
+    (void)renderOffscreen(*map, f, 640, 360);
+    const double halfway = std::hypot(map->camera.center.x - start.x, map->camera.center.y - start.y);
+    CHECK(halfway > 0);
+    (void)renderOffscreen(*map, f, 640, 360);
+    CHECK_FALSE(map->flying());
+    CHECK(map->camera.center.x == Approx(req->center.x));
+    CHECK(map->camera.center.y == Approx(req->center.y));
+    CHECK(map->camera.resolution == Approx(2.0));
+    CHECK(gl::errorCount() == 0);
 }
