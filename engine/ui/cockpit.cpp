@@ -307,8 +307,8 @@ std::string localTime(TimeMs t) {
 // a scrub bar over the data's activity. Bottom centre, between the scale bar and legend.
 void Cockpit::drawTimeline(Language lang) {
     const ImVec2 display = ImGui::GetIO().DisplaySize;
-    // Right of the control panel (16 + 410 px) and left of the map's legend (~230 px).
-    const float left = 16.0f + 410.0f + 12.0f, right = 240.0f;
+    // Right of the control panel (16 + 410 px), left of the map legend (a quarter of the width).
+    const float left = 16.0f + 410.0f + 12.0f, right = std::max(360.0f, display.x * 0.25f);
     const float width = std::max(480.0f, display.x - left - right);
     ImGui::SetNextWindowPos(ImVec2(std::min(left, std::max(0.0f, display.x - width)), display.y - 118.0f),
                             ImGuiCond_Always);
