@@ -46,15 +46,18 @@ LayerPtr makeDecorationsLayer(const SceneSpec& scene, const LayerSpec& spec, con
     o.accent = r.color("accent", o.accent);
     o.banner = {scene.titleZh, scene.titleEn};
     o.attribution = {scene.attributionZh, scene.attributionEn};
+    o.credits = {scene.creditsZh, scene.creditsEn};
     return std::make_unique<DecorationsLayer>(spec.id, I18nText{spec.titleZh, spec.titleEn}, ctx, std::move(o));
 }
 
 void DecorationsLayer::overlay(const FrameState& frame, Painter& p) {
     boxes_.clear();
+    scaleBox_ = {0, 0, 0, 0};
     if (opts_.title) drawTitle(frame, p);
     if (opts_.scaleBar) drawScaleBar(frame, p);
     if (opts_.northArrow) drawNorthArrow(frame, p);
     if (opts_.legend) drawLegend(frame, p);
+    drawCredits(frame, p);  // last: it goes where the others left room
 }
 
 void DecorationsLayer::collectLabels(const FrameState&, LabelSet& labels) {
@@ -128,6 +131,7 @@ void DecorationsLayer::drawScaleBar(const FrameState& f, Painter& p) {
     p.rectOutline(x, y, len, h, 1 * s, opts_.text);
     p.text(label, x + len / 2, y - 6 * s, TextStyle{textSize, opts_.text, {0, 0, 0, 0}, 0, TextAnchor::Center});
     boxes_.push_back({x - 10 * s, y - textSize - 16 * s, len + 20 * s, textSize + 30 * s});
+    scaleBox_ = boxes_.back();
 }
 
 void DecorationsLayer::drawNorthArrow(const FrameState& f, Painter& p) {
@@ -209,7 +213,9 @@ void DecorationsLayer::drawLegend(const FrameState& f, Painter& p) {
                 if (e.outline.a > 0) p.rectOutline(x + pad, top, sw, row - 10 * s, 1.5f * s, e.outline);
                 break;
             case LegendEntry::Kind::Line:
-                p.line({x + pad, mid}, {x + pad + sw, mid}, 3 * s, e.color);
+                // A stroke class shows its own width (at least 2 px, so its colour reads).
+                p.line({x + pad, mid}, {x + pad + sw, mid}, (e.width > 0 ? std::clamp(e.width, 2.0f, 8.0f) : 3.0f) * s,
+                       e.color);
                 break;
             case LegendEntry::Kind::Marker:
                 if (e.outline.a > 0) p.circle({x + pad + sw / 2, mid}, 7 * s, e.outline, 20);
@@ -236,6 +242,32 @@ void DecorationsLayer::drawLegend(const FrameState& f, Painter& p) {
         }
     }
     boxes_.push_back({x, y, w, h});
+}
+
+// One small line on the bottom edge, right of the scale bar (the usual place for a map's
+// data credits); above the scale bar when the legend leaves no room there, so it is on
+// every render whatever the output size.
+void DecorationsLayer::drawCredits(const FrameState& f, Painter& p) {
+    const std::string& text = opts_.credits.get(f.language);
+    if (text.empty()) return;
+    const float s = f.pixelRatio, size = 13 * s, pad = 8 * s;
+    const float w = p.textWidth(text, size) + 2 * pad, h = size + 2 * pad * 0.75f;
+    const float bottom = static_cast<float>(f.camera->height) - 16 * s;
+    Box b{16 * s, bottom - h, w, h};
+    if (scaleBox_.w > 0) b = {scaleBox_.x + scaleBox_.w + 8 * s, scaleBox_.y + scaleBox_.h - h, w, h};
+    auto overlaps = [&](const Box& a) {
+        for (const Box& o : boxes_)
+            if (a.x < o.x + o.w && o.x < a.x + a.w && a.y < o.y + o.h && o.y < a.y + a.h) return true;
+        return false;
+    };
+    if (overlaps(b) || b.x + b.w > static_cast<float>(f.camera->width)) {
+        const float top = scaleBox_.w > 0 ? scaleBox_.y : bottom;
+        b = {scaleBox_.w > 0 ? scaleBox_.x : 16 * s, top - 6 * s - h, w, h};
+    }
+    p.rect(b.x, b.y, b.w, b.h, opts_.panel);
+    p.text(text, b.x + pad, b.y + b.h * 0.5f + size * 0.36f,
+           TextStyle{size, opts_.text.withAlpha(0.85f), {0, 0, 0, 0}, 0, TextAnchor::Left});
+    boxes_.push_back(b);
 }
 
 }  // namespace sandtable

@@ -98,6 +98,7 @@ struct LegendEntry {
     Color color;
     Color outline;
     I18nText label;
+    float width = 0;  // Line: the stroke's width in px (0: the legend's default)
 };
 struct LegendRamp {            // a continuous colour ramp with real values at its ends
     std::vector<Color> stops;  // evenly spaced, low to high

@@ -114,3 +114,44 @@ TEST_CASE("Tiles of one prepared canvas equal the single render", "[render][tile
                      d.diff);
     }
 }
+
+// The ODbL asks every map that shows OpenStreetMap data to say so: the scene's credits
+// line is on each render, at every size and in both languages, on the bottom edge and
+// clear of the legend (drawing it or not changes pixels only there).
+TEST_CASE("The OpenStreetMap credits are on every render", "[render][credits]") {
+    if (!context()) return;
+    const SceneSpec scene = loadScene(std::string(SANDTABLE_SOURCE_DIR) + "/data/putuo/scene.json");
+    REQUIRE_THAT(scene.creditsEn, Catch::Contains("© OpenStreetMap contributors"));
+    SceneSpec bare = scene;
+    bare.creditsZh.clear();
+    bare.creditsEn.clear();
+    auto render = [](const SceneSpec& s, int w, int h, Language lang) {
+        std::vector<std::string> errors;
+        auto map = buildMap(s, errors);
+        REQUIRE(errors.empty());
+        applySceneView(s, *map, w, h);
+        FrameState frame;
+        frame.language = lang;
+        return renderOffscreen(*map, frame, w, h);
+    };
+    // The narrowest output with the longer English line, the goldens' size, a wall's 1080p.
+    const std::tuple<int, int, Language> cases[] = {
+        {800, 600, Language::English}, {960, 540, Language::Chinese}, {1920, 1080, Language::Chinese}};
+    for (const auto& [w, h, lang] : cases) {
+        INFO(w << " x " << h << (lang == Language::English ? " en" : " zh"));
+        const Image with = render(scene, w, h, lang), without = render(bare, w, h, lang);
+        size_t changed = 0, outside = 0;
+        int minX = w;
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x) {
+                const uint8_t *a = with.pixel(x, y), *b = without.pixel(x, y);
+                if (a[0] == b[0] && a[1] == b[1] && a[2] == b[2]) continue;
+                ++changed;
+                outside += y < h * 3 / 4;
+                minX = std::min(minX, x);
+            }
+        CHECK(changed > 1000);  // a line of text on its panel
+        CHECK(outside == 0);    // on the bottom edge
+        CHECK(minX < w / 2);    // beside the scale bar, left of the legend
+    }
+}
