@@ -233,7 +233,7 @@ void VectorLayer::buildBuffers() {
         }
     }
     // Strokes in order of width, narrow first, so that where a minor road meets a major
-    // one the major road reads as continuing (the same order the features have otherwise).
+    // one the major road reads as continuing; equal widths keep the order of the file.
     std::vector<std::pair<const VectorFeature*, VectorStyle::StrokeCategory>> strokes;
     for (const auto& f : data_.features)
         if (const auto st = strokeOf(f); st.width > 0 && st.color.a > 0) strokes.emplace_back(&f, st);

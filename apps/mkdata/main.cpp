@@ -387,9 +387,7 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     app.add_option("--anchors", anchorsPath, "jurisdiction anchor points (CSV)")->required()->check(CLI::ExistingFile);
     app.add_option("--out", outDir, "output folder")->required();
-    app.add_option("--osm", osmDir,
-                   "OpenStreetMap extracts (putuo_roads_major, putuo_metro_lines, putuo_metro_stations .geojson): "
-                   "writes roads, metro_lines, metro_stations .geojson")
+    app.add_option("--osm", osmDir, "OpenStreetMap extracts (../shared/data/osm): also writes the roads and metro")
         ->check(CLI::ExistingDirectory);
     app.add_option("--osm-margin", osmMarginM, "keep OSM features within this many metres of Putuo")
         ->check(CLI::Range(0.0, 5000.0))
