@@ -88,7 +88,7 @@ const std::filesystem::path kData = std::filesystem::path(__FILE__).parent_path(
 
 }  // namespace
 
-TEST_CASE("roads load through OGR with their class; errors name the file", "[feed][sim][roads]") {
+TEST_CASE("roads load through OGR with their class, and errors name the file", "[feed][sim][roads]") {
     feedtest::TempDir dir;
     const std::string path = dir.file("r.geojson");
     {
