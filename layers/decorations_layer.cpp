@@ -52,12 +52,16 @@ LayerPtr makeDecorationsLayer(const SceneSpec& scene, const LayerSpec& spec, con
 
 void DecorationsLayer::overlay(const FrameState& frame, Painter& p) {
     boxes_.clear();
-    scaleBox_ = {0, 0, 0, 0};
+    creditsBox_ = placeCredits(frame, p);
     if (opts_.title) drawTitle(frame, p);
     if (opts_.scaleBar) drawScaleBar(frame, p);
     if (opts_.northArrow) drawNorthArrow(frame, p);
-    if (opts_.legend) drawLegend(frame, p);
-    drawCredits(frame, p);  // last: it goes where the others left room
+    // The legend stands on the credits line when there is one.
+    const float s = frame.pixelRatio;
+    const float legendBottom =
+        creditsBox_.w > 0 ? creditsBox_.y - 6 * s : static_cast<float>(frame.camera->height) - 16 * s;
+    if (opts_.legend) drawLegend(frame, p, legendBottom);
+    drawCredits(frame, p);
 }
 
 void DecorationsLayer::collectLabels(const FrameState&, LabelSet& labels) {
@@ -131,7 +135,6 @@ void DecorationsLayer::drawScaleBar(const FrameState& f, Painter& p) {
     p.rectOutline(x, y, len, h, 1 * s, opts_.text);
     p.text(label, x + len / 2, y - 6 * s, TextStyle{textSize, opts_.text, {0, 0, 0, 0}, 0, TextAnchor::Center});
     boxes_.push_back({x - 10 * s, y - textSize - 16 * s, len + 20 * s, textSize + 30 * s});
-    scaleBox_ = boxes_.back();
 }
 
 void DecorationsLayer::drawNorthArrow(const FrameState& f, Painter& p) {
@@ -165,7 +168,7 @@ void DecorationsLayer::drawNorthArrow(const FrameState& f, Painter& p) {
     boxes_.push_back({c.x - r, c.y - r - 20 * s, 2 * r, 2 * r + 20 * s});
 }
 
-void DecorationsLayer::drawLegend(const FrameState& f, Painter& p) {
+void DecorationsLayer::drawLegend(const FrameState& f, Painter& p, float bottom) {
     const float s = f.pixelRatio;
     if (!f.legend || f.legend->empty()) return;
     const std::vector<LegendBlock>& blocks = *f.legend;
@@ -192,8 +195,7 @@ void DecorationsLayer::drawLegend(const FrameState& f, Painter& p) {
     }
     w += 2 * pad;
     h += 2 * pad - 4 * s;
-    const float x = static_cast<float>(f.camera->width) - w - 16 * s,
-                y = static_cast<float>(f.camera->height) - h - 16 * s;
+    const float x = static_cast<float>(f.camera->width) - w - 16 * s, y = bottom - h;
     p.rect(x, y, w, h, opts_.panel);
     float cy = y + pad + head;
     p.text(legendTitle, x + pad, cy, TextStyle{head, opts_.text, {0, 0, 0, 0}, 0, TextAnchor::Left, true});
@@ -244,28 +246,25 @@ void DecorationsLayer::drawLegend(const FrameState& f, Painter& p) {
     boxes_.push_back({x, y, w, h});
 }
 
-// One small line on the bottom edge, right of the scale bar (the usual place for a map's
-// data credits); above the scale bar when the legend leaves no room there, so it is on
-// every render whatever the output size.
-void DecorationsLayer::drawCredits(const FrameState& f, Painter& p) {
+// One small line in the bottom-right corner, right-aligned with the legend above it: the
+// usual place for a map's data credits, and the one corner the cockpit's panels (layers
+// on the left, the timeline at the bottom centre) leave free, so it shows on every
+// render and in the window.
+DecorationsLayer::Box DecorationsLayer::placeCredits(const FrameState& f, Painter& p) const {
     const std::string& text = opts_.credits.get(f.language);
-    if (text.empty()) return;
+    if (text.empty()) return {0, 0, 0, 0};
     const float s = f.pixelRatio, size = 13 * s, pad = 8 * s;
-    const float w = p.textWidth(text, size) + 2 * pad, h = size + 2 * pad * 0.75f;
-    const float bottom = static_cast<float>(f.camera->height) - 16 * s;
-    Box b{16 * s, bottom - h, w, h};
-    if (scaleBox_.w > 0) b = {scaleBox_.x + scaleBox_.w + 8 * s, scaleBox_.y + scaleBox_.h - h, w, h};
-    auto overlaps = [&](const Box& a) {
-        for (const Box& o : boxes_)
-            if (a.x < o.x + o.w && o.x < a.x + a.w && a.y < o.y + o.h && o.y < a.y + a.h) return true;
-        return false;
-    };
-    if (overlaps(b) || b.x + b.w > static_cast<float>(f.camera->width)) {
-        const float top = scaleBox_.w > 0 ? scaleBox_.y : bottom;
-        b = {scaleBox_.w > 0 ? scaleBox_.x : 16 * s, top - 6 * s - h, w, h};
-    }
+    const float w = p.textWidth(text, size) + 2 * pad, h = size + 1.5f * pad;
+    const float x = std::max(8 * s, static_cast<float>(f.camera->width) - w - 16 * s);
+    return {x, static_cast<float>(f.camera->height) - h - 10 * s, w, h};
+}
+
+void DecorationsLayer::drawCredits(const FrameState& f, Painter& p) {
+    const Box& b = creditsBox_;
+    if (b.w <= 0) return;
+    const float s = f.pixelRatio, size = 13 * s, pad = 8 * s;
     p.rect(b.x, b.y, b.w, b.h, opts_.panel);
-    p.text(text, b.x + pad, b.y + b.h * 0.5f + size * 0.36f,
+    p.text(opts_.credits.get(f.language), b.x + pad, b.y + b.h * 0.5f + size * 0.36f,
            TextStyle{size, opts_.text.withAlpha(0.85f), {0, 0, 0, 0}, 0, TextAnchor::Left});
     boxes_.push_back(b);
 }

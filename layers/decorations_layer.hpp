@@ -3,8 +3,9 @@
 // a scale bar (true ground distance at the view centre), a north arrow that follows
 // rotation and grid convergence, and the legend of the visible layers (handed over by
 // the map in FrameState::legend), and the scene's data credits (OpenStreetMap's
-// attribution, which the ODbL requires on every map that shows its data) on the bottom
-// edge beside the scale bar. All of it is canvas-space overlay, placed once per
+// attribution, which the ODbL requires on every map that shows its data) in the
+// bottom-right corner under the legend, where no cockpit panel covers them. All of it is
+// canvas-space overlay, placed once per
 // frame, so every tile of a wall shows its part of the same furniture; no GL of its own.
 #include <memory>
 
@@ -31,20 +32,25 @@ public:
     void draw(const RenderContext&) override {}
     void collectLabels(const FrameState& frame, LabelSet& labels) override;
 
-private:
     struct Box {
-        float x, y, w, h;
+        float x, y, w, h;  // canvas px, top-left origin
     };
+    // Where the last overlay put the credits (w = 0: none) and everything it drew (tests).
+    const Box& creditsBox() const { return creditsBox_; }
+    const std::vector<Box>& boxes() const { return boxes_; }
+
+private:
     void drawTitle(const FrameState& f, Painter& p);
     void drawScaleBar(const FrameState& f, Painter& p);
     void drawNorthArrow(const FrameState& f, Painter& p);
-    void drawLegend(const FrameState& f, Painter& p);
+    void drawLegend(const FrameState& f, Painter& p, float bottom);
+    Box placeCredits(const FrameState& f, Painter& p) const;
     void drawCredits(const FrameState& f, Painter& p);
 
     DecorationsOptions opts_;
     std::unique_ptr<Transformer> toWgs84_, fromWgs84_;
     std::vector<Box> boxes_;
-    Box scaleBox_{0, 0, 0, 0};  // where the scale bar went this frame (w = 0: none)
+    Box creditsBox_{0, 0, 0, 0};
 };
 
 // Scene entry of type "decorations" (docs/scene.md); the banner shows the scene's title
