@@ -46,15 +46,22 @@ LayerPtr makeDecorationsLayer(const SceneSpec& scene, const LayerSpec& spec, con
     o.accent = r.color("accent", o.accent);
     o.banner = {scene.titleZh, scene.titleEn};
     o.attribution = {scene.attributionZh, scene.attributionEn};
+    o.credits = {scene.creditsZh, scene.creditsEn};
     return std::make_unique<DecorationsLayer>(spec.id, I18nText{spec.titleZh, spec.titleEn}, ctx, std::move(o));
 }
 
 void DecorationsLayer::overlay(const FrameState& frame, Painter& p) {
     boxes_.clear();
+    creditsBox_ = placeCredits(frame, p);
     if (opts_.title) drawTitle(frame, p);
     if (opts_.scaleBar) drawScaleBar(frame, p);
     if (opts_.northArrow) drawNorthArrow(frame, p);
-    if (opts_.legend) drawLegend(frame, p);
+    // The legend stands on the credits line when there is one.
+    const float s = frame.pixelRatio;
+    const float legendBottom =
+        creditsBox_.w > 0 ? creditsBox_.y - 6 * s : static_cast<float>(frame.camera->height) - 16 * s;
+    if (opts_.legend) drawLegend(frame, p, legendBottom);
+    drawCredits(frame, p);
 }
 
 void DecorationsLayer::collectLabels(const FrameState&, LabelSet& labels) {
@@ -161,7 +168,7 @@ void DecorationsLayer::drawNorthArrow(const FrameState& f, Painter& p) {
     boxes_.push_back({c.x - r, c.y - r - 20 * s, 2 * r, 2 * r + 20 * s});
 }
 
-void DecorationsLayer::drawLegend(const FrameState& f, Painter& p) {
+void DecorationsLayer::drawLegend(const FrameState& f, Painter& p, float bottom) {
     const float s = f.pixelRatio;
     if (!f.legend || f.legend->empty()) return;
     const std::vector<LegendBlock>& blocks = *f.legend;
@@ -191,7 +198,7 @@ void DecorationsLayer::drawLegend(const FrameState& f, Painter& p) {
         }
         sizes.push_back(z);
     }
-    const float maxH = static_cast<float>(f.camera->height) - 16 * s - 110 * s;  // below the north arrow
+    const float maxH = bottom - 110 * s;  // below the north arrow
     std::vector<std::vector<size_t>> columns(1);
     std::vector<float> colH(1, head * 1.6f);
     for (size_t i = 0; i < blocks.size(); ++i) {
@@ -212,8 +219,7 @@ void DecorationsLayer::drawLegend(const FrameState& f, Painter& p) {
         totalH = std::max(totalH, colH[c]);
     }
     totalH += 2 * pad - 4 * s;
-    const float x0 = static_cast<float>(f.camera->width) - totalW - 16 * s,
-                y = static_cast<float>(f.camera->height) - totalH - 16 * s;
+    const float x0 = static_cast<float>(f.camera->width) - totalW - 16 * s, y = bottom - totalH;
     p.rect(x0, y, totalW, totalH, opts_.panel);
     p.text(legendTitle, x0 + pad, y + pad + head, TextStyle{head, opts_.text, {0, 0, 0, 0}, 0, TextAnchor::Left, true});
     const TextStyle ts{text, opts_.text, {0, 0, 0, 0}, 0};
@@ -245,7 +251,9 @@ void DecorationsLayer::drawLegend(const FrameState& f, Painter& p) {
                     if (e.outline.a > 0) p.rectOutline(x + pad, top, sw, row - 10 * s, 1.5f * s, e.outline);
                     break;
                 case LegendEntry::Kind::Line:
-                    p.line({x + pad, mid}, {x + pad + sw, mid}, 3 * s, e.color);
+                    // A stroke class shows its own width (at least 2 px, so its colour reads).
+                    p.line({x + pad, mid}, {x + pad + sw, mid},
+                           (e.width > 0 ? std::clamp(e.width, 2.0f, 8.0f) : 3.0f) * s, e.color);
                     break;
                 case LegendEntry::Kind::Marker:
                     if (e.shape == 0) {
@@ -278,6 +286,29 @@ void DecorationsLayer::drawLegend(const FrameState& f, Painter& p) {
         x += colW[c] + 2 * pad;
     }
     boxes_.push_back({x0, y, totalW, totalH});
+}
+
+// One small line in the bottom-right corner, right-aligned with the legend above it: the
+// usual place for a map's data credits, and the one corner the cockpit's panels (layers
+// on the left, the timeline at the bottom centre) leave free, so it shows on every
+// render and in the window.
+DecorationsLayer::Box DecorationsLayer::placeCredits(const FrameState& f, Painter& p) const {
+    const std::string& text = opts_.credits.get(f.language);
+    if (text.empty()) return {0, 0, 0, 0};
+    const float s = f.pixelRatio, size = 13 * s, pad = 8 * s;
+    const float w = p.textWidth(text, size) + 2 * pad, h = size + 1.5f * pad;
+    const float x = std::max(8 * s, static_cast<float>(f.camera->width) - w - 16 * s);
+    return {x, static_cast<float>(f.camera->height) - h - 10 * s, w, h};
+}
+
+void DecorationsLayer::drawCredits(const FrameState& f, Painter& p) {
+    const Box& b = creditsBox_;
+    if (b.w <= 0) return;
+    const float s = f.pixelRatio, size = 13 * s, pad = 8 * s;
+    p.rect(b.x, b.y, b.w, b.h, opts_.panel);
+    p.text(opts_.credits.get(f.language), b.x + pad, b.y + b.h * 0.5f + size * 0.36f,
+           TextStyle{size, opts_.text.withAlpha(0.85f), {0, 0, 0, 0}, 0, TextAnchor::Left});
+    boxes_.push_back(b);
 }
 
 }  // namespace sandtable

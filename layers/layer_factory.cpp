@@ -115,6 +115,7 @@ std::unique_ptr<Map> buildMap(const SceneSpec& scene, std::vector<std::string>& 
             LayerPtr layer = type->second(scene, spec, ctx, resources);
             layer->visible = spec.visible;
             layer->opacity = static_cast<float>(spec.opacity);
+            layer->showInLegend = spec.legend;
             for (const auto& w : layer->warnings()) log::warn("layer '" + spec.id + "': " + w);
             map->addLayer(std::move(layer));
         } catch (const SceneError&) {

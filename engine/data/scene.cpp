@@ -173,6 +173,7 @@ SceneSpec parseScene(const std::string& text, const std::string& file) {
     if (s.baseDir.empty()) s.baseDir = ".";
     std::tie(s.titleZh, s.titleEn) = r.i18n("title", "");
     std::tie(s.attributionZh, s.attributionEn) = r.i18n("attribution", "");
+    std::tie(s.creditsZh, s.creditsEn) = r.i18n("credits", "");
     s.displayCrs = r.string("crs");
     s.background = r.color("background", Color::fromHex(0x0d1b2a));
 
@@ -188,6 +189,7 @@ SceneSpec parseScene(const std::string& text, const std::string& file) {
     // The squads' jurisdictions and the patrol checkpoints (simulator, indicators, map).
     if (r.has("jurisdictions")) s.jurisdictionsPath = s.resolve(r.string("jurisdictions"));
     if (r.has("checkpoints")) s.checkpointsPath = s.resolve(r.string("checkpoints"));
+    if (r.has("roads")) s.roadsPath = s.resolve(r.string("roads"));
     s.viewRotationDeg = view.number("rotation", 0.0, -360.0, 360.0);
 
     const JsonReader layers = r.child("layers");
@@ -204,6 +206,7 @@ SceneSpec parseScene(const std::string& text, const std::string& file) {
         std::tie(ls.titleZh, ls.titleEn) = l.i18n("title", ls.id);
         ls.visible = l.boolean("visible", true);
         ls.opacity = l.number("opacity", 1.0, 0.0, 1.0);
+        ls.legend = l.boolean("legend", true);
         ls.config = l.json();
         s.layers.push_back(std::move(ls));
     }

@@ -60,6 +60,7 @@ struct LayerSpec {
     std::string titleZh, titleEn;
     bool visible = true;
     double opacity = 1.0;
+    bool legend = true;     // contributes to the map's legend (false: a background layer)
     nlohmann::json config;  // the whole layer object, for the type's factory
     std::string keyPath;    // "layers[3]" for error messages
 };
@@ -82,10 +83,14 @@ struct SceneSpec {
     double viewRotationDeg = 0.0;
     Color background;
     std::string attributionZh, attributionEn;
+    // "credits": the data credits every render shows (the decorations' bottom line), e.g.
+    // OpenStreetMap's "© OpenStreetMap contributors" that the ODbL requires.
+    std::string creditsZh, creditsEn;
     std::vector<LayerSpec> layers;
     // Data the engine itself reads (empty when the scene does not name them), resolved.
     std::string jurisdictionsPath;  // "jurisdictions": polygons with a `squad` property
     std::string checkpointsPath;    // "checkpoints": NFC patrol checkpoints (id, squad, level)
+    std::string roadsPath;          // "roads": road lines (property `class`) the simulated patrols follow
     // Optional: the squad catalogue (CSV, engine/data/squads.hpp) and the records source
     // of the indicators (a folder of CSVs, a .gpkg or a .xlsx); already resolved against
     // baseDir; empty when the scene names none.

@@ -100,6 +100,7 @@ struct LegendEntry {
     I18nText label;
     uint8_t shape = 0;     // markers: MarkShape (engine/render/painter.hpp), 0 = circle
     bool hatched = false;  // fills: drawn with the hatching that marks them on the map
+    float width = 0;       // Line: the stroke's width in px (0: the legend's default)
 };
 struct LegendRamp {            // a continuous colour ramp with real values at its ends
     std::vector<Color> stops;  // evenly spaced, low to high
@@ -171,6 +172,7 @@ public:
     const I18nText& title() const { return title_; }
     bool visible = true;
     float opacity = 1.0f;
+    bool showInLegend = true;  // the scene's "legend": false keeps a background layer out of it
     const std::vector<std::string>& warnings() const { return warnings_; }
 
 protected:

@@ -102,7 +102,7 @@ void Map::prepare(FrameState frame, int width, int height, float pixelRatio) {
     // The legend once every layer knows its state for this frame (the heat maximum).
     legend_.clear();
     for (const auto& l : layers_) {
-        if (!l->visible || l->opacity <= 0.0f) continue;
+        if (!l->visible || l->opacity <= 0.0f || !l->showInLegend) continue;
         LegendBlock b;
         if (l->legend(b)) legend_.push_back(std::move(b));
     }

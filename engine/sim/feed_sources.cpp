@@ -24,6 +24,7 @@ SimGeography simGeography(const SceneSpec& scene) {
     }
     g.checkpoints =
         scene.checkpointsPath.empty() ? deriveCheckpoints(g.jurisdictions) : loadCheckpoints(scene.checkpointsPath);
+    if (!scene.roadsPath.empty()) g.roads = loadRoads(scene.roadsPath);
     return g;
 }
 
@@ -39,6 +40,7 @@ FeedSetup makeFeedPipeline(const FeedSources& s, const SceneSpec& scene) {
         so.sim.seed = s.simSeed;
         so.jurisdictions = std::move(geo.jurisdictions);
         so.checkpoints = std::move(geo.checkpoints);
+        so.roads = std::move(geo.roads);
         so.speedup = s.simSpeedup;
         auto sim = std::make_unique<SimulatorTransport>(so, "simulator");
         if (s.simSpeedup != 1.0) {
@@ -89,7 +91,7 @@ std::shared_ptr<FeedPipeline> makeStillFeed(const FeedSources& s, const SceneSpe
         sc.badRate = s.simBadRate;
         sc.seed = s.simSeed;
         sc.start = at - 10 * 60 * 1000;
-        Simulator sim(sc, std::move(geo.jurisdictions), std::move(geo.checkpoints));
+        Simulator sim(sc, std::move(geo.jurisdictions), std::move(geo.checkpoints), geo.roads);
         uint64_t n = 0;
         sim.runUntil(at, [&](std::string_view line, TimeMs) { feed->ingestLine(line, "simulator", ++n); });
     }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "engine/data/jurisdictions.hpp"
+#include "engine/data/roads.hpp"
 #include "engine/data/scene.hpp"
 #include "engine/feed/pipeline.hpp"
 
@@ -33,12 +34,13 @@ struct FeedSources {
     FeedConfig feedConfig() const;
 };
 
-// The scene's jurisdictions and checkpoints for the simulator (ten synthetic rectangles
-// and checkpoints along their southern edge when the scene names none). Throws
-// std::runtime_error naming the file when one cannot be read.
+// The scene's jurisdictions, checkpoints and roads for the simulator (ten synthetic
+// rectangles and checkpoints along their southern edge when the scene names none; no
+// roads: straight legs). Throws std::runtime_error naming the file when one cannot be read.
 struct SimGeography {
     std::vector<Jurisdiction> jurisdictions;
     std::vector<Checkpoint> checkpoints;
+    std::vector<RoadLine> roads;
 };
 SimGeography simGeography(const SceneSpec& scene);
 

@@ -47,7 +47,8 @@ Cockpit::Cockpit(WindowContext& window, Map& map, const SceneSpec& scene, TimeCo
         b.AddText(e.text.zh.c_str());
         b.AddText(e.text.en.c_str());
     }
-    for (const std::string* t : {&scene_.titleZh, &scene_.titleEn, &scene_.attributionZh, &scene_.attributionEn})
+    for (const std::string* t : {&scene_.titleZh, &scene_.titleEn, &scene_.attributionZh, &scene_.attributionEn,
+                                 &scene_.creditsZh, &scene_.creditsEn})
         b.AddText(t->c_str());
     for (const auto& l : map_.layers()) {
         b.AddText(l->title().zh.c_str());
