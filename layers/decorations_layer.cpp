@@ -58,8 +58,9 @@ void DecorationsLayer::overlay(const FrameState& frame, Painter& p) {
     if (opts_.northArrow) drawNorthArrow(frame, p);
     // The legend stands on the credits line when there is one.
     const float s = frame.pixelRatio;
-    const float legendBottom =
-        creditsBox_.w > 0 ? creditsBox_.y - 6 * s : static_cast<float>(frame.camera->height) - 16 * s;
+    const float legendBottom = creditsBox_.w > 0
+                                   ? creditsBox_.y - 6 * s
+                                   : static_cast<float>(frame.camera->height) - frame.insetBottom - 16 * s;
     if (opts_.legend) drawLegend(frame, p, legendBottom);
     drawCredits(frame, p);
 }
@@ -126,7 +127,7 @@ void DecorationsLayer::drawScaleBar(const FrameState& f, Painter& p) {
         std::snprintf(label, sizeof label, "%g km", nice / 1000.0);
     else
         std::snprintf(label, sizeof label, "%g m", nice);
-    const float x = 24 * s, y = static_cast<float>(cam.height) - 30 * s, h = 6 * s;
+    const float x = 24 * s, y = static_cast<float>(cam.height) - f.insetBottom - 30 * s, h = 6 * s;
     const float textSize = 14 * s;
     p.rect(x - 10 * s, y - textSize - 16 * s, len + 20 * s + p.textWidth(label, textSize) * 0.0f, textSize + 30 * s,
            opts_.panel);
@@ -173,7 +174,11 @@ void DecorationsLayer::drawLegend(const FrameState& f, Painter& p, float bottom)
     if (!f.legend || f.legend->empty()) return;
     const std::vector<LegendBlock>& blocks = *f.legend;
     const Language lang = f.language;
-    const float text = 14 * s, head = 15 * s, row = 24 * s, sw = 22 * s, pad = 12 * s, rampW = 150 * s, rampH = 10 * s;
+    // On a wall the type is already large (the pixel ratio makes 12 px 1/45 of the height):
+    // the legend takes the smallest wall size and tighter rows, so it leaves the map room.
+    const float kw = f.wall ? 0.82f : 1.0f;
+    const float text = 14 * s * kw, head = 15 * s * kw, row = 24 * s * (f.wall ? 0.74f : 1.0f), sw = 22 * s * kw,
+                pad = 12 * s * kw, rampW = 150 * s * kw, rampH = 10 * s * kw;
     const std::string legendTitle = tr("decor.legend", lang);
     // Each block's size; blocks fill columns from the right edge, a new column when the
     // next block would rise above the north arrow (a long legend on a short canvas).
@@ -298,7 +303,7 @@ DecorationsLayer::Box DecorationsLayer::placeCredits(const FrameState& f, Painte
     const float s = f.pixelRatio, size = 13 * s, pad = 8 * s;
     const float w = p.textWidth(text, size) + 2 * pad, h = size + 1.5f * pad;
     const float x = std::max(8 * s, static_cast<float>(f.camera->width) - w - 16 * s);
-    return {x, static_cast<float>(f.camera->height) - h - 10 * s, w, h};
+    return {x, static_cast<float>(f.camera->height) - f.insetBottom - h - 10 * s, w, h};
 }
 
 void DecorationsLayer::drawCredits(const FrameState& f, Painter& p) {

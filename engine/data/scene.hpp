@@ -73,6 +73,27 @@ struct IndicatorSceneSpec {
     int trendPeriods = 6;  // trends: this many periods of the same length, the last one included
 };
 
+// One stop of a wall's tour: where the camera flies, which layers show, how long it stays.
+struct TourStop {
+    enum class Kind { View, Squad, District };
+    Kind kind = Kind::District;
+    Vec2d centerLonLat;      // View
+    double zoom = 13.0;      // View
+    double rotationDeg = 0;  // View
+    std::string squad;       // Squad: its jurisdiction fills the screen
+    double dwellSeconds = 20;
+    std::vector<std::pair<std::string, bool>> layers;  // layer id -> visible while here
+    std::string titleZh, titleEn;                      // shown on the wall while here
+};
+
+// "wall": what an unattended wall does (docs/scene.md).
+struct WallSpec {
+    std::vector<TourStop> tour;
+    double flightSeconds = 3.0;             // camera flight between stops
+    double resumeAfterSeconds = 60;         // an operator's touch pauses the tour this long
+    std::vector<std::string> legendLayers;  // the layers the wall's legend lists (empty: all)
+};
+
 struct SceneSpec {
     std::string file;     // path of the scene file
     std::string baseDir;  // relative paths resolve against this
@@ -96,6 +117,7 @@ struct SceneSpec {
     // baseDir; empty when the scene names none.
     std::string squadsPath, recordsPath;
     IndicatorSceneSpec indicators;
+    WallSpec wall;
 
     std::string resolve(const std::string& path) const;  // relative to baseDir
 };

@@ -60,6 +60,12 @@ struct FrameState {
     TimeMode timeMode = TimeMode::Still;
     double speed = 1.0;
     bool paused = false;
+    // Canvas pixels along the bottom edge the host keeps for itself (the wall's status
+    // strip): map furniture stands above it.
+    float insetBottom = 0;
+    // A wall read from afar: furniture (the legend) uses its compact metrics, the type at
+    // the smallest size a wall allows rather than a desk's.
+    bool wall = false;
     // The legend of the visible layers, gathered by the map during prepare (decorations).
     const std::vector<LegendBlock>* legend = nullptr;
 };

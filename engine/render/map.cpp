@@ -42,7 +42,7 @@ Layer* Map::find(const std::string& id) {
     return nullptr;
 }
 
-void Map::flyTo(Vec2d center, double resolution, double seconds) {
+void Map::flyTo(Vec2d center, double resolution, double seconds, std::optional<double> rotation) {
     flight_.active = true;
     flight_.from = camera.center;
     flight_.to = center;
@@ -52,6 +52,9 @@ void Map::flyTo(Vec2d center, double resolution, double seconds) {
     const double dist = std::hypot(center.x - camera.center.x, center.y - camera.center.y);
     const double fit = dist / std::max(1, std::min(camera.width, camera.height)) * 1.4;
     flight_.peakRes = std::max({flight_.fromRes, flight_.toRes, fit});
+    flight_.fromRot = camera.rotation;
+    // The short way round to the new rotation.
+    flight_.toRot = rotation ? camera.rotation + std::remainder(*rotation - camera.rotation, 2 * kPi) : camera.rotation;
     flight_.t = 0;
     flight_.seconds = std::max(0.05, seconds);
 }
@@ -66,6 +69,7 @@ void Map::advanceFlight(double dt) {
     const double base = a + (b - a) * u;
     const double bump = std::max(0.0, p - std::max(a, b)) * 4 * u * (1 - u);
     camera.resolution = std::exp(base + bump);
+    camera.rotation = flight_.fromRot + (flight_.toRot - flight_.fromRot) * u;
     if (flight_.t >= 1.0) flight_.active = false;
 }
 

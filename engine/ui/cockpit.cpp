@@ -150,6 +150,7 @@ void Cockpit::applyEvent(const InputEvent& e, double scale) {
         cursorY_ = e.y;
         if (dragButton_ < 0 || !dragOnMap_) return;
         if (std::hypot(e.x - pressX_, e.y - pressY_) * scale > 4.0) dragMoved_ = true;
+        map_.stopFlight();  // the hand wins over a flight (an alert's, a wall tour's)
         if (dragButton_ == GLFW_MOUSE_BUTTON_LEFT)
             map_.camera.panPixels(dx, dy);  // the map follows the hand
         else if (dragButton_ == GLFW_MOUSE_BUTTON_RIGHT)
@@ -188,6 +189,7 @@ void Cockpit::applyEvent(const InputEvent& e, double scale) {
     }
     case InputEvent::Kind::Scroll: {
         if (e.y == 0.0 || overUi(cursorX_, cursorY_)) return;
+        map_.stopFlight();
         map_.camera.zoomAbout({cursorX_ * scale, cursorY_ * scale}, std::pow(1.2, e.y));
         return;
     }
@@ -473,7 +475,13 @@ int Cockpit::run() {
         lastTick = now;
         time_.tick(dt);
         const bool input = !events_.empty();
+        // What the operator did (a wall's tour pauses): a press, a wheel, a key, or a
+        // cursor moved by a few pixels (not the pointer's own arrival events).
+        bool operatorInput = false;
+        for (const InputEvent& e : events_)
+            operatorInput |= e.kind != InputEvent::Kind::Move || std::hypot(e.x - cursorX_, e.y - cursorY_) > 3.0;
         handleInput();
+        if (everyTurn) everyTurn(dt, operatorInput);
         if (beforeFrame && beforeFrame(time_.now())) dataPending = true;
         for (const auto& l : map_.layers()) {
             if (auto req = l->takeViewRequest()) {
@@ -533,7 +541,14 @@ int Cockpit::run() {
             frame.paused = time_.paused();
             frame.dtSeconds = sinceLastDraw;  // animations (camera flights) advance by drawn time
             frame.frameIndex = frameIndex_;
-            map_.render(frame, fbw, fbh, pixelRatioFor(fbw, fbh));
+            float ratio = pixelRatioFor(fbw, fbh);
+            if (opts_.wall) {
+                // 12 px labels x ratio >= height / 45: read from 5 m.
+                ratio = std::max(ratio, static_cast<float>(fbh) / 540.0f);
+                frame.insetBottom = static_cast<float>(fbh) * opts_.wallStripFraction;
+                frame.wall = true;
+            }
+            map_.render(frame, fbw, fbh, ratio);
             ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
         }
         if (screenshotRequested_) {

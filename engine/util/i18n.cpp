@@ -255,6 +255,14 @@ const std::vector<I18nEntry>& table() {
         {"inspections.yellow", {"黄色对象逾期（30 天周期）◆", "Yellow overdue (30-day cycle) ◆"}},
         {"inspections.green", {"绿色对象逾期（90 天周期）■", "Green overdue (90-day cycle) ■"}},
         {"inspections.label", {"%s 逾期 %d 天", "%s overdue %d d"}},
+        {"list.sep", {"、", ", "}},
+        {"wall.layer", {"大屏状态栏", "Wall status"}},
+        {"wall.fresh_s", {"最新定位 %.0f 秒前", "newest fix %.0f s ago"}},
+        {"wall.fresh_min", {"最新定位 %.0f 分钟前", "newest fix %.0f min ago"}},
+        {"wall.fresh_h", {"最新定位 %.1f 小时前", "newest fix %.1f h ago"}},
+        {"wall.no_data", {"暂无定位数据", "no position data yet"}},
+        {"wall.silent", {"失联警员 %zu 人：%s", "%zu officers silent: %s"}},
+        {"wall.tour_paused", {"巡览已暂停（有人操作）", "Tour paused (operator at the wall)"}},
         // window
         {"window.title", {"数字沙盘 Sandtable", "Sandtable 数字沙盘"}},
     };
