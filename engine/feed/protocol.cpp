@@ -262,6 +262,7 @@ ParseResult FeedParser::parse(std::string_view line, TimeMs now, FeedMessage& ou
 
 ParseResult FeedParser::validate(const RawMessage& raw, TimeMs now, FeedMessage& out, TimeMs timeShiftMs) const {
     out = FeedMessage{};
+    if (raw.extractError != RejectReason::Count) return fail(raw.extractError, raw.extractDetail);
     out.officer = raw.officer;
     out.checkpoint = raw.checkpoint;
     out.id = raw.id;

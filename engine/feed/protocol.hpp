@@ -105,6 +105,10 @@ struct RawMessage {
     TimeMs t = 0;
     double lon = 0, lat = 0;
     double speed = NAN, heading = NAN, acc = NAN;  // NaN: absent
+    // A front end's own finding while extracting (e.g. a CSV cell "abc" for lon is
+    // bad_coordinate, as a JSON string there is): validate() reports it first.
+    RejectReason extractError = RejectReason::Count;
+    const char* extractDetail = "";
 };
 
 struct ParseResult {
