@@ -129,15 +129,45 @@ bool parseIsoTime(std::string_view s, TimeMs& out) {
 std::string formatIsoTime(TimeMs t, int offsetMinutes) {
     const CivilTime c = toCivil(t, offsetMinutes);
     const int off = offsetMinutes < 0 ? -offsetMinutes : offsetMinutes;
-    char buf[48];
-    if (c.millisecond != 0)
-        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03d%c%02d:%02d",
-                      static_cast<long long>(c.year), c.month, c.day, c.hour, c.minute, c.second, c.millisecond,
-                      offsetMinutes < 0 ? '-' : '+', off / 60, off % 60);
-    else
-        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d%c%02d:%02d", static_cast<long long>(c.year),
-                      c.month, c.day, c.hour, c.minute, c.second, offsetMinutes < 0 ? '-' : '+', off / 60, off % 60);
-    return buf;
+    if (c.year < 0 || c.year > 9999 || off >= 100 * 60) {
+        char buf[64], frac[8] = "";
+        if (c.millisecond != 0) std::snprintf(frac, sizeof frac, ".%03d", c.millisecond);
+        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d%s%c%02d:%02d", static_cast<long long>(c.year),
+                      c.month, c.day, c.hour, c.minute, c.second, frac, offsetMinutes < 0 ? '-' : '+', off / 60,
+                      off % 60);
+        return buf;
+    }
+    // Digits by hand: the history writes one of these per row, and snprintf with eleven
+    // arguments was a tenth of the import's time.
+    char buf[32];
+    char* p = buf;
+    auto put = [&](int v, int width) {
+        for (int i = width - 1; i >= 0; --i) {
+            p[i] = static_cast<char>('0' + v % 10);
+            v /= 10;
+        }
+        p += width;
+    };
+    put(static_cast<int>(c.year), 4);
+    *p++ = '-';
+    put(static_cast<int>(c.month), 2);
+    *p++ = '-';
+    put(static_cast<int>(c.day), 2);
+    *p++ = 'T';
+    put(c.hour, 2);
+    *p++ = ':';
+    put(c.minute, 2);
+    *p++ = ':';
+    put(c.second, 2);
+    if (c.millisecond != 0) {
+        *p++ = '.';
+        put(c.millisecond, 3);
+    }
+    *p++ = offsetMinutes < 0 ? '-' : '+';
+    put(off / 60, 2);
+    *p++ = ':';
+    put(off % 60, 2);
+    return std::string(buf, static_cast<size_t>(p - buf));
 }
 
 // ---- parser ----

@@ -4,6 +4,7 @@
 // kills it with SIGKILL mid-write and reopens the file.
 //
 //   history_writer_helper TARGET BATCH_ROWS [--batches N] [--fsize BYTES]
+//   history_writer_helper --read TARGET   (loads everything into a track store, prints counts and ms)
 //   --batches N   stop after N batches (default: forever) and print a JSON summary
 //   --fsize BYTES limit the size of files this process may write (RLIMIT_FSIZE), so the
 //                 disk looks full: writes fail with EFBIG, which SQLite reports as full
@@ -20,6 +21,19 @@
 using namespace sandtable;
 
 int main(int argc, char** argv) {
+    if (argc == 3 && !std::strcmp(argv[1], "--read")) {
+        HistoryOptions o;
+        o.target = argv[2];
+        o.readOnly = true;
+        HistoryStore store(o);
+        TrackStore tracks;
+        const HistoryLoad ld = store.load(kTimeMin, kTimeMax, tracks);
+        std::printf(
+            "{\"rows\": %llu, \"stored\": %llu, \"bad\": %llu, \"officers\": %zu, \"ms\": %.1f, \"error\": \"%s\"}\n",
+            static_cast<unsigned long long>(ld.rows), static_cast<unsigned long long>(ld.stored),
+            static_cast<unsigned long long>(ld.bad), tracks.slots(), ld.ms, ld.error.c_str());
+        return ld.error.empty() ? 0 : 1;
+    }
     if (argc < 3) {
         std::fprintf(stderr, "usage: history_writer_helper TARGET BATCH_ROWS [--batches N] [--fsize BYTES]\n");
         return 2;
