@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -13,6 +14,7 @@
 #include "engine/feed/pipeline.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/render/offscreen.hpp"
+#include "engine/tracks/coverage.hpp"
 #include "engine/util/cli.hpp"
 #include "engine/util/log.hpp"
 #include "layers/heatmap_layer.hpp"
@@ -26,11 +28,13 @@ const char* kUsage =
     "usage: sandtable-render --scene FILE --out FILE.png [--width W] [--height H]\n"
     "                        [--view LON,LAT,ZOOM[,ROT]] [--stats FILE.json] [--lang zh|en]\n"
     "                        [--feed FILE.jsonl --at TIME] [--stale-seconds S]\n"
+    "                        [--jurisdictions FILE] [--coverage-from TIME]\n"
     "                        [--export-heatmap FILE.tif [--heatmap-layer ID] [--heatmap-grid-like RASTER]]\n"
     "TIME is ISO 8601 with an offset (2024-11-20T08:30:00+08:00) or epoch milliseconds.\n";
 
 struct Options {
     std::string scene, out, stats, view, lang = "zh", exportHeatmap, heatmapLayer, feed, at, gridLike;
+    std::string jurisdictions, coverageFrom;
     double staleSeconds = 120;
     int width = 1920, height = 1080;
 };
@@ -66,6 +70,10 @@ int main(int argc, char** argv) {
                 o.feed = next();
             else if (a == "--stale-seconds")
                 o.staleSeconds = cli::parseDouble(a, next(), 1.0, 86400.0);
+            else if (a == "--jurisdictions")
+                o.jurisdictions = next();
+            else if (a == "--coverage-from")
+                o.coverageFrom = next();
             else if (a == "--export-heatmap")
                 o.exportHeatmap = next();
             else if (a == "--heatmap-layer")
@@ -106,6 +114,7 @@ int main(int argc, char** argv) {
                 throw std::runtime_error("--at '" + o.at + "': expected ISO 8601 with an offset or epoch milliseconds");
         }
         std::shared_ptr<FeedPipeline> feed;
+        const auto cfgStaleMs = static_cast<TimeMs>(o.staleSeconds * 1000.0);
         if (!o.feed.empty()) {
             // The feed as of TIME: every line with t <= TIME applied in file order;
             // future-time checks use TIME as "now".
@@ -184,6 +193,52 @@ int main(int argc, char** argv) {
                              {"officers", snap->officers.size()},
                              {"live", snap->officers.size() - stale},
                              {"stale", stale}};
+                const TrackStats& ts = snap->tracks->stats();
+                j["tracks"] = {{"points", ts.points},
+                               {"bytes_per_point", ts.bytesPerPoint},
+                               {"dropped", ts.dropped},
+                               {"bytes", ts.bytes},
+                               {"chunks", ts.chunks},
+                               {"duplicates", ts.duplicates},
+                               {"point_bytes", sizeof(TrackPoint)}};
+                // Coverage per squad over [--coverage-from (default: the first fix), --at]
+                // (docs/history.md), with the scene's display CRS as the metric CRS.
+                std::string jpath = o.jurisdictions;
+                if (jpath.empty()) {
+                    const auto near = std::filesystem::path(o.scene).parent_path() / "jurisdictions.geojson";
+                    if (std::filesystem::exists(near)) jpath = near.string();
+                }
+                if (!jpath.empty() && snap->tracks->stats().points > 0) {
+                    TimeMs from = snap->tracks->oldestTime();
+                    if (!o.coverageFrom.empty()) {
+                        char* end = nullptr;
+                        from = std::strtoll(o.coverageFrom.c_str(), &end, 10);
+                        if ((!end || *end) && !parseIsoTime(o.coverageFrom, from))
+                            throw std::runtime_error("--coverage-from '" + o.coverageFrom +
+                                                     "': expected ISO 8601 with an offset or epoch milliseconds");
+                    }
+                    CoverageOptions co;
+                    co.metricCrs = scene.displayCrs;
+                    co.maxGapMs = cfgStaleMs;
+                    nlohmann::json cov = nlohmann::json::array();
+                    for (const CoverageResult& r :
+                         coverageBySquad(*snap->tracks, loadJurisdictions(jpath), from, frame.time + 1, co))
+                        cov.push_back({{"squad", r.squad},
+                                       {"km", r.km},
+                                       {"share", r.share},
+                                       {"cells_visited", r.cellsVisited},
+                                       {"cells_total", r.cellsTotal},
+                                       {"officers", r.officers},
+                                       {"fixes", r.fixes},
+                                       {"segments", r.segments},
+                                       {"gaps_skipped", r.gapsSkipped},
+                                       {"fast_skipped", r.fastSkipped}});
+                    j["coverage"] = {{"from", from},
+                                     {"to", frame.time},
+                                     {"jurisdictions", jpath},
+                                     {"cell_m", co.cellM},
+                                     {"squads", cov}};
+                }
             }
             j["layers"] = nlohmann::json::array();
             for (const auto& s : map->stats())

@@ -35,6 +35,8 @@ const char* kUsage =
     "                 [--stale-seconds S] [--select OFFICER_ID] [--dispatch LON,LAT]\n"
     "                 [--fullscreen [MONITOR]] [--no-panel] [--view LON,LAT,ZOOM[,ROTATION]]\n"
     "                 [--trace FILE.jsonl]\n"
+    "                 [--history-dir DIR | --history FILE.gpkg|PG:CONN] [--no-history] [--history-read-only]\n"
+    "                 [--history-hours H] [--retention-days N]\n"
     "                 [--exit-after SECONDS] [--screenshot-on-exit FILE.png]\n"
     "--tcp and --udp take PORT (bound to 127.0.0.1) or HOST:PORT.\n";
 
@@ -46,6 +48,13 @@ struct FeedArgs {
     bool loop = false;
     int tcpPort = -1, udpPort = -1;
     std::string tcpHost = "127.0.0.1", udpHost = "127.0.0.1";
+    // History (docs/history.md): on by default for real sources, off for the simulator
+    // alone (simulated officers must not end up in a real history) unless asked for.
+    std::string history;  // --history-dir or --history; empty: the default state folder
+    bool historyAsked = false, noHistory = false, historyReadOnly = false;
+    double historyHours = 6;  // reloaded at start so a restart keeps the trails
+    int retentionDays = 90;
+    bool realSources() const { return !replay.empty() || tcpPort >= 0 || udpPort >= 0 || !mqtt.empty(); }
 };
 
 // "PORT" or "HOST:PORT".
@@ -63,7 +72,25 @@ std::shared_ptr<FeedPipeline> makeFeed(const FeedArgs& a, const std::string& dat
     cfg.staleAfterMs = static_cast<TimeMs>(a.staleSeconds * 1000.0);
     PipelineOptions po;
     po.now = [] { return gSceneNow.load(); };
+    if (!a.noHistory && (a.historyAsked || a.realSources())) {
+        HistoryOptions ho;
+        ho.target = a.history.empty() ? HistoryStore::defaultDir() : a.history;
+        ho.squads = cfg.squads;
+        ho.readOnly = a.historyReadOnly;
+        ho.retentionDays = a.retentionDays;
+        po.history = std::make_shared<HistoryStore>(ho);  // throws naming the target and the reason
+    }
     auto feed = std::make_shared<FeedPipeline>(cfg, po);
+    if (po.history) {
+        const TimeMs now = gSceneNow.load();
+        std::string err;
+        const HistoryLoad ld =
+            feed->restoreHistory(now - static_cast<TimeMs>(a.historyHours * 3600000.0), now + 1, &err);
+        std::printf("sandtable: history %s%s: %llu fixes of the last %g h restored in %.0f ms%s%s\n",
+                    po.history->stats().target.c_str(), a.historyReadOnly ? " (read-only)" : "",
+                    static_cast<unsigned long long>(ld.stored), a.historyHours, ld.ms, err.empty() ? "" : "; ",
+                    err.c_str());
+    }
     if (a.sim) {
         SimulatorTransportOptions so;
         so.sim.officers = a.simOfficers;
@@ -188,6 +215,17 @@ int main(int argc, char** argv) {
                 fa.mqttPassword = next();
             else if (a == "--stale-seconds")
                 fa.staleSeconds = cli::parseDouble(a, next(), 1.0, 86400.0);
+            else if (a == "--history-dir" || a == "--history") {
+                fa.history = next();
+                fa.historyAsked = true;
+            } else if (a == "--no-history")
+                fa.noHistory = true;
+            else if (a == "--history-read-only")
+                fa.historyReadOnly = fa.historyAsked = true;
+            else if (a == "--history-hours")
+                fa.historyHours = cli::parseDouble(a, next(), 0.0, 24.0 * 366);
+            else if (a == "--retention-days")
+                fa.retentionDays = cli::parseInt(a, next(), 0, 36500);
             else if (a == "--help" || a == "-h") {
                 std::fputs(kUsage, stdout);
                 return 0;

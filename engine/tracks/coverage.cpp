@@ -2,20 +2,32 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <stdexcept>
 
 #include "engine/feed/feed_state.hpp"  // localDistanceM: the feed's own speed measure
 
 namespace sandtable {
 
+namespace {
+// One Transformer per thread and CRS (PROJ objects are not shared between threads), kept:
+// building one costs more than a squad's coverage.
+std::shared_ptr<const Transformer> metricTransformer(const std::string& crs) {
+    thread_local std::map<std::string, std::shared_ptr<const Transformer>> cache;
+    auto& t = cache[crs];
+    if (!t) t = std::make_shared<const Transformer>("EPSG:4326", crs);
+    return t;
+}
+}  // namespace
+
 CoverageGrid::CoverageGrid(const Jurisdiction& j, const CoverageOptions& o)
-    : toMetric_("EPSG:4326", o.metricCrs), cell_(o.cellM > 0 ? o.cellM : 50.0) {
+    : toMetric_(metricTransformer(o.metricCrs)), cell_(o.cellM > 0 ? o.cellM : 50.0) {
     BBox box;
     for (const auto& ring : j.rings) {
         std::vector<Vec2d> m;
         for (const Vec2d& ll : ring) {
             Vec2d p = ll;
-            if (!toMetric_.forward(p))
+            if (!toMetric_->forward(p))
                 throw std::runtime_error("coverage: jurisdiction '" + j.squad + "' cannot be projected to " +
                                          o.metricCrs);
             m.push_back(p);
@@ -65,7 +77,7 @@ CoverageGrid::CoverageGrid(const Jurisdiction& j, const CoverageOptions& o)
 
 bool CoverageGrid::toMetric(double lon, double lat, Vec2d& out) const {
     out = {lon, lat};
-    return toMetric_.forward(out);
+    return toMetric_->forward(out);
 }
 
 bool CoverageGrid::insidePolygon(Vec2d p) const {

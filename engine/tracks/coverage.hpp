@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -82,7 +83,7 @@ private:
     }
     double insideLength(Vec2d a, Vec2d b, int ix, int iy, double ta, double tb) const;
 
-    Transformer toMetric_;
+    std::shared_ptr<const Transformer> toMetric_;  // per thread and CRS: PROJ setup costs ~30 ms
     double cell_;
     Vec2d origin_;
     int nx_ = 0, ny_ = 0;
