@@ -118,36 +118,41 @@ void runHistory(Env& env) {
     env.out->emit(imp);
     env.out->emit(importCase(env, "import-csv", csv, (dir.path / "b").string(), positions));
 
-    // Start to memory: open the GeoPackage, read the day into a fresh track store.
-    const MemoryProbe memory;
-    std::vector<double> ms;
-    HistoryLoad last;
-    TrackStats stats;
+    // Start to memory: open the GeoPackage, read the day into a fresh track store; with one
+    // reader thread and with the default (one per core, at most 4).
     std::shared_ptr<const TrackView> view;
-    for (int rep = 0; rep < 3; ++rep) {
-        const auto t0 = std::chrono::steady_clock::now();
-        HistoryOptions ro;
-        ro.target = (dir.path / "a").string();
-        ro.readOnly = true;
-        HistoryStore store(ro);
-        TrackStore tracks;
-        last = store.load(kDayStart, kDayStart + 86400000LL, tracks);
-        ms.push_back(msSince(t0));
-        if (!last.error.empty()) throw std::runtime_error(last.error);
-        stats = tracks.stats();
-        view = tracks.view();
+    for (unsigned threads : {1u, 0u}) {
+        const MemoryProbe memory;
+        std::vector<double> ms;
+        HistoryLoad last;
+        TrackStats stats;
+        for (int rep = 0; rep < 3; ++rep) {
+            const auto t0 = std::chrono::steady_clock::now();
+            HistoryOptions ro;
+            ro.target = (dir.path / "a").string();
+            ro.readOnly = true;
+            ro.readThreads = threads;
+            HistoryStore store(ro);
+            TrackStore tracks;
+            last = store.load(kDayStart, kDayStart + 86400000LL, tracks);
+            ms.push_back(msSince(t0));
+            if (!last.error.empty()) throw std::runtime_error(last.error);
+            stats = tracks.stats();
+            view = tracks.view();
+        }
+        const unsigned used = threads ? threads : std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+        nlohmann::json j = env.record("history", "load@" + std::to_string(used) + "threads", 0, 0);
+        j["sizes"] = {{"positions", positions}, {"officers", officers}, {"hours", steps / 360}};
+        j["rows"] = last.rows;
+        j["stored"] = last.stored;
+        addStats(j, "start_to_memory_", ms);
+        j["rows_per_s"] = static_cast<double>(last.rows) / (percentile(ms, 0.5) / 1000.0);
+        j["read_threads"] = used;
+        j["tracks"] = {{"points", stats.points}, {"bytes_per_point", stats.bytesPerPoint}, {"bytes", stats.bytes}};
+        memory.add(j);
+        env.out->emit(j);
+        if (last.stored != positions) throw std::runtime_error("load: stored " + std::to_string(last.stored));
     }
-    nlohmann::json j = env.record("history", "load", 0, 0);
-    j["sizes"] = {{"positions", positions}, {"officers", officers}, {"hours", steps / 360}};
-    j["rows"] = last.rows;
-    j["stored"] = last.stored;
-    addStats(j, "start_to_memory_", ms);
-    j["rows_per_s"] = static_cast<double>(last.rows) / (percentile(ms, 0.5) / 1000.0);
-    j["read_threads"] = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
-    j["tracks"] = {{"points", stats.points}, {"bytes_per_point", stats.bytesPerPoint}, {"bytes", stats.bytes}};
-    memory.add(j);
-    env.out->emit(j);
-    if (last.stored != positions) throw std::runtime_error("load: stored " + std::to_string(last.stored));
 
     // Coverage of every squad over the period, from the loaded view.
     const std::string jpath = env.options.dataDir + "/jurisdictions.geojson";

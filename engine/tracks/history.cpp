@@ -754,7 +754,8 @@ HistoryLoad HistoryStore::load(TimeMs t0, TimeMs t1, TrackStore& into) const {
     // parallel, each over its own connection (WAL readers and PostgreSQL backends run side
     // by side), then store them in time order on this thread.
     TimeMs lo = t0, hi = t1;
-    unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+    unsigned threads =
+        options_.readThreads ? options_.readThreads : std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
     if (threads > 1) {
         std::string err;
         CPLPushErrorHandler(CPLQuietErrorHandler);

@@ -31,6 +31,7 @@ struct HistoryOptions {
     size_t maxQueuedRows = 2'000'000;  // beyond it the oldest waiting rows are dropped (counted)
     int dayOffsetMinutes = 8 * 60;     // days (partitions, retention) are Shanghai days
     int retryMs = 2000;                // a failed batch is retried after this long
+    unsigned readThreads = 0;          // load(): parallel time slices; 0 = one per core, at most 4
     // Where "now" comes from for retention (tests); default the wall clock.
     std::function<TimeMs()> now;
 };
