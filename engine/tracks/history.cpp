@@ -610,9 +610,17 @@ GDALDatasetUniquePtr openForReading(const std::string& dataset, bool postgres, s
 
 // One plain SQL query for both backends. (Measured alternatives that were slower: squad
 // and status as CASE integers, the point as ST_MinX/ST_MinY doubles.)
+// A time bound as SQL: clamped to +-2^53 so that both backends read it as an integer
+// (SQLite turns -9223372036854775808 into a REAL, PostgreSQL into numeric, which keeps it
+// from using the index on t and from pruning partitions).
+std::string sqlTime(TimeMs t) {
+    constexpr TimeMs kBound = TimeMs{1} << 53;
+    return std::to_string(std::clamp(t, -kBound, kBound));
+}
+
 std::string selectSql(TimeMs t0, TimeMs t1) {
     return "SELECT officer, squad, t, status, speed, heading, acc, geom FROM positions WHERE t >= " +
-           std::to_string(t0) + " AND t < " + std::to_string(t1) + " ORDER BY t";
+           sqlTime(t0) + " AND t < " + sqlTime(t1) + " ORDER BY t";
 }
 
 // Reads [t0, t1) over its own connection; officers are numbered in order of appearance.
@@ -761,8 +769,8 @@ HistoryLoad HistoryStore::load(TimeMs t0, TimeMs t1, TrackStore& into) const {
         CPLPushErrorHandler(CPLQuietErrorHandler);
         auto ds = openForReading(dataset_, postgres_, err);
         if (ds) {
-            const std::string sql = "SELECT MIN(t), MAX(t) FROM positions WHERE t >= " + std::to_string(t0) +
-                                    " AND t < " + std::to_string(t1);
+            const std::string sql =
+                "SELECT MIN(t), MAX(t) FROM positions WHERE t >= " + sqlTime(t0) + " AND t < " + sqlTime(t1);
             if (OGRLayer* rs = ds->ExecuteSQL(sql.c_str(), nullptr, nullptr)) {
                 for (auto& f : *rs)
                     if (f->IsFieldSetAndNotNull(0) && f->IsFieldSetAndNotNull(1)) {
