@@ -103,7 +103,7 @@ TEST_CASE("coverage of a squad: km inside, cells visited, silences, jumps, squad
     CHECK(all[0].cellsVisited == r.cellsVisited);
 }
 
-TEST_CASE("coverage km follows a slanted boundary; cells are those whose centre is inside", "[tracks][coverage]") {
+TEST_CASE("coverage km follows a slanted boundary and cells are those whose centre is inside", "[tracks][coverage]") {
     Frame f;
     // A diamond with half-diagonals of 290 m around (1000, 1000) (not 300: cell centres
     // would lie exactly on its edges).

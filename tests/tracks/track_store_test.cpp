@@ -239,7 +239,7 @@ TEST_CASE("squad changes follow the fixes, late ones included", "[tracks][store]
     CHECK(v->squadAt(9, kT0) == -1);
 }
 
-TEST_CASE("views share sealed chunks and unchanged officers; only open tails are copied", "[tracks][store]") {
+TEST_CASE("views share sealed chunks and unchanged officers, only open tails are copied", "[tracks][store]") {
     TrackStoreOptions o;
     o.chunkPoints = 8;
     TrackStore s(defaultSquadIds(), o);
