@@ -98,7 +98,9 @@ double CoverageGrid::insideLength(Vec2d a, Vec2d b, int ix, int iy, double ta, d
     if (!boundary_[c]) return inside_[c] ? len : 0.0;
     // Where the piece crosses the cell's edges; each sub-piece is wholly in or out.
     const Vec2d d{b.x - a.x, b.y - a.y};
-    std::vector<double> ts{ta, tb};
+    // Crossings of a piece with a cell's edges are few: no allocation per piece.
+    thread_local std::vector<double> ts;
+    ts.assign({ta, tb});
     for (uint32_t k = edgeStart_[c]; k < edgeStart_[c + 1]; ++k) {
         const Edge& e = edges_[edgeIds_[k]];
         const Vec2d f{e.b.x - e.a.x, e.b.y - e.a.y};
