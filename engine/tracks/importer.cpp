@@ -273,7 +273,7 @@ bool importCsv(Run& run, const std::string& path, std::string& error) {
 std::string importFormatOf(const std::string& path, const std::string& format) {
     if (!format.empty()) return lower(format);
     const std::string ext = lower(std::filesystem::path(path).extension().string());
-    return ext == ".csv" || ext == ".tsv" ? "csv" : "ndjson";
+    return ext == ".csv" ? "csv" : "ndjson";
 }
 
 ImportResult importPositions(const std::vector<std::string>& files, HistoryStore& history,
