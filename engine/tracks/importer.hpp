@@ -24,7 +24,7 @@ struct ImportProgress {
 
 struct ImportOptions {
     FeedConfig feed;           // validation: area, squads, limits (the feed's defaults)
-    std::string format;        // "ndjson", "csv", or empty: by extension (.csv, .tsv -> csv; else ndjson)
+    std::string format;        // "ndjson", "csv", or empty: by extension (.csv -> csv; else ndjson)
     TimeMs now = 0;            // reference for future_time (0: the wall clock)
     size_t blockRows = 20000;  // rows handed to the history writer at a time
     std::function<void(const ImportProgress&)> progress;  // called about ten times a second
