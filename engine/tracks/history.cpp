@@ -619,8 +619,8 @@ std::string sqlTime(TimeMs t) {
 }
 
 std::string selectSql(TimeMs t0, TimeMs t1) {
-    return "SELECT officer, squad, t, status, speed, heading, acc, geom FROM positions WHERE t >= " +
-           sqlTime(t0) + " AND t < " + sqlTime(t1) + " ORDER BY t";
+    return "SELECT officer, squad, t, status, speed, heading, acc, geom FROM positions WHERE t >= " + sqlTime(t0) +
+           " AND t < " + sqlTime(t1) + " ORDER BY t";
 }
 
 // Reads [t0, t1) over its own connection; officers are numbered in order of appearance.
