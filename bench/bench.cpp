@@ -25,6 +25,8 @@ const std::vector<Workload>& registry() {
         {"ingest", "feed lines/s through FeedState on one thread; arrival-to-frame latency through FeedPipeline",
          runIngest},
         {"scene", "the Putuo scene + officers + complaints heatmap at 1080p and 4K", runScene},
+        {"history", "positions into a GeoPackage (import rows/s), 24 h of 200 officers back into memory, coverage",
+         runHistory},
         // {"trips", "...", runTrips},  // trajectories: add here when the layer lands
     };
     return table;

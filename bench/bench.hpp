@@ -160,5 +160,6 @@ void runScatter(Env& env);
 void runHeatmap(Env& env);
 void runIngest(Env& env);
 void runScene(Env& env);
+void runHistory(Env& env);
 
 }  // namespace sandtable::bench

@@ -243,6 +243,21 @@ int main(int argc, char** argv) {
     feed->add_option("--stale-seconds", o.feed.staleSeconds, "an officer silent this long is shown as silent")
         ->check(CLI::Range(1.0, 86400.0))
         ->capture_default_str();
+    auto* hist = app.add_option_group("History", "officer tracks kept across restarts (docs/history.md)");
+    std::string historyDir, historyFile;
+    auto* hd = hist->add_option("--history-dir", historyDir, "keep the history in DIR/history.gpkg");
+    auto* hf = hist->add_option("--history", historyFile, "keep the history in FILE.gpkg or PG:CONNINFO");
+    hd->excludes(hf);
+    hist->add_flag("--no-history", o.feed.noHistory, "keep no history (on by default for TCP, UDP and MQTT)")
+        ->excludes(hd)
+        ->excludes(hf);
+    hist->add_flag("--history-read-only", o.feed.historyReadOnly, "read the history, write nothing (a wall node)");
+    hist->add_option("--history-hours", o.feed.historyHours, "hours of history reloaded at start")
+        ->check(CLI::Range(0.0, 24.0 * 366))
+        ->capture_default_str();
+    hist->add_option("--retention-days", o.feed.retentionDays, "rows older than this are removed (0: keep all)")
+        ->check(CLI::Range(0, 36500))
+        ->capture_default_str();
     auto* wall = app.add_option_group("Wall and presets");
     wall->add_option("--select", o.select, "select and follow this officer once it reports");
     wall->add_option("--dispatch", o.dispatch, "show the dispatch query at LON,LAT")->check(cli::lonLatValidator());
@@ -281,6 +296,8 @@ int main(int argc, char** argv) {
     if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
     o.feed.sim = !noSim && o.feed.replay.empty();
     o.cockpit.showPanel = !noPanel;
+    o.feed.history = historyDir.empty() ? historyFile : historyDir;
+    o.feed.historyAsked = !o.feed.history.empty() || o.feed.historyReadOnly;
     if (app.count("--fullscreen")) o.monitor = fullscreen.empty() ? 0 : fullscreen[0];
     if (!o.tcp.empty()) cli::parseEndpoint(o.tcp, o.feed.tcpHost, o.feed.tcpPort);
     if (!o.udp.empty()) cli::parseEndpoint(o.udp, o.feed.udpHost, o.feed.udpPort);

@@ -4,6 +4,7 @@
 
 #include "engine/feed/mqtt_transport.hpp"
 #include "engine/sim/simulator.hpp"
+#include "engine/tracks/history.hpp"
 #include "engine/util/log.hpp"
 
 namespace sandtable {
@@ -30,8 +31,29 @@ SimGeography simGeography(const SceneSpec& scene) {
 
 FeedSetup makeFeedPipeline(const FeedSources& s, const SceneSpec& scene) {
     FeedSetup setup;
-    auto feed = std::make_shared<FeedPipeline>(s.feedConfig());
+    const FeedConfig cfg = s.feedConfig();
+    PipelineOptions po;
+    if (s.wantsHistory()) {
+        HistoryOptions ho;
+        ho.target = s.history.empty() ? HistoryStore::defaultDir() : s.history;
+        ho.squads = cfg.squads;
+        ho.readOnly = s.historyReadOnly;
+        ho.retentionDays = s.retentionDays;
+        po.history = std::make_shared<HistoryStore>(ho);  // throws naming the target and the reason
+    }
+    auto feed = std::make_shared<FeedPipeline>(cfg, po);
     setup.feed = feed;
+    if (po.history) {
+        // The last hours come back at start: a restart keeps the trails.
+        const TimeMs now = wallClockMs();
+        std::string err;
+        const HistoryLoad ld =
+            feed->restoreHistory(now - static_cast<TimeMs>(s.historyHours * 3600000.0), now + 1, &err);
+        log::info("history " + po.history->stats().target + (s.historyReadOnly ? " (read-only)" : "") + ": " +
+                  std::to_string(ld.stored) + " fixes of the last " + std::to_string(s.historyHours) +
+                  " h restored in " + std::to_string(static_cast<long long>(ld.ms)) + " ms" +
+                  (err.empty() ? "" : "; " + err));
+    }
     if (s.sim) {
         SimGeography geo = simGeography(scene);
         SimulatorTransportOptions so;
