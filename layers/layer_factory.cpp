@@ -16,6 +16,7 @@
 #include "layers/raster_layer.hpp"
 #include "layers/scene_resources.hpp"
 #include "layers/squad_layer.hpp"
+#include "layers/trail_layer.hpp"
 #include "layers/vector_layer.hpp"
 
 namespace sandtable {
@@ -31,10 +32,15 @@ LayerPtr plain(const SceneSpec& s, const LayerSpec& l, const MapContext& c, Scen
 }
 const std::map<std::string, MakeLayer>& layerTypes() {
     static const std::map<std::string, MakeLayer> types = {
-        {"vector", plain<makeVectorLayer>},           {"raster", plain<makeRasterLayer>},
-        {"heatmap", plain<makeHeatmapLayer>},         {"officers", plain<makeOfficerLayer>},
-        {"decorations", plain<makeDecorationsLayer>}, {"squads", makeSquadLayer},
-        {"checkpoint-status", makeCheckpointLayer},   {"inspections", makeInspectionLayer},
+        {"vector", plain<makeVectorLayer>},
+        {"raster", plain<makeRasterLayer>},
+        {"heatmap", plain<makeHeatmapLayer>},
+        {"officers", plain<makeOfficerLayer>},
+        {"decorations", plain<makeDecorationsLayer>},
+        {"squads", makeSquadLayer},
+        {"checkpoint-status", makeCheckpointLayer},
+        {"inspections", makeInspectionLayer},
+        {"trails", plain<makeTrailLayer>},
     };
     return types;
 }
@@ -80,6 +86,15 @@ void attachFeed(Map& map, const std::shared_ptr<FeedPipeline>& feed, TimeMs stal
         layer->setFeed(feed);
         map.insertLayer(i + 1, std::move(layer));
     }
+    // Trails share the feed and the officer markers' focus (the selected officer's day).
+    std::shared_ptr<OfficerFocus> focus;
+    for (const auto& l : map.layers())
+        if (auto* o = dynamic_cast<OfficerLayer*>(l.get()); o && !focus) focus = o->focus();
+    for (const auto& l : map.layers())
+        if (auto* t = dynamic_cast<TrailLayer*>(l.get())) {
+            t->setFeed(feed);
+            if (focus) t->setFocus(focus);
+        }
 }
 
 std::unique_ptr<Map> buildMap(const SceneSpec& scene, std::vector<std::string>& errors) {

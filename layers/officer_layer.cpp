@@ -131,7 +131,7 @@ void OfficerLayer::updateInstances(size_t first, std::span<const OfficerInstance
 void OfficerLayer::applyFlags() {
     for (uint32_t slot : flagged_)
         if (slot < instances_.size() && instances_[slot].flags) {
-            instances_[slot].flags = 0;
+            instances_[slot].flags &= kOfficerAbsent;
             markDirty(slot, slot);
         }
     flagged_.clear();
@@ -188,6 +188,52 @@ void OfficerLayer::update(const FrameState& frame) {
         refresh = true;  // new instances lost their flags; a selected officer may have arrived
     }
     if (refresh) applyFlags();
+    // As of the frame time: a replay, or the timeline taken back, shows where each officer
+    // was then (the last fix at or before it, from the tracks); the latest state otherwise.
+    const TrackView* tracks = snap_->tracks.get();
+    const TimeMs newest = snap_->counters.lastMessageTime;
+    const bool asOf = tracks && (frame.timeMode == FrameState::TimeMode::Replay ? frame.time < newest
+                                                                                : frame.time + kAsOfSlackMs < newest);
+    if (asOf && (refresh || !asOf_ || frame.time != asOfTime_)) {
+        stale_ = 0;
+        absent_ = 0;
+        for (size_t slot = 0; slot < instances_.size() && slot < snap_->officers.size(); ++slot) {
+            OfficerInstance& in = instances_[slot];
+            const uint8_t keep = in.flags & (kOfficerSelected | kOfficerCandidate);
+            const auto fix = tracks->positionAt(static_cast<uint32_t>(slot), frame.time);
+            if (!fix) {
+                in.flags = keep | kOfficerAbsent;  // not on duty yet at that time
+                ++absent_;
+                continue;
+            }
+            const Vec2d p = displayOf(fix->lon, fix->lat);
+            in.x = static_cast<float>(p.x - ctx_.origin.x);
+            in.y = static_cast<float>(p.y - ctx_.origin.y);
+            in.heading = fix->heading;
+            in.lastSeenSec = static_cast<float>(static_cast<double>(fix->t - epoch_) / 1000.0);
+            in.squad = static_cast<uint8_t>(std::max(tracks->squadAt(static_cast<uint32_t>(slot), fix->t), 0));
+            in.status = static_cast<uint8_t>(fix->status);
+            in.flags = keep;
+            stale_ += frame.time - fix->t > opts_.staleAfterMs;
+        }
+        if (!instances_.empty()) markDirty(0, instances_.size() - 1);
+        asOf_ = true;
+        asOfTime_ = frame.time;
+        live_ = instances_.size() - stale_ - absent_;
+        return;
+    }
+    if (asOf) return;  // same time, same data: the counts stand
+    if (asOf_) {
+        // Back to the latest state: every marker from the snapshot again.
+        asOf_ = false;
+        absent_ = 0;
+        for (size_t i = 0; i < snap_->officers.size() && i < instances_.size(); ++i) {
+            const uint8_t keep = instances_[i].flags & (kOfficerSelected | kOfficerCandidate);
+            instances_[i] = toInstance(snap_->officers[i]);
+            instances_[i].flags = keep;
+        }
+        if (!instances_.empty()) markDirty(0, instances_.size() - 1);
+    }
     stale_ = 0;
     for (const OfficerState& o : snap_->officers) stale_ += o.stale(frame.time, opts_.staleAfterMs);
     live_ = snap_->officers.size() - stale_;
@@ -259,6 +305,7 @@ void OfficerLayer::collectLabels(const FrameState& frame, LabelSet& labels) {
         const bool sel = static_cast<int64_t>(i) == selectedSlot_;
         const bool cand = instances_[i].flags & kOfficerCandidate;
         if (!all && !sel && !cand) continue;
+        if (instances_[i].flags & kOfficerAbsent) continue;
         if (!focus_->shows(o.squad, o.status)) continue;
         const Vec2d w{instances_[i].x + ctx_.origin.x, instances_[i].y + ctx_.origin.y};
         const Vec2d s = cam.worldToScreen(w);
@@ -312,6 +359,7 @@ bool OfficerLayer::handleClick(const Camera& cam, Vec2d screen, bool modifier) {
     best *= best;
     int hit = -1;
     for (size_t i = 0; i < instances_.size(); ++i) {
+        if (instances_[i].flags & kOfficerAbsent) continue;
         if (snap_ && i < snap_->officers.size() && !focus_->shows(snap_->officers[i].squad, snap_->officers[i].status))
             continue;
         const Vec2d s = cam.worldToScreen({instances_[i].x + ctx_.origin.x, instances_[i].y + ctx_.origin.y});

@@ -32,7 +32,8 @@ struct OfficerInstance {
     float lastSeenSec = 0;  // seconds relative to the layer's epoch (see epoch())
     uint8_t squad = 0, status = 0, flags = 0, pad = 0;
 };
-enum OfficerFlag : uint8_t { kOfficerSelected = 1, kOfficerCandidate = 2 };
+// kOfficerAbsent: no fix at or before the frame time (a replay before the officer's first).
+enum OfficerFlag : uint8_t { kOfficerSelected = 1, kOfficerCandidate = 2, kOfficerAbsent = 4 };
 
 struct OfficerLayerOptions {
     enum class ColorBy { Squad, Status };
@@ -102,6 +103,12 @@ public:
     size_t liveCount() const { return live_; }
     size_t staleCount() const { return stale_; }
     TimeMs now() const { return now_; }
+    // Markers placed as of the frame time from the tracks (a replay, the timeline taken
+    // back) rather than from the latest state; officers with no fix yet then.
+    bool showingPast() const { return asOf_; }
+    size_t absentCount() const { return absent_; }
+    // Live mode shows the latest state unless the frame time is this far behind it.
+    static constexpr TimeMs kAsOfSlackMs = 30 * 1000;
 
 private:
     OfficerInstance toInstance(const OfficerState& o) const;
@@ -120,7 +127,9 @@ private:
     bool epochSet_ = false;
     TimeMs now_ = 0;
     double zoom_ = 0;
-    size_t live_ = 0, stale_ = 0;
+    size_t live_ = 0, stale_ = 0, absent_ = 0;
+    bool asOf_ = false;
+    TimeMs asOfTime_ = 0;
 
     std::vector<OfficerInstance> instances_;
     size_t dirtyFirst_ = SIZE_MAX, dirtyLast_ = 0;  // inclusive slot range to upload

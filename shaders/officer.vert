@@ -27,7 +27,7 @@ void main() {
     uint status = aSquadStatusFlags.y;
     vFlags = aSquadStatusFlags.z;
     bool stale = uNowSec - aPosHeadingSeen.w > uStaleSec;
-    bool hidden = ((uSquadMask >> squad) & 1u) == 0u || ((uStatusMask >> status) & 1u) == 0u || (stale && uShowStale == 0);
+    bool hidden = (vFlags & 4u) != 0u || ((uSquadMask >> squad) & 1u) == 0u || ((uStatusMask >> status) & 1u) == 0u || (stale && uShowStale == 0);
     vStale = stale ? 1.0 : 0.0;
     vColor = stale ? uStaleColor : (uColorBy == 1 ? uSquadColors[squad & 31u] : uStatusColors[status & 3u]);
     float h = aPosHeadingSeen.z;

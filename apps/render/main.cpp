@@ -15,6 +15,7 @@
 #include "engine/gl/context.hpp"
 #include "engine/render/offscreen.hpp"
 #include "engine/tracks/coverage.hpp"
+#include "engine/tracks/history.hpp"
 #include "engine/util/cli.hpp"
 #include "engine/util/log.hpp"
 #include "layers/heatmap_layer.hpp"
@@ -26,7 +27,8 @@ namespace {
 
 struct Options {
     std::string scene, out, stats, view, lang = "zh", exportHeatmap, heatmapLayer, feed, at, gridLike;
-    std::string jurisdictions, coverageFrom;
+    std::string jurisdictions, coverageFrom, history;
+    double historyHours = 24;
     double staleSeconds = 120;
     int width = 1920, height = 1080;
 };
@@ -49,6 +51,11 @@ int main(int argc, char** argv) {
     app.add_option("--stale-seconds", o.staleSeconds, "silent after this long")
         ->check(CLI::Range(1.0, 86400.0))
         ->capture_default_str();
+    app.add_option("--history", o.history, "draw the officers and trails of this history (GPKG or PG:) as of --at")
+        ->excludes("--feed");
+    app.add_option("--history-hours", o.historyHours, "hours of history before --at that are read")
+        ->check(CLI::Range(0.01, 24.0 * 31))
+        ->capture_default_str();
     app.add_option("--jurisdictions", o.jurisdictions,
                    "squad polygons for --stats coverage (default: the scene's jurisdictions)")
         ->check(CLI::ExistingFile);
@@ -59,8 +66,8 @@ int main(int argc, char** argv) {
     app.add_option("--heatmap-grid-like", o.gridLike, "export on this raster's grid instead of the view's")
         ->check(CLI::ExistingFile);
     if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
-    if (!o.feed.empty() && o.at.empty()) {
-        std::fprintf(stderr, "sandtable-render: --feed needs --at TIME (the moment to draw)\n");
+    if ((!o.feed.empty() || !o.history.empty()) && o.at.empty()) {
+        std::fprintf(stderr, "sandtable-render: --feed and --history need --at TIME (the moment to draw)\n");
         return 2;
     }
 
@@ -84,6 +91,27 @@ int main(int argc, char** argv) {
             FeedConfig cfg;
             cfg.staleAfterMs = static_cast<TimeMs>(o.staleSeconds * 1000.0);
             feed = loadFeedFileAsOf(o.feed, frame.time, cfg);
+            attachFeed(*map, feed, cfg.staleAfterMs);
+        } else if (!o.history.empty()) {
+            // The history as of TIME: the last --history-hours of fixes up to TIME, read only.
+            FeedConfig cfg;
+            cfg.staleAfterMs = static_cast<TimeMs>(o.staleSeconds * 1000.0);
+            HistoryOptions ho;
+            ho.target = o.history;
+            ho.readOnly = true;
+            ho.squads = cfg.squads;
+            PipelineOptions po;
+            const TimeMs at = frame.time;
+            po.now = [at] { return at; };
+            po.history = std::make_shared<HistoryStore>(ho);  // throws naming the target and the reason
+            feed = std::make_shared<FeedPipeline>(cfg, po);
+            std::string err;
+            const HistoryLoad ld =
+                feed->restoreHistory(at - static_cast<TimeMs>(o.historyHours * 3600000.0), at + 1, &err);
+            if (!err.empty()) throw std::runtime_error("--history " + o.history + ": " + err);
+            std::fprintf(stderr, "sandtable-render: %llu fixes read from %s\n",
+                         static_cast<unsigned long long>(ld.stored), o.history.c_str());
+            feed->publish();
             attachFeed(*map, feed, cfg.staleAfterMs);
         }
         const auto t1 = std::chrono::steady_clock::now();

@@ -163,6 +163,7 @@ void Cockpit::applyEvent(const InputEvent& e, double scale) {
             if (dragButton_ >= 0) return;  // one gesture at a time
             dragButton_ = e.code;
             dragOnMap_ = !overUi(cursorX_, cursorY_);
+            if (dragOnMap_) map_.stopFlight();  // the hand on the map holds it still
             pressX_ = cursorX_;
             pressY_ = cursorY_;
             dragMoved_ = false;

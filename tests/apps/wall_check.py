@@ -40,14 +40,24 @@ with Display(W, H) as d:
     if os.path.exists(shot):
         os.remove(shot)
     trace = os.path.join(out, "wall_trace.jsonl")
-    app = App(d, [app_bin, "--wall", "--wall-rect", f"0,0,{W},{H}", "--trace", trace, "--exit-after", "14",
+    app = App(d, [app_bin, "--wall", "--wall-rect", f"0,0,{W},{H}", "--trace", trace, "--exit-after", "30",
                   "--screenshot-on-exit", shot], trace, os.path.join(out, "wall_app.log"))
     app.find_window("Sandtable")
     check(app.origin == (0, 0) and app.size == (W, H), f"the wall window covers the rectangle: {app.origin} {app.size}")
-    # The tour's first flight (3 s): the view changes many times with no input at all.
-    time.sleep(4.5)
+    # The tour's first flight (3 s of frames; software GL draws a 1600x900 wall at a few
+    # frames a second): the view changes many times with no input at all. Then it rests at
+    # the first stop (25 s dwell): wait for the view to keep still.
+    deadline = time.time() + 40
+    while time.time() < deadline and len(set(centres(app))) < 3:
+        time.sleep(0.2)
     flown = centres(app)
     check(len(set(flown)) >= 3, f"the tour flies the camera by itself: {len(set(flown))} distinct views")
+    last_n, still_since = len(flown), time.time()
+    while time.time() < deadline and time.time() - still_since < 2.0:
+        time.sleep(0.2)
+        if len(centres(app)) != last_n:
+            last_n, still_since = len(centres(app)), time.time()
+    flown = centres(app)
     # The operator drags 200 px to the right: the map follows the hand, then stays put.
     before = flown[-1]
     d.xdotool("mousemove", *app.at(800, 400))
@@ -66,7 +76,7 @@ with Display(W, H) as d:
     held = len(centres(app))
     time.sleep(3.0)
     check(len(centres(app)) == held, f"the tour pauses for the operator: {len(centres(app)) - held} view changes after the drag")
-    rc = app.proc.wait(60)
+    rc = app.proc.wait(90)
     app.stop()
     check(rc == 0, f"exit status {rc}")
     if os.path.exists(shot):

@@ -1,0 +1,256 @@
+#include "layers/trail_layer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdio>
+
+#include "engine/geo/projection.hpp"
+#include "engine/gl/shader.hpp"
+#include "engine/util/i18n.hpp"
+#include "layers/officer_layer.hpp"
+
+namespace sandtable {
+
+namespace {
+constexpr TimeMs kDayMs = 24LL * 3600 * 1000, kShanghaiMs = 8LL * 3600 * 1000;
+const Color kSpeedColors[3] = {Color::fromHex(0x4fc3f7), Color::fromHex(0x9ccc65), Color::fromHex(0xffa726)};
+const Color kSelected = Color::fromHex(0xffee58);
+
+// Metres between two WGS84 points (equirectangular: fixes seconds apart are close).
+double metres(double lon0, double lat0, double lon1, double lat1) {
+    const double k = std::cos(degToRad((lat0 + lat1) * 0.5));
+    const double dx = (lon1 - lon0) * 111320.0 * k, dy = (lat1 - lat0) * 110540.0;
+    return std::hypot(dx, dy);
+}
+}  // namespace
+
+TrailLayerOptions parseTrailLayerOptions(const JsonReader& r) {
+    TrailLayerOptions o;
+    const std::string by = r.string("colorBy", "squad");
+    if (by == "squad")
+        o.colorBy = TrailLayerOptions::ColorBy::Squad;
+    else if (by == "status")
+        o.colorBy = TrailLayerOptions::ColorBy::Status;
+    else if (by == "speed")
+        o.colorBy = TrailLayerOptions::ColorBy::Speed;
+    else
+        r.fail("colorBy", "expected squad, status or speed");
+    o.trailSeconds = r.number("trail", o.trailSeconds, 10.0, 24.0 * 3600);
+    o.widthPx = static_cast<float>(r.number("width", o.widthPx, 0.5, 20.0));
+    o.selectedWidthPx = static_cast<float>(r.number("selectedWidth", o.selectedWidthPx, 0.5, 30.0));
+    o.maxGapSeconds = r.number("maxGap", o.maxGapSeconds, 1.0, 24.0 * 3600);
+    o.maxSpeedMps = r.number("maxSpeed", o.maxSpeedMps, 1.0, 1000.0);
+    o.simplifyM = r.number("simplify", o.simplifyM, 0.0, 1000.0);
+    return o;
+}
+
+LayerPtr makeTrailLayer(const SceneSpec& scene, const LayerSpec& spec, const MapContext& ctx) {
+    const JsonReader r(spec.config, scene.file, spec.keyPath);
+    return std::make_unique<TrailLayer>(spec.id, I18nText{spec.titleZh, spec.titleEn}, ctx, parseTrailLayerOptions(r));
+}
+
+TrailLayer::TrailLayer(std::string id, I18nText title, const MapContext& ctx, TrailLayerOptions opts)
+    : Layer(std::move(id), std::move(title)),
+      ctx_(ctx),
+      opts_(opts),
+      toDisplay_(std::make_unique<Transformer>("wgs84", ctx.displayCrs)),
+      focus_(std::make_shared<OfficerFocus>()) {
+    for (size_t i = 0; i < kOfficerStatusCount; ++i) {
+        const Color c = officerStatusColor(static_cast<OfficerStatus>(i));
+        statusPalette_.insert(statusPalette_.end(), {c.r, c.g, c.b, 1.0f});
+    }
+    for (size_t i = 0; i < 32; ++i) {
+        const Color c = officerSquadColor(i);
+        squadPalette_.insert(squadPalette_.end(), {c.r, c.g, c.b, 1.0f});
+    }
+    for (const Color& c : kSpeedColors) speedPalette_.insert(speedPalette_.end(), {c.r, c.g, c.b, 1.0f});
+}
+
+TrailLayer::~TrailLayer() = default;
+
+void TrailLayer::update(const FrameState& frame) {
+    now_ = frame.time;
+    sinceBuild_ += frame.dtSeconds;
+    if (!feed_) return;
+    const auto snap = feed_->snapshot();
+    if (!snap->tracks) return;
+    if (!epochSet_) {
+        epoch_ = frame.time;  // float seconds from here stay exact to milliseconds for hours
+        epochSet_ = true;
+    }
+    const bool selectionChanged = focus_->selected != builtSelection_;
+    const bool outside =
+        frame.time > built_.to || frame.time - static_cast<TimeMs>(opts_.trailSeconds * 1000) < built_.from;
+    // New fixes are taken at most once a second (a still takes them at once).
+    const bool newData = snap->tracks != builtFrom_ && (sinceBuild_ >= 1.0 || frame.complete);
+    if (selectionChanged || outside || newData || !builtFrom_) rebuild(*snap, frame.time);
+}
+
+void TrailLayer::rebuild(const FeedSnapshot& snap, TimeMs at) {
+    const TrackView& tv = *snap.tracks;
+    builtFrom_ = snap.tracks;
+    builtSelection_ = focus_->selected;
+    sinceBuild_ = 0;
+    const auto trailMs = static_cast<TimeMs>(opts_.trailSeconds * 1000);
+    // A margin each side so a replay playing on (or back) stays inside for a while.
+    const TimeMs margin = std::max<TimeMs>(60000, trailMs / 4);
+    BuildStats b;
+    b.from = at - trailMs - margin;
+    b.to = at + margin;
+    segments_.clear();
+    const auto maxGapMs = static_cast<TimeMs>(opts_.maxGapSeconds * 1000);
+    auto addTrack = [&](uint32_t slot, TimeMs t0, TimeMs t1, uint8_t flags) {
+        bool have = false;
+        PositionFix last;
+        Vec2d lastXY;
+        tv.forEach(slot, t0, t1, [&](const PositionFix& f) {
+            ++b.fixes;
+            if (have) {
+                const double dt = static_cast<double>(f.t - last.t) / 1000.0;
+                const double d = metres(last.lon, last.lat, f.lon, f.lat);
+                if (f.t - last.t > maxGapMs) {
+                    ++b.gapBreaks;
+                    have = false;
+                } else if (dt > 0 && d / dt > opts_.maxSpeedMps) {
+                    ++b.jumpBreaks;
+                    have = false;
+                } else if (d < opts_.simplifyM) {
+                    ++b.simplified;
+                    return;  // the kept point stands for it
+                }
+            }
+            Vec2d p{f.lon, f.lat};
+            if (!toDisplay_->forward(p)) {
+                have = false;
+                return;
+            }
+            p = p - ctx_.origin;
+            if (have) {
+                const int squad = tv.squadAt(slot, f.t);
+                const double dt = static_cast<double>(f.t - last.t) / 1000.0;
+                const double v =
+                    std::isfinite(f.speed) ? f.speed : (dt > 0 ? metres(last.lon, last.lat, f.lon, f.lat) / dt : 0);
+                const uint8_t speedClass = v < opts_.walkMps ? 0 : (v < opts_.rideMps ? 1 : 2);
+                segments_.push_back(TrailSegment{
+                    static_cast<float>(lastXY.x), static_cast<float>(lastXY.y), static_cast<float>(p.x),
+                    static_cast<float>(p.y), static_cast<float>(static_cast<double>(last.t - epoch_) / 1000.0),
+                    static_cast<float>(static_cast<double>(f.t - epoch_) / 1000.0),
+                    static_cast<uint8_t>(std::max(squad, 0)), static_cast<uint8_t>(last.status), flags, speedClass});
+                if (flags) ++b.selectedSegments;
+            }
+            last = f;
+            lastXY = p;
+            have = true;
+        });
+    };
+    std::optional<uint32_t> selected;
+    if (!focus_->selected.empty()) selected = tv.slotOf(focus_->selected);
+    for (uint32_t slot = 0; slot < tv.slots(); ++slot)
+        if (slot != selected) addTrack(slot, b.from, b.to, 0);
+    if (selected) {
+        // The selected officer's day (Shanghai midnight to the window's end), drawn last: on top.
+        const TimeMs day = ((at + kShanghaiMs) / kDayMs) * kDayMs - kShanghaiMs;
+        addTrack(*selected, std::min(day, b.from), b.to, 1);
+    }
+    b.segments = segments_.size();
+    built_ = b;
+    dirty_ = true;
+}
+
+void TrailLayer::upload(UploadContext&) {
+    if (!dirty_) return;
+    if (!buffer_) {
+        buffer_ = gl::Buffer::create();
+        vao_ = gl::VertexArray::create();
+    }
+    buffer_.upload(segments_.data(), segments_.size() * sizeof(TrailSegment));
+    glVertexArrayVertexBuffer(vao_.id(), 0, buffer_.id(), 0, sizeof(TrailSegment));
+    glVertexArrayBindingDivisor(vao_.id(), 0, 1);  // one segment per instance
+    gl::vertexAttrib(vao_, 0, 4, GL_FLOAT, offsetof(TrailSegment, x0));
+    gl::vertexAttrib(vao_, 1, 2, GL_FLOAT, offsetof(TrailSegment, t0));
+    gl::vertexAttribInt(vao_, 2, 4, GL_UNSIGNED_BYTE, offsetof(TrailSegment, squad));
+    gpuCount_ = segments_.size();
+    dirty_ = false;
+    ST_GL_CHECK("TrailLayer::upload");
+}
+
+void TrailLayer::draw(const RenderContext& rc) {
+    if (gpuCount_ == 0) return;
+    Program& p = rc.shaders->graphics("trail.vert", "trail.frag");
+    p.use();
+    p.set("uViewProjection", rc.viewProjection);
+    p.set("uViewport", Vec2f{static_cast<float>(rc.viewport.width), static_cast<float>(rc.viewport.height)});
+    p.set("uPixelRatio", rc.pixelRatio);
+    p.set("uOpacity", opacity);
+    p.set("uNowSec", static_cast<float>(static_cast<double>(rc.time - epoch_) / 1000.0));
+    p.set("uTrailSec", static_cast<float>(opts_.trailSeconds));
+    p.set("uWidth", opts_.widthPx);
+    p.set("uSelectedWidth", opts_.selectedWidthPx);
+    p.set("uColorBy", opts_.colorBy == TrailLayerOptions::ColorBy::Squad
+                          ? 1
+                          : (opts_.colorBy == TrailLayerOptions::ColorBy::Speed ? 2 : 0));
+    glProgramUniform1ui(p.id(), p.uniform("uSquadMask"), focus_->squadMask);
+    glProgramUniform1ui(p.id(), p.uniform("uStatusMask"), focus_->statusMask);
+    glProgramUniform4fv(p.id(), p.uniform("uStatusColors"), 4, statusPalette_.data());
+    glProgramUniform4fv(p.id(), p.uniform("uSquadColors"), 32, squadPalette_.data());
+    glProgramUniform4fv(p.id(), p.uniform("uSpeedColors"), 3, speedPalette_.data());
+    glDisable(GL_DEPTH_TEST);
+    glEnable(GL_BLEND);
+    glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+    glBindVertexArray(vao_.id());
+    glDrawArraysInstanced(GL_TRIANGLES, 0, 6, static_cast<GLsizei>(gpuCount_));
+    glBindVertexArray(0);
+    ST_GL_CHECK("TrailLayer::draw");
+}
+
+bool TrailLayer::legend(LegendBlock& block) const {
+    const std::string minutes = std::to_string(static_cast<long long>(std::lround(opts_.trailSeconds / 60.0)));
+    const I18nText& fmt = text("trail.legend.title");
+    char zh[160], en[160];
+    std::snprintf(zh, sizeof zh, fmt.zh.c_str(), minutes.c_str());
+    std::snprintf(en, sizeof en, fmt.en.c_str(), minutes.c_str());
+    block.title = {zh, en};
+    const float w = opts_.widthPx + 1.0f;
+    switch (opts_.colorBy) {
+    case TrailLayerOptions::ColorBy::Squad:
+        block.entries.push_back(
+            {LegendEntry::Kind::Line, Color::fromHex(0xb0bec5), {}, text("trail.legend.by_squad"), 0, false, w});
+        break;
+    case TrailLayerOptions::ColorBy::Status:
+        for (size_t i = 0; i < kOfficerStatusCount; ++i) {
+            const auto s = static_cast<OfficerStatus>(i);
+            block.entries.push_back({LegendEntry::Kind::Line,
+                                     officerStatusColor(s),
+                                     {},
+                                     officerStatusName(s, Language::Chinese),
+                                     0,
+                                     false,
+                                     w});
+        }
+        break;
+    case TrailLayerOptions::ColorBy::Speed:
+        block.entries.push_back({LegendEntry::Kind::Line, kSpeedColors[0], {}, text("trail.legend.walk"), 0, false, w});
+        block.entries.push_back({LegendEntry::Kind::Line, kSpeedColors[1], {}, text("trail.legend.ride"), 0, false, w});
+        block.entries.push_back(
+            {LegendEntry::Kind::Line, kSpeedColors[2], {}, text("trail.legend.drive"), 0, false, w});
+        break;
+    }
+    block.entries.push_back({LegendEntry::Kind::Line,
+                             kSelected,
+                             {},
+                             text("trail.legend.selected"),
+                             0,
+                             false,
+                             opts_.selectedWidthPx + 1.0f});
+    return true;
+}
+
+LayerStats TrailLayer::stats() const {
+    LayerStats s = Layer::stats();
+    s.features = built_.segments;
+    s.vertices = gpuCount_ * 6;
+    return s;
+}
+
+}  // namespace sandtable

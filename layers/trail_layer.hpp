@@ -1,0 +1,90 @@
+#pragma once
+// Officer trails (scene type "trails"): each officer's track over the last `trail`
+// seconds before the frame time, fading with age, coloured by squad, status or speed,
+// broken where the officer went silent or the fix jumped faster than anyone moves; the
+// selected officer's whole day (Shanghai time) drawn over the rest. One instance per
+// segment (trail.vert); the frame time is a uniform, so a replay playing forward needs no
+// buffer update until the time leaves the window the buffer holds.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/data/scene.hpp"
+#include "engine/feed/pipeline.hpp"
+#include "engine/gl/resources.hpp"
+#include "engine/render/layer.hpp"
+#include "layers/officer_focus.hpp"
+
+namespace sandtable {
+
+struct TrailLayerOptions {
+    enum class ColorBy { Squad, Status, Speed };
+    ColorBy colorBy = ColorBy::Squad;
+    double trailSeconds = 15 * 60;
+    float widthPx = 2.5f, selectedWidthPx = 4.5f;
+    double maxGapSeconds = 120;  // a silence longer than this breaks the trail
+    double maxSpeedMps = 40;     // a jump faster than this (GPS error) breaks it too
+    double simplifyM = 3;        // a fix closer than this to the last kept one is skipped
+    // Speed classes (m/s): below the first "on foot", below the second "cycling", else "vehicle".
+    double walkMps = 2.0, rideMps = 7.0;
+};
+
+TrailLayerOptions parseTrailLayerOptions(const JsonReader& r);
+LayerPtr makeTrailLayer(const SceneSpec& scene, const LayerSpec& spec, const MapContext& ctx);
+
+// One segment on the GPU (28 bytes).
+struct TrailSegment {
+    float x0, y0, x1, y1;  // display CRS minus MapContext::origin
+    float t0, t1;          // seconds relative to the layer's epoch
+    uint8_t squad, status, flags, speedClass;
+};
+
+class TrailLayer final : public Layer {
+public:
+    TrailLayer(std::string id, I18nText title, const MapContext& ctx, TrailLayerOptions opts);
+    ~TrailLayer() override;
+
+    void setFeed(std::shared_ptr<FeedPipeline> feed) { feed_ = std::move(feed); }
+    // The officer markers' focus: the selection (its day is drawn) and the filters.
+    void setFocus(std::shared_ptr<OfficerFocus> f) { focus_ = std::move(f); }
+    TrailLayerOptions& options() { return opts_; }
+
+    void update(const FrameState& frame) override;
+    void upload(UploadContext& ctx) override;
+    void draw(const RenderContext& ctx) override;
+    bool legend(LegendBlock& block) const override;
+    LayerStats stats() const override;
+
+    // What the last build kept and broke (tests, --stats).
+    struct BuildStats {
+        size_t segments = 0, fixes = 0, simplified = 0, gapBreaks = 0, jumpBreaks = 0, selectedSegments = 0;
+        TimeMs from = 0, to = 0;  // the window the buffer holds
+    };
+    const BuildStats& buildStats() const { return built_; }
+    const std::vector<TrailSegment>& segments() const { return segments_; }
+    TimeMs epoch() const { return epoch_; }
+
+private:
+    void rebuild(const FeedSnapshot& snap, TimeMs at);
+
+    MapContext ctx_;
+    TrailLayerOptions opts_;
+    std::unique_ptr<Transformer> toDisplay_;
+    std::shared_ptr<FeedPipeline> feed_;
+    std::shared_ptr<OfficerFocus> focus_;
+    std::shared_ptr<const TrackView> builtFrom_;
+    uint64_t focusVersion_ = 0;
+    std::string builtSelection_;
+    TimeMs epoch_ = 0, now_ = 0;
+    bool epochSet_ = false;
+    double sinceBuild_ = 1e9;  // real seconds since the last rebuild
+    BuildStats built_;
+    std::vector<TrailSegment> segments_;
+    bool dirty_ = false;
+    size_t gpuCount_ = 0;
+    gl::Buffer buffer_;
+    gl::VertexArray vao_;
+    std::vector<float> statusPalette_, squadPalette_, speedPalette_;
+};
+
+}  // namespace sandtable
