@@ -17,9 +17,11 @@
 #include "engine/tracks/coverage.hpp"
 #include "engine/tracks/history.hpp"
 #include "engine/util/cli.hpp"
+#include "engine/util/i18n.hpp"
 #include "engine/util/log.hpp"
 #include "layers/heatmap_layer.hpp"
 #include "layers/layer_factory.hpp"
+#include "layers/trail_layer.hpp"
 
 using namespace sandtable;
 
@@ -28,7 +30,7 @@ namespace {
 struct Options {
     std::string scene, out, stats, view, lang = "zh", exportHeatmap, heatmapLayer, feed, at, gridLike;
     std::string jurisdictions, coverageFrom, history;
-    double historyHours = 24;
+    double historyHours = 24, trail = 0;
     double staleSeconds = 120;
     int width = 1920, height = 1080;
 };
@@ -53,6 +55,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--history", o.history, "draw the officers and trails of this history (GPKG or PG:) as of --at")
         ->excludes("--feed");
+    app.add_option("--trail", o.trail, "trails of this many seconds (adds a trails layer if the scene has none)")
+        ->check(CLI::Range(10.0, 86400.0));
     app.add_option("--history-hours", o.historyHours, "hours of history before --at that are read")
         ->check(CLI::Range(0.01, 24.0 * 31))
         ->capture_default_str();
@@ -113,6 +117,21 @@ int main(int argc, char** argv) {
                          static_cast<unsigned long long>(ld.stored), o.history.c_str());
             feed->publish();
             attachFeed(*map, feed, cfg.staleAfterMs);
+        }
+        if (o.trail > 0) {
+            bool have = false;
+            for (const auto& l : map->layers())
+                if (auto* t = dynamic_cast<TrailLayer*>(l.get())) {
+                    t->options().trailSeconds = o.trail;
+                    t->visible = have = true;
+                }
+            if (!have && feed) {
+                TrailLayerOptions to;
+                to.trailSeconds = o.trail;
+                auto layer = std::make_unique<TrailLayer>("trails", text("layer.trails"), map->context, to);
+                layer->setFeed(feed);
+                map->insertLayer(map->layers().empty() ? 0 : map->layers().size() - 1, std::move(layer));
+            }
         }
         const auto t1 = std::chrono::steady_clock::now();
         Image img = renderOffscreen(*map, frame, o.width, o.height);

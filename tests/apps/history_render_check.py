@@ -56,6 +56,14 @@ if len(layers) == 2:
                if max(abs(pa[x, y][i] - pb[x, y][i]) for i in range(3)) > 10)
     # Check-ins are feed lines, not positions: the history does not hold them (their marks differ).
     check(diff < 0.002 * fa.width * fa.height, f"the two stills differ in {diff} pixels (check-in marks only)")
+# --trail shortens the trails: fewer segments than the scene's 15 minutes.
+stats = os.path.join(out, "short.json")
+r = run([render, *common, "--history", gpkg, "--trail", "120", "--out", os.path.join(out, "short.png"), "--stats", stats])
+if r.returncode == 0 and "history" in layers:
+    short = {l["id"]: l["features"] for l in json.load(open(stats))["layers"]}.get("trails", 0)
+    check(0 < short < layers["history"]["trails"] / 3, f"--trail 120: {short} segments (900 s: {layers['history']['trails']})")
+else:
+    check(False, f"--trail 120: exit {r.returncode}")
 r = run([render, "--scene", scene, "--history", gpkg, "--out", os.path.join(out, "x.png")])
 check(r.returncode == 2 and "--at" in r.stderr, f"--history without --at: exit {r.returncode}")
 
