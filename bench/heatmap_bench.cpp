@@ -82,7 +82,7 @@ void runCase(Env& env, const SceneSpec& scene, size_t n, int width, int height) 
     j["generate_ms"] = genMs;
     addStats(j, "aggregate_", aggMs);
     j["aggregations"] = layer->timing().aggregations;
-    j["reduction_factor"] = layer->timing().factor;
+    j["cell_px"] = layer->timing().cellPx;
     j["radius_cells"] = layer->timing().radiusCells;
     j["points_binned_per_frame"] = layer->timing().pointsBinned;
     memory.add(j);

@@ -1,12 +1,18 @@
 #version 450 core
-// Colourises the coarse density grid at each screen pixel: Catmull-Rom upsampling (the
-// same maths as upsample() in engine/analysis/kde.cpp), normalisation, colour ramp,
-// opacity. Zero density is fully transparent; straight (non-premultiplied) alpha.
+// Colourises the coarse density grid into the layer's colour cache: Catmull-Rom
+// interpolation at each canvas pixel centre (the maths of resample() in
+// engine/analysis/kde.cpp), normalisation, colour ramp. The cache is canvas-sized and
+// addressed modulo its size (texel = (canvas pixel + uShift) mod uCanvas, rows from the
+// top), so that after a pan by whole pixels only the uncovered strips are coloured (the
+// layer scissors them). Zero density is written transparent (not discarded: a strip
+// overwrites what the texel held); straight (non-premultiplied) alpha.
 layout(binding = 0) uniform sampler2D uDensity;  // coarse grid, r32f, texelFetch only
 layout(binding = 1) uniform sampler2D uRamp;     // N x 1 RGBA ramp
-uniform int uViewportHeight;
-uniform int uFactor;       // screen pixels per coarse cell
-uniform int uBorder;       // coarse cells before the screen's first pixel
+uniform ivec2 uCanvas;     // canvas (and cache) size
+uniform ivec2 uShift;      // in [0, uCanvas)
+uniform vec2 uGridOrigin;  // grid coordinates (cells from the grid's top-left corner) of canvas point (0, 0)
+uniform vec2 uGridDx;      // grid coordinates per canvas pixel to the right
+uniform vec2 uGridDy;      // ... and down
 uniform float uInvMax;     // 1 / normalisation maximum
 uniform float uOpacity;
 uniform float uFadeBelow;  // t below which alpha fades linearly to 0 (soft edges)
@@ -18,15 +24,17 @@ void catmullRom(float t, out vec4 w) {
 }
 
 void main() {
-    // Screen pixel centre with rows counted from the top, like the density grid.
-    vec2 s = vec2(gl_FragCoord.x, float(uViewportHeight) - gl_FragCoord.y);
-    vec2 uv = s / float(uFactor) + float(uBorder) - 0.5;
+    ivec2 px = (ivec2(gl_FragCoord.xy) - uShift + uCanvas) % uCanvas;  // canvas pixel, rows from the top
+    vec2 s = vec2(px) + 0.5;
+    vec2 uv = uGridOrigin + s.x * uGridDx + s.y * uGridDy - 0.5;  // cell centres at integers
     vec2 f = floor(uv);
     ivec2 i0 = ivec2(f);
+    ivec2 size = textureSize(uDensity, 0);
+    fragColor = vec4(0.0);
+    if (i0.x < -2 || i0.y < -2 || i0.x > size.x + 1 || i0.y > size.y + 1) return;  // outside the grid: no density
     vec4 wx, wy;
     catmullRom(uv.x - f.x, wx);
     catmullRom(uv.y - f.y, wy);
-    ivec2 size = textureSize(uDensity, 0);
     float v = 0.0;
     for (int b = 0; b < 4; ++b) {
         int j = clamp(i0.y - 1 + b, 0, size.y - 1);
@@ -35,7 +43,7 @@ void main() {
         v += wy[b] * line;
     }
     float t = v * uInvMax;
-    if (!(t > 1e-6)) discard;  // zero (or cubic undershoot): transparent
+    if (!(t > 1e-6)) return;  // zero (or cubic undershoot): transparent
     vec4 c = texture(uRamp, vec2(clamp(t, 0.0, 1.0), 0.5));
     float a = uOpacity * (uFadeBelow > 0.0 ? clamp(t / uFadeBelow, 0.0, 1.0) : 1.0);
     fragColor = vec4(c.rgb, a);

@@ -157,6 +157,10 @@ void HeatmapGpu::binRange(size_t first, size_t count, int sign) {
 
 void HeatmapGpu::convolve() {
     const BinnedLayout& L = layout_;
+    if (!coarse_ || coarse_.width() != L.coarse.width || coarse_.height() != L.coarse.height) {
+        coarse_ = gl::Texture::create2D(GL_R32F, L.coarse.width, L.coarse.height);
+        coarse_.setFilter(GL_NEAREST, GL_NEAREST);
+    }
     Program& c = shaders_->compute("heatmap_conv.comp");
     const GLuint id = c.id();
     glProgramUniform2i(id, c.uniform("uCoarseSize"), L.coarse.width, L.coarse.height);
