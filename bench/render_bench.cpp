@@ -7,11 +7,13 @@
 //    target case: 100k officers and a 10M-point heatmap at 4K, static and panning.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "bench/bench.hpp"
+#include "bench/floor_layer.hpp"
 #include "bench/officers.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/render/map.hpp"
@@ -45,6 +47,13 @@ void scatterCase(Env& env, const SceneSpec& scene, size_t n, int width, int heig
     auto map = emptyMap(scene, width, height);
     OfficerLayer* layer = addOfficerLayer(*map);
     layer->setEpoch(kBenchTime);
+    // The floor: the same discs through a minimal GL_POINTS shader, on a map of its own,
+    // measured in the same run, frame for frame alternating with the officers' frames (so
+    // that a change of load on the machine hits both alike).
+    auto floorMap = emptyMap(scene, width, height);
+    auto floorOwned = std::make_unique<FloorLayer>(layer->options());
+    FloorLayer* floor = floorOwned.get();
+    floorMap->addLayer(std::move(floorOwned));
     OfficerCrowd crowd(n, putuoBox(scene.displayCrs), map->context.origin, 1234);
     Target target(width, height);
     FrameState frame;
@@ -57,8 +66,11 @@ void scatterCase(Env& env, const SceneSpec& scene, size_t n, int width, int heig
     renderFrame(*map, frame, target);
     first.end();
     const double firstMs = msSince(t0);
+    floor->setPositions(crowd.instances());
+    renderFrame(*floorMap, frame, target);  // shader compilation, buffer allocation
+    glFinish();
 
-    FrameTimer timer(env.timerQueries);
+    FrameTimer timer(env.timerQueries), floorTimer(env.timerQueries);
     std::vector<double> prep;
     const auto start = std::chrono::steady_clock::now();
     for (size_t i = 0; wantFrame(env, i, start); ++i) {
@@ -71,6 +83,10 @@ void scatterCase(Env& env, const SceneSpec& scene, size_t n, int width, int heig
         layer->updateInstances(0, crowd.instances());
         renderFrame(*map, frame, target);
         timer.end();
+        floorTimer.begin();
+        floor->setPositions(crowd.instances());
+        renderFrame(*floorMap, frame, target);
+        floorTimer.end();
     }
 
     nlohmann::json j = env.record("scatter", "officers=" + std::to_string(n), width, height);
@@ -78,6 +94,9 @@ void scatterCase(Env& env, const SceneSpec& scene, size_t n, int width, int heig
     addFrameStats(j, timer);
     j["first_frame_ms"] = firstMs;  // setInstances + first upload + draw (shaders included)
     addStats(j, "prep_", prep);
+    const double floorMed = percentile(floorTimer.wallMs(), 0.5);
+    addStats(j, "floor_", floorTimer.wallMs());
+    j["floor_ratio"] = floorMed > 0 ? percentile(timer.wallMs(), 0.5) / floorMed : NAN;
     memory.add(j);
     env.out->emit(j);
 }
