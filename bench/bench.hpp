@@ -160,5 +160,8 @@ void runScatter(Env& env);
 void runHeatmap(Env& env);
 void runIngest(Env& env);
 void runScene(Env& env);
+void runInteract(Env& env);
+void runExport(Env& env);
+void runIdle(Env& env);
 
 }  // namespace sandtable::bench

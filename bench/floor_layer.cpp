@@ -51,4 +51,42 @@ void FloorLayer::draw(const RenderContext& rc) {
     glBindVertexArray(0);
 }
 
+void BlitLayer::upload(UploadContext& u) {
+    const Camera& cam = *u.frame.camera;
+    if (!vao_) vao_ = gl::VertexArray::create();
+    if (texture_ && width_ == cam.width && height_ == cam.height) return;
+    width_ = cam.width;
+    height_ = cam.height;
+    // A soft blob pattern with transparent gaps, like a heatmap's colours.
+    std::vector<uint8_t> rgba(static_cast<size_t>(width_) * static_cast<size_t>(height_) * 4);
+    for (int y = 0; y < height_; ++y)
+        for (int x = 0; x < width_; ++x) {
+            uint8_t* p = &rgba[(static_cast<size_t>(y) * static_cast<size_t>(width_) + static_cast<size_t>(x)) * 4];
+            const int v = ((x / 37) ^ (y / 23)) & 255;
+            p[0] = static_cast<uint8_t>(v);
+            p[1] = static_cast<uint8_t>(255 - v);
+            p[2] = 90;
+            p[3] = static_cast<uint8_t>((x / 64 + y / 64) % 5 ? 220 : 0);
+        }
+    texture_ = gl::Texture::create2D(GL_RGBA8, width_, height_);
+    texture_.setFilter(GL_NEAREST, GL_NEAREST);
+    glTextureSubImage2D(texture_.id(), 0, 0, 0, width_, height_, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
+}
+
+void BlitLayer::draw(const RenderContext& rc) {
+    if (!texture_) return;
+    Program& p = rc.shaders->graphics("heatmap_quad.vert", "bench_blit.frag");
+    p.set("uOffset", rc.target.x, rc.canvasHeight - rc.target.y - rc.target.height);
+    p.set("uOpacity", opacity);
+    p.use();
+    glBindTextureUnit(0, texture_.id());
+    glDisable(GL_DEPTH_TEST);
+    glDisable(GL_CULL_FACE);
+    glEnable(GL_BLEND);
+    glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+    glBindVertexArray(vao_.id());
+    glDrawArrays(GL_TRIANGLES, 0, 3);
+    glBindVertexArray(0);
+}
+
 }  // namespace sandtable::bench

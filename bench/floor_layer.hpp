@@ -31,4 +31,19 @@ private:
     gl::VertexArray vao_;
 };
 
+// The heatmap pan's floor: one canvas-sized RGBA texture drawn over the map with alpha
+// blending (what the heatmap layer's draw() does at best: one texel fetch per pixel).
+class BlitLayer final : public Layer {
+public:
+    BlitLayer() : Layer("bench-blit", {"blit", "blit"}) {}
+    void update(const FrameState&) override {}
+    void upload(UploadContext& u) override;
+    void draw(const RenderContext& rc) override;
+
+private:
+    gl::Texture texture_;
+    gl::VertexArray vao_;
+    int width_ = 0, height_ = 0;
+};
+
 }  // namespace sandtable::bench

@@ -236,7 +236,86 @@ void sceneCase(Env& env, const SceneSpec& scene, const SceneCase& c, int width, 
     env.out->emit(j);
 }
 
+// The operator's hand over the Putuo scene: drags (whole pixels per frame, as a mouse
+// gives them) and wheel notches (x1.2 about the cursor), one input per frame.
+struct Gesture {
+    int frames;
+    double dx, dy;  // drag per frame, px at 1080p
+    int zoom;       // wheel notches over those frames (+ in, - out), one every frames/|zoom|
+};
+const std::vector<Gesture>& interactionScript() {
+    static const std::vector<Gesture> script = {
+        {60, 6, 3, 0},   {24, 0, 0, 6},   {60, -8, 0, 0}, {18, 0, 0, -6},
+        {45, 4, -5, 0},  {12, 0, 0, 3},   {40, -3, 6, 0}, {12, 0, 0, -3},
+    };
+    return script;
+}
+
+void interactCase(Env& env, const SceneSpec& scene, int width, int height) {
+    const MemoryProbe memory;
+    std::vector<std::string> errors;
+    auto map = buildMap(scene, errors);
+    applySceneView(scene, *map, width, height);
+    OfficerLayer* officers = addOfficerLayer(*map);
+    officers->setEpoch(kBenchTime);
+    OfficerCrowd crowd(2000, putuoBox(scene.displayCrs), map->context.origin, 5678);
+    officers->setInstances(crowd.instances());
+    HeatmapLayer* heat = nullptr;
+    for (const LayerPtr& l : map->layers())
+        if (auto* h = dynamic_cast<HeatmapLayer*>(l.get()); h && h->visible && !heat) heat = h;
+    Target target(width, height);
+    FrameState frame;
+    frame.time = kBenchTime;
+    FrameState still = frame;
+    still.complete = true;
+    renderFrame(*map, still, target);  // the opening still (shaders, first aggregation)
+    glFinish();
+    const HeatmapLayer::Timing before = heat ? heat->timing() : HeatmapLayer::Timing{};
+
+    FrameTimer timer(env.timerQueries);
+    const double ratio = target.pixelRatio;
+    const Vec2d cursor{width * 0.6, height * 0.45};
+    size_t gestures = 0;
+    for (const Gesture& g : interactionScript()) {
+        const int every = g.zoom ? std::max(1, g.frames / std::abs(g.zoom)) : 0;
+        for (int f = 0; f < g.frames; ++f) {
+            if (g.dx != 0 || g.dy != 0) map->camera.panPixels(std::round(g.dx * ratio), std::round(g.dy * ratio));
+            if (every && f % every == 0) map->camera.zoomAbout(cursor, g.zoom > 0 ? 1.2 : 1.0 / 1.2);
+            crowd.step();
+            frame.time += 33;
+            ++frame.frameIndex;
+            timer.begin();
+            officers->updateInstances(0, crowd.instances());
+            renderFrame(*map, frame, target);
+            timer.end();
+        }
+        ++gestures;
+    }
+    nlohmann::json j = env.record("interact", "putuo+2k officers, scripted drag and zoom", width, height);
+    j["sizes"] = {{"officers", 2000}, {"layers", map->layers().size()}, {"gestures", gestures}};
+    addFrameStats(j, timer);
+    if (heat) {
+        const HeatmapLayer::Timing& t = heat->timing();
+        j["heatmap"] = heat->id();
+        j["heat_requests"] = t.requests - before.requests;
+        j["heat_aggregations"] = t.aggregations - before.aggregations;
+        j["heat_colour_passes"] = t.colourPasses - before.colourPasses;
+        j["heat_colour_strips"] = t.colourStrips - before.colourStrips;
+        j["heat_engine"] = heat->engine() ? heat->engine()->name() : "none";
+    }
+    j["scene_errors"] = errors;
+    memory.add(j);
+    env.out->emit(j);
+}
+
 }  // namespace
+
+void runInteract(Env& env) {
+    const SceneSpec scene = benchScene(env);
+    for (auto [w, h] : env.resolutions(env.options.quick ? std::vector<std::pair<int, int>>{{1920, 1080}}
+                                                         : std::vector<std::pair<int, int>>{{1920, 1080}, {3840, 2160}}))
+        interactCase(env, scene, w, h);
+}
 
 void runScatter(Env& env) {
     const SceneSpec scene = benchScene(env);

@@ -285,7 +285,7 @@ void HeatmapLayer::ensureGpu(ShaderLibrary& shaders) {
     }
     if (!vao_) vao_ = gl::VertexArray::create();
     if (!ramp_ || rampId_ != settings_.ramp) {
-        const std::vector<Color> table = rampTable(settings_.ramp, 256);
+        const std::vector<Color> table = rampTable(settings_.ramp, 1024);  // read nearest (heatmap_color.frag)
         std::vector<uint8_t> rgba(table.size() * 4);
         for (size_t i = 0; i < table.size(); ++i) {
             rgba[4 * i + 0] = static_cast<uint8_t>(std::lround(table[i].r * 255.0f));
@@ -374,6 +374,22 @@ void HeatmapLayer::colorize(ShaderLibrary& shaders, const Camera& cam) {
     showing_ = shown_.valid && displayMax_ > 0.0 && shownRange_.first != shownRange_.second;
     if (!showing_) return;  // nothing to show: fully transparent
     const int w = cam.width, h = cam.height;
+    // The canvas pixels over the grid drawn (its rectangle's bounding box): the colour pass
+    // and the blit stop there.
+    {
+        const GridSpec& g = engine_->coarseSpec();
+        double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+        for (Vec2d corner :
+             {g.toWorld(0, 0), g.toWorld(g.width, 0), g.toWorld(0, g.height), g.toWorld(g.width, g.height)}) {
+            const Vec2d q = view_.toGrid(corner);
+            x0 = std::min(x0, q.x), x1 = std::max(x1, q.x), y0 = std::min(y0, q.y), y1 = std::max(y1, q.y);
+        }
+        const int ix0 = static_cast<int>(std::clamp(std::floor(x0), 0.0, static_cast<double>(w)));
+        const int iy0 = static_cast<int>(std::clamp(std::floor(y0), 0.0, static_cast<double>(h)));
+        const int ix1 = static_cast<int>(std::clamp(std::ceil(x1), 0.0, static_cast<double>(w)));
+        const int iy1 = static_cast<int>(std::clamp(std::ceil(y1), 0.0, static_cast<double>(h)));
+        gridRect_ = {ix0, iy0, std::max(0, ix1 - ix0), std::max(0, iy1 - iy0)};
+    }
     const ColorKey key{timing_.aggregations, displayMax_,   settings_.ramp, settings_.fadeBelow, w, h,
                        view_.pixelSize,      view_.rotation};
     if (!colorCache_ || colorCache_.width() != w || colorCache_.height() != h) {
@@ -410,7 +426,11 @@ void HeatmapLayer::colorize(ShaderLibrary& shaders, const Camera& cam) {
     colorKey_ = key;
     colorTopLeft_ = view_.topLeft;
     colorOffX_ = colorOffY_ = 0;
-    colourRects(shaders, {{0, 0, w, h}}, view_);
+    // Outside the grid's rectangle the density is zero: clear the cache and colour only
+    // the part of the canvas over the grid (zoomed out, the district is a fraction of it).
+    const GLfloat clear[4] = {0, 0, 0, 0};
+    glClearNamedFramebufferfv(colorFbo_.id(), GL_COLOR, 0, clear);
+    if (gridRect_.width > 0 && gridRect_.height > 0) colourRects(shaders, {gridRect_}, view_);
     ++timing_.colourPasses;
 }
 
@@ -427,14 +447,45 @@ void HeatmapLayer::colourRects(ShaderLibrary& shaders, const std::vector<PixelRe
     glDisable(GL_CULL_FACE);
     glDisable(GL_BLEND);
     glEnable(GL_SCISSOR_TEST);
-    Program& p = shaders.graphics("heatmap_quad.vert", "heatmap_color.frag");
     // Grid coordinates (cells from the coarse grid's corner) of canvas point (x, y):
     // origin + x * gx + y * gy, in double here, float in the shader (1e-4 cells).
     const GridSpec& cg = engine_->coarseSpec();
     const Vec2d o = cg.toGrid(view.topLeft);
     const Vec2d gx = cg.toGrid(view.toWorld(1.0, 0.0)) - o, gy = cg.toGrid(view.toWorld(0.0, 1.0)) - o;
+    // The separable form for a whole-canvas pass whose grid axes run along the canvas axes
+    // (any rotation the grid was made for): rows first, then 4 taps a pixel.
+    const bool aligned = std::fabs(gx.y) < 1e-9 && std::fabs(gy.x) < 1e-9;
+    const bool one = rects.size() == 1 && shiftX == 0 && shiftY == 0;
+    const PixelRect& r0 = rects.front();
+    const int row0 = static_cast<int>(std::floor(o.y + (r0.y + 0.5) * gy.y - 0.5)) - 1;
+    const int rows = static_cast<int>(std::floor(o.y + (r0.y + r0.height - 0.5) * gy.y - 0.5)) + 2 - row0 + 1;
+    const bool separable = aligned && one && rows > 0 && rows <= 8192 && r0.width * r0.height > w * h / 8;
+    if (separable) {
+        if (!rowTex_ || rowTex_.width() != w || rowTex_.height() < rows) {
+            rowTex_ = gl::Texture::create2D(GL_R32F, w, std::max(rows, rowTex_ ? rowTex_.height() : 0));
+            rowTex_.setFilter(GL_NEAREST, GL_NEAREST);
+            rowFbo_ = gl::Handle<gl::FramebufferTraits>::create();
+            glNamedFramebufferTexture(rowFbo_.id(), GL_COLOR_ATTACHMENT0, rowTex_.id(), 0);
+        }
+        Program& r = shaders.graphics("heatmap_quad.vert", "heatmap_color_rows.frag");
+        r.set("uOriginX", static_cast<float>(o.x));
+        r.set("uStepX", static_cast<float>(gx.x));
+        r.set("uRow0", row0);
+        r.use();
+        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, rowFbo_.id());
+        glViewport(0, 0, w, rows);
+        glBindTextureUnit(0, engine_->coarse().id());
+        glBindVertexArray(vao_.id());
+        glScissor(r0.x, 0, r0.width, rows);
+        glDrawArrays(GL_TRIANGLES, 0, 3);
+        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, colorFbo_.id());
+        glViewport(0, 0, w, h);
+    }
+    Program& p = shaders.graphics("heatmap_quad.vert", "heatmap_color.frag",
+                                  separable ? std::vector<std::string>{"ROWS"} : std::vector<std::string>{});
     p.set("uCanvas", w, h);
     p.set("uShift", shiftX, shiftY);
+    p.set("uRow0", row0);
     p.set("uGridOrigin", static_cast<float>(o.x), static_cast<float>(o.y));
     p.set("uGridDx", static_cast<float>(gx.x), static_cast<float>(gx.y));
     p.set("uGridDy", static_cast<float>(gy.x), static_cast<float>(gy.y));
@@ -444,6 +495,7 @@ void HeatmapLayer::colourRects(ShaderLibrary& shaders, const std::vector<PixelRe
     p.use();
     glBindTextureUnit(0, engine_->coarse().id());
     glBindTextureUnit(1, ramp_.id());
+    if (separable) glBindTextureUnit(2, rowTex_.id());
     glBindVertexArray(vao_.id());
     for (const PixelRect& r : rects) {
         // The rectangle's texels: [x + shift, x + width + shift) modulo the size, per axis.
@@ -475,6 +527,15 @@ void HeatmapLayer::draw(const RenderContext& rc) {
     blit.set("uTargetOrigin", rc.target.x, rc.target.y);
     blit.set("uTargetHeight", rc.target.height);
     blit.use();
+    // Only over the grid (the rest of the cache is transparent): in this framebuffer's
+    // pixels, rows from the bottom.
+    const int x0 = std::max(gridRect_.x, rc.target.x),
+              x1 = std::min(gridRect_.x + gridRect_.width, rc.target.x + rc.target.width);
+    const int y0 = std::max(gridRect_.y, rc.target.y),
+              y1 = std::min(gridRect_.y + gridRect_.height, rc.target.y + rc.target.height);
+    if (x1 <= x0 || y1 <= y0) return;
+    glEnable(GL_SCISSOR_TEST);
+    glScissor(x0 - rc.target.x, rc.target.y + rc.target.height - y1, x1 - x0, y1 - y0);
     glBindTextureUnit(0, colorCache_.id());
     glDisable(GL_DEPTH_TEST);
     glDisable(GL_CULL_FACE);
@@ -483,6 +544,7 @@ void HeatmapLayer::draw(const RenderContext& rc) {
     glBindVertexArray(vao_.id());
     glDrawArrays(GL_TRIANGLES, 0, 3);
     glBindVertexArray(0);
+    glDisable(GL_SCISSOR_TEST);
     ST_GL_CHECK("HeatmapLayer::draw");
 }
 

@@ -129,6 +129,11 @@ public:
     void exportGeoTiff(const std::string& path, const GridSpec& grid, float pixelRatio, ShaderLibrary* shaders,
                        const std::function<void(size_t, size_t)>& progress = {}) const;
 
+    // The next upload aggregates everything again (bins cleared and rebuilt): benchmarks.
+    void invalidate() {
+        bins_.valid = false;
+        dirty_ = true;
+    }
     // The display engine (default HeatEngine::preferred(), chosen at the first upload).
     void setEngine(HeatEngine::Kind kind);
     const HeatEngine* engine() const { return engine_.get(); }
@@ -233,6 +238,9 @@ private:
     int colorOffX_ = 0, colorOffY_ = 0;  // whole pixels the view has moved since (right, down)
     gl::Texture colorCache_;
     gl::Handle<gl::FramebufferTraits> colorFbo_;
+    PixelRect gridRect_;  // canvas pixels over the grid drawn (this frame's view): colour pass and blit stop there
+    gl::Texture rowTex_;  // the separable colour pass's rows (heatmap_color_rows.frag)
+    gl::Handle<gl::FramebufferTraits> rowFbo_;
     gl::VertexArray vao_;
     Timing timing_;
     double drawMs_ = 0.0;

@@ -12,7 +12,10 @@ out vec4 fragColor;
 void main() {
     ivec2 f = ivec2(gl_FragCoord.xy);
     ivec2 px = ivec2(uTargetOrigin.x + f.x, uTargetOrigin.y + uTargetHeight - 1 - f.y);
-    vec4 c = texelFetch(uColor, (px + uShift) % uCanvas, 0);
+    // (px + shift) mod canvas without an integer division (software GL has no vector one).
+    ivec2 q = px + uShift;
+    q -= ivec2(greaterThanEqual(q, uCanvas)) * uCanvas;
+    vec4 c = texelFetch(uColor, q, 0);
     if (c.a <= 0.0) discard;
     fragColor = vec4(c.rgb, c.a * uOpacity);
 }

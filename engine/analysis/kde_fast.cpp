@@ -10,7 +10,7 @@
 #include "engine/util/parallel.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define ST_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define ST_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define ST_VECTOR_CLONES
 #endif
