@@ -37,6 +37,8 @@ const std::vector<Workload>& registry() {
         {"export", "exact density export (--export-heatmap) of 1M points at 1920x1080, r = 30 px", runExport},
         {"idle", "CPU share of the real cockpit window (Xvfb), Putuo sample, panel hidden, nobody touching it",
          runIdle},
+        {"history", "positions into a GeoPackage (import rows/s), 24 h of 200 officers back into memory, coverage",
+         runHistory},
         // {"trips", "...", runTrips},  // trajectories: add here when the layer lands
     };
     return table;

@@ -163,5 +163,6 @@ void runScene(Env& env);
 void runInteract(Env& env);
 void runExport(Env& env);
 void runIdle(Env& env);
+void runHistory(Env& env);
 
 }  // namespace sandtable::bench

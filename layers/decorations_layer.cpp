@@ -46,15 +46,23 @@ LayerPtr makeDecorationsLayer(const SceneSpec& scene, const LayerSpec& spec, con
     o.accent = r.color("accent", o.accent);
     o.banner = {scene.titleZh, scene.titleEn};
     o.attribution = {scene.attributionZh, scene.attributionEn};
+    o.credits = {scene.creditsZh, scene.creditsEn};
     return std::make_unique<DecorationsLayer>(spec.id, I18nText{spec.titleZh, spec.titleEn}, ctx, std::move(o));
 }
 
 void DecorationsLayer::overlay(const FrameState& frame, Painter& p) {
     boxes_.clear();
+    creditsBox_ = placeCredits(frame, p);
     if (opts_.title) drawTitle(frame, p);
     if (opts_.scaleBar) drawScaleBar(frame, p);
     if (opts_.northArrow) drawNorthArrow(frame, p);
-    if (opts_.legend) drawLegend(frame, p);
+    // The legend stands on the credits line when there is one.
+    const float s = frame.pixelRatio;
+    const float legendBottom = creditsBox_.w > 0
+                                   ? creditsBox_.y - 6 * s
+                                   : static_cast<float>(frame.camera->height) - frame.insetBottom - 16 * s;
+    if (opts_.legend) drawLegend(frame, p, legendBottom);
+    drawCredits(frame, p);
 }
 
 void DecorationsLayer::collectLabels(const FrameState&, LabelSet& labels) {
@@ -119,7 +127,7 @@ void DecorationsLayer::drawScaleBar(const FrameState& f, Painter& p) {
         std::snprintf(label, sizeof label, "%g km", nice / 1000.0);
     else
         std::snprintf(label, sizeof label, "%g m", nice);
-    const float x = 24 * s, y = static_cast<float>(cam.height) - 30 * s, h = 6 * s;
+    const float x = 24 * s, y = static_cast<float>(cam.height) - f.insetBottom - 30 * s, h = 6 * s;
     const float textSize = 14 * s;
     p.rect(x - 10 * s, y - textSize - 16 * s, len + 20 * s + p.textWidth(label, textSize) * 0.0f, textSize + 30 * s,
            opts_.panel);
@@ -161,81 +169,151 @@ void DecorationsLayer::drawNorthArrow(const FrameState& f, Painter& p) {
     boxes_.push_back({c.x - r, c.y - r - 20 * s, 2 * r, 2 * r + 20 * s});
 }
 
-void DecorationsLayer::drawLegend(const FrameState& f, Painter& p) {
+void DecorationsLayer::drawLegend(const FrameState& f, Painter& p, float bottom) {
     const float s = f.pixelRatio;
     if (!f.legend || f.legend->empty()) return;
     const std::vector<LegendBlock>& blocks = *f.legend;
     const Language lang = f.language;
-    const float text = 14 * s, head = 15 * s, row = 24 * s, sw = 22 * s, pad = 12 * s, rampW = 150 * s, rampH = 10 * s;
+    // On a wall the type is already large (the pixel ratio makes 12 px 1/45 of the height):
+    // the legend takes the smallest wall size and tighter rows, so it leaves the map room.
+    const float kw = f.wall ? 0.82f : 1.0f;
+    const float text = 14 * s * kw, head = 15 * s * kw, row = 24 * s * (f.wall ? 0.74f : 1.0f), sw = 22 * s * kw,
+                pad = 12 * s * kw, rampW = 150 * s * kw, rampH = 10 * s * kw;
     const std::string legendTitle = tr("decor.legend", lang);
-    float w = p.textWidth(legendTitle, head);
-    float h = head * 1.6f;
+    // Each block's size; blocks fill columns from the right edge, a new column when the
+    // next block would rise above the north arrow (a long legend on a short canvas).
+    struct Size {
+        float w, h;
+    };
+    std::vector<Size> sizes;
     for (const auto& b : blocks) {
+        Size z{0, 0};
         const std::string& bt = b.title.get(lang);
         if (!bt.empty()) {
-            w = std::max(w, p.textWidth(bt, text));
-            h += row;
+            z.w = std::max(z.w, p.textWidth(bt, text));
+            z.h += row;
         }
         for (const auto& e : b.entries) {
-            w = std::max(w, sw + 8 * s + p.textWidth(e.label.get(lang), text));
-            h += row;
+            z.w = std::max(z.w, sw + 8 * s + p.textWidth(e.label.get(lang), text));
+            z.h += row;
         }
-        for (const auto& r : b.ramps) {
-            (void)r;
-            w = std::max(w, rampW);
-            h += rampH + text * 1.9f;
+        for (size_t i = 0; i < b.ramps.size(); ++i) {
+            z.w = std::max(z.w, rampW);
+            z.h += rampH + text * 1.9f;
         }
+        sizes.push_back(z);
     }
-    w += 2 * pad;
-    h += 2 * pad - 4 * s;
-    const float x = static_cast<float>(f.camera->width) - w - 16 * s,
-                y = static_cast<float>(f.camera->height) - h - 16 * s;
-    p.rect(x, y, w, h, opts_.panel);
-    float cy = y + pad + head;
-    p.text(legendTitle, x + pad, cy, TextStyle{head, opts_.text, {0, 0, 0, 0}, 0, TextAnchor::Left, true});
-    cy += head * 0.6f;
+    const float maxH = bottom - 110 * s;  // below the north arrow
+    std::vector<std::vector<size_t>> columns(1);
+    std::vector<float> colH(1, head * 1.6f);
+    for (size_t i = 0; i < blocks.size(); ++i) {
+        if (!columns.back().empty() && colH.back() + sizes[i].h + 2 * pad > maxH) {
+            columns.emplace_back();
+            colH.push_back(0);
+        }
+        columns.back().push_back(i);
+        colH.back() += sizes[i].h;
+    }
+    std::vector<float> colW(columns.size(), 0);
+    colW[0] = p.textWidth(legendTitle, head);
+    for (size_t c = 0; c < columns.size(); ++c)
+        for (size_t i : columns[c]) colW[c] = std::max(colW[c], sizes[i].w);
+    float totalW = 0, totalH = 0;
+    for (size_t c = 0; c < columns.size(); ++c) {
+        totalW += colW[c] + 2 * pad;
+        totalH = std::max(totalH, colH[c]);
+    }
+    totalH += 2 * pad - 4 * s;
+    const float x0 = static_cast<float>(f.camera->width) - totalW - 16 * s, y = bottom - totalH;
+    p.rect(x0, y, totalW, totalH, opts_.panel);
+    p.text(legendTitle, x0 + pad, y + pad + head, TextStyle{head, opts_.text, {0, 0, 0, 0}, 0, TextAnchor::Left, true});
     const TextStyle ts{text, opts_.text, {0, 0, 0, 0}, 0};
-    for (const auto& b : blocks) {
-        const std::string& bt = b.title.get(lang);
-        if (!bt.empty()) {
-            cy += row;
-            p.text(bt, x + pad, cy - 6 * s, TextStyle{text, opts_.text.withAlpha(0.7f), {0, 0, 0, 0}, 0});
-        }
-        for (const auto& e : b.entries) {
-            const float top = cy + 5 * s, mid = cy + row * 0.5f + 2 * s;
-            switch (e.kind) {
-            case LegendEntry::Kind::Fill:
-                p.rect(x + pad, top, sw, row - 10 * s, e.color);
-                if (e.outline.a > 0) p.rectOutline(x + pad, top, sw, row - 10 * s, 1.5f * s, e.outline);
-                break;
-            case LegendEntry::Kind::Line:
-                p.line({x + pad, mid}, {x + pad + sw, mid}, 3 * s, e.color);
-                break;
-            case LegendEntry::Kind::Marker:
-                if (e.outline.a > 0) p.circle({x + pad + sw / 2, mid}, 7 * s, e.outline, 20);
-                p.circle({x + pad + sw / 2, mid}, 5.5f * s, e.color, 20);
-                break;
+    float x = x0;
+    for (size_t c = 0; c < columns.size(); ++c) {
+        float cy = y + pad + head + head * 0.6f;
+        for (size_t bi : columns[c]) {
+            const LegendBlock& b = blocks[bi];
+            const std::string& bt = b.title.get(lang);
+            if (!bt.empty()) {
+                cy += row;
+                p.text(bt, x + pad, cy - 6 * s, TextStyle{text, opts_.text.withAlpha(0.7f), {0, 0, 0, 0}, 0});
             }
-            p.text(e.label.get(lang), x + pad + sw + 8 * s, cy + row * 0.5f + text * 0.42f + 2 * s, ts);
-            cy += row;
-        }
-        for (const auto& r : b.ramps) {
-            const float top = cy + 6 * s;
-            const size_t n = r.stops.size();
-            for (size_t i = 0; i + 1 < n; ++i) {
-                const float x0 = x + pad + rampW * static_cast<float>(i) / static_cast<float>(n - 1);
-                const float x1 = x + pad + rampW * static_cast<float>(i + 1) / static_cast<float>(n - 1);
-                // Two triangles per step with per-corner colours would need gradients; a
-                // fine step count (the ramp's own stops) reads as continuous.
-                p.rect(x0, top, x1 - x0 + 0.5f, rampH, r.stops[i]);
+            for (const auto& e : b.entries) {
+                const float top = cy + 5 * s, mid = cy + row * 0.5f + 2 * s;
+                switch (e.kind) {
+                case LegendEntry::Kind::Fill:
+                    p.rect(x + pad, top, sw, row - 10 * s, e.color);
+                    if (e.hatched) {  // the map's hatching (45 degree strokes), clipped to the swatch
+                        const float hx0 = x + pad, hx1 = hx0 + sw, sh = row - 10 * s, y0 = top, y1 = top + sh;
+                        const Color hc = e.outline.a > 0 ? e.outline : Color::fromHex(0xffffff, 0.7f);
+                        for (float k = -sh; k < sw; k += 5 * s) {
+                            Vec2f a0{hx0 + k, y1}, a1{hx0 + k + sh, y0};
+                            if (a0.x < hx0) a0 = {hx0, y1 - (hx0 - a0.x)};
+                            if (a1.x > hx1) a1 = {hx1, y0 + (a1.x - hx1)};
+                            p.line(a0, a1, 1.2f * s, hc);
+                        }
+                    }
+                    if (e.outline.a > 0) p.rectOutline(x + pad, top, sw, row - 10 * s, 1.5f * s, e.outline);
+                    break;
+                case LegendEntry::Kind::Line:
+                    // A stroke class shows its own width (at least 2 px, so its colour reads).
+                    p.line({x + pad, mid}, {x + pad + sw, mid},
+                           (e.width > 0 ? std::clamp(e.width, 2.0f, 8.0f) : 3.0f) * s, e.color);
+                    break;
+                case LegendEntry::Kind::Marker:
+                    if (e.shape == 0) {
+                        if (e.outline.a > 0) p.circle({x + pad + sw / 2, mid}, 7 * s, e.outline, 20);
+                        p.circle({x + pad + sw / 2, mid}, 5.5f * s, e.color, 20);
+                    } else {
+                        p.mark(static_cast<MarkShape>(e.shape), {x + pad + sw / 2, mid}, 12 * s, e.color, e.outline,
+                               1.5f * s);
+                    }
+                    break;
+                }
+                p.text(e.label.get(lang), x + pad + sw + 8 * s, cy + row * 0.5f + text * 0.42f + 2 * s, ts);
+                cy += row;
             }
-            p.text(r.lowLabel, x + pad, top + rampH + text * 1.2f, ts);
-            p.text(r.highLabel, x + pad + rampW, top + rampH + text * 1.2f,
-                   TextStyle{text, opts_.text, {0, 0, 0, 0}, 0, TextAnchor::Right});
-            cy += rampH + text * 1.9f;
+            for (const auto& r : b.ramps) {
+                const float top = cy + 6 * s;
+                const size_t n = r.stops.size();
+                for (size_t i = 0; i + 1 < n; ++i) {
+                    const float rx0 = x + pad + rampW * static_cast<float>(i) / static_cast<float>(n - 1);
+                    const float rx1 = x + pad + rampW * static_cast<float>(i + 1) / static_cast<float>(n - 1);
+                    // A fine step count (the ramp's own stops) reads as continuous.
+                    p.rect(rx0, top, rx1 - rx0 + 0.5f, rampH, r.stops[i]);
+                }
+                p.text(r.lowLabel, x + pad, top + rampH + text * 1.2f, ts);
+                p.text(r.highLabel, x + pad + rampW, top + rampH + text * 1.2f,
+                       TextStyle{text, opts_.text, {0, 0, 0, 0}, 0, TextAnchor::Right});
+                cy += rampH + text * 1.9f;
+            }
         }
+        x += colW[c] + 2 * pad;
     }
-    boxes_.push_back({x, y, w, h});
+    boxes_.push_back({x0, y, totalW, totalH});
+}
+
+// One small line in the bottom-right corner, right-aligned with the legend above it: the
+// usual place for a map's data credits, and the one corner the cockpit's panels (layers
+// on the left, the timeline at the bottom centre) leave free, so it shows on every
+// render and in the window.
+DecorationsLayer::Box DecorationsLayer::placeCredits(const FrameState& f, Painter& p) const {
+    const std::string& text = opts_.credits.get(f.language);
+    if (text.empty()) return {0, 0, 0, 0};
+    const float s = f.pixelRatio, size = 13 * s, pad = 8 * s;
+    const float w = p.textWidth(text, size) + 2 * pad, h = size + 1.5f * pad;
+    const float x = std::max(8 * s, static_cast<float>(f.camera->width) - w - 16 * s);
+    return {x, static_cast<float>(f.camera->height) - f.insetBottom - h - 10 * s, w, h};
+}
+
+void DecorationsLayer::drawCredits(const FrameState& f, Painter& p) {
+    const Box& b = creditsBox_;
+    if (b.w <= 0) return;
+    const float s = f.pixelRatio, size = 13 * s, pad = 8 * s;
+    p.rect(b.x, b.y, b.w, b.h, opts_.panel);
+    p.text(opts_.credits.get(f.language), b.x + pad, b.y + b.h * 0.5f + size * 0.36f,
+           TextStyle{size, opts_.text.withAlpha(0.85f), {0, 0, 0, 0}, 0, TextAnchor::Left});
+    boxes_.push_back(b);
 }
 
 }  // namespace sandtable

@@ -174,9 +174,10 @@ void HeatmapLayer::pollFeed() {
             add(o.lon, o.lat, o.lastSeen);  // the usual case: one new fix, the marker's
         } else {
             // Several fixes since the last frame (or the first look at this officer): the
-            // ones newer than what was added, from the officer's history.
-            for (const PositionFix& f : feed_->history(o.id))
-                if (f.t > seen.t) add(f.lon, f.lat, f.t);
+            // ones newer than what was added, from the snapshot's track view.
+            if (snap->tracks)
+                snap->tracks->forEach(slot, seen.t == std::numeric_limits<TimeMs>::min() ? seen.t : seen.t + 1,
+                                      kTimeMax, [&](const PositionFix& f) { add(f.lon, f.lat, f.t); });
         }
         seen.fixes = o.fixes;
         seen.t = std::max(seen.t, o.lastSeen);

@@ -7,23 +7,34 @@
 #include "engine/geo/projection.hpp"
 #include "engine/util/i18n.hpp"
 #include "engine/util/log.hpp"
+#include "layers/checkpoint_layer.hpp"
 #include "layers/decorations_layer.hpp"
 #include "layers/dispatch_layer.hpp"
 #include "layers/heatmap_layer.hpp"
+#include "layers/inspection_layer.hpp"
 #include "layers/officer_layer.hpp"
 #include "layers/raster_layer.hpp"
+#include "layers/scene_resources.hpp"
+#include "layers/squad_layer.hpp"
 #include "layers/vector_layer.hpp"
 
 namespace sandtable {
 
 namespace {
 
-// Scene layer types: each layer's own file parses its entry (its "make" function).
-using MakeLayer = std::function<LayerPtr(const SceneSpec&, const LayerSpec&, const MapContext&)>;
+// Scene layer types: each layer's own file parses its entry (its "make" function); the
+// indicator layers share the scene's resources (one records model for all of them).
+using MakeLayer = std::function<LayerPtr(const SceneSpec&, const LayerSpec&, const MapContext&, SceneResources&)>;
+template <LayerPtr (*F)(const SceneSpec&, const LayerSpec&, const MapContext&)>
+LayerPtr plain(const SceneSpec& s, const LayerSpec& l, const MapContext& c, SceneResources&) {
+    return F(s, l, c);
+}
 const std::map<std::string, MakeLayer>& layerTypes() {
     static const std::map<std::string, MakeLayer> types = {
-        {"vector", makeVectorLayer},    {"raster", makeRasterLayer},           {"heatmap", makeHeatmapLayer},
-        {"officers", makeOfficerLayer}, {"decorations", makeDecorationsLayer},
+        {"vector", plain<makeVectorLayer>},           {"raster", plain<makeRasterLayer>},
+        {"heatmap", plain<makeHeatmapLayer>},         {"officers", plain<makeOfficerLayer>},
+        {"decorations", plain<makeDecorationsLayer>}, {"squads", makeSquadLayer},
+        {"checkpoint-status", makeCheckpointLayer},   {"inspections", makeInspectionLayer},
     };
     return types;
 }
@@ -31,6 +42,11 @@ const std::map<std::string, MakeLayer>& layerTypes() {
 }  // namespace
 
 void attachFeed(Map& map, const std::shared_ptr<FeedPipeline>& feed, TimeMs staleAfterMs) {
+    // The feed's check-ins count in the indicators the moment they arrive.
+    for (const auto& l : map.layers()) {
+        if (auto* s = dynamic_cast<SquadLayer*>(l.get())) s->model()->setFeed(feed);
+        if (auto* c = dynamic_cast<CheckpointLayer*>(l.get())) c->model()->setFeed(feed);
+    }
     for (const auto& l : map.layers())  // heatmaps of officers' presence
         if (auto* h = dynamic_cast<HeatmapLayer*>(l.get()); h && h->wantsPresenceFeed()) h->setFeed(feed);
     bool any = false;
@@ -83,6 +99,7 @@ std::unique_ptr<Map> buildMap(const SceneSpec& scene, std::vector<std::string>& 
         throw SceneError(scene.file + ": crs: " + e.what());
     }
     auto map = std::make_unique<Map>(ctx);
+    SceneResources resources(scene);
     map->background = scene.background;
     map->title = {scene.titleZh, scene.titleEn};
     map->attribution = {scene.attributionZh, scene.attributionEn};
@@ -95,9 +112,10 @@ std::unique_ptr<Map> buildMap(const SceneSpec& scene, std::vector<std::string>& 
                 .fail("type", "unknown layer type '" + spec.type + "' (expected " + known + ")");
         }
         try {
-            LayerPtr layer = type->second(scene, spec, ctx);
+            LayerPtr layer = type->second(scene, spec, ctx, resources);
             layer->visible = spec.visible;
             layer->opacity = static_cast<float>(spec.opacity);
+            layer->showInLegend = spec.legend;
             for (const auto& w : layer->warnings()) log::warn("layer '" + spec.id + "': " + w);
             map->addLayer(std::move(layer));
         } catch (const SceneError&) {

@@ -77,8 +77,31 @@ VectorStyle parseVectorStyle(const JsonReader& r) {
         s.categoryDefault.a *= a;
         for (auto& c : s.breakColors) c.a *= a;
     }
-    s.stroke = r.color("stroke", s.stroke);
     s.strokeWidth = static_cast<float>(r.number("strokeWidth", r.has("stroke") ? 1.0 : 0.0, 0.0, 64.0));
+    if (r.has("stroke") && r.child("stroke").json().is_object()) {
+        const JsonReader st = r.child("stroke");
+        s.strokeField = st.string("field");
+        const JsonReader cats = st.child("categories");
+        if (!cats.json().is_object()) cats.failHere("expected an object mapping values to colours");
+        for (auto it = cats.json().begin(); it != cats.json().end(); ++it) {
+            const JsonReader c = cats.child(it.key());
+            VectorStyle::StrokeCategory cat;
+            cat.width = s.strokeWidth;
+            if (c.json().is_object()) {
+                cat.color = c.color("color");
+                cat.width = static_cast<float>(c.number("width", s.strokeWidth, 0.0, 64.0));
+                auto [zh, en] = c.i18n("label", it.key());
+                cat.label = {zh, en};
+            } else {
+                cat.color = c.colorValue();
+                cat.label = {it.key(), it.key()};
+            }
+            s.strokeCategories[it.key()] = cat;
+        }
+        s.stroke = st.color("default", Color{0.5f, 0.5f, 0.5f, 1.0f});
+    } else {
+        s.stroke = r.color("stroke", s.stroke);
+    }
     if (r.has("marker")) {
         const JsonReader m = r.child("marker");
         s.marker = m.color("color", s.marker);
@@ -138,6 +161,8 @@ VectorLayer::VectorLayer(std::string id, I18nText title, VectorData data, Vector
         warn(data_.source + ": label field '" + style_.labelField + "' not found; no labels");
     if (!style_.fillField.empty() && data_.fieldIndex(style_.fillField) < 0)
         warn(data_.source + ": fill field '" + style_.fillField + "' not found; default colour used");
+    if (!style_.strokeField.empty() && data_.fieldIndex(style_.strokeField) < 0)
+        warn(data_.source + ": stroke field '" + style_.strokeField + "' not found; default stroke used");
     buildBuffers();
 }
 
@@ -178,6 +203,15 @@ Color VectorLayer::markerColorOf(const VectorFeature& f) const {
     return it == style_.markerCategories.end() ? style_.marker : it->second;
 }
 
+VectorStyle::StrokeCategory VectorLayer::strokeOf(const VectorFeature& f) const {
+    const VectorStyle::StrokeCategory plain{style_.stroke, style_.strokeWidth, {}};
+    if (style_.strokeField.empty()) return plain;
+    const int fi = data_.fieldIndex(style_.strokeField);
+    if (fi < 0) return plain;
+    auto it = style_.strokeCategories.find(f.values[static_cast<size_t>(fi)]);
+    return it == style_.strokeCategories.end() ? plain : it->second;
+}
+
 void VectorLayer::buildBuffers() {
     fillVerts_.clear();
     segments_.clear();
@@ -192,26 +226,34 @@ void VectorLayer::buildBuffers() {
                 fillVerts_.push_back({r.x, r.y, u8(c.r), u8(c.g), u8(c.b), u8(c.a)});
             }
         }
-        if (style_.strokeWidth > 0) {
-            auto addLine = [&](const std::vector<Vec2d>& pts, bool close) {
-                for (size_t i = 0; i + 1 < pts.size(); ++i) {
-                    const Vec2f a = rel(pts[i]), b = rel(pts[i + 1]);
-                    segments_.push_back({a.x, a.y, b.x, b.y});
-                }
-                if (close && pts.size() > 2 && !(pts.front() == pts.back())) {
-                    const Vec2f a = rel(pts.back()), b = rel(pts.front());
-                    segments_.push_back({a.x, a.y, b.x, b.y});
-                }
-            };
-            for (const auto& poly : f.polygons)
-                for (const auto& ring : poly) addLine(ring, true);
-            for (const auto& line : f.lines) addLine(line, false);
-        }
         const Color mc = markerColorOf(f);
         for (Vec2d p : f.points) {
             const Vec2f r = rel(p);
             markers_.push_back({r.x, r.y, u8(mc.r), u8(mc.g), u8(mc.b), u8(mc.a)});
         }
+    }
+    // Strokes in order of width, narrow first, so that where a minor road meets a major
+    // one the major road reads as continuing; equal widths keep the order of the file.
+    std::vector<std::pair<const VectorFeature*, VectorStyle::StrokeCategory>> strokes;
+    for (const auto& f : data_.features)
+        if (const auto st = strokeOf(f); st.width > 0 && st.color.a > 0) strokes.emplace_back(&f, st);
+    std::stable_sort(strokes.begin(), strokes.end(),
+                     [](const auto& a, const auto& b) { return a.second.width < b.second.width; });
+    for (const auto& [fp, st] : strokes) {
+        const uint8_t cr = u8(st.color.r), cg = u8(st.color.g), cb = u8(st.color.b), ca = u8(st.color.a);
+        auto addLine = [&](const std::vector<Vec2d>& pts, bool close) {
+            for (size_t i = 0; i + 1 < pts.size(); ++i) {
+                const Vec2f a = rel(pts[i]), b = rel(pts[i + 1]);
+                segments_.push_back({a.x, a.y, b.x, b.y, cr, cg, cb, ca, st.width});
+            }
+            if (close && pts.size() > 2 && !(pts.front() == pts.back())) {
+                const Vec2f a = rel(pts.back()), b = rel(pts.front());
+                segments_.push_back({a.x, a.y, b.x, b.y, cr, cg, cb, ca, st.width});
+            }
+        };
+        for (const auto& poly : fp->polygons)
+            for (const auto& ring : poly) addLine(ring, true);
+        for (const auto& line : fp->lines) addLine(line, false);
     }
     dirty_ = true;
 }
@@ -243,6 +285,8 @@ void VectorLayer::upload(UploadContext&) {
     glVertexArrayVertexBuffer(segVao_.id(), 0, segBuf_.id(), 0, sizeof(Segment));
     glVertexArrayBindingDivisor(segVao_.id(), 0, 1);  // one segment per instance
     gl::vertexAttrib(segVao_, 0, 4, GL_FLOAT, offsetof(Segment, x0));
+    gl::vertexAttrib(segVao_, 1, 4, GL_UNSIGNED_BYTE, offsetof(Segment, r), true);
+    gl::vertexAttrib(segVao_, 2, 1, GL_FLOAT, offsetof(Segment, width));
 
     glVertexArrayVertexBuffer(markerVao_.id(), 0, markerBuf_.id(), 0, sizeof(Marker));
     glVertexArrayBindingDivisor(markerVao_.id(), 0, 1);  // one marker per instance
@@ -265,13 +309,13 @@ void VectorLayer::draw(const RenderContext& rc) {
         glBindVertexArray(fillVao_.id());
         glDrawArrays(GL_TRIANGLES, 0, static_cast<GLsizei>(fillVerts_.size()));
     }
-    if (!segments_.empty() && style_.strokeWidth > 0) {
+    if (!segments_.empty()) {
         Program& p = rc.shaders->graphics("line.vert", "line.frag");
         p.use();
         p.set("uViewProjection", rc.viewProjection);
         p.set("uViewport", viewport);
-        p.set("uHalfWidth", style_.strokeWidth * rc.pixelRatio * 0.5f);
-        p.set("uColor", style_.stroke.withAlpha(style_.stroke.a * opacity));
+        p.set("uPixelRatio", rc.pixelRatio);
+        p.set("uOpacity", opacity);
         glBindVertexArray(segVao_.id());
         glDrawArraysInstanced(GL_TRIANGLES, 0, 6, static_cast<GLsizei>(segments_.size()));
     }
@@ -334,12 +378,23 @@ bool VectorLayer::legend(LegendBlock& block) const {
         block.entries.push_back(e);
         break;
     }
-    case VectorStyle::LegendMode::Categories:
+    case VectorStyle::LegendMode::Categories: {
         for (const auto& [k, c] : style_.categories) block.entries.push_back({kind, c.color, style_.stroke, c.label});
+        // Stroke classes widest first (motorway before secondary), as a road legend reads.
+        std::vector<const VectorStyle::StrokeCategory*> strokes;
+        for (const auto& [k, c] : style_.strokeCategories) strokes.push_back(&c);
+        std::stable_sort(strokes.begin(), strokes.end(), [](auto* a, auto* b) { return a->width > b->width; });
+        if (kind == LegendEntry::Kind::Line)
+            for (const auto* c : strokes) {
+                LegendEntry e{kind, c->color, {0, 0, 0, 0}, c->label};
+                e.width = c->width;
+                block.entries.push_back(e);
+            }
         if (!style_.markerCategories.empty())
             for (const auto& [k, c] : style_.markerCategories)
                 block.entries.push_back({kind, c, style_.markerStroke, {k, k}});
         break;
+    }
     case VectorStyle::LegendMode::Breaks:
         for (size_t i = 0; i < style_.breakColors.size(); ++i) {
             std::string lo = i == 0 ? "" : formatNumber(style_.breaks[i - 1]);

@@ -3,7 +3,8 @@
 // and lines as screen-space-width strokes with round joins and caps (instanced segment
 // quads with a distance test, not glLineWidth), points as markers, labels from an
 // attribute. Fill by a solid colour, by category, or by class breaks on a numeric
-// attribute (the cockpit's choropleth uses the latter).
+// attribute (the cockpit's choropleth uses the latter); strokes by a solid colour or by
+// category (colour and width per value: road classes).
 #include <map>
 #include <string>
 #include <vector>
@@ -32,6 +33,16 @@ struct VectorStyle {
 
     Color stroke{0, 0, 0, 0};
     float strokeWidth = 0.0f;  // px; 0 = no outline
+    // "stroke": {"field", "categories": {value: colour or {"color", "width", "label"}},
+    // "default"}: colour and width per value; values not listed get `stroke` (the
+    // default) and `strokeWidth`. Wider strokes are drawn over narrower ones.
+    std::string strokeField;
+    struct StrokeCategory {
+        Color color;
+        float width = 0;  // px
+        I18nText label;
+    };
+    std::map<std::string, StrokeCategory> strokeCategories;
 
     Color marker{1, 1, 1, 1};
     Color markerStroke{0, 0, 0, 1};
@@ -75,6 +86,7 @@ public:
 private:
     Color fillColorOf(const VectorFeature& f) const;
     Color markerColorOf(const VectorFeature& f) const;
+    VectorStyle::StrokeCategory strokeOf(const VectorFeature& f) const;
     void buildBuffers();
 
     VectorData data_;
@@ -91,6 +103,8 @@ private:
     };
     struct Segment {
         float x0, y0, x1, y1;
+        uint8_t r, g, b, a;
+        float width;  // px at pixel ratio 1
     };
     struct Marker {
         float x, y;

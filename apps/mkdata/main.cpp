@@ -2,17 +2,22 @@
 // ../shared/data. Rerunnable and deterministic; see data/README.md for provenance.
 //
 //   sandtable-mkdata --districts shanghai_districts.geojson --anchors anchors.csv --out data/putuo
+//                    [--osm ../shared/data/osm]
 //
 // Steps: district outlines are converted from GCJ-02 to WGS84; the 10 illustrative
 // jurisdictions are the Voronoi cells of the anchor points clipped to Putuo; Suzhou Creek
 // is approximated by Putuo's shared edge with Changning; checkpoints are placed every
-// ~900 m along it (records/checkpoints.csv). Complaints and the other records come from
-// `sandtable-sim records`.
+// ~900 m along it (records/checkpoints.csv). With --osm, the OpenStreetMap major roads,
+// metro lines and stations (ODbL) are clipped to Putuo plus a margin, reduced to the
+// attributes the map and the simulator use and simplified below what the sample's zooms
+// show (roads.geojson, metro_lines.geojson, metro_stations.geojson). Complaints and the
+// other records come from `sandtable-sim records`.
 #include <cpl_conv.h>
 #include <gdal_priv.h>
 #include <geos_c.h>
 #include <ogrsf_frmts.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -174,10 +179,207 @@ std::vector<Anchor> readAnchors(const std::string& path) {
     return out;
 }
 
+// Equirectangular metres about Putuo's latitude, so that the OSM margin and the
+// simplification tolerance are metres in every direction. The scale is linear: scaling
+// back gives the input coordinates again to far below the 1e-6 degrees written, so roads
+// that shared an end vertex still share it in the output (the simulator's road graph
+// joins them there).
+struct LocalMetres {
+    double kx, ky;
+    bool forward;
+};
+
+Geos scaled(const GEOSGeometry* g, const LocalMetres& m) {
+    auto cb = [](double* x, double* y, void* user) -> int {
+        const auto* s = static_cast<const LocalMetres*>(user);
+        if (s->forward) {
+            *x *= s->kx;
+            *y *= s->ky;
+        } else {
+            *x /= s->kx;
+            *y /= s->ky;
+        }
+        return 1;
+    };
+    return Geos(GEOSGeom_transformXY_r(gctx, g, cb, const_cast<LocalMetres*>(&m)));
+}
+
+// The LineStrings in g (a LineString, a MultiLineString or what an intersection returns).
+void collectLines(const GEOSGeometry* g, std::vector<Geos>& out) {
+    const int type = GEOSGeomTypeId_r(gctx, g);
+    if (type == GEOS_LINESTRING) {
+        if (GEOSisEmpty_r(gctx, g) == 0) out.emplace_back(GEOSGeom_clone_r(gctx, g));
+    } else if (type == GEOS_MULTILINESTRING || type == GEOS_GEOMETRYCOLLECTION) {
+        for (int i = 0; i < GEOSGetNumGeometries_r(gctx, g); ++i) collectLines(GEOSGetGeometryN_r(gctx, g, i), out);
+    }
+}
+
+struct Prepared {
+    const GEOSPreparedGeometry* p;
+    explicit Prepared(const GEOSGeometry* g) : p(GEOSPrepare_r(gctx, g)) {}
+    ~Prepared() { GEOSPreparedGeom_destroy_r(gctx, p); }
+    Prepared(const Prepared&) = delete;
+    Prepared& operator=(const Prepared&) = delete;
+};
+
+// The parts of a line (local metres) inside `area`, simplified: topology-preserving
+// Douglas-Peucker keeps every line's end vertices (the network's junctions) and never
+// collapses a closed line.
+std::vector<Geos> clipLine(const GEOSGeometry* line, const GEOSGeometry* area, const Prepared& prepArea,
+                           double toleranceM) {
+    std::vector<Geos> pieces, out;
+    if (GEOSPreparedIntersects_r(gctx, prepArea.p, line) != 1) return out;
+    if (GEOSPreparedContains_r(gctx, prepArea.p, line) == 1) {
+        collectLines(line, pieces);
+    } else {
+        Geos cut(GEOSIntersection_r(gctx, line, area));
+        if (cut.g) collectLines(cut.g, pieces);
+    }
+    for (auto& piece : pieces) {
+        Geos simple(toleranceM > 0 ? GEOSTopologyPreserveSimplify_r(gctx, piece.g, toleranceM)
+                                   : GEOSGeom_clone_r(gctx, piece.g));
+        double len = 0;
+        if (!simple.g || GEOSLength_r(gctx, simple.g, &len) != 1 || len < 0.5) continue;  // clip slivers
+        out.push_back(std::move(simple));
+    }
+    return out;
+}
+
+GDALDatasetUniquePtr openOsm(const std::string& path) {
+    GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+    if (!ds || ds->GetLayerCount() < 1)
+        throw std::runtime_error(path + ": cannot open as a vector dataset (" + CPLGetLastErrorMsg() + ")");
+    return ds;
+}
+
+int fieldOf(OGRLayer* layer, const std::string& path, const char* name) {
+    const int i = layer->GetLayerDefn()->GetFieldIndex(name);
+    if (i < 0) throw std::runtime_error(path + ": no '" + std::string(name) + "' field");
+    return i;
+}
+
+std::string fieldText(OGRFeature& f, int i) { return f.IsFieldSetAndNotNull(i) ? f.GetFieldAsString(i) : ""; }
+
+// One output feature; empty strings stay null (most OSM roads here have no name).
+void addFeature(OutLayer& o, const GEOSGeometry* g, const std::vector<std::pair<const char*, std::string>>& fields) {
+    OGRFeature f(o.layer->GetLayerDefn());
+    for (const auto& [k, v] : fields)
+        if (!v.empty()) f.SetField(k, v.c_str());
+    f.SetGeometryDirectly(toOgr(g));
+    if (o.layer->CreateFeature(&f) != OGRERR_NONE) throw std::runtime_error("cannot write feature");
+}
+
+// Major roads, metro lines and stations from the OSM extracts (../shared/data/osm, ODbL;
+// data/README.md) within `marginM` of Putuo.
+void deriveOsm(const std::string& osmDir, const GEOSGeometry* putuo, const std::string& outDir, double marginM,
+               double toleranceM) {
+    double cy = 0;
+    {
+        Geos c(GEOSGetCentroid_r(gctx, putuo));
+        GEOSGeomGetY_r(gctx, c.g, &cy);
+    }
+    const LocalMetres toM{std::cos(degToRad(cy)) * kMetresPerDeg, kMetresPerDeg, true};
+    const LocalMetres toDeg{toM.kx, toM.ky, false};
+    Geos putuoM = scaled(putuo, toM);
+    Geos area(GEOSBuffer_r(gctx, putuoM.g, marginM, 8));
+    if (!area.g) throw std::runtime_error("cannot buffer the Putuo outline");
+    const Prepared prepArea(area.g);
+
+    // Roads: the class is OSM's highway with "_link" folded into the road it serves (a
+    // ramp is drawn and walked as part of its road); names where the extract has one.
+    {
+        const std::string path = osmDir + "/putuo_roads_major.geojson";
+        auto src = openOsm(path);
+        OGRLayer* in = src->GetLayer(0);
+        const int hwF = fieldOf(in, path, "highway"), nameF = fieldOf(in, path, "name");
+        auto o = create(outDir + "/roads.geojson", wkbLineString, {{"class", OFTString}, {"name", OFTString}});
+        std::map<std::string, std::pair<size_t, double>> byClass;  // class -> features, km
+        for (auto& f : in) {
+            const OGRGeometry* g = f->GetGeometryRef();
+            if (!g) continue;
+            std::string cls = fieldText(*f, hwF);
+            if (cls.size() > 5 && cls.compare(cls.size() - 5, 5, "_link") == 0) cls.resize(cls.size() - 5);
+            if (cls != "motorway" && cls != "trunk" && cls != "primary" && cls != "secondary") continue;
+            Geos line = fromOgr(*g);
+            Geos lineM = scaled(line.g, toM);
+            for (auto& piece : clipLine(lineM.g, area.g, prepArea, toleranceM)) {
+                double len = 0;
+                GEOSLength_r(gctx, piece.g, &len);
+                Geos back = scaled(piece.g, toDeg);
+                addFeature(o, back.g, {{"class", cls}, {"name", fieldText(*f, nameF)}});
+                byClass[cls].first += 1;
+                byClass[cls].second += len / 1000.0;
+            }
+        }
+        std::printf("roads.geojson:");
+        for (const auto& [cls, n] : byClass) std::printf(" %s %zu (%.1f km)", cls.c_str(), n.first, n.second);
+        std::printf("\n");
+    }
+    // Metro lines, one feature per route. The extract's "network" feature (route
+    // "network": every track, depot yards included) is left out: it repeats the routes'
+    // tracks and adds only the yards, which read as noise at the sample's zooms.
+    {
+        const std::string path = osmDir + "/putuo_metro_lines.geojson";
+        auto src = openOsm(path);
+        OGRLayer* in = src->GetLayer(0);
+        const int routeF = fieldOf(in, path, "route"), nameF = fieldOf(in, path, "name");
+        auto o = create(outDir + "/metro_lines.geojson", wkbMultiLineString,
+                        {{"route", OFTString}, {"name", OFTString}, {"name_en", OFTString}});
+        size_t n = 0;
+        for (auto& f : in) {
+            const OGRGeometry* g = f->GetGeometryRef();
+            const std::string route = fieldText(*f, routeF);
+            if (!g || route.empty() || route == "network") continue;
+            Geos line = fromOgr(*g);
+            Geos lineM = scaled(line.g, toM);
+            auto pieces = clipLine(lineM.g, area.g, prepArea, toleranceM);
+            if (pieces.empty()) continue;
+            std::vector<GEOSGeometry*> parts;
+            for (auto& p : pieces) parts.push_back(p.release());
+            Geos multi(GEOSGeom_createCollection_r(gctx, GEOS_MULTILINESTRING, parts.data(),
+                                                   static_cast<unsigned>(parts.size())));
+            Geos merged(GEOSLineMerge_r(gctx, multi.g));  // the clip's pieces joined where they meet
+            Geos back = scaled(merged.g, toDeg);
+            std::string en = route;
+            std::replace(en.begin(), en.end(), '-', '/');
+            en = (route.find('-') == std::string::npos ? "Metro Line " : "Metro Lines ") + en;
+            // A MultiLineString layer: a route that merged into one line is written as one part.
+            if (GEOSGeomTypeId_r(gctx, back.g) == GEOS_LINESTRING) {
+                GEOSGeometry* one = back.release();
+                back = Geos(GEOSGeom_createCollection_r(gctx, GEOS_MULTILINESTRING, &one, 1));
+            }
+            addFeature(o, back.g, {{"route", route}, {"name", fieldText(*f, nameF)}, {"name_en", en}});
+            ++n;
+        }
+        std::printf("metro_lines.geojson: %zu routes\n", n);
+    }
+    // Stations: those inside the same area, with their name (the extract's ids are not
+    // used by the map).
+    {
+        const std::string path = osmDir + "/putuo_metro_stations.geojson";
+        auto src = openOsm(path);
+        OGRLayer* in = src->GetLayer(0);
+        const int nameF = fieldOf(in, path, "name");
+        auto o = create(outDir + "/metro_stations.geojson", wkbPoint, {{"name", OFTString}});
+        size_t n = 0;
+        for (auto& f : in) {
+            const OGRGeometry* g = f->GetGeometryRef();
+            if (!g || wkbFlatten(g->getGeometryType()) != wkbPoint) continue;
+            Geos p = fromOgr(*g);
+            Geos pm = scaled(p.g, toM);
+            if (GEOSPreparedContains_r(gctx, prepArea.p, pm.g) != 1) continue;
+            addFeature(o, p.g, {{"name", fieldText(*f, nameF)}});
+            ++n;
+        }
+        std::printf("metro_stations.geojson: %zu stations\n", n);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string districtsPath, anchorsPath, outDir;
+    std::string districtsPath, anchorsPath, outDir, osmDir;
+    double osmMarginM = 1000, simplifyM = 1.5;
     CLI::App app("Derives the Putuo sample data (data/putuo) from ../shared/data.", "sandtable-mkdata");
     cli::setup(app);
     app.add_option("--districts", districtsPath, "Shanghai district outlines (GeoJSON)")
@@ -185,6 +387,14 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     app.add_option("--anchors", anchorsPath, "jurisdiction anchor points (CSV)")->required()->check(CLI::ExistingFile);
     app.add_option("--out", outDir, "output folder")->required();
+    app.add_option("--osm", osmDir, "OpenStreetMap extracts (../shared/data/osm): also writes the roads and metro")
+        ->check(CLI::ExistingDirectory);
+    app.add_option("--osm-margin", osmMarginM, "keep OSM features within this many metres of Putuo")
+        ->check(CLI::Range(0.0, 5000.0))
+        ->capture_default_str();
+    app.add_option("--simplify", simplifyM, "OSM line simplification tolerance, metres (0: none)")
+        ->check(CLI::Range(0.0, 50.0))
+        ->capture_default_str();
     if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
     try {
         GDALAllRegister();
@@ -317,6 +527,7 @@ int main(int argc, char** argv) {
             std::filesystem::create_directories(outDir + "/records");
             writeCheckpointsCsv(outDir + "/records/checkpoints.csv", checkpoints);
         }
+        if (!osmDir.empty()) deriveOsm(osmDir, putuo, outDir, osmMarginM, simplifyM);
         GEOS_finish_r(gctx);
         std::printf("sample data written to %s\n", outDir.c_str());
     } catch (const std::exception& e) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -13,6 +14,7 @@
 #include "engine/feed/feed_file.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/render/offscreen.hpp"
+#include "engine/tracks/coverage.hpp"
 #include "engine/util/cli.hpp"
 #include "engine/util/log.hpp"
 #include "layers/heatmap_layer.hpp"
@@ -24,6 +26,7 @@ namespace {
 
 struct Options {
     std::string scene, out, stats, view, lang = "zh", exportHeatmap, heatmapLayer, feed, at, gridLike;
+    std::string jurisdictions, coverageFrom;
     double staleSeconds = 120;
     int width = 1920, height = 1080;
 };
@@ -46,6 +49,11 @@ int main(int argc, char** argv) {
     app.add_option("--stale-seconds", o.staleSeconds, "silent after this long")
         ->check(CLI::Range(1.0, 86400.0))
         ->capture_default_str();
+    app.add_option("--jurisdictions", o.jurisdictions,
+                   "squad polygons for --stats coverage (default: the scene's jurisdictions)")
+        ->check(CLI::ExistingFile);
+    app.add_option("--coverage-from", o.coverageFrom, "coverage counted from TIME (default: the first fix)")
+        ->check(cli::timeValidator());
     app.add_option("--export-heatmap", o.exportHeatmap, "write the exact density of a heatmap as GeoTIFF");
     app.add_option("--heatmap-layer", o.heatmapLayer, "which heatmap layer to export (default: the first)");
     app.add_option("--heatmap-grid-like", o.gridLike, "export on this raster's grid instead of the view's")
@@ -71,6 +79,7 @@ int main(int argc, char** argv) {
         frame.time = 0;
         if (!o.at.empty()) cli::parseTime(o.at, frame.time);
         std::shared_ptr<FeedPipeline> feed;
+        const auto cfgStaleMs = static_cast<TimeMs>(o.staleSeconds * 1000.0);
         if (!o.feed.empty()) {
             FeedConfig cfg;
             cfg.staleAfterMs = static_cast<TimeMs>(o.staleSeconds * 1000.0);
@@ -152,6 +161,42 @@ int main(int argc, char** argv) {
                              {"officers", snap->officers.size()},
                              {"live", snap->officers.size() - stale},
                              {"stale", stale}};
+                const TrackStats& ts = snap->tracks->stats();
+                j["tracks"] = {{"points", ts.points},
+                               {"bytes_per_point", ts.bytesPerPoint},
+                               {"dropped", ts.dropped},
+                               {"bytes", ts.bytes},
+                               {"chunks", ts.chunks},
+                               {"duplicates", ts.duplicates},
+                               {"point_bytes", sizeof(TrackPoint)}};
+                // Coverage per squad over [--coverage-from (default: the first fix), --at]
+                // (docs/history.md), with the scene's display CRS as the metric CRS.
+                const std::string jpath = o.jurisdictions.empty() ? scene.jurisdictionsPath : o.jurisdictions;
+                if (!jpath.empty() && snap->tracks->stats().points > 0) {
+                    TimeMs from = snap->tracks->oldestTime();
+                    if (!o.coverageFrom.empty()) cli::parseTime(o.coverageFrom, from);
+                    CoverageOptions co;
+                    co.metricCrs = scene.displayCrs;
+                    co.maxGapMs = cfgStaleMs;
+                    nlohmann::json cov = nlohmann::json::array();
+                    for (const CoverageResult& r :
+                         coverageBySquad(*snap->tracks, loadJurisdictions(jpath), from, frame.time + 1, co))
+                        cov.push_back({{"squad", r.squad},
+                                       {"km", r.km},
+                                       {"share", r.share},
+                                       {"cells_visited", r.cellsVisited},
+                                       {"cells_total", r.cellsTotal},
+                                       {"officers", r.officers},
+                                       {"fixes", r.fixes},
+                                       {"segments", r.segments},
+                                       {"gaps_skipped", r.gapsSkipped},
+                                       {"fast_skipped", r.fastSkipped}});
+                    j["coverage"] = {{"from", from},
+                                     {"to", frame.time},
+                                     {"jurisdictions", jpath},
+                                     {"cell_m", co.cellM},
+                                     {"squads", cov}};
+                }
             }
             j["layers"] = nlohmann::json::array();
             for (const auto& s : map->stats())

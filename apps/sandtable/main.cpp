@@ -15,6 +15,7 @@
 #include "engine/data/scene.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/render/offscreen.hpp"
+#include "engine/render/tour.hpp"
 #include "engine/sim/feed_sources.hpp"
 #include "engine/ui/cockpit.hpp"
 #include "engine/ui/feed_panel.hpp"
@@ -23,12 +24,16 @@
 #include "layers/dispatch_layer.hpp"
 #include "layers/layer_factory.hpp"
 #include "layers/officer_layer.hpp"
+#include "layers/squad_layer.hpp"
+#include "layers/wall_status_layer.hpp"
 
 using namespace sandtable;
 
 namespace {
 
 struct Options {
+    bool wall = false, noTour = false;
+    std::string wallMonitors, wallRect;
     std::string scene = std::string(SANDTABLE_DATA_DIR) + "/putuo/scene.json";
     std::string out = "sandtable-putuo.png", lang = "zh", select, dispatch, view, tcp, udp;
     bool headless = false;
@@ -78,9 +83,34 @@ void fillTimeline(const FeedSnapshot& snap, Timeline& tl) {
 int runCockpit(Options o, const SceneSpec& scene) {
     FeedSetup setup = makeFeedPipeline(o.feed, scene);
     auto feed = setup.feed;
+    WindowPlacement where;
+    where.width = o.cockpit.width;
+    where.height = o.cockpit.height;
+    where.monitor = o.monitor;
+    if (o.wall) {
+        // A wall: one borderless window over a rectangle, chosen monitors, or all of them.
+        where.borderless = true;
+        where.monitor = -1;
+        if (!o.wallRect.empty()) {
+            int r[4] = {0, 0, 0, 0};
+            std::sscanf(o.wallRect.c_str(), "%d,%d,%d,%d", &r[0], &r[1], &r[2], &r[3]);
+            where.haveRect = true;
+            where.x = r[0];
+            where.y = r[1];
+            where.width = r[2];
+            where.height = r[3];
+        } else if (!o.wallMonitors.empty()) {
+            for (size_t at = 0; at <= o.wallMonitors.size();) {
+                const size_t comma = std::min(o.wallMonitors.find(',', at), o.wallMonitors.size());
+                where.spanMonitors.push_back(std::stoi(o.wallMonitors.substr(at, comma - at)));
+                at = comma + 1;
+            }
+        } else {
+            where.spanAllMonitors = true;
+        }
+    }
     auto window =
-        WindowContext::create(o.cockpit.width, o.cockpit.height,
-                              std::string(tr("window.title", Language::Chinese)) + " — " + scene.titleZh, o.monitor);
+        WindowContext::create(where, std::string(tr("window.title", Language::Chinese)) + " — " + scene.titleZh);
     std::vector<std::string> errors;
     auto map = buildMap(scene, errors);
     map->language = o.lang == "en" ? Language::English : Language::Chinese;
@@ -98,7 +128,34 @@ int runCockpit(Options o, const SceneSpec& scene) {
     time.setLoop(o.feed.loop);
     bool replayPending =
         !o.feed.replay.empty() && !o.feed.sim && o.feed.tcpPort < 0 && o.feed.udpPort < 0 && o.feed.mqtt.empty();
+    // The wall's status strip, and its tour (the scene's "wall.tour").
+    WallStatusLayer* wallStatus = nullptr;
+    std::unique_ptr<TourPlayer> tour;
+    if (o.wall) {
+        o.cockpit.wall = true;
+        o.cockpit.showPanel = false;
+        auto status = std::make_unique<WallStatusLayer>(static_cast<TimeMs>(o.feed.staleSeconds * 1000.0));
+        status->setFeed(feed);
+        for (const auto& l : map->layers())
+            if (auto* sq = dynamic_cast<SquadLayer*>(l.get())) status->setIndicators(sq->model());
+        wallStatus = status.get();
+        map->addLayer(std::move(status));
+        if (!scene.wall.legendLayers.empty())  // a wall's legend lists what it is read for
+            for (const auto& l : map->layers())
+                l->showInLegend = std::find(scene.wall.legendLayers.begin(), scene.wall.legendLayers.end(), l->id()) !=
+                                  scene.wall.legendLayers.end();
+        if (!o.noTour && !scene.wall.tour.empty())
+            tour = std::make_unique<TourPlayer>(scene.wall, *map, simGeography(scene).jurisdictions);
+    }
     Cockpit cockpit(*window, *map, scene, std::move(time), o.cockpit);
+    if (tour) {
+        cockpit.everyTurn = [&](double dt, bool input) {
+            tour->advance(dt, input);
+            if (const TourStop* stop = tour->current())
+                wallStatus->setTourTitle(tour->paused() ? text("wall.tour_paused")
+                                                        : I18nText{stop->titleZh, stop->titleEn});
+        };
+    }
     OfficerLayer* officers = nullptr;
     DispatchLayer* dispatch = nullptr;
     for (const auto& l : map->layers()) {
@@ -186,6 +243,21 @@ int main(int argc, char** argv) {
     feed->add_option("--stale-seconds", o.feed.staleSeconds, "an officer silent this long is shown as silent")
         ->check(CLI::Range(1.0, 86400.0))
         ->capture_default_str();
+    auto* hist = app.add_option_group("History", "officer tracks kept across restarts (docs/history.md)");
+    std::string historyDir, historyFile;
+    auto* hd = hist->add_option("--history-dir", historyDir, "keep the history in DIR/history.gpkg");
+    auto* hf = hist->add_option("--history", historyFile, "keep the history in FILE.gpkg or PG:CONNINFO");
+    hd->excludes(hf);
+    hist->add_flag("--no-history", o.feed.noHistory, "keep no history (on by default for TCP, UDP and MQTT)")
+        ->excludes(hd)
+        ->excludes(hf);
+    hist->add_flag("--history-read-only", o.feed.historyReadOnly, "read the history, write nothing (a wall node)");
+    hist->add_option("--history-hours", o.feed.historyHours, "hours of history reloaded at start")
+        ->check(CLI::Range(0.0, 24.0 * 366))
+        ->capture_default_str();
+    hist->add_option("--retention-days", o.feed.retentionDays, "rows older than this are removed (0: keep all)")
+        ->check(CLI::Range(0, 36500))
+        ->capture_default_str();
     auto* wall = app.add_option_group("Wall and presets");
     wall->add_option("--select", o.select, "select and follow this officer once it reports");
     wall->add_option("--dispatch", o.dispatch, "show the dispatch query at LON,LAT")->check(cli::lonLatValidator());
@@ -195,6 +267,28 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 15));
     bool noPanel = false;
     wall->add_flag("--no-panel", noPanel, "start without the control panel (H toggles it)");
+    wall->add_flag(
+        "--wall", o.wall,
+        "wall mode: borderless over all monitors (or --wall-monitors / --wall-rect), big type, status strip, "
+        "the scene's tour");
+    wall->add_option("--wall-monitors", o.wallMonitors, "the monitors the wall spans, e.g. 0,1")
+        ->check(CLI::Validator(
+            [](std::string& v) {
+                return v.find_first_not_of("0123456789,") == std::string::npos && !v.empty()
+                           ? std::string()
+                           : "expected monitor numbers like 0,1";
+            },
+            "LIST"));
+    wall->add_option("--wall-rect", o.wallRect, "the wall's window at X,Y,W,H (screen pixels)")
+        ->check(CLI::Validator(
+            [](std::string& v) {
+                int a = 0, b = 0, c = 0, d = 0;
+                return std::sscanf(v.c_str(), "%d,%d,%d,%d", &a, &b, &c, &d) == 4 && c >= 64 && d >= 64
+                           ? std::string()
+                           : "expected X,Y,W,H with W and H at least 64";
+            },
+            "X,Y,W,H"));
+    wall->add_flag("--no-tour", o.noTour, "wall mode without the scene's tour");
     auto* check = app.add_option_group("Unattended checks");
     check->add_option("--exit-after", o.cockpit.exitAfterSeconds, "close after SECONDS")->check(CLI::Range(0.0, 1e9));
     check->add_option("--screenshot-on-exit", o.cockpit.screenshotOnExit, "save the window to this PNG on exit");
@@ -202,6 +296,8 @@ int main(int argc, char** argv) {
     if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
     o.feed.sim = !noSim && o.feed.replay.empty();
     o.cockpit.showPanel = !noPanel;
+    o.feed.history = historyDir.empty() ? historyFile : historyDir;
+    o.feed.historyAsked = !o.feed.history.empty() || o.feed.historyReadOnly;
     if (app.count("--fullscreen")) o.monitor = fullscreen.empty() ? 0 : fullscreen[0];
     if (!o.tcp.empty()) cli::parseEndpoint(o.tcp, o.feed.tcpHost, o.feed.tcpPort);
     if (!o.udp.empty()) cli::parseEndpoint(o.udp, o.feed.udpHost, o.feed.udpPort);

@@ -43,7 +43,11 @@ const char* kUsage = R"(usage: sandtable-sim [options]
   --jurisdictions FILE  squad polygons (data/putuo/jurisdictions.geojson)
   --checkpoints FILE    check-in points (data/putuo/records/checkpoints.csv if present,
                         else derived from the jurisdictions' southern edge)
+  --roads FILE          road lines the patrols follow (data/putuo/roads.geojson if present;
+                        motorways and trunk roads are not walked)
+  --no-roads            patrols walk straight legs between random points of their beat
   --synthetic           use ten synthetic rectangles instead of a jurisdictions file
+                        (and no roads unless --roads is given)
   --quiet               no summary on stderr
 )";
 
@@ -166,10 +170,10 @@ int main(int argc, char** argv) {
     if (argc >= 2 && std::string(argv[1]) == "records") return recordsMain(argc, argv);
     SimConfig cfg;
     double durationS = 3600, speedup = -1;
-    std::string out, jurisdictionsPath, checkpointsPath, topic = "sandtable/feed/sim", username, password;
+    std::string out, jurisdictionsPath, checkpointsPath, roadsPath, topic = "sandtable/feed/sim", username, password;
     std::vector<std::string> tcp, udp, mqtt;
     int qos = 1;
-    bool synthetic = false, quiet = false;
+    bool synthetic = false, quiet = false, noRoads = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto value = [&]() -> const char* {
@@ -217,6 +221,10 @@ int main(int argc, char** argv) {
             jurisdictionsPath = value();
         else if (a == "--checkpoints")
             checkpointsPath = value();
+        else if (a == "--roads")
+            roadsPath = value();
+        else if (a == "--no-roads")
+            noRoads = true;
         else if (a == "--synthetic")
             synthetic = true;
         else if (a == "--quiet")
@@ -229,16 +237,20 @@ int main(int argc, char** argv) {
 
     std::vector<Jurisdiction> jurisdictions;
     std::vector<Checkpoint> checkpoints;
+    std::vector<RoadLine> roads;
+    if (noRoads && !roadsPath.empty()) die("--roads and --no-roads contradict each other");
     try {
         if (!synthetic) {
             if (jurisdictionsPath.empty()) jurisdictionsPath = defaultData("jurisdictions.geojson");
             if (jurisdictionsPath.empty()) die("no jurisdictions file found; pass --jurisdictions FILE or --synthetic");
             jurisdictions = loadJurisdictions(jurisdictionsPath);
             if (checkpointsPath.empty()) checkpointsPath = defaultData("records/checkpoints.csv");
+            if (roadsPath.empty() && !noRoads) roadsPath = defaultData("roads.geojson");
         } else {
             jurisdictions = syntheticJurisdictions();
         }
         checkpoints = checkpointsPath.empty() ? deriveCheckpoints(jurisdictions) : loadCheckpoints(checkpointsPath);
+        if (!roadsPath.empty()) roads = loadRoads(roadsPath);
     } catch (const std::exception& e) {
         die(e.what());
     }
@@ -273,7 +285,7 @@ int main(int argc, char** argv) {
     }
     if (speedup < 0) speedup = (tcp.empty() && udp.empty() && mqtt.empty()) ? 0 : 1;
 
-    Simulator sim(cfg, jurisdictions, checkpoints);
+    Simulator sim(cfg, jurisdictions, checkpoints, roads);
     const auto emit = [&](std::string_view line, TimeMs) {
         for (auto& s : sinks) s->write(line);
     };
@@ -297,6 +309,20 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "sandtable-sim: %zu officers, %zu jurisdictions, %zu checkpoints, %.0f s from %s\n",
                      cfg.officers, jurisdictions.size(), checkpoints.size(), durationS,
                      formatIsoTime(cfg.start).c_str());
+        if (!roads.empty()) {
+            size_t nodes = 0, beats = 0;
+            double km = 0;
+            for (size_t j = 0; j < jurisdictions.size(); ++j) {
+                const RoadGraph& g = sim.roadGraph(j);
+                nodes += g.size();
+                km += g.lengthM() / 1000.0;
+                beats += g.empty() ? 0 : 1;
+            }
+            std::fprintf(
+                stderr,
+                "  roads: %zu lines from %s; walkable network in %zu of %zu jurisdictions, %zu nodes, %.0f km\n",
+                roads.size(), roadsPath.c_str(), beats, jurisdictions.size(), nodes, km);
+        }
         std::fprintf(stderr,
                      "  %llu lines: %llu positions, %llu check-ins, %llu status changes, %llu duplicates, %llu bad\n",
                      static_cast<unsigned long long>(st.lines), static_cast<unsigned long long>(st.positions),

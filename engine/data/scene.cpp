@@ -173,6 +173,7 @@ SceneSpec parseScene(const std::string& text, const std::string& file) {
     if (s.baseDir.empty()) s.baseDir = ".";
     std::tie(s.titleZh, s.titleEn) = r.i18n("title", "");
     std::tie(s.attributionZh, s.attributionEn) = r.i18n("attribution", "");
+    std::tie(s.creditsZh, s.creditsEn) = r.i18n("credits", "");
     s.displayCrs = r.string("crs");
     s.background = r.color("background", Color::fromHex(0x0d1b2a));
 
@@ -188,6 +189,53 @@ SceneSpec parseScene(const std::string& text, const std::string& file) {
     // The squads' jurisdictions and the patrol checkpoints (simulator, indicators, map).
     if (r.has("jurisdictions")) s.jurisdictionsPath = s.resolve(r.string("jurisdictions"));
     if (r.has("checkpoints")) s.checkpointsPath = s.resolve(r.string("checkpoints"));
+    if (r.has("roads")) s.roadsPath = s.resolve(r.string("roads"));
+    if (r.has("wall")) {
+        const JsonReader w = r.child("wall");
+        s.wall.flightSeconds = w.number("flightSeconds", 3.0, 0.0, 60.0);
+        s.wall.resumeAfterSeconds = w.number("resumeAfterSeconds", 60.0, 0.0, 86400.0);
+        if (w.has("legend")) {
+            const JsonReader lg = w.child("legend");
+            if (!lg.json().is_array()) lg.failHere("expected an array of layer ids");
+            for (size_t i = 0; i < lg.json().size(); ++i) {
+                if (!lg.json()[i].is_string()) lg.at(i).failHere("expected a layer id");
+                s.wall.legendLayers.push_back(lg.json()[i].get<std::string>());
+            }
+        }
+        if (w.has("tour")) {
+            const JsonReader tour = w.child("tour");
+            if (!tour.json().is_array()) tour.failHere("expected an array of stops");
+            for (size_t i = 0; i < tour.json().size(); ++i) {
+                const JsonReader t = tour.at(i);
+                TourStop stop;
+                if (t.has("view")) {
+                    const JsonReader v = t.child("view");
+                    const JsonReader c = v.child("center");
+                    if (!c.json().is_array() || c.json().size() != 2 || !c.json()[0].is_number() ||
+                        !c.json()[1].is_number())
+                        c.failHere("expected [longitude, latitude]");
+                    stop.kind = TourStop::Kind::View;
+                    stop.centerLonLat = {c.json()[0].get<double>(), c.json()[1].get<double>()};
+                    stop.zoom = v.number("zoom", 13.0, 0.0, 24.0);
+                    stop.rotationDeg = v.number("rotation", 0.0, -360.0, 360.0);
+                } else if (t.has("squad")) {
+                    stop.kind = TourStop::Kind::Squad;
+                    stop.squad = t.string("squad");
+                } else {
+                    stop.kind = TourStop::Kind::District;
+                }
+                stop.dwellSeconds = t.number("dwell", 20.0, 1.0, 3600.0);
+                std::tie(stop.titleZh, stop.titleEn) = t.i18n("title", "");
+                if (t.has("layers")) {
+                    const JsonReader ls = t.child("layers");
+                    if (!ls.json().is_object()) ls.failHere("expected {\"layer id\": true|false, ...}");
+                    for (const auto& item : ls.json().items())
+                        stop.layers.emplace_back(item.key(), ls.boolean(item.key(), true));
+                }
+                s.wall.tour.push_back(std::move(stop));
+            }
+        }
+    }
     s.viewRotationDeg = view.number("rotation", 0.0, -360.0, 360.0);
 
     const JsonReader layers = r.child("layers");
@@ -204,6 +252,7 @@ SceneSpec parseScene(const std::string& text, const std::string& file) {
         std::tie(ls.titleZh, ls.titleEn) = l.i18n("title", ls.id);
         ls.visible = l.boolean("visible", true);
         ls.opacity = l.number("opacity", 1.0, 0.0, 1.0);
+        ls.legend = l.boolean("legend", true);
         ls.config = l.json();
         s.layers.push_back(std::move(ls));
     }

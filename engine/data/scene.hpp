@@ -60,6 +60,7 @@ struct LayerSpec {
     std::string titleZh, titleEn;
     bool visible = true;
     double opacity = 1.0;
+    bool legend = true;     // contributes to the map's legend (false: a background layer)
     nlohmann::json config;  // the whole layer object, for the type's factory
     std::string keyPath;    // "layers[3]" for error messages
 };
@@ -72,6 +73,27 @@ struct IndicatorSceneSpec {
     int trendPeriods = 6;  // trends: this many periods of the same length, the last one included
 };
 
+// One stop of a wall's tour: where the camera flies, which layers show, how long it stays.
+struct TourStop {
+    enum class Kind { View, Squad, District };
+    Kind kind = Kind::District;
+    Vec2d centerLonLat;      // View
+    double zoom = 13.0;      // View
+    double rotationDeg = 0;  // View
+    std::string squad;       // Squad: its jurisdiction fills the screen
+    double dwellSeconds = 20;
+    std::vector<std::pair<std::string, bool>> layers;  // layer id -> visible while here
+    std::string titleZh, titleEn;                      // shown on the wall while here
+};
+
+// "wall": what an unattended wall does (docs/scene.md).
+struct WallSpec {
+    std::vector<TourStop> tour;
+    double flightSeconds = 3.0;             // camera flight between stops
+    double resumeAfterSeconds = 60;         // an operator's touch pauses the tour this long
+    std::vector<std::string> legendLayers;  // the layers the wall's legend lists (empty: all)
+};
+
 struct SceneSpec {
     std::string file;     // path of the scene file
     std::string baseDir;  // relative paths resolve against this
@@ -82,15 +104,20 @@ struct SceneSpec {
     double viewRotationDeg = 0.0;
     Color background;
     std::string attributionZh, attributionEn;
+    // "credits": the data credits every render shows (the decorations' bottom line), e.g.
+    // OpenStreetMap's "© OpenStreetMap contributors" that the ODbL requires.
+    std::string creditsZh, creditsEn;
     std::vector<LayerSpec> layers;
     // Data the engine itself reads (empty when the scene does not name them), resolved.
     std::string jurisdictionsPath;  // "jurisdictions": polygons with a `squad` property
     std::string checkpointsPath;    // "checkpoints": NFC patrol checkpoints (id, squad, level)
+    std::string roadsPath;          // "roads": road lines (property `class`) the simulated patrols follow
     // Optional: the squad catalogue (CSV, engine/data/squads.hpp) and the records source
     // of the indicators (a folder of CSVs, a .gpkg or a .xlsx); already resolved against
     // baseDir; empty when the scene names none.
     std::string squadsPath, recordsPath;
     IndicatorSceneSpec indicators;
+    WallSpec wall;
 
     std::string resolve(const std::string& path) const;  // relative to baseDir
 };

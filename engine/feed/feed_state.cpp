@@ -10,7 +10,10 @@ double localDistanceM(double lon1, double lat1, double lon2, double lat2) {
     return std::hypot((lon2 - lon1) * k * kMetresPerDeg, (lat2 - lat1) * kMetresPerDeg);
 }
 
-FeedState::FeedState(FeedConfig config) : config_(std::move(config)), parser_(config_) {}
+FeedState::FeedState(FeedConfig config)
+    : config_(std::move(config)),
+      parser_(config_),
+      tracks_(config_.squads, TrackStoreOptions{config_.trackBudgetBytes, config_.trackChunkPoints}) {}
 
 std::optional<uint32_t> FeedState::slotOf(std::string_view officerId) const {
     const auto it = slots_.find(officerId);
@@ -41,8 +44,9 @@ std::string excerptOf(std::string_view line) {
     return std::string(line.substr(0, n)) + "...";
 }
 
+// A held fix went through the track store's encoding: compare at its precision (1e-7 deg).
 bool sameFix(const PositionFix& a, const FeedMessage& m, OfficerStatus status) {
-    return a.t == m.t && a.lon == m.lon && a.lat == m.lat && a.status == status;
+    return a.t == m.t && a.lon == track::quantiseDeg(m.lon) && a.lat == track::quantiseDeg(m.lat) && a.status == status;
 }
 
 }  // namespace
@@ -63,6 +67,19 @@ IngestOutcome FeedState::ingestLine(std::string_view line, std::string_view sour
     if (line.empty()) return IngestOutcome::Empty;
     ++counters_.lines;
     const ParseResult r = parser_.parse(line, now, msg_, timeShiftMs);
+    return applyParsed(r, source, lineNo, line, cutoff, receivedAt);
+}
+
+IngestOutcome FeedState::ingestMessage(const RawMessage& raw, std::string_view source, uint64_t lineNo,
+                                       std::string_view excerpt, TimeMs now, TimeMs cutoff) {
+    ++counters_.lines;
+    ParseResult r{false, RejectReason::LineTooLong, "line"};
+    if (excerpt.size() <= config_.maxLineBytes) r = parser_.validate(raw, now, msg_);
+    return applyParsed(r, source, lineNo, excerpt, cutoff, wallClockMs());
+}
+
+IngestOutcome FeedState::applyParsed(const ParseResult& r, std::string_view source, uint64_t lineNo,
+                                     std::string_view line, TimeMs cutoff, TimeMs receivedAt) {
     if (!r.ok) {
         reject(r.reason, source, lineNo, r.detail, line);
         return IngestOutcome::Rejected;
@@ -96,6 +113,47 @@ IngestOutcome FeedState::ingestLine(std::string_view line, std::string_view sour
     return o;
 }
 
+void FeedState::record(const OfficerState& o, const FeedMessage& m, OfficerStatus status) {
+    if (!recordHistory_) return;
+    pendingHistory_.push_back(
+        HistoryRecord{o.id, m.squad, PositionFix{m.t, m.lon, m.lat, m.speed, m.heading, m.accuracy, status}});
+}
+
+size_t FeedState::restore(const std::function<void(TrackStore&)>& load) {
+    const uint64_t before = tracks_.stats().points + tracks_.stats().dropped;
+    load(tracks_);
+    const size_t stored = static_cast<size_t>(tracks_.stats().points + tracks_.stats().dropped - before);
+    counters_.restored += stored;
+    // Officers the history named: new slots get an OfficerState at their last fix; known
+    // officers move only if the history knows a newer fix than the feed.
+    for (uint32_t slot = 0; slot < tracks_.slots(); ++slot) {
+        const auto last = tracks_.last(slot);
+        if (slot >= officers_.size()) {
+            OfficerState o;
+            o.id = tracks_.officerId(slot);
+            o.slot = slot;
+            officers_.push_back(std::move(o));
+            slots_.emplace(officers_.back().id, slot);
+        }
+        OfficerState& o = officers_[slot];
+        o.fixes = static_cast<uint32_t>(std::max<size_t>(o.fixes, tracks_.size(slot)));
+        if (!last || (o.version != 0 && last->t <= o.lastSeen)) continue;
+        const int squad = tracks_.squadAt(slot, last->t);
+        o.squad = static_cast<uint8_t>(std::max(squad, 0));
+        o.status = last->status;
+        o.lon = last->lon;
+        o.lat = last->lat;
+        o.speed = last->speed;
+        o.heading = last->heading;
+        o.accuracy = last->accuracy;
+        o.lastSeen = last->t;
+        o.receivedAt = 0;  // never received by this run
+        o.version = ++version_;
+        counters_.lastMessageTime = std::max(counters_.lastMessageTime, last->t);
+    }
+    return stored;
+}
+
 namespace {
 // The marker follows the newest fix: everything it shows comes from that message.
 void moveMarker(OfficerState& o, const FeedMessage& m, OfficerStatus status, TimeMs receivedAt, uint64_t version) {
@@ -121,60 +179,59 @@ IngestOutcome FeedState::applyPosition(const FeedMessage& m, std::string_view so
             reject(RejectReason::TooManyOfficers, source, lineNo, "officer", line);
             return IngestOutcome::Rejected;
         }
-        const auto slot = static_cast<uint32_t>(officers_.size());
+        const uint32_t slot = tracks_.addOfficer(m.officer);
         OfficerState o;
         o.id = std::string(m.officer);
         o.slot = slot;
         moveMarker(o, m, m.status, receivedAt, ++version_);
         officers_.push_back(std::move(o));
-        history_.emplace_back();
-        history_.back().push_back(PositionFix{m.t, m.lon, m.lat, m.speed, m.heading, m.accuracy, m.status});
+        tracks_.add(slot, PositionFix{m.t, m.lon, m.lat, m.speed, m.heading, m.accuracy, m.status}, m.squad);
+        record(officers_.back(), m, m.status);
         slots_.emplace(officers_.back().id, slot);
         ++counters_.positions;
         return IngestOutcome::Accepted;
     }
 
-    OfficerState& o = officers_[it->second];
-    auto& hist = history_[it->second];
+    const uint32_t slot = it->second;
+    OfficerState& o = officers_[slot];
     const OfficerStatus status = m.hasStatus ? m.status : o.status;
     const double slackM = config_.impliedSpeedSlackM;
     auto tooFast = [&](const PositionFix& f) {
         const double dtS = static_cast<double>(std::llabs(m.t - f.t)) / 1000.0;
         return localDistanceM(f.lon, f.lat, m.lon, m.lat) > config_.maxSpeedMps * dtS + slackM;
     };
+    const PositionFix fix{m.t, m.lon, m.lat, m.speed, m.heading, m.accuracy, status};
 
     if (m.t > o.lastSeen) {
-        if (!hist.empty() && tooFast(hist.back())) {
+        const auto prev = tracks_.last(slot);
+        if (prev && tooFast(*prev)) {
             reject(RejectReason::ImpliedSpeed, source, lineNo, "lon/lat", line);
             return IngestOutcome::Rejected;
         }
         moveMarker(o, m, status, receivedAt, ++version_);  // a squad change is a reassignment
-        if (hist.size() >= config_.historyPerOfficer && !hist.empty()) hist.pop_front();
-        if (config_.historyPerOfficer > 0)
-            hist.push_back(PositionFix{m.t, m.lon, m.lat, m.speed, m.heading, m.accuracy, status});
+        if (tracks_.add(slot, fix, m.squad) != TrackInsert::Duplicate) record(o, m, status);
         ++counters_.positions;
         return IngestOutcome::Accepted;
     }
 
     // Not newer than the marker: an exact repeat is ignored, anything else is a late fix
-    // that belongs in the (time-sorted) history but must not move the marker back.
-    auto pos = std::lower_bound(hist.begin(), hist.end(), m.t, [](const PositionFix& f, TimeMs t) { return f.t < t; });
-    for (auto j = pos; j != hist.end() && j->t == m.t; ++j)
-        if (sameFix(*j, m, status)) return IngestOutcome::Duplicate;
+    // that belongs in the (time-sorted) track but must not move the marker back.
+    const auto same = tracks_.at(slot, m.t);
+    if (same && sameFix(*same, m, status)) return IngestOutcome::Duplicate;
     if (m.t == o.lastSeen && o.lon == m.lon && o.lat == m.lat && o.status == status)
-        return IngestOutcome::Duplicate;  // newest fix fell out of a zero-length history
-    if ((pos != hist.begin() && tooFast(*(pos - 1))) || (pos != hist.end() && tooFast(*pos))) {
+        return IngestOutcome::Duplicate;  // the newest fix, dropped from the track by the budget
+    const auto prev = tracks_.before(slot, m.t);
+    const auto next = tracks_.atOrAfter(slot, m.t);
+    if ((prev && tooFast(*prev)) || (next && tooFast(*next))) {
         reject(RejectReason::ImpliedSpeed, source, lineNo, "lon/lat", line);
         return IngestOutcome::Rejected;
     }
     ++o.fixes;
     ++counters_.positions;
     ++counters_.late;
-    const bool full = hist.size() >= config_.historyPerOfficer;
-    if (config_.historyPerOfficer > 0 && !(full && pos == hist.begin())) {
-        hist.insert(pos, PositionFix{m.t, m.lon, m.lat, m.speed, m.heading, m.accuracy, status});
-        if (hist.size() > config_.historyPerOfficer) hist.pop_front();
-    }
+    // A second fix at a held fix's t (a different place) counts as late, but the track and
+    // the history keep the first: one point per officer and moment.
+    if (tracks_.add(slot, fix, m.squad) != TrackInsert::Duplicate) record(o, m, status);
     return IngestOutcome::Late;
 }
 

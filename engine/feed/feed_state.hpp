@@ -1,11 +1,13 @@
 #pragma once
-// The officer state the feed maintains: latest fix per officer, bounded position history,
-// check-ins, incidents, counters and rejected-line samples. Single-threaded by design:
+// The officer state the feed maintains: latest fix per officer, every officer's track
+// (engine/tracks/track_store.hpp, bounded by a memory budget), check-ins, incidents,
+// counters and rejected-line samples. Single-threaded by design:
 // FeedPipeline owns one on its ingest thread and publishes copies (FeedSnapshot);
 // headless tools and benchmarks use it directly.
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
@@ -13,20 +15,15 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "engine/feed/protocol.hpp"
+#include "engine/tracks/track_store.hpp"
 
 namespace sandtable {
 
 constexpr TimeMs kNoCutoff = std::numeric_limits<TimeMs>::max();
-
-struct PositionFix {
-    TimeMs t = 0;
-    double lon = 0, lat = 0;
-    float speed = NAN, heading = NAN, accuracy = NAN;
-    OfficerStatus status = OfficerStatus::Patrol;
-};
 
 struct OfficerState {
     std::string id;
@@ -38,7 +35,7 @@ struct OfficerState {
     TimeMs lastSeen = 0;                               // "t" of the newest fix
     TimeMs receivedAt = 0;                             // wall clock when the newest fix arrived
     uint64_t version = 0;                              // FeedState::version() when the marker last changed
-    uint32_t fixes = 0;                                // position messages accepted (late ones included)
+    uint32_t fixes = 0;  // position messages accepted (late ones included) or restored from history
 
     // Silent for longer than staleAfterMs at scene time `now`. Stale officers stay listed.
     bool stale(TimeMs now, TimeMs staleAfterMs) const { return now - lastSeen > staleAfterMs; }
@@ -75,11 +72,12 @@ struct FeedCounters {
     uint64_t lines = 0;     // every non-empty line seen
     uint64_t accepted = 0;  // positions + checkins + incidents (late ones included)
     uint64_t positions = 0, checkins = 0, incidents = 0;
-    uint64_t late = 0;        // older than the newest: history only, marker unchanged
+    uint64_t late = 0;        // older than the newest: track only, marker unchanged
     uint64_t duplicates = 0;  // exact repeats: ignored
     uint64_t skipped = 0;     // valid but after the ingest cutoff (headless --at)
     uint64_t rejected = 0;
     std::array<uint64_t, kRejectReasonCount> rejectedBy{};
+    uint64_t restored = 0;        // positions loaded from the history store at start (not lines)
     TimeMs firstMessageTime = 0;  // oldest accepted "t" (0: none yet)
     TimeMs lastMessageTime = 0;   // newest accepted "t"
     TimeMs lastReceivedAt = 0;    // wall clock of the newest accepted line
@@ -96,6 +94,11 @@ public:
     // happened. Lines whose "t" (after timeShiftMs) is later than `cutoff` are Skipped.
     IngestOutcome ingestLine(std::string_view line, std::string_view source, uint64_t lineNo, TimeMs now,
                              TimeMs cutoff = kNoCutoff, TimeMs timeShiftMs = 0, TimeMs receivedAt = 0);
+    // The same for a message another front end extracted (the CSV importer): validated by
+    // FeedParser::validate, then applied like a line. `excerpt` is what a reject sample
+    // shows (and what line_too_long measures).
+    IngestOutcome ingestMessage(const RawMessage& raw, std::string_view source, uint64_t lineNo,
+                                std::string_view excerpt, TimeMs now, TimeMs cutoff = kNoCutoff);
     // Counts a line refused before parsing (e.g. by a full queue).
     void reject(RejectReason reason, std::string_view source, uint64_t lineNo, std::string_view detail,
                 std::string_view line);
@@ -104,8 +107,23 @@ public:
     uint64_t version() const { return version_; }
     const std::vector<OfficerState>& officers() const { return officers_; }
     std::optional<uint32_t> slotOf(std::string_view officerId) const;
-    // Sorted by time, oldest first; at most FeedConfig::historyPerOfficer fixes.
-    const std::deque<PositionFix>& history(uint32_t slot) const { return history_[slot]; }
+    // Every officer's track (slot = OfficerState::slot), within FeedConfig::trackBudgetBytes.
+    const TrackStore& tracks() const { return tracks_; }
+    // An immutable view of the tracks for a snapshot (cached while nothing changed).
+    std::shared_ptr<const TrackView> tracksView() { return tracks_.view(); }
+
+    // History recording: when on, every accepted position (late ones included, repeats of
+    // a held fix excluded) is also queued for the history store; takeHistory() hands the
+    // queue over (the pipeline passes it to HistoryStore::append).
+    void setRecordHistory(bool on) { recordHistory_ = on; }
+    std::vector<HistoryRecord> takeHistory() { return std::exchange(pendingHistory_, {}); }
+    size_t pendingHistory() const { return pendingHistory_.size(); }
+
+    // Fills the tracks from the history store (`load` adds fixes to the store it is given,
+    // e.g. HistoryStore::load) and brings back the officers it names: a restart keeps the
+    // trails, and every officer shows at its last known place (stale until it reports).
+    // Restored fixes are not recorded again. Returns the number of fixes stored.
+    size_t restore(const std::function<void(TrackStore&)>& load);
     const std::deque<CheckIn>& checkins() const { return checkins_; }
     uint64_t checkinsVersion() const { return checkinsVersion_; }
     const std::vector<Incident>& incidents() const { return incidents_; }
@@ -123,6 +141,9 @@ public:
 
 private:
     void countActivity(TimeMs t);
+    IngestOutcome applyParsed(const ParseResult& r, std::string_view source, uint64_t lineNo, std::string_view line,
+                              TimeMs cutoff, TimeMs receivedAt);
+    void record(const OfficerState& o, const FeedMessage& m, OfficerStatus status);
     IngestOutcome applyPosition(const FeedMessage& m, std::string_view source, uint64_t lineNo, std::string_view line,
                                 TimeMs receivedAt);
     IngestOutcome applyCheckIn(const FeedMessage& m);
@@ -138,7 +159,9 @@ private:
     FeedMessage msg_;
     uint64_t version_ = 0;
     std::vector<OfficerState> officers_;
-    std::vector<std::deque<PositionFix>> history_;
+    TrackStore tracks_;
+    bool recordHistory_ = false;
+    std::vector<HistoryRecord> pendingHistory_;
     std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> slots_;
     std::deque<CheckIn> checkins_;
     std::unordered_set<std::string, StringHash, std::equal_to<>> checkinKeys_;

@@ -99,6 +99,7 @@ private:
 FeedPipeline::FeedPipeline(FeedConfig config, PipelineOptions options)
     : config_(std::move(config)), options_(std::move(options)), state_(config_) {
     std::lock_guard lk(stateMutex_);
+    state_.setRecordHistory(options_.history && !options_.history->options().readOnly);
     publishLocked();
 }
 
@@ -227,6 +228,7 @@ void FeedPipeline::ingestLoop() {
                 state_.ingestLine(std::string_view(bytes.data() + p.offset, p.length), names[p.source], p.lineNo,
                                   p.sourceNow, kNoCutoff, p.shift, p.receivedAt);
             countRate(items.size());
+            sendHistoryLocked();
             dirty_ = true;
         }
         bytes.clear();
@@ -276,6 +278,11 @@ void FeedPipeline::publishLocked() {
         activityCopyVersion_ = state_.activityVersion();
         activityCopiedAt_ = wallNow;
     }
+    s->tracks = state_.tracksView();
+    if (options_.history) {
+        s->hasHistory = true;
+        s->history = options_.history->stats();
+    }
     s->checkins = checkinsCopy_;
     s->incidents = incidentsCopy_;
     s->activity = activityCopy_;
@@ -322,6 +329,7 @@ IngestOutcome FeedPipeline::ingestLine(std::string_view line, std::string_view s
     const TimeMs t = now();
     std::lock_guard lk(stateMutex_);
     const IngestOutcome o = state_.ingestLine(line, source, lineNo, t, cutoff, 0, wallClockMs());
+    sendHistoryLocked();
     if (o != IngestOutcome::Empty) {
         countRate(1);
         dirty_ = true;
@@ -344,17 +352,36 @@ bool FeedPipeline::ingestFile(const std::string& path, TimeMs cutoff, std::strin
         std::lock_guard lk(stateMutex_);
         for (int i = 0; i < 4096 && std::getline(in, line); ++i)
             state_.ingestLine(line, path, ++lineNo, t, cutoff, 0, received);
+        sendHistoryLocked();
         dirty_ = true;
     }
     return true;
 }
 
-std::vector<PositionFix> FeedPipeline::history(std::string_view officerId) const {
-    std::lock_guard lk(stateMutex_);
-    const auto slot = state_.slotOf(officerId);
-    if (!slot) return {};
-    const auto& h = state_.history(*slot);
-    return {h.begin(), h.end()};
+void FeedPipeline::sendHistoryLocked() {
+    if (!options_.history || state_.pendingHistory() == 0) return;
+    // Never blocks ingest: a full writer queue drops its oldest rows (counted in the stats).
+    options_.history->append(state_.takeHistory(), false);
+}
+
+HistoryLoad FeedPipeline::restoreHistory(TimeMs t0, TimeMs t1, std::string* error) {
+    HistoryLoad result;
+    if (!options_.history) {
+        if (error) *error = "no history store";
+        return result;
+    }
+    {
+        std::lock_guard lk(stateMutex_);
+        state_.restore([&](TrackStore& tracks) { result = options_.history->load(t0, t1, tracks); });
+        dirty_ = true;
+    }
+    if (!result.error.empty()) {
+        if (error) *error = result.error;
+        log::warn("history: " + result.error);
+    }
+    log::info("history: restored " + std::to_string(result.rows) + " fixes from " + options_.history->stats().target +
+              " in " + std::to_string(static_cast<int>(result.ms)) + " ms");
+    return result;
 }
 
 bool FeedPipeline::waitFor(const std::function<bool(const FeedSnapshot&)>& pred, milliseconds timeout) {

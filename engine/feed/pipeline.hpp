@@ -24,6 +24,7 @@
 
 #include "engine/feed/feed_state.hpp"
 #include "engine/feed/transport.hpp"
+#include "engine/tracks/history.hpp"
 
 namespace sandtable {
 
@@ -43,6 +44,11 @@ struct FeedSnapshot {
     double messagesPerSecond = 0;                                       // lines over the last 10 s (wall clock)
     size_t queuedLines = 0;                                             // waiting for ingest when published
     std::vector<TransportStatus> transports;
+    // Every officer's track (slot = OfficerState::slot), immutable: positionAt(slot, T),
+    // range(slot, T0, T1). Shares all but the officers' newest chunks with the previous one.
+    std::shared_ptr<const TrackView> tracks;
+    bool hasHistory = false;  // a history store is attached: `history` holds its counters
+    HistoryStats history;
 
     // Slots whose marker changed after `version` (new officers included).
     std::vector<uint32_t> changedSince(uint64_t version) const;
@@ -58,6 +64,8 @@ struct PipelineOptions {
     // time, benchmarks); default the wall clock. Lines from transports are checked against
     // their own source's now (Transport::now), never against the host's frame time.
     std::function<TimeMs()> now;
+    // Where accepted positions are written behind the track store (none: memory only).
+    std::shared_ptr<HistoryStore> history;
 };
 
 class FeedPipeline {
@@ -89,8 +97,10 @@ public:
     // Publishes a snapshot now.
     void publish();
 
-    // Copy of one officer's position history (oldest first); briefly locks the state.
-    std::vector<PositionFix> history(std::string_view officerId) const;
+    // Fills the tracks (and brings back the officers) from the history store with the
+    // fixes in [t0, t1), e.g. the last hours before a restart; call before start().
+    // Returns what was read; `error` is set (and nothing changes) when it cannot be read.
+    HistoryLoad restoreHistory(TimeMs t0, TimeMs t1, std::string* error = nullptr);
     const FeedConfig& config() const { return config_; }
     TimeMs now() const;
 
@@ -110,6 +120,7 @@ private:
     void ingestLoop();
     void startTransport(size_t i);
     void publishLocked();          // stateMutex_ held
+    void sendHistoryLocked();      // stateMutex_ held
     void countRate(size_t lines);  // stateMutex_ held
 
     const FeedConfig config_;

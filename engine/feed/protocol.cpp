@@ -129,15 +129,45 @@ bool parseIsoTime(std::string_view s, TimeMs& out) {
 std::string formatIsoTime(TimeMs t, int offsetMinutes) {
     const CivilTime c = toCivil(t, offsetMinutes);
     const int off = offsetMinutes < 0 ? -offsetMinutes : offsetMinutes;
-    char buf[48];
-    if (c.millisecond != 0)
-        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03d%c%02d:%02d",
-                      static_cast<long long>(c.year), c.month, c.day, c.hour, c.minute, c.second, c.millisecond,
-                      offsetMinutes < 0 ? '-' : '+', off / 60, off % 60);
-    else
-        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d%c%02d:%02d", static_cast<long long>(c.year),
-                      c.month, c.day, c.hour, c.minute, c.second, offsetMinutes < 0 ? '-' : '+', off / 60, off % 60);
-    return buf;
+    if (c.year < 0 || c.year > 9999 || off >= 100 * 60) {
+        char buf[64], frac[8] = "";
+        if (c.millisecond != 0) std::snprintf(frac, sizeof frac, ".%03d", c.millisecond);
+        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d%s%c%02d:%02d", static_cast<long long>(c.year),
+                      c.month, c.day, c.hour, c.minute, c.second, frac, offsetMinutes < 0 ? '-' : '+', off / 60,
+                      off % 60);
+        return buf;
+    }
+    // Digits by hand: the history writes one of these per row, and snprintf with eleven
+    // arguments was a tenth of the import's time.
+    char buf[32];
+    char* p = buf;
+    auto put = [&](int v, int width) {
+        for (int i = width - 1; i >= 0; --i) {
+            p[i] = static_cast<char>('0' + v % 10);
+            v /= 10;
+        }
+        p += width;
+    };
+    put(static_cast<int>(c.year), 4);
+    *p++ = '-';
+    put(static_cast<int>(c.month), 2);
+    *p++ = '-';
+    put(static_cast<int>(c.day), 2);
+    *p++ = 'T';
+    put(c.hour, 2);
+    *p++ = ':';
+    put(c.minute, 2);
+    *p++ = ':';
+    put(c.second, 2);
+    if (c.millisecond != 0) {
+        *p++ = '.';
+        put(c.millisecond, 3);
+    }
+    *p++ = offsetMinutes < 0 ? '-' : '+';
+    put(off / 60, 2);
+    *p++ = ':';
+    put(off % 60, 2);
+    return std::string(buf, static_cast<size_t>(p - buf));
 }
 
 // ---- parser ----
@@ -203,12 +233,7 @@ ParseResult FeedParser::parse(std::string_view line, TimeMs now, FeedMessage& ou
     simdjson::dom::object obj;
     if (doc.get_object().get(obj)) return fail(RejectReason::MalformedJson, "not an object");
 
-    out = FeedMessage{};
-    std::string_view type, squad, status, crs, incidentState;
-    bool hasType = false, hasT = false, tOk = false, hasLon = false, hasLat = false, hasSquad = false,
-         hasStatus = false, hasCrs = false;
-    double speed = NAN, heading = NAN, acc = NAN;
-
+    RawMessage raw;
     for (const simdjson::dom::key_value_pair kv : obj) {
         const std::string_view key = kv.key;
         const element& v = kv.value;
@@ -216,54 +241,70 @@ ParseResult FeedParser::parse(std::string_view line, TimeMs now, FeedMessage& ou
         const bool isNull = v.type() == element_type::NULL_VALUE;
         ParseResult r = kOk;
         if (key == "type") {
-            r = readString(v, type, "type");
-            hasType = true;
+            r = readString(v, raw.type, "type");
+            raw.hasType = true;
         } else if (key == "officer") {
-            r = readString(v, out.officer, "officer");
+            r = readString(v, raw.officer, "officer");
         } else if (key == "squad") {
             if (!isNull) {
-                r = readString(v, squad, "squad");
-                hasSquad = true;
+                r = readString(v, raw.squad, "squad");
+                raw.hasSquad = true;
             }
         } else if (key == "t") {
-            hasT = true;
-            tOk = readTime(v, out.t);
+            raw.hasT = true;
+            raw.tOk = readTime(v, raw.t);
         } else if (key == "lon") {
-            r = readNumber(v, out.lon, "lon", RejectReason::BadCoordinate);
-            hasLon = true;
+            r = readNumber(v, raw.lon, "lon", RejectReason::BadCoordinate);
+            raw.hasLon = true;
         } else if (key == "lat") {
-            r = readNumber(v, out.lat, "lat", RejectReason::BadCoordinate);
-            hasLat = true;
+            r = readNumber(v, raw.lat, "lat", RejectReason::BadCoordinate);
+            raw.hasLat = true;
         } else if (key == "crs") {
             if (!isNull) {
-                r = readString(v, crs, "crs");
-                hasCrs = true;
+                r = readString(v, raw.crs, "crs");
+                raw.hasCrs = true;
             }
         } else if (key == "status") {
             if (!isNull) {
-                r = readString(v, status, "status");
-                hasStatus = true;
+                r = readString(v, raw.status, "status");
+                raw.hasStatus = true;
             }
         } else if (key == "speed") {
-            if (!isNull) r = readNumber(v, speed, "speed", RejectReason::InvalidField);
+            if (!isNull) r = readNumber(v, raw.speed, "speed", RejectReason::InvalidField);
         } else if (key == "heading") {
-            if (!isNull) r = readNumber(v, heading, "heading", RejectReason::InvalidField);
+            if (!isNull) r = readNumber(v, raw.heading, "heading", RejectReason::InvalidField);
         } else if (key == "acc") {
-            if (!isNull) r = readNumber(v, acc, "acc", RejectReason::InvalidField);
+            if (!isNull) r = readNumber(v, raw.acc, "acc", RejectReason::InvalidField);
         } else if (key == "checkpoint") {
-            r = readString(v, out.checkpoint, "checkpoint");
+            r = readString(v, raw.checkpoint, "checkpoint");
         } else if (key == "id") {
-            r = readString(v, out.id, "id");
+            r = readString(v, raw.id, "id");
         } else if (key == "kind") {
-            if (!isNull) r = readString(v, out.kind, "kind");
+            if (!isNull) r = readString(v, raw.kind, "kind");
         } else if (key == "state") {
-            if (!isNull) r = readString(v, incidentState, "state");
+            if (!isNull) r = readString(v, raw.incidentState, "state");
         }
         // Unknown fields are ignored: senders may add fields freely.
         if (!r.ok) return r;
     }
+    return validate(raw, now, out, timeShiftMs);
+}
 
-    if (!hasType) return fail(RejectReason::UnknownType, "type missing");
+ParseResult FeedParser::validate(const RawMessage& raw, TimeMs now, FeedMessage& out, TimeMs timeShiftMs) const {
+    out = FeedMessage{};
+    if (raw.extractError != RejectReason::Count) return fail(raw.extractError, raw.extractDetail);
+    out.officer = raw.officer;
+    out.checkpoint = raw.checkpoint;
+    out.id = raw.id;
+    out.kind = raw.kind;
+    out.t = raw.t;
+    out.lon = raw.lon;
+    out.lat = raw.lat;
+    const std::string_view type = raw.type, squad = raw.squad, status = raw.status, crs = raw.crs;
+    std::string_view incidentState = raw.incidentState;
+    double speed = raw.speed, heading = raw.heading, acc = raw.acc;
+
+    if (!raw.hasType) return fail(RejectReason::UnknownType, "type missing");
     if (type == "pos")
         out.type = FeedMessageType::Position;
     else if (type == "checkin")
@@ -276,18 +317,18 @@ ParseResult FeedParser::parse(std::string_view line, TimeMs now, FeedMessage& ou
     const bool located = out.type != FeedMessageType::CheckIn;
     if (out.type != FeedMessageType::Incident && out.officer.empty())
         return fail(RejectReason::MissingField, "officer");
-    if (out.type == FeedMessageType::Position && !hasSquad) return fail(RejectReason::MissingField, "squad");
+    if (out.type == FeedMessageType::Position && !raw.hasSquad) return fail(RejectReason::MissingField, "squad");
     if (out.type == FeedMessageType::CheckIn && out.checkpoint.empty())
         return fail(RejectReason::MissingField, "checkpoint");
     if (out.type == FeedMessageType::Incident && out.id.empty()) return fail(RejectReason::MissingField, "id");
-    if (!hasT) return fail(RejectReason::MissingField, "t");
-    if (located && !hasLon) return fail(RejectReason::MissingField, "lon");
-    if (located && !hasLat) return fail(RejectReason::MissingField, "lat");
+    if (!raw.hasT) return fail(RejectReason::MissingField, "t");
+    if (located && !raw.hasLon) return fail(RejectReason::MissingField, "lon");
+    if (located && !raw.hasLat) return fail(RejectReason::MissingField, "lat");
     if (out.officer.size() > 64) return fail(RejectReason::InvalidField, "officer");
     if (out.checkpoint.size() > 64 || out.id.size() > 64 || out.kind.size() > 64)
         return fail(RejectReason::InvalidField, "id");
 
-    if (!tOk || out.t < kMinPlausibleTime) return fail(RejectReason::BadTime, "t");
+    if (!raw.tOk || out.t < kMinPlausibleTime) return fail(RejectReason::BadTime, "t");
     out.t += timeShiftMs;
     if (out.t > now + config_.futureToleranceMs) return fail(RejectReason::FutureTime, "t");
 
@@ -295,7 +336,7 @@ ParseResult FeedParser::parse(std::string_view line, TimeMs now, FeedMessage& ou
         if (!std::isfinite(out.lon) || !std::isfinite(out.lat) || out.lon < -180 || out.lon > 180 || out.lat < -90 ||
             out.lat > 90)
             return fail(RejectReason::BadCoordinate, "lon/lat");
-        if (hasCrs) {
+        if (raw.hasCrs) {
             if (crs == "gcj02") {
                 const Vec2d w = gcj02::toWgs84({out.lon, out.lat});
                 out.lon = w.x;
@@ -308,7 +349,7 @@ ParseResult FeedParser::parse(std::string_view line, TimeMs now, FeedMessage& ou
         if (!config_.area.contains({out.lon, out.lat})) return fail(RejectReason::OutsideArea, "lon/lat");
     }
 
-    if (hasSquad) {
+    if (raw.hasSquad) {
         size_t i = 0;
         while (i < config_.squads.size() && config_.squads[i] != squad) ++i;
         if (i == config_.squads.size() || i > 255) return fail(RejectReason::UnknownSquad, "squad");
@@ -317,8 +358,9 @@ ParseResult FeedParser::parse(std::string_view line, TimeMs now, FeedMessage& ou
     }
 
     if (out.type == FeedMessageType::Position) {
-        if (hasStatus && !parseOfficerStatus(status, out.status)) return fail(RejectReason::UnknownStatus, "status");
-        out.hasStatus = hasStatus;  // absent: FeedState keeps the officer's previous status
+        if (raw.hasStatus && !parseOfficerStatus(status, out.status))
+            return fail(RejectReason::UnknownStatus, "status");
+        out.hasStatus = raw.hasStatus;  // absent: FeedState keeps the officer's previous status
         if (!std::isnan(speed) && (!(speed >= 0) || speed > config_.maxSpeedMps))
             return fail(RejectReason::BadSpeed, "speed");
         if (!std::isnan(heading)) {

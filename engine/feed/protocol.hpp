@@ -66,10 +66,13 @@ struct FeedConfig {
     size_t maxLineBytes = 4096;
     size_t maxOfficers = 20000;
     TimeMs staleAfterMs = 120 * 1000;
-    size_t historyPerOfficer = 256;  // per-officer ring of fixes (trajectories)
-    size_t maxCheckins = 10000;      // newest kept
-    size_t maxIncidents = 2000;      // newest kept
-    size_t samplesPerReason = 5;     // rejected lines kept per reason for the operator
+    // Officer tracks in memory (engine/tracks/track_store.hpp): beyond this many bytes the
+    // globally oldest points are dropped (the history store keeps them on disk).
+    size_t trackBudgetBytes = size_t{256} << 20;
+    size_t trackChunkPoints = 256;
+    size_t maxCheckins = 10000;   // newest kept
+    size_t maxIncidents = 2000;   // newest kept
+    size_t samplesPerReason = 5;  // rejected lines kept per reason for the operator
 };
 
 // One parsed line. String views point into the FeedParser and are valid until its next
@@ -88,6 +91,24 @@ struct FeedMessage {
     std::string_view id;                               // incident
     std::string_view kind;                             // incident
     std::string_view incidentState;                    // incident: "open" (default) or "closed"
+};
+
+// The fields of one message as a front end found them, before validation: the JSON
+// parser fills it from a line, the CSV importer from a row, and FeedParser::validate
+// applies the same rules (and the same reject reasons) to both. String views point into
+// the caller's buffers.
+struct RawMessage {
+    std::string_view type, officer, squad, status, crs, checkpoint, id, kind, incidentState;
+    bool hasType = false, hasSquad = false, hasStatus = false, hasCrs = false;
+    bool hasT = false, tOk = false;  // tOk: "t" parsed (ISO 8601 with offset or integer ms)
+    bool hasLon = false, hasLat = false;
+    TimeMs t = 0;
+    double lon = 0, lat = 0;
+    double speed = NAN, heading = NAN, acc = NAN;  // NaN: absent
+    // A front end's own finding while extracting (e.g. a CSV cell "abc" for lon is
+    // bad_coordinate, as a JSON string there is): validate() reports it first.
+    RejectReason extractError = RejectReason::Count;
+    const char* extractDetail = "";
 };
 
 struct ParseResult {
@@ -109,6 +130,10 @@ public:
     // `now` is the reference for FutureTime; `timeShiftMs` is added to "t" first (replay
     // loops re-stamp messages that way).
     ParseResult parse(std::string_view line, TimeMs now, FeedMessage& out, TimeMs timeShiftMs = 0);
+
+    // The checks after extraction (required fields, time, coordinates, datum, area, squad,
+    // status, speed, heading, accuracy), for a message from another front end.
+    ParseResult validate(const RawMessage& raw, TimeMs now, FeedMessage& out, TimeMs timeShiftMs = 0) const;
 
     // Cheap extraction of "t" only (replay pacing); false when absent or unparseable.
     bool peekTime(std::string_view line, TimeMs& out);

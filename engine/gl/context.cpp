@@ -5,6 +5,8 @@
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>
 
+#include <algorithm>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -177,6 +179,16 @@ bool displayAvailable() {
 }
 
 std::unique_ptr<WindowContext> WindowContext::create(int width, int height, const std::string& title, int monitor) {
+    WindowPlacement w;
+    w.width = width;
+    w.height = height;
+    w.monitor = monitor;
+    return create(w, title);
+}
+
+std::unique_ptr<WindowContext> WindowContext::create(const WindowPlacement& where, const std::string& title) {
+    int width = where.width, height = where.height;
+    const int monitor = where.monitor;
     glfwSetErrorCallback(
         [](int code, const char* desc) { log::warn("GLFW error " + std::to_string(code) + ": " + desc); });
     if (!glfwInit()) throw std::runtime_error("cannot initialise GLFW (is there a display?)");
@@ -200,11 +212,56 @@ std::unique_ptr<WindowContext> WindowContext::create(int width, int height, cons
         height = mode->height;
         glfwWindowHint(GLFW_REFRESH_RATE, mode->refreshRate);
     }
+    // A wall: one borderless window over a rectangle or over several monitors (exclusive
+    // full screen holds one monitor only).
+    int posX = where.x, posY = where.y;
+    bool place = where.haveRect;
+    if (!where.spanMonitors.empty() || where.spanAllMonitors) {
+        int count = 0;
+        GLFWmonitor** monitors = glfwGetMonitors(&count);
+        int x0 = INT_MAX, y0 = INT_MAX, x1 = INT_MIN, y1 = INT_MIN;
+        for (int i = 0; i < count; ++i) {
+            if (!where.spanAllMonitors &&
+                std::find(where.spanMonitors.begin(), where.spanMonitors.end(), i) == where.spanMonitors.end())
+                continue;
+            int mx = 0, my = 0;
+            glfwGetMonitorPos(monitors[i], &mx, &my);
+            const GLFWvidmode* mode = glfwGetVideoMode(monitors[i]);
+            x0 = std::min(x0, mx);
+            y0 = std::min(y0, my);
+            x1 = std::max(x1, mx + mode->width);
+            y1 = std::max(y1, my + mode->height);
+        }
+        for (int m : where.spanMonitors)
+            if (m >= count) {
+                glfwTerminate();
+                throw std::runtime_error("monitor " + std::to_string(m) + " requested, " + std::to_string(count) +
+                                         " connected");
+            }
+        if (x1 <= x0) {
+            glfwTerminate();
+            throw std::runtime_error("no monitor to put the wall on");
+        }
+        posX = x0;
+        posY = y0;
+        width = x1 - x0;
+        height = y1 - y0;
+        place = true;
+    } else if (where.haveRect) {
+        width = where.width;
+        height = where.height;
+    }
+    if (where.borderless || place) glfwWindowHint(GLFW_DECORATED, GLFW_FALSE);
+    if (place) glfwWindowHint(GLFW_VISIBLE, GLFW_FALSE);  // shown once it is where it belongs
     GLFWwindow* w = glfwCreateWindow(width, height, title.c_str(), fullscreen, nullptr);
     if (!w) {
         glfwTerminate();
         throw std::runtime_error("cannot open a " + std::to_string(width) + "x" + std::to_string(height) +
                                  " window with an OpenGL 4.5 core context");
+    }
+    if (w && place) {
+        glfwSetWindowPos(w, posX, posY);
+        glfwShowWindow(w);
     }
     glfwMakeContextCurrent(w);
     if (!gladLoadGL(reinterpret_cast<GLADloadfunc>(glfwGetProcAddress))) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 struct GLFWwindow;
 
@@ -40,8 +41,21 @@ private:
 // Best effort: a context for tests; std::nullopt-like nullptr plus the reason when none.
 std::unique_ptr<HeadlessContext> tryCreateHeadless(std::string* whyNot);
 
+// Where a window goes: a plain window, exclusive full screen on one monitor, or (walls) a
+// borderless window at a rectangle or covering the union of several monitors.
+struct WindowPlacement {
+    int width = 1600, height = 900;
+    int monitor = -1;         // >= 0: full screen on this monitor at its mode
+    bool borderless = false;  // no title bar or frame
+    bool haveRect = false;    // x, y, width, height below are screen coordinates
+    int x = 0, y = 0;
+    std::vector<int> spanMonitors;  // borderless over these monitors' union...
+    bool spanAllMonitors = false;   // ... or over all of them
+};
+
 class WindowContext final : public GlContext {
 public:
+    static std::unique_ptr<WindowContext> create(const WindowPlacement& where, const std::string& title);
     // Throws std::runtime_error when no window can be opened (e.g. no display).
     // monitor >= 0: full screen on that monitor (0 = primary) at its current video mode,
     // for the command-center wall; width/height are then ignored.

@@ -135,6 +135,11 @@ public:
     // one counts once; one naming an unknown checkpoint is counted in liveUnknown()
     // and ignored. Returns how many were new.
     size_t addLiveCheckins(std::span<const CheckinRecord> live);
+    // Whether this check-in (checkpoint, officer, at) is already counted, or can never
+    // count (its checkpoint is not in the records).
+    bool knows(const std::string& checkpoint, const std::string& officer, TimeMs at) const {
+        return !records_.checkpointIndex(checkpoint) || checkinKeys_.count({checkpoint, officer, at}) > 0;
+    }
     size_t liveAccepted() const { return liveAccepted_; }
     size_t liveDuplicates() const { return liveDuplicates_; }
     size_t liveUnknown() const { return liveUnknown_; }

@@ -60,6 +60,12 @@ struct FrameState {
     TimeMode timeMode = TimeMode::Still;
     double speed = 1.0;
     bool paused = false;
+    // Canvas pixels along the bottom edge the host keeps for itself (the wall's status
+    // strip): map furniture stands above it.
+    float insetBottom = 0;
+    // A wall read from afar: furniture (the legend) uses its compact metrics, the type at
+    // the smallest size a wall allows rather than a desk's.
+    bool wall = false;
     // The legend of the visible layers, gathered by the map during prepare (decorations).
     const std::vector<LegendBlock>* legend = nullptr;
 };
@@ -98,6 +104,9 @@ struct LegendEntry {
     Color color;
     Color outline;
     I18nText label;
+    uint8_t shape = 0;     // markers: MarkShape (engine/render/painter.hpp), 0 = circle
+    bool hatched = false;  // fills: drawn with the hatching that marks them on the map
+    float width = 0;       // Line: the stroke's width in px (0: the legend's default)
 };
 struct LegendRamp {            // a continuous colour ramp with real values at its ends
     std::vector<Color> stops;  // evenly spaced, low to high
@@ -148,6 +157,13 @@ public:
     // Work in flight (tiles loading): the host should draw again soon even if nothing else
     // changed.
     virtual bool busy() const { return false; }
+    // A place the operator asked the map to show (an alert clicked in the layer's panel):
+    // the host flies the camera there and clears it. `resolution` 0 keeps the zoom.
+    struct ViewRequest {
+        Vec2d center;  // display CRS
+        double resolution = 0;
+    };
+    virtual std::optional<ViewRequest> takeViewRequest() { return std::nullopt; }
     // A display-CRS point the camera should follow (follow mode), if any.
     virtual std::optional<Vec2d> followTarget() const { return std::nullopt; }
     // Counters for --stats and the UI.
@@ -162,6 +178,7 @@ public:
     const I18nText& title() const { return title_; }
     bool visible = true;
     float opacity = 1.0f;
+    bool showInLegend = true;  // the scene's "legend": false keeps a background layer out of it
     const std::vector<std::string>& warnings() const { return warnings_; }
 
 protected:

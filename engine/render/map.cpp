@@ -42,8 +42,40 @@ Layer* Map::find(const std::string& id) {
     return nullptr;
 }
 
+void Map::flyTo(Vec2d center, double resolution, double seconds, std::optional<double> rotation) {
+    flight_.active = true;
+    flight_.from = camera.center;
+    flight_.to = center;
+    flight_.fromRes = camera.resolution;
+    flight_.toRes = resolution > 0 ? resolution : camera.resolution;
+    // Far enough to leave the screen: rise so both ends fit (plus a margin) at the top.
+    const double dist = std::hypot(center.x - camera.center.x, center.y - camera.center.y);
+    const double fit = dist / std::max(1, std::min(camera.width, camera.height)) * 1.4;
+    flight_.peakRes = std::max({flight_.fromRes, flight_.toRes, fit});
+    flight_.fromRot = camera.rotation;
+    // The short way round to the new rotation.
+    flight_.toRot = rotation ? camera.rotation + std::remainder(*rotation - camera.rotation, 2 * kPi) : camera.rotation;
+    flight_.t = 0;
+    flight_.seconds = std::max(0.05, seconds);
+}
+
+void Map::advanceFlight(double dt) {
+    if (!flight_.active) return;
+    flight_.t = std::min(1.0, flight_.t + std::max(0.0, dt) / flight_.seconds);
+    const double u = flight_.t * flight_.t * (3 - 2 * flight_.t);  // ease in and out
+    camera.center = flight_.from + (flight_.to - flight_.from) * u;
+    // log-resolution: the straight line between the ends plus a bump up to the peak.
+    const double a = std::log(flight_.fromRes), b = std::log(flight_.toRes), p = std::log(flight_.peakRes);
+    const double base = a + (b - a) * u;
+    const double bump = std::max(0.0, p - std::max(a, b)) * 4 * u * (1 - u);
+    camera.resolution = std::exp(base + bump);
+    camera.rotation = flight_.fromRot + (flight_.toRot - flight_.fromRot) * u;
+    if (flight_.t >= 1.0) flight_.active = false;
+}
+
 void Map::prepare(FrameState frame, int width, int height, float pixelRatio) {
     using clock = std::chrono::steady_clock;
+    advanceFlight(frame.dtSeconds);
     camera.width = width;
     camera.height = height;
     camera.origin = context.origin;
@@ -74,7 +106,7 @@ void Map::prepare(FrameState frame, int width, int height, float pixelRatio) {
     // The legend once every layer knows its state for this frame (the heat maximum).
     legend_.clear();
     for (const auto& l : layers_) {
-        if (!l->visible || l->opacity <= 0.0f) continue;
+        if (!l->visible || l->opacity <= 0.0f || !l->showInLegend) continue;
         LegendBlock b;
         if (l->legend(b)) legend_.push_back(std::move(b));
     }
@@ -83,10 +115,12 @@ void Map::prepare(FrameState frame, int width, int height, float pixelRatio) {
         Layer& l = *layers_[i];
         if (!l.visible || l.opacity <= 0.0f) continue;
         const auto t0 = clock::now();
+        painter_->newBatch();  // a layer's marks cover the layers below it, text included
         l.overlay(frame, *painter_);
         l.collectLabels(frame, labels_);
         drawMs_[i] += std::chrono::duration<double, std::milli>(clock::now() - t0).count();
     }
+    painter_->newBatch();
     labels_.place(camera, *painter_, pixelRatio);
     painter_->upload();
     prepared_ = frame;
@@ -146,6 +180,7 @@ void Map::render(FrameState frame, int width, int height, float pixelRatio) {
 }
 
 bool Map::busy() const {
+    if (flight_.active) return true;
     for (const auto& l : layers_)
         if (l->visible && l->busy()) return true;
     return false;

@@ -5,6 +5,7 @@
 // pixels), then any rectangle of that canvas is drawn (a window, a wall tile, a print
 // band): the same labels, the same heat normalisation, the same legend in every tile.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,8 +47,16 @@ public:
     const std::vector<LegendBlock>& legend() const { return legend_; }
 
     std::vector<LayerStats> stats() const;
-    // A visible layer has work in flight and wants another frame soon.
+    // A visible layer has work in flight, or the camera is flying: another frame soon.
     bool busy() const;
+    // Flies the camera to `center` (display CRS) at `resolution` (0: the current one) over
+    // `seconds` of frames (FrameState::dtSeconds), zooming out and back in on long
+    // flights so the operator sees where the map went (van Wijk and Nuij's smooth path, in
+    // its simple form: log-resolution follows a parabola over the distance).
+    void flyTo(Vec2d center, double resolution, double seconds = 1.5, std::optional<double> rotation = {});
+    bool flying() const { return flight_.active; }
+    // The hand takes the map: a flight stops where it is.
+    void stopFlight() { flight_.active = false; }
     // CPU ms of layer i's last update+upload+draw (cheap: for per-frame UI).
     double drawMs(size_t i) const { return i < drawMs_.size() ? drawMs_[i] : 0.0; }
     ShaderLibrary& shaders() { return shaders_; }
@@ -62,6 +71,14 @@ private:
     std::vector<double> drawMs_;
     std::vector<LegendBlock> legend_;
     FrameState prepared_;
+    struct Flight {
+        bool active = false;
+        Vec2d from, to;
+        double fromRes = 1, toRes = 1, peakRes = 1;
+        double fromRot = 0, toRot = 0;
+        double t = 0, seconds = 1;
+    } flight_;
+    void advanceFlight(double dt);
     bool drawn_ = false;  // draw() of the prepared frame has run once (draw times counted once)
     ShaderLibrary shaders_;
     std::unique_ptr<FontAtlas> font_;

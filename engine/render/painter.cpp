@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <vector>
 
 #include "engine/gl/shader.hpp"
 #include "engine/render/text.hpp"
@@ -34,6 +35,13 @@ void Painter::begin(int width, int height) {
     shapes_.clear();
     text_.clear();
     shapeCount_ = textCount_ = 0;
+    batches_.assign(1, Batch{0, 0});
+}
+
+void Painter::newBatch() {
+    if (!batches_.empty() && batches_.back().shapeBegin == shapes_.size() && batches_.back().textBegin == text_.size())
+        return;  // the current batch is still empty
+    batches_.push_back({shapes_.size(), text_.size()});
 }
 
 void Painter::triangle(Vec2f a, Vec2f b, Vec2f c, Color col) {
@@ -82,6 +90,66 @@ void Painter::ring(Vec2f o, float r, float w, Color c, int segments) {
             o1{o.x + ro * std::cos(a1), o.y + ro * std::sin(a1)};
         triangle(i0, o0, o1, c);
         triangle(i0, o1, i1, c);
+    }
+}
+
+void Painter::mark(MarkShape shape, Vec2f c, float size, Color fill, Color outline, float ow) {
+    const float r = size * 0.5f;
+    auto poly = [&](std::initializer_list<Vec2f> unit, float scale) {
+        // A convex polygon around c, as a fan; `unit` points are multiples of r.
+        std::vector<Vec2f> pts;
+        for (Vec2f u : unit) pts.push_back({c.x + u.x * scale, c.y + u.y * scale});
+        for (size_t i = 1; i + 1 < pts.size(); ++i) triangle(pts[0], pts[i], pts[i + 1], fill);
+        return pts;
+    };
+    auto outlined = [&](std::initializer_list<Vec2f> unit) {
+        if (ow > 0) {
+            const Color f = fill;
+            fill = outline;
+            poly(unit, r + ow);
+            fill = f;
+        }
+        poly(unit, r);
+    };
+    switch (shape) {
+    case MarkShape::Circle:
+        if (ow > 0) circle(c, r + ow, outline, 24);
+        circle(c, r, fill, 24);
+        break;
+    case MarkShape::Ring:
+        if (ow > 0) ring(c, r * 0.8f, r * 0.4f + 2 * ow, outline, 24);
+        ring(c, r * 0.8f, r * 0.4f, fill, 24);
+        break;
+    case MarkShape::Triangle:
+        outlined({{0.0f, -1.1f}, {1.0f, 0.7f}, {-1.0f, 0.7f}});
+        break;
+    case MarkShape::Square:
+        outlined({{-0.85f, -0.85f}, {0.85f, -0.85f}, {0.85f, 0.85f}, {-0.85f, 0.85f}});
+        break;
+    case MarkShape::Diamond:
+        outlined({{0.0f, -1.1f}, {1.1f, 0.0f}, {0.0f, 1.1f}, {-1.1f, 0.0f}});
+        break;
+    case MarkShape::Cross: {
+        const float a = r * 0.75f, w = std::max(1.5f, size * 0.22f);
+        if (ow > 0) {
+            line({c.x - a, c.y - a}, {c.x + a, c.y + a}, w + 2 * ow, outline);
+            line({c.x - a, c.y + a}, {c.x + a, c.y - a}, w + 2 * ow, outline);
+        }
+        line({c.x - a, c.y - a}, {c.x + a, c.y + a}, w, fill);
+        line({c.x - a, c.y + a}, {c.x + a, c.y - a}, w, fill);
+        break;
+    }
+    case MarkShape::Check: {
+        const float w = std::max(1.5f, size * 0.2f);
+        const Vec2f a{c.x - r * 0.7f, c.y}, b{c.x - r * 0.15f, c.y + r * 0.55f}, e{c.x + r * 0.75f, c.y - r * 0.6f};
+        if (ow > 0) {
+            line(a, b, w + 2 * ow, outline);
+            line(b, e, w + 2 * ow, outline);
+        }
+        line(a, b, w, fill);
+        line(b, e, w, fill);
+        break;
+    }
     }
 }
 
@@ -145,23 +213,29 @@ void Painter::draw(int x, int y, int width, int height) {
     glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
     const float w = static_cast<float>(width), h = static_cast<float>(height);
     const float ox = static_cast<float>(x), oy = static_cast<float>(y);
-    if (shapeCount_ > 0) {
-        Program& p = shaders_.graphics("painter_shape.vert", "painter_shape.frag");
-        p.use();
-        p.set("uViewport", w, h);
-        p.set("uOrigin", ox, oy);
-        glBindVertexArray(shapeVao_.id());
-        glDrawArrays(GL_TRIANGLES, 0, static_cast<GLsizei>(shapeCount_));
-    }
-    if (textCount_ > 0) {
-        Program& p = shaders_.graphics("painter_text.vert", "painter_text.frag");
-        p.use();
-        p.set("uViewport", w, h);
-        p.set("uOrigin", ox, oy);
-        p.set("uAtlas", 0);
-        glBindTextureUnit(0, font_.texture().id());
-        glBindVertexArray(textVao_.id());
-        glDrawArrays(GL_TRIANGLES, 0, static_cast<GLsizei>(textCount_));
+    if (batches_.empty()) batches_.assign(1, Batch{0, 0});
+    Program& shapes = shaders_.graphics("painter_shape.vert", "painter_shape.frag");
+    shapes.set("uViewport", w, h);
+    shapes.set("uOrigin", ox, oy);
+    Program& glyphs = shaders_.graphics("painter_text.vert", "painter_text.frag");
+    glyphs.set("uViewport", w, h);
+    glyphs.set("uOrigin", ox, oy);
+    glyphs.set("uAtlas", 0);
+    for (size_t b = 0; b < batches_.size(); ++b) {
+        const size_t s0 = batches_[b].shapeBegin, t0 = batches_[b].textBegin;
+        const size_t s1 = b + 1 < batches_.size() ? batches_[b + 1].shapeBegin : shapeCount_;
+        const size_t t1 = b + 1 < batches_.size() ? batches_[b + 1].textBegin : textCount_;
+        if (s1 > s0) {
+            shapes.use();
+            glBindVertexArray(shapeVao_.id());
+            glDrawArrays(GL_TRIANGLES, static_cast<GLint>(s0), static_cast<GLsizei>(s1 - s0));
+        }
+        if (t1 > t0) {
+            glyphs.use();
+            glBindTextureUnit(0, font_.texture().id());
+            glBindVertexArray(textVao_.id());
+            glDrawArrays(GL_TRIANGLES, static_cast<GLint>(t0), static_cast<GLsizei>(t1 - t0));
+        }
     }
     glBindVertexArray(0);
     ST_GL_CHECK("Painter::draw");

@@ -4,6 +4,7 @@
 
 #include "engine/feed/mqtt_transport.hpp"
 #include "engine/sim/simulator.hpp"
+#include "engine/tracks/history.hpp"
 #include "engine/util/log.hpp"
 
 namespace sandtable {
@@ -24,13 +25,35 @@ SimGeography simGeography(const SceneSpec& scene) {
     }
     g.checkpoints =
         scene.checkpointsPath.empty() ? deriveCheckpoints(g.jurisdictions) : loadCheckpoints(scene.checkpointsPath);
+    if (!scene.roadsPath.empty()) g.roads = loadRoads(scene.roadsPath);
     return g;
 }
 
 FeedSetup makeFeedPipeline(const FeedSources& s, const SceneSpec& scene) {
     FeedSetup setup;
-    auto feed = std::make_shared<FeedPipeline>(s.feedConfig());
+    const FeedConfig cfg = s.feedConfig();
+    PipelineOptions po;
+    if (s.wantsHistory()) {
+        HistoryOptions ho;
+        ho.target = s.history.empty() ? HistoryStore::defaultDir() : s.history;
+        ho.squads = cfg.squads;
+        ho.readOnly = s.historyReadOnly;
+        ho.retentionDays = s.retentionDays;
+        po.history = std::make_shared<HistoryStore>(ho);  // throws naming the target and the reason
+    }
+    auto feed = std::make_shared<FeedPipeline>(cfg, po);
     setup.feed = feed;
+    if (po.history) {
+        // The last hours come back at start: a restart keeps the trails.
+        const TimeMs now = wallClockMs();
+        std::string err;
+        const HistoryLoad ld =
+            feed->restoreHistory(now - static_cast<TimeMs>(s.historyHours * 3600000.0), now + 1, &err);
+        log::info("history " + po.history->stats().target + (s.historyReadOnly ? " (read-only)" : "") + ": " +
+                  std::to_string(ld.stored) + " fixes of the last " + std::to_string(s.historyHours) +
+                  " h restored in " + std::to_string(static_cast<long long>(ld.ms)) + " ms" +
+                  (err.empty() ? "" : "; " + err));
+    }
     if (s.sim) {
         SimGeography geo = simGeography(scene);
         SimulatorTransportOptions so;
@@ -39,6 +62,7 @@ FeedSetup makeFeedPipeline(const FeedSources& s, const SceneSpec& scene) {
         so.sim.seed = s.simSeed;
         so.jurisdictions = std::move(geo.jurisdictions);
         so.checkpoints = std::move(geo.checkpoints);
+        so.roads = std::move(geo.roads);
         so.speedup = s.simSpeedup;
         auto sim = std::make_unique<SimulatorTransport>(so, "simulator");
         if (s.simSpeedup != 1.0) {
@@ -89,7 +113,7 @@ std::shared_ptr<FeedPipeline> makeStillFeed(const FeedSources& s, const SceneSpe
         sc.badRate = s.simBadRate;
         sc.seed = s.simSeed;
         sc.start = at - 10 * 60 * 1000;
-        Simulator sim(sc, std::move(geo.jurisdictions), std::move(geo.checkpoints));
+        Simulator sim(sc, std::move(geo.jurisdictions), std::move(geo.checkpoints), geo.roads);
         uint64_t n = 0;
         sim.runUntil(at, [&](std::string_view line, TimeMs) { feed->ingestLine(line, "simulator", ++n); });
     }

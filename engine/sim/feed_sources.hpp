@@ -7,6 +7,7 @@
 #include <string>
 
 #include "engine/data/jurisdictions.hpp"
+#include "engine/data/roads.hpp"
 #include "engine/data/scene.hpp"
 #include "engine/feed/pipeline.hpp"
 
@@ -27,18 +28,27 @@ struct FeedSources {
     std::string topic = "sandtable/feed/#";
     std::string mqttUser, mqttPassword;
     double staleSeconds = 120;
+    // The history (docs/history.md): on by default for live network sources (TCP, UDP,
+    // MQTT), off for the simulator and for a replayed file (simulated or already recorded
+    // officers must not end up in a real history twice) unless asked for.
+    std::string history;  // --history-dir or --history; empty: HistoryStore::defaultDir()
+    bool historyAsked = false, noHistory = false, historyReadOnly = false;
+    double historyHours = 6;  // reloaded at start so a restart keeps the trails
+    int retentionDays = 90;
+    bool wantsHistory() const { return !noHistory && (historyAsked || tcpPort >= 0 || udpPort >= 0 || !mqtt.empty()); }
 
     // Anything that only a running window can take (a still has no time to receive).
     bool hasLiveSources() const { return !replay.empty() || tcpPort >= 0 || udpPort >= 0 || !mqtt.empty(); }
     FeedConfig feedConfig() const;
 };
 
-// The scene's jurisdictions and checkpoints for the simulator (ten synthetic rectangles
-// and checkpoints along their southern edge when the scene names none). Throws
-// std::runtime_error naming the file when one cannot be read.
+// The scene's jurisdictions, checkpoints and roads for the simulator (ten synthetic
+// rectangles and checkpoints along their southern edge when the scene names none; no
+// roads: straight legs). Throws std::runtime_error naming the file when one cannot be read.
 struct SimGeography {
     std::vector<Jurisdiction> jurisdictions;
     std::vector<Checkpoint> checkpoints;
+    std::vector<RoadLine> roads;
 };
 SimGeography simGeography(const SceneSpec& scene);
 

@@ -17,7 +17,8 @@ namespace sandtable {
 
 using namespace std::chrono;
 
-Simulator::Simulator(SimConfig config, std::vector<Jurisdiction> jurisdictions, std::vector<Checkpoint> checkpoints)
+Simulator::Simulator(SimConfig config, std::vector<Jurisdiction> jurisdictions, std::vector<Checkpoint> checkpoints,
+                     const std::vector<RoadLine>& roads)
     : config_(config),
       jurisdictions_(std::move(jurisdictions)),
       checkpoints_(std::move(checkpoints)),
@@ -29,6 +30,11 @@ Simulator::Simulator(SimConfig config, std::vector<Jurisdiction> jurisdictions, 
     ky_ = kMetresPerDeg;
     config_.minIntervalS = std::max(1, config_.minIntervalS);
     config_.maxIntervalS = std::max(config_.minIntervalS, config_.maxIntervalS);
+    if (!roads.empty()) {
+        RoadGraphOptions go;
+        go.joinM = config_.roadReachM;
+        for (const auto& j : jurisdictions_) graphs_.emplace_back(j, roads, kx_, ky_, go);
+    }
 
     officers_.resize(config_.officers);
     for (size_t i = 0; i < officers_.size(); ++i) {
@@ -54,7 +60,12 @@ Simulator::Simulator(SimConfig config, std::vector<Jurisdiction> jurisdictions, 
             o.target = checkpoints_[o.round[o.roundPos]].lonLat;
         } else {
             o.pos = randomPointIn(jurisdictions_[o.squad]);
-            o.target = nextWaypoint(o);
+            // With a road network, start where a road is within reach (most of a beat is),
+            // walking to it; without one this draws nothing, so road-less runs are unchanged.
+            if (!graphs_.empty() && !graphs_[o.squad].empty())
+                for (int k = 0; k < 20 && graphs_[o.squad].nearest(o.pos).second > config_.roadReachM; ++k)
+                    o.pos = randomPointIn(jurisdictions_[o.squad]);
+            if (!joinNetwork(o)) o.target = nextWaypoint(o);
         }
         o.statusUntil = config_.start + rng_.uniformInt(5, 60) * 60000;
         const TimeMs first = config_.start + rng_.uniformInt(0, config_.maxIntervalS * 1000 - 1);
@@ -81,6 +92,79 @@ Vec2d Simulator::nextWaypoint(const Officer& o) {
         if (j.contains((o.pos + p) * 0.5)) return p;
     }
     return randomPointIn(j);
+}
+
+const RoadGraph& Simulator::roadGraph(size_t i) const {
+    static const RoadGraph none;
+    return i < graphs_.size() ? graphs_[i] : none;
+}
+
+// Onto the network at the nearest node when one is within reach.
+bool Simulator::joinNetwork(Officer& o) {
+    if (graphs_.empty() || graphs_[o.squad].empty()) return false;
+    const RoadGraph& g = graphs_[o.squad];
+    const auto [n, d] = g.nearest(o.pos);
+    if (n < 0 || d > config_.roadReachM) return false;
+    o.node = n;
+    o.fromNode = -1;
+    o.route.clear();
+    o.target = g.lonLat(static_cast<uint32_t>(n));
+    return true;
+}
+
+// The next node at a junction: never back the way it came unless the road ends there;
+// straight on is likeliest, a right angle about a third as likely, a hairpin a tenth
+// (weight 0.1 + 0.9 ((1 + cos turn) / 2)^2), so trails run along streets and turn at
+// some corners instead of jittering at every one.
+uint32_t Simulator::turn(const Officer& o) {
+    const RoadGraph& g = graphs_[o.squad];
+    const auto at = static_cast<uint32_t>(o.node);
+    const std::vector<uint32_t>& next = g.neighbours(at);
+    std::vector<uint32_t> options;
+    for (uint32_t n : next)
+        if (static_cast<int32_t>(n) != o.fromNode) options.push_back(n);
+    if (options.empty()) return o.fromNode >= 0 ? static_cast<uint32_t>(o.fromNode) : next.front();
+    if (options.size() == 1) return options.front();
+    if (o.fromNode < 0) return options[rng_.below(options.size())];
+    const Vec2d here = g.lonLat(at), from = g.lonLat(static_cast<uint32_t>(o.fromNode));
+    const double inX = (here.x - from.x) * kx_, inY = (here.y - from.y) * ky_;
+    std::vector<double> w;
+    double sum = 0;
+    for (uint32_t n : options) {
+        const Vec2d p = g.lonLat(n);
+        const double outX = (p.x - here.x) * kx_, outY = (p.y - here.y) * ky_;
+        const double len = std::hypot(inX, inY) * std::hypot(outX, outY);
+        const double c = len > 0 ? (inX * outX + inY * outY) / len : 0.0;
+        const double straight = (1 + c) / 2;
+        w.push_back(0.1 + 0.9 * straight * straight);
+        sum += w.back();
+    }
+    double u = rng_.uniform() * sum;
+    for (size_t i = 0; i < options.size(); ++i) {
+        if (u < w[i]) return options[i];
+        u -= w[i];
+    }
+    return options.back();
+}
+
+// Where to walk after reaching the target: along the network (a dispatch's route first),
+// or, off it, onto it when a road is within reach, else a new open-ground waypoint.
+Vec2d Simulator::nextTarget(Officer& o) {
+    if (o.node < 0) {
+        if (joinNetwork(o)) return o.target;
+        return nextWaypoint(o);
+    }
+    const RoadGraph& g = graphs_[o.squad];
+    uint32_t next;
+    if (!o.route.empty()) {
+        next = o.route.back();
+        o.route.pop_back();
+    } else {
+        next = turn(o);
+    }
+    o.fromNode = o.node;
+    o.node = static_cast<int32_t>(next);
+    return g.lonLat(next);
 }
 
 TimeMs Simulator::nextEventTime() const {
@@ -116,7 +200,7 @@ void Simulator::move(Officer& o, TimeMs t, const Emit& emit) {
     o.lastT = t;
     if (o.status == OfficerStatus::Break || o.status == OfficerStatus::Offline || dtS <= 0) return;
     double left = (o.status == OfficerStatus::Dispatched ? 2.5 : o.speed) * dtS;
-    for (int guard = 0; left > 0 && guard < 32; ++guard) {
+    for (int guard = 0; left > 0 && guard < 256; ++guard) {  // road edges can be a few metres
         const double dx = (o.target.x - o.pos.x) * kx_, dy = (o.target.y - o.pos.y) * ky_;
         const double d = std::hypot(dx, dy);
         if (d > 1e-6) o.heading = std::fmod(radToDeg(std::atan2(dx, dy)) + 360.0, 360.0);
@@ -139,7 +223,7 @@ void Simulator::move(Officer& o, TimeMs t, const Emit& emit) {
             o.roundPos = static_cast<size_t>(static_cast<int64_t>(o.roundPos) + o.roundDir);
             o.target = checkpoints_[o.round[o.roundPos]].lonLat;
         } else {
-            o.target = nextWaypoint(o);
+            o.target = nextTarget(o);
         }
     }
 }
@@ -166,7 +250,17 @@ void Simulator::changeStatus(Officer& o, TimeMs t) {
         minutes = rng_.uniformInt(20, 60);
     }
     o.statusUntil = t + minutes * 60000;
-    if (o.status == OfficerStatus::Dispatched && o.round.empty()) o.target = randomPointIn(jurisdictions_[o.squad]);
+    if (o.status == OfficerStatus::Dispatched && o.round.empty()) {
+        const Vec2d incident = randomPointIn(jurisdictions_[o.squad]);
+        if (o.node >= 0) {
+            // Along the roads to the node nearest the incident, after the node it walks to.
+            const RoadGraph& g = graphs_[o.squad];
+            o.route = g.path(static_cast<uint32_t>(o.node), static_cast<uint32_t>(g.nearest(incident).first));
+            std::reverse(o.route.begin(), o.route.end());
+        } else {
+            o.target = incident;
+        }
+    }
     if (o.status != old) ++stats_.statusChanges;
 }
 
@@ -327,7 +421,7 @@ void SimulatorTransport::run(TransportContext& ctx) {
     SimConfig cfg = opts_.sim;
     if (opts_.startNow) cfg.start = wallClockMs();
     now_ = cfg.start;
-    Simulator sim(cfg, opts_.jurisdictions, opts_.checkpoints);
+    Simulator sim(cfg, opts_.jurisdictions, opts_.checkpoints, opts_.roads);
     ctx.setState(ConnState::Connected, "simulating " + std::to_string(cfg.officers) + " officers");
     uint64_t n = 0;
     const auto push = [&](std::string_view line, TimeMs) {

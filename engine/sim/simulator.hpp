@@ -1,6 +1,7 @@
 #pragma once
 // Simulated officer feed: N officers across the squads' jurisdictions walking plausible
-// routes, some on check-in rounds along Suzhou Creek, status changes, 5-30 s report
+// routes (along the road network where one is near: engine/sim/road_graph.hpp), some on
+// check-in rounds along Suzhou Creek, status changes, 5-30 s report
 // intervals with GPS noise, some senders in GCJ-02, and optionally deliberately bad lines
 // of every class. Deterministic for a seed: one Rng (engine/util/rng.hpp) drawn in event
 // order, events ordered by (time, officer).
@@ -17,6 +18,7 @@
 #include "engine/data/jurisdictions.hpp"
 #include "engine/feed/protocol.hpp"
 #include "engine/feed/transport.hpp"
+#include "engine/sim/road_graph.hpp"
 #include "engine/util/rng.hpp"
 
 namespace sandtable {
@@ -34,6 +36,10 @@ struct SimConfig {
     double checkinFraction = 0.2;  // officers on creek check-in rounds (squads with checkpoints)
     int minIntervalS = 5, maxIntervalS = 30;
     double gpsNoiseM = 6.0;  // 1-sigma horizontal noise
+    // With roads: a patrol walks the road network when a road node is within this many
+    // metres (and the network's pieces this close are joined), else it walks the open
+    // beat until one is.
+    double roadReachM = 150.0;
 };
 
 struct SimStats {
@@ -51,7 +57,11 @@ struct SimOfficerInfo {
 
 class Simulator {
 public:
-    Simulator(SimConfig config, std::vector<Jurisdiction> jurisdictions, std::vector<Checkpoint> checkpoints);
+    // `roads` (optional): the patrols follow them inside each jurisdiction (motorways and
+    // trunk roads excepted, RoadGraph::walkable); without roads they walk straight legs
+    // between random points of their beat.
+    Simulator(SimConfig config, std::vector<Jurisdiction> jurisdictions, std::vector<Checkpoint> checkpoints,
+              const std::vector<RoadLine>& roads = {});
 
     using Emit = std::function<void(std::string_view line, TimeMs t)>;
     // Emits every event with time < until, in time order (a bad line may follow its good
@@ -62,6 +72,8 @@ public:
     const SimStats& stats() const { return stats_; }
     std::vector<SimOfficerInfo> officers() const;
     const SimConfig& config() const { return config_; }
+    // The walkable network of jurisdiction i (empty without roads or where none is inside).
+    const RoadGraph& roadGraph(size_t i) const;
 
 private:
     struct Officer {
@@ -72,6 +84,10 @@ private:
         size_t roundPos = 0;
         int roundDir = 1;
         Vec2d pos, target;
+        // On the road network: the node it walks to (target) and the one it came from;
+        // -1 when off the network. `route`: the nodes still to walk to a dispatch, last first.
+        int32_t node = -1, fromNode = -1;
+        std::vector<uint32_t> route;
         double speed = 1.3;  // m/s on the move
         OfficerStatus status = OfficerStatus::Patrol;
         TimeMs statusUntil = 0;
@@ -84,6 +100,9 @@ private:
 
     Vec2d randomPointIn(const Jurisdiction& j);
     Vec2d nextWaypoint(const Officer& o);
+    bool joinNetwork(Officer& o);
+    uint32_t turn(const Officer& o);
+    Vec2d nextTarget(Officer& o);
     void step(uint32_t index, TimeMs t, const Emit& emit);
     void move(Officer& o, TimeMs t, const Emit& emit);
     void changeStatus(Officer& o, TimeMs t);
@@ -93,6 +112,7 @@ private:
     SimConfig config_;
     std::vector<Jurisdiction> jurisdictions_;
     std::vector<Checkpoint> checkpoints_;
+    std::vector<RoadGraph> graphs_;  // one per jurisdiction, or none without roads
     Rng rng_;
     std::vector<Officer> officers_;
     std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
@@ -108,9 +128,10 @@ struct SimulatorTransportOptions {
     SimConfig sim;
     std::vector<Jurisdiction> jurisdictions;
     std::vector<Checkpoint> checkpoints;
-    double speedup = 1.0;  // 0: generate `durationS` as fast as the pipeline takes it
-    double durationS = 0;  // 0: forever
-    bool startNow = true;  // start at the wall clock when run() begins, else at sim.start
+    std::vector<RoadLine> roads;  // optional: patrols follow them
+    double speedup = 1.0;         // 0: generate `durationS` as fast as the pipeline takes it
+    double durationS = 0;         // 0: forever
+    bool startNow = true;         // start at the wall clock when run() begins, else at sim.start
 };
 class SimulatorTransport final : public Transport {
 public:

@@ -47,13 +47,14 @@ Cockpit::Cockpit(WindowContext& window, Map& map, const SceneSpec& scene, TimeCo
         b.AddText(e.text.zh.c_str());
         b.AddText(e.text.en.c_str());
     }
-    for (const std::string* t : {&scene_.titleZh, &scene_.titleEn, &scene_.attributionZh, &scene_.attributionEn})
+    for (const std::string* t : {&scene_.titleZh, &scene_.titleEn, &scene_.attributionZh, &scene_.attributionEn,
+                                 &scene_.creditsZh, &scene_.creditsEn})
         b.AddText(t->c_str());
     for (const auto& l : map_.layers()) {
         b.AddText(l->title().zh.c_str());
         b.AddText(l->title().en.c_str());
     }
-    b.AddText("·—–≤≥×°●▲");
+    b.AddText("·—–≤≥×°●▲▼");
     static ImVector<ImWchar> ranges;
     b.BuildRanges(&ranges);
     ImFontConfig cfg;
@@ -149,6 +150,7 @@ void Cockpit::applyEvent(const InputEvent& e, double scale) {
         cursorY_ = e.y;
         if (dragButton_ < 0 || !dragOnMap_) return;
         if (std::hypot(e.x - pressX_, e.y - pressY_) * scale > 4.0) dragMoved_ = true;
+        map_.stopFlight();  // the hand wins over a flight (an alert's, a wall tour's)
         if (dragButton_ == GLFW_MOUSE_BUTTON_LEFT)
             map_.camera.panPixels(dx, dy);  // the map follows the hand
         else if (dragButton_ == GLFW_MOUSE_BUTTON_RIGHT)
@@ -187,6 +189,7 @@ void Cockpit::applyEvent(const InputEvent& e, double scale) {
     }
     case InputEvent::Kind::Scroll: {
         if (e.y == 0.0 || overUi(cursorX_, cursorY_)) return;
+        map_.stopFlight();
         map_.camera.zoomAbout({cursorX_ * scale, cursorY_ * scale}, std::pow(1.2, e.y));
         return;
     }
@@ -307,8 +310,8 @@ std::string localTime(TimeMs t) {
 // a scrub bar over the data's activity. Bottom centre, between the scale bar and legend.
 void Cockpit::drawTimeline(Language lang) {
     const ImVec2 display = ImGui::GetIO().DisplaySize;
-    // Right of the control panel (16 + 410 px) and left of the map's legend (~230 px).
-    const float left = 16.0f + 410.0f + 12.0f, right = 240.0f;
+    // Right of the control panel (16 + 410 px), left of the map legend (a quarter of the width).
+    const float left = 16.0f + 410.0f + 12.0f, right = std::max(360.0f, display.x * 0.25f);
     const float width = std::max(480.0f, display.x - left - right);
     ImGui::SetNextWindowPos(ImVec2(std::min(left, std::max(0.0f, display.x - width)), display.y - 118.0f),
                             ImGuiCond_Always);
@@ -472,10 +475,22 @@ int Cockpit::run() {
         lastTick = now;
         time_.tick(dt);
         const bool input = !events_.empty();
+        // What the operator did (a wall's tour pauses): a press, a wheel, a key, or a
+        // cursor moved by a few pixels (not the pointer's own arrival events).
+        bool operatorInput = false;
+        for (const InputEvent& e : events_)
+            operatorInput |= e.kind != InputEvent::Kind::Move || std::hypot(e.x - cursorX_, e.y - cursorY_) > 3.0;
         handleInput();
+        if (everyTurn) everyTurn(dt, operatorInput);
         if (beforeFrame && beforeFrame(time_.now())) dataPending = true;
-        for (const auto& l : map_.layers())
-            if (auto target = l->visible ? l->followTarget() : std::nullopt) map_.camera.center = *target;
+        for (const auto& l : map_.layers()) {
+            if (auto req = l->takeViewRequest()) {
+                map_.flyTo(req->center, req->resolution);
+                trace("\"event\":\"fly\",\"layer\":\"" + l->id() + "\"");
+            }
+            if (auto target = l->visible && !map_.flying() ? l->followTarget() : std::nullopt)
+                map_.camera.center = *target;
+        }
         traceView();
 
         const double elapsed = std::chrono::duration<double>(now - start).count();
@@ -494,6 +509,8 @@ int Cockpit::run() {
             lastDataDraw = now;
         }
         drawnSecond = second;
+        const double sinceLastDraw =
+            lastDraw == clk::time_point{} ? 0.0 : std::chrono::duration<double>(now - lastDraw).count();
         lastDraw = now;
 
         ImGui_ImplOpenGL3_NewFrame();
@@ -522,9 +539,16 @@ int Cockpit::run() {
             frame.timeMode = time_.live() ? FrameState::TimeMode::Live : FrameState::TimeMode::Replay;
             frame.speed = time_.speed();
             frame.paused = time_.paused();
-            frame.dtSeconds = dt;
+            frame.dtSeconds = sinceLastDraw;  // animations (camera flights) advance by drawn time
             frame.frameIndex = frameIndex_;
-            map_.render(frame, fbw, fbh, pixelRatioFor(fbw, fbh));
+            float ratio = pixelRatioFor(fbw, fbh);
+            if (opts_.wall) {
+                // 12 px labels x ratio >= height / 45: read from 5 m.
+                ratio = std::max(ratio, static_cast<float>(fbh) / 540.0f);
+                frame.insetBottom = static_cast<float>(fbh) * opts_.wallStripFraction;
+                frame.wall = true;
+            }
+            map_.render(frame, fbw, fbh, ratio);
             ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
         }
         if (screenshotRequested_) {

@@ -31,6 +31,11 @@ struct CockpitOptions {
     // (no input, no new data, no replay playing) the cockpit waits instead of drawing,
     // waking for the banner clock's next second.
     double maxFps = 30.0;
+    // A wall: no editing chrome (panels and timeline hidden; H still shows them for the
+    // maintenance engineer), type readable from 5 m (the pixel ratio such that a map label
+    // is at least 1/45 of the height), and this bottom strip kept for the wall's status.
+    bool wall = false;
+    float wallStripFraction = 0.045f;
     std::string screenshotOnExit;  // save a screenshot to this file before exiting
     // JSON lines of what the operator's input did (view changes, selections, toggles), for
     // automated interaction tests and diagnostics (docs/cli.md).
@@ -61,6 +66,9 @@ public:
     // Per-frame hook run on the render thread before the map renders (e.g. pull a feed
     // snapshot). Returns true when there is something new to draw (new data).
     std::function<bool(TimeMs now)> beforeFrame;
+    // Run every loop turn with the real seconds since the last and whether operator input
+    // arrived (a wall's tour advances and pauses here).
+    std::function<void(double realSeconds, bool operatorInput)> everyTurn;
     // Extra ImGui content (feed panels etc.).
     std::function<void(Language)> extraUi;
     std::vector<std::string> loadErrors;

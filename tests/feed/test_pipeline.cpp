@@ -65,7 +65,9 @@ TEST_CASE("synchronous ingest, snapshots and change lists", "[feed][pipeline]") 
     CHECK(s1->officers[3].lon == 121.40);  // the old snapshot is immutable
     CHECK(s2->countStale(kT0 + 121000) == 4);
     CHECK(s2->countLive(kT0 + 121000) == 1);
-    CHECK(p.history("PT-0003").size() == 2);
+    REQUIRE(s2->tracks);
+    CHECK(s2->tracks->fixes(s2->find("PT-0003")->slot).size() == 2);
+    CHECK(s1->tracks->fixes(3).size() == 1);  // the old snapshot's tracks are immutable too
 
     // Headless --at: only lines at or before the cutoff apply.
     TempDir dir;

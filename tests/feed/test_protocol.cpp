@@ -43,6 +43,9 @@ TEST_CASE("ISO 8601 times", "[feed][protocol]") {
     CHECK(formatIsoTime(kNow) == "2024-11-20T08:15:03+08:00");
     CHECK(formatIsoTime(kNow + 5) == "2024-11-20T08:15:03.005+08:00");
     CHECK(formatIsoTime(kNow, 0) == "2024-11-20T00:15:03+00:00");
+    CHECK(formatIsoTime(kNow, -300) == "2024-11-19T19:15:03-05:00");
+    CHECK(formatIsoTime(kNow + 120, 330) == "2024-11-20T05:45:03.120+05:30");
+    CHECK(formatIsoTime(253402300800000LL + 3000, 0) == "10000-01-01T00:00:03+00:00");  // beyond 9999: snprintf
 }
 
 TEST_CASE("good position, check-in and incident messages", "[feed][protocol]") {

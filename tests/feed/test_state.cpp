@@ -1,4 +1,4 @@
-// Officer state rules: stale, out-of-order, duplicates, history, check-ins, cutoff.
+// Officer state rules: stale, out-of-order, duplicates, tracks, check-ins, cutoff.
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -41,7 +41,7 @@ TEST_CASE("stale officers are reported, never dropped", "[feed][state]") {
     CHECK(st2.countStale(kT0 + 10001) == 1);
 }
 
-TEST_CASE("out-of-order fixes go to history without moving the marker", "[feed][state]") {
+TEST_CASE("out-of-order fixes go to the track without moving the marker", "[feed][state]") {
     FeedState st;
     const TimeMs now = kT0 + 600000;
     REQUIRE(st.ingestLine(pos("A", kT0 + 20000, 121.4002, 31.25), "t", 1, now) == IngestOutcome::Accepted);
@@ -53,7 +53,7 @@ TEST_CASE("out-of-order fixes go to history without moving the marker", "[feed][
     CHECK(a.lon == 121.4002);
     CHECK(a.status == OfficerStatus::Patrol);
     CHECK(a.version == v);  // marker unchanged: no GPU update needed
-    const auto& h = st.history(0);
+    const auto h = st.tracks().fixes(0);
     REQUIRE(h.size() == 3);
     CHECK(h[0].t == kT0);
     CHECK(h[1].t == kT0 + 10000);
@@ -76,7 +76,7 @@ TEST_CASE("exact duplicates are ignored and counted", "[feed][state]") {
     CHECK(st.ingestLine(a2, "t", 3, now) == IngestOutcome::Duplicate);  // repeat of the newest
     CHECK(st.ingestLine(a1, "t", 4, now) == IngestOutcome::Duplicate);  // repeat of an older one
     CHECK(st.counters().duplicates == 2);
-    CHECK(st.history(0).size() == 2);
+    CHECK(st.tracks().size(0) == 2);
     // Same time, different place: not a duplicate; a late fix.
     CHECK(st.ingestLine(pos("A", kT0 + 10000, 121.4002, 31.25), "t", 5, now) == IngestOutcome::Late);
 
@@ -86,23 +86,31 @@ TEST_CASE("exact duplicates are ignored and counted", "[feed][state]") {
     CHECK(st.checkins().size() == 1);
 }
 
-TEST_CASE("history is a bounded ring, check-ins are bounded and time-ordered", "[feed][state]") {
+TEST_CASE("tracks are bounded by a byte budget (oldest chunks first), check-ins are bounded and time-ordered",
+          "[feed][state]") {
     FeedConfig cfg;
-    cfg.historyPerOfficer = 4;
+    // Chunks of 4 points and room for about two of them: the oldest chunk goes first.
+    cfg.trackChunkPoints = 4;
+    cfg.trackBudgetBytes = 290;
     cfg.maxCheckins = 3;
     FeedState st(cfg);
     const TimeMs now = kT0 + 3600000;
     for (int i = 0; i < 10; ++i)
         REQUIRE(st.ingestLine(pos("A", kT0 + i * 10000, 121.40 + i * 1e-5, 31.25), "t", 1, now) ==
                 IngestOutcome::Accepted);
-    const auto& h = st.history(0);
-    REQUIRE(h.size() == 4);
-    CHECK(h.front().t == kT0 + 60000);
+    const auto h = st.tracks().fixes(0);
+    const TrackStats ts = st.tracks().stats();
+    REQUIRE(h.size() < 10);
+    CHECK(ts.bytes <= cfg.trackBudgetBytes);
+    CHECK(ts.dropped > 0);
+    CHECK(ts.dropped % 4 == 0);  // whole chunks
+    CHECK(h.size() + ts.dropped == 10);
+    CHECK(h.front().t == kT0 + static_cast<TimeMs>(ts.dropped) * 10000);
     CHECK(h.back().t == kT0 + 90000);
     CHECK(st.officers()[0].fixes == 10);
-    // A late fix older than the whole ring is counted but not stored.
+    // A late fix older than everything the track holds is counted but not stored.
     CHECK(st.ingestLine(pos("A", kT0 + 5000, 121.40, 31.25), "t", 2, now) == IngestOutcome::Late);
-    CHECK(st.history(0).size() == 4);
+    CHECK(st.tracks().size(0) == h.size());
 
     for (int i = 5; i >= 0; --i) {
         char buf[200];

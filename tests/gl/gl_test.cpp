@@ -1,16 +1,22 @@
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <type_traits>
 
+#include "engine/data/jurisdictions.hpp"
 #include "engine/data/scene.hpp"
+#include "engine/geo/projection.hpp"
 #include "engine/gl/resources.hpp"
 #include "engine/gl/shader.hpp"
 #include "engine/gl/shader_sources.hpp"
 #include "engine/render/offscreen.hpp"
+#include "engine/render/tour.hpp"
 #include "gl_fixture.hpp"
 #include "layers/layer_factory.hpp"
+#include "layers/squad_layer.hpp"
 
 using namespace sandtable;
 
@@ -172,4 +178,108 @@ TEST_CASE("Unknown layer types fail the scene naming the key", "[gl][scene]") {
         "t.json");
     std::vector<std::string> errors;
     CHECK_THROWS_WITH(buildMap(scene, errors), Catch::Contains("t.json: layers[0].type: unknown layer type 'teapot'"));
+}
+
+TEST_CASE("An alert's place is flown to: the squads layer's view request lands the camera there", "[gl][squads]") {
+    ST_REQUIRE_GL();
+    const SceneSpec scene = loadScene(std::string(SANDTABLE_SOURCE_DIR) + "/data/putuo/scene.json");
+    std::vector<std::string> errors;
+    auto map = buildMap(scene, errors);
+    REQUIRE(errors.empty());
+    applySceneView(scene, *map, 640, 360);
+    SquadLayer* squads = nullptr;
+    for (const auto& l : map->layers())
+        if (auto* s = dynamic_cast<SquadLayer*>(l.get())) squads = s;
+    REQUIRE(squads != nullptr);
+    FrameState f;
+    REQUIRE(parseIsoTime("2024-10-20T10:00:00+08:00", f.time));
+    (void)renderOffscreen(*map, f, 640, 360);
+    // The lagging squad of October (the report's month) is among the alerts, placed.
+    const auto& alerts = squads->model()->alerts();
+    const auto lagging = std::find_if(alerts.begin(), alerts.end(),
+                                      [](const auto& a) { return a.kind == indicators::AlertKind::LaggingSquad; });
+    REQUIRE(lagging != alerts.end());
+    REQUIRE(lagging->lonLat.has_value());
+    squads->requestView(*lagging->lonLat, 2.0);
+    auto req = squads->takeViewRequest();
+    REQUIRE(req.has_value());
+    CHECK_FALSE(squads->takeViewRequest().has_value());  // taken once
+    const Vec2d start = map->camera.center;
+    map->flyTo(req->center, req->resolution, 1.0);
+    CHECK(map->busy());
+    f.dtSeconds = 0.5;
+    (void)renderOffscreen(*map, f, 640, 360);
+    const double halfway = std::hypot(map->camera.center.x - start.x, map->camera.center.y - start.y);
+    CHECK(halfway > 0);
+    (void)renderOffscreen(*map, f, 640, 360);
+    CHECK_FALSE(map->flying());
+    CHECK(map->camera.center.x == Approx(req->center.x));
+    CHECK(map->camera.center.y == Approx(req->center.y));
+    CHECK(map->camera.resolution == Approx(2.0));
+    CHECK(gl::errorCount() == 0);
+}
+
+TEST_CASE("A wall's tour flies stop to stop, shows each stop's layers, and pauses for the operator's hand",
+          "[gl][wall]") {
+    ST_REQUIRE_GL();
+    const SceneSpec scene = loadScene(std::string(SANDTABLE_SOURCE_DIR) + "/data/putuo/scene.json");
+    std::vector<std::string> errors;
+    auto map = buildMap(scene, errors);
+    REQUIRE(errors.empty());
+    applySceneView(scene, *map, 640, 360);
+    REQUIRE(scene.wall.tour.size() >= 3);
+    WallSpec spec = scene.wall;
+    for (TourStop& s : spec.tour) s.dwellSeconds = 2;
+    spec.flightSeconds = 1;
+    spec.resumeAfterSeconds = 5;
+    const auto jurisdictions = loadJurisdictions(scene.jurisdictionsPath);
+    TourPlayer tour(spec, *map, jurisdictions);
+    FrameState f;
+    REQUIRE(parseIsoTime("2024-10-20T10:00:00+08:00", f.time));
+    // Steps real time: the tour, then a frame that moves the flight.
+    auto step = [&](double dt, bool hand = false) {
+        tour.advance(dt, hand);
+        f.dtSeconds = dt;
+        (void)renderOffscreen(*map, f, 640, 360);
+    };
+    step(0.1);
+    CHECK(map->flying());  // the first stop starts at once
+    for (int i = 0; i < 12; ++i) step(0.1);
+    CHECK_FALSE(map->flying());
+    const auto t0 = tour.targetOf(spec.tour[0]);
+    CHECK(map->camera.center.x == Approx(t0.center.x));
+    CHECK(map->camera.resolution == Approx(t0.resolution));
+    // The dwell counts from arrival: 2 s later the second stop (a view with a rotation and
+    // its own layers) begins.
+    for (int i = 0; i < 21 && tour.stopIndex() == 0; ++i) step(0.1);
+    REQUIRE(tour.stopIndex() == 1);
+    for (int i = 0; i < 12; ++i) step(0.1);
+    const TourStop& second = spec.tour[1];
+    CHECK(map->camera.rotation == Approx(degToRad(second.rotationDeg)).margin(1e-9));
+    for (const auto& [id, on] : second.layers) CHECK(map->find(id)->visible == on);
+    // A squad stop fits the squad's jurisdiction in the screen.
+    for (const TourStop& s : spec.tour)
+        if (s.kind == TourStop::Kind::Squad) {
+            const auto t = tour.targetOf(s);
+            const auto j = std::find_if(jurisdictions.begin(), jurisdictions.end(),
+                                        [&](const Jurisdiction& x) { return x.squad == s.squad; });
+            REQUIRE(j != jurisdictions.end());
+            Vec2d c = j->bbox.center();
+            Transformer("wgs84", map->context.displayCrs).forward(c);
+            CHECK(std::hypot(t.center.x - c.x, t.center.y - c.y) < 2000);  // the box's centre, in metres
+        }
+    // The hand: the tour stops moving the map until the wall is left alone for 5 s.
+    step(0.1, true);
+    REQUIRE(tour.paused());
+    const Vec2d held = map->camera.center;
+    const size_t at = tour.stopIndex();
+    for (int i = 0; i < 45; ++i) step(0.1);
+    CHECK(tour.paused());
+    CHECK(map->camera.center.x == held.x);
+    CHECK(tour.stopIndex() == at);
+    for (int i = 0; i < 10; ++i) step(0.1);
+    CHECK_FALSE(tour.paused());
+    CHECK(map->flying());  // back to where the tour was
+    CHECK(tour.stopIndex() == at);
+    CHECK(gl::errorCount() == 0);
 }

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -85,6 +86,61 @@ TEST_CASE("Class breaks and categories colour polygons, and strokes have their p
     CHECK(gl::errorCount() == 0);
 }
 
+TEST_CASE("Strokes coloured and sized by category, wider ones on top, with their legend", "[gl][vector]") {
+    ST_REQUIRE_GL();
+    // Two roads crossing at (121.40, 31.24): a minor one north-south and a major one
+    // east-west, written minor first so that only the width order puts the major on top;
+    // a third with a class the style does not list.
+    const std::string path = (std::filesystem::temp_directory_path() / "sandtable_roads.geojson").string();
+    std::ofstream(path) << R"({"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"class":"secondary"},"geometry":{"type":"LineString","coordinates":[[121.400,31.235],[121.400,31.245]]}},
+ {"type":"Feature","properties":{"class":"motorway"},"geometry":{"type":"LineString","coordinates":[[121.390,31.240],[121.410,31.240]]}},
+ {"type":"Feature","properties":{"class":"track"},"geometry":{"type":"LineString","coordinates":[[121.390,31.236],[121.410,31.236]]}}]})";
+    nlohmann::json j = nlohmann::json::parse(R"({"strokeWidth": 6, "stroke": {"field": "class", "default": "#0000ff",
+        "categories": {"motorway": {"color": "#ff0000", "width": 12, "label": {"zh": "高速", "en": "Motorway"}},
+                       "secondary": {"color": "#00ff00", "width": 4}}},
+        "legend": {"mode": "categories"}})");
+    const VectorStyle style = parseVectorStyle(JsonReader(j, "t.json", "style"));
+    REQUIRE(style.strokeCategories.size() == 2);
+    CHECK(style.strokeCategories.at("motorway").width == 12.0f);
+    CHECK(style.strokeCategories.at("secondary").label.en == "secondary");  // a bare colour: the value is its label
+    auto map = makeMap(style, path);
+    Image img = renderOffscreen(*map, FrameState{}, 400, 200);
+    auto at = [&](double lon, double lat) {
+        const Vec2d p = screenOf(*map, lon, lat);
+        return img.pixel(static_cast<int>(std::lround(p.x)), static_cast<int>(std::lround(p.y)));
+    };
+    const uint8_t* cross = at(121.400, 31.240);
+    CHECK((cross[0] > 200 && cross[1] < 60));  // the motorway drawn over the secondary road
+    const uint8_t* minor = at(121.400, 31.2435);
+    CHECK((minor[1] > 200 && minor[0] < 60));
+    const uint8_t* other = at(121.395, 31.236);
+    CHECK((other[2] > 200 && other[0] < 60));  // unlisted class: the default colour
+    // Widths: 12 and 4 px at pixel ratio 0.75 are 9 and 3 px across.
+    auto across = [&](double lon, double lat, bool vertical, int channel) {
+        const Vec2d p = screenOf(*map, lon, lat);
+        int n = 0;
+        for (int d = -15; d <= 15; ++d) {
+            const int x = static_cast<int>(p.x) + (vertical ? 0 : d), y = static_cast<int>(p.y) + (vertical ? d : 0);
+            n += img.pixel(x, y)[channel] > 128;
+        }
+        return n;
+    };
+    const int wide = across(121.395, 31.240, true, 0), narrow = across(121.400, 31.2435, false, 1);
+    CHECK(wide >= 8);
+    CHECK(wide <= 10);
+    CHECK(narrow >= 2);
+    CHECK(narrow <= 4);
+    LegendBlock legend;
+    REQUIRE(map->layers()[0]->legend(legend));
+    REQUIRE(legend.entries.size() == 2);  // widest first
+    CHECK(legend.entries[0].kind == LegendEntry::Kind::Line);
+    CHECK(legend.entries[0].label.zh == "高速");
+    CHECK(legend.entries[0].width == 12.0f);
+    CHECK(legend.entries[1].width == 4.0f);
+    CHECK(gl::errorCount() == 0);
+}
+
 TEST_CASE("Bad styles fail naming the key", "[gl][vector]") {
     auto bad = [](const char* text) {
         nlohmann::json j = nlohmann::json::parse(text);
@@ -101,4 +157,10 @@ TEST_CASE("Bad styles fail naming the key", "[gl][vector]") {
                Catch::Contains("fill.colors: expected 2 colours"));
     CHECK_THAT(bad(R"({"strokeWidth": 500})"), Catch::Contains("layers[1].style.strokeWidth: value 500 out of range"));
     CHECK_THAT(bad(R"({"legend": {"mode": "pie"}})"), Catch::Contains("style.legend.mode: expected single"));
+    CHECK_THAT(bad(R"({"stroke": {"categories": {"a": "#ff0000"}}})"),
+               Catch::Contains("layers[1].style.stroke.field: required key is missing"));
+    CHECK_THAT(bad(R"({"stroke": {"field": "c", "categories": {"a": {"color": "#ff0000", "width": 99}}}})"),
+               Catch::Contains("style.stroke.categories.a.width: value 99 out of range"));
+    CHECK_THAT(bad(R"({"stroke": {"field": "c", "categories": {"a": "blue"}}})"),
+               Catch::Contains("style.stroke.categories.a: expected a colour"));
 }

@@ -16,6 +16,7 @@
 #include "engine/feed/feed_file.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/render/offscreen.hpp"
+#include "layers/decorations_layer.hpp"
 #include "layers/layer_factory.hpp"
 #include "render_case.hpp"
 #include "tests/support/skip.hpp"
@@ -112,5 +113,51 @@ TEST_CASE("Tiles of one prepared canvas equal the single render", "[render][tile
         if (d.differing)
             writePng((fs::temp_directory_path() / ("sandtable_tiled_diff_" + std::to_string(tw) + ".png")).string(),
                      d.diff);
+    }
+}
+
+// The ODbL asks every map that shows OpenStreetMap data to say so: the scene's credits
+// line is on each render, at every size and in both languages, in the bottom-right corner
+// (which the cockpit's panels leave free), inside the canvas and clear of the legend and
+// the other furniture, its text drawn.
+TEST_CASE("The OpenStreetMap credits are on every render", "[render][credits]") {
+    if (!context()) return;
+    const SceneSpec scene = loadScene(std::string(SANDTABLE_SOURCE_DIR) + "/data/putuo/scene.json");
+    REQUIRE_THAT(scene.creditsZh, Catch::Contains("© OpenStreetMap contributors"));
+    REQUIRE_THAT(scene.creditsEn, Catch::Contains("© OpenStreetMap contributors"));
+    // The narrowest output with the longer English line, the goldens' size, a wall's 1080p.
+    const std::tuple<int, int, Language> cases[] = {
+        {800, 600, Language::English}, {960, 540, Language::Chinese}, {1920, 1080, Language::Chinese}};
+    for (const auto& [w, h, lang] : cases) {
+        INFO(w << " x " << h << (lang == Language::English ? " en" : " zh"));
+        std::vector<std::string> errors;
+        auto map = buildMap(scene, errors);
+        REQUIRE(errors.empty());
+        applySceneView(scene, *map, w, h);
+        FrameState frame;
+        frame.language = lang;
+        const Image img = renderOffscreen(*map, frame, w, h);
+        const DecorationsLayer* deco = nullptr;
+        for (const auto& l : map->layers())
+            if (auto* d = dynamic_cast<const DecorationsLayer*>(l.get())) deco = d;
+        REQUIRE(deco);
+        const DecorationsLayer::Box b = deco->creditsBox();
+        REQUIRE(b.w > 0);
+        CHECK(b.x >= 0);
+        CHECK(b.x + b.w <= static_cast<float>(w));
+        CHECK(b.y + b.h <= static_cast<float>(h));
+        CHECK(b.y > static_cast<float>(h) * 0.85f);             // on the bottom edge
+        CHECK(b.x + b.w > static_cast<float>(w) * 0.9f);        // in the right corner
+        for (const DecorationsLayer::Box& o : deco->boxes()) {  // clear of the rest
+            if (o.x == b.x && o.y == b.y && o.w == b.w && o.h == b.h) continue;
+            CHECK_FALSE((b.x < o.x + o.w && o.x < b.x + b.w && b.y < o.y + o.h && o.y < b.y + b.h));
+        }
+        size_t bright = 0;  // the light text on the dark panel
+        for (int y = static_cast<int>(b.y); y < static_cast<int>(b.y + b.h); ++y)
+            for (int x = static_cast<int>(b.x); x < static_cast<int>(b.x + b.w); ++x) {
+                const uint8_t* px = img.pixel(x, y);
+                bright += px[0] + px[1] + px[2] > 3 * 150;
+            }
+        CHECK(bright > 150);
     }
 }

@@ -7,6 +7,8 @@ using namespace sandtable;
 namespace {
 const char* kGood = R"({
   "title": {"zh": "测试", "en": "Test"},
+  "credits": {"zh": "数据 © OpenStreetMap contributors", "en": "Data © OpenStreetMap contributors"},
+  "roads": "roads.geojson",
   "crs": "EPSG:4549",
   "view": {"center": [121.4, 31.25], "zoom": 13},
   "layers": [
@@ -30,6 +32,9 @@ TEST_CASE("A valid scene parses", "[scene]") {
     CHECK(s.displayCrs == "EPSG:4549");
     CHECK(s.titleZh == "测试");
     CHECK(s.titleEn == "Test");
+    CHECK(s.creditsZh == "数据 © OpenStreetMap contributors");
+    CHECK(s.creditsEn == "Data © OpenStreetMap contributors");
+    CHECK(s.roadsPath == "dir/roads.geojson");  // resolved like the other data paths
     CHECK(s.viewZoom == 13.0);
     REQUIRE(s.layers.size() == 2);
     CHECK(s.layers[0].opacity == 0.5);
@@ -62,6 +67,10 @@ TEST_CASE("Bad scenes fail naming the file, the key and the reason", "[scene]") 
             R"({"crs": "EPSG:4549", "view": {"center": [121, 31]}, "layers": [{"id": "x", "type": "vector", "opacity": 2}]})"),
         Catch::Contains("layers[0].opacity: value 2 out of range"));
     CHECK_THAT(errorOf("[1, 2]"), Catch::Contains("must be a JSON object"));
+    CHECK_THAT(errorOf(R"({"crs": "EPSG:4549", "view": {"center": [121, 31]}, "roads": 3, "layers": []})"),
+               Catch::Contains("scene.json: roads: expected a string"));
+    CHECK_THAT(errorOf(R"({"crs": "EPSG:4549", "view": {"center": [121, 31]}, "credits": [1], "layers": []})"),
+               Catch::Contains("scene.json: credits: expected a string or"));
 }
 
 TEST_CASE("Colours parse from hex and arrays and are checked", "[scene]") {
@@ -81,5 +90,9 @@ TEST_CASE("The bundled Putuo scene parses", "[scene]") {
     const SceneSpec s = loadScene(std::string(SANDTABLE_SOURCE_DIR) + "/data/putuo/scene.json");
     CHECK(s.displayCrs == "EPSG:4549");
     CHECK(s.layers.size() >= 5);
+    // OpenStreetMap's data is drawn, so its ODbL attribution is on every render.
+    CHECK_THAT(s.creditsZh, Catch::Contains("© OpenStreetMap contributors"));
+    CHECK_THAT(s.creditsEn, Catch::Contains("© OpenStreetMap contributors"));
+    CHECK_THAT(s.roadsPath, Catch::EndsWith("data/putuo/roads.geojson"));
     CHECK_THROWS_WITH(loadScene("/nonexistent/scene.json"), Catch::Contains("/nonexistent/scene.json: cannot open"));
 }

@@ -1,0 +1,375 @@
+// The history store on a GeoPackage: schema (what QGIS opens), batches, reading back
+// into a track store, retention, a restart that restores the trails, write errors that
+// are counted instead of crashing, and crash safety (a writer killed with SIGKILL).
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "engine/feed/pipeline.hpp"
+#include "engine/tracks/history.hpp"
+#include "tests/tracks/test_support.hpp"
+
+using namespace sandtable;
+using tracktest::kT0;
+using tracktest::TempDir;
+
+extern char** environ;
+
+namespace {
+std::vector<HistoryRecord> makeRows(size_t n, TimeMs t0, int officers = 3) {
+    std::vector<HistoryRecord> rows;
+    for (size_t i = 0; i < n; ++i) {
+        HistoryRecord r;
+        r.officer = "PT-" + std::to_string(i % static_cast<size_t>(officers));
+        r.squad = static_cast<uint8_t>(i % static_cast<size_t>(officers));
+        r.fix.t = t0 + static_cast<TimeMs>(i / static_cast<size_t>(officers)) * 10000;
+        r.fix.lon = 121.38 + static_cast<double>(i % 1000) * 1e-5;
+        r.fix.lat = 31.24 + static_cast<double>(i % 777) * 1e-5;
+        r.fix.status = i % 5 == 0 ? OfficerStatus::Dispatched : OfficerStatus::Patrol;
+        if (i % 2) r.fix.speed = 1.5f;
+        if (i % 3) r.fix.heading = 45.0f;
+        if (i % 4) r.fix.accuracy = 7.0f;
+        rows.push_back(r);
+    }
+    return rows;
+}
+
+GDALDatasetUniquePtr openGpkg(const std::string& path, bool update = false) {
+    GDALAllRegister();
+    const char* drivers[] = {"GPKG", nullptr};
+    return GDALDatasetUniquePtr(
+        GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | (update ? GDAL_OF_UPDATE : GDAL_OF_READONLY), drivers));
+}
+
+int64_t countRows(GDALDataset& ds, const std::string& where = "") {
+    OGRLayer* rs = ds.ExecuteSQL(("SELECT count(*) FROM positions" + where).c_str(), nullptr, nullptr);
+    if (!rs) return -1;
+    int64_t n = -1;
+    for (auto& f : *rs) n = f->GetFieldAsInteger64(0);
+    ds.ReleaseResultSet(rs);
+    return n;
+}
+}  // namespace
+
+TEST_CASE("a GeoPackage history: schema, batches, read back in time order", "[tracks][history]") {
+    TempDir dir;
+    HistoryOptions o;
+    o.target = dir.file("state");  // a folder that does not exist yet
+    o.batchRows = 1000;
+    o.retentionDays = 0;
+    const auto rows = makeRows(10000, kT0);
+    {
+        HistoryStore h(o);
+        auto copy = rows;
+        REQUIRE(h.append(std::move(copy)));
+        REQUIRE(h.flush());
+        const HistoryStats s = h.stats();
+        CHECK(s.written == 10000);
+        CHECK(s.batches >= 10);
+        CHECK(s.writeErrors == 0);
+        CHECK(s.target == dir.file("state/history.gpkg"));
+    }
+    // What QGIS sees: one point layer in EPSG:4326 with the documented columns and indexes.
+    auto ds = openGpkg(dir.file("state/history.gpkg"));
+    REQUIRE(ds);
+    OGRLayer* l = ds->GetLayerByName("positions");
+    REQUIRE(l);
+    CHECK(wkbFlatten(l->GetGeomType()) == wkbPoint);
+    REQUIRE(l->GetSpatialRef());
+    CHECK(std::string(l->GetSpatialRef()->GetAuthorityCode(nullptr)) == "4326");
+    OGRFeatureDefn* d = l->GetLayerDefn();
+    for (const char* f : {"officer", "squad", "t", "t_iso", "status", "speed", "heading", "acc"})
+        CHECK(d->GetFieldIndex(f) >= 0);
+    CHECK(d->GetFieldDefn(d->GetFieldIndex("t"))->GetType() == OFTInteger64);
+    CHECK(l->GetFeatureCount() == 10000);
+    OGRLayer* idx = ds->ExecuteSQL("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'positions'",
+                                   nullptr, nullptr);
+    REQUIRE(idx);
+    std::set<std::string> names;
+    for (auto& f : *idx) names.insert(f->GetFieldAsString(0));
+    ds->ReleaseResultSet(idx);
+    CHECK(names.count("positions_t"));
+    CHECK(names.count("positions_officer_t"));
+    l->SetAttributeFilter("officer = 'PT-0' AND t = 1732061710000");  // row 3
+    auto f = std::unique_ptr<OGRFeature>(l->GetNextFeature());
+    REQUIRE(f);
+    CHECK(std::string(f->GetFieldAsString("t_iso")) == "2024-11-20T08:15:10+08:00");
+    CHECK(std::string(f->GetFieldAsString("squad")) == "caoyang");
+    CHECK(f->GetFieldAsDouble("speed") == 1.5);
+    CHECK(std::string(f->GetFieldAsString("status")) == "patrol");
+    CHECK(f->IsFieldNull(d->GetFieldIndex("heading")));  // 3 % 3 == 0: no heading
+    ds.reset();
+
+    // Read back into a track store: [t0, t1) in time order, values as written.
+    HistoryOptions ro = o;
+    ro.readOnly = true;
+    HistoryStore reader(ro);
+    TrackStore store;
+    const HistoryLoad ld = reader.load(kT0 + 10000, kT0 + 86400000, store);
+    CHECK(ld.error.empty());
+    CHECK(ld.rows == 10000 - 3);  // the first three (t = kT0) are before t0
+    CHECK(ld.stored == ld.rows);
+    CHECK(ld.bad == 0);
+    REQUIRE(store.slotOf("PT-2"));
+    const uint32_t s2 = *store.slotOf("PT-2");
+    const auto fx = store.fixes(s2);
+    REQUIRE(fx.size() == 3333 - 1);  // rows 5, 8, ... 9998
+    CHECK(fx.front().t == kT0 + 10000);
+    const HistoryRecord& want = rows[5];  // PT-2, t = kT0 + 10000
+    CHECK(fx.front().lon == track::quantiseDeg(want.fix.lon));
+    CHECK(fx.front().lat == track::quantiseDeg(want.fix.lat));
+    CHECK(fx.front().status == OfficerStatus::Dispatched);
+    CHECK(fx.front().speed == 1.5f);
+    CHECK(std::isnan(fx.front().heading) == std::isnan(want.fix.heading));
+    CHECK(store.squadAt(s2, kT0 + 10000) == 2);
+    // Reading while a writer holds the file (WAL): no blocking either way.
+    CHECK(!reader.append(makeRows(1, kT0)));  // read-only: nothing is written
+}
+
+TEST_CASE("retention removes rows older than the configured days", "[tracks][history]") {
+    TempDir dir;
+    HistoryOptions o;
+    o.target = dir.file("h.gpkg");
+    o.retentionDays = 90;
+    const TimeMs now = kT0 + 10 * 86400000LL;
+    o.now = [now] { return now; };
+    HistoryStore h(o);
+    h.append(makeRows(300, kT0 - 100 * 86400000LL));  // 110 days before `now`
+    h.append(makeRows(300, kT0 - 79 * 86400000LL));   // 89 days
+    h.append(makeRows(300, kT0));
+    REQUIRE(h.flush());
+    h.expire();
+    const HistoryStats s = h.stats();
+    CHECK(s.expiredRows == 300);
+    auto ds = openGpkg(dir.file("h.gpkg"));
+    REQUIRE(ds);
+    CHECK(countRows(*ds) == 600);
+    CHECK(countRows(*ds, " WHERE t < " + std::to_string(now - 90 * 86400000LL)) == 0);
+}
+
+TEST_CASE("a restarted pipeline restores the trails and officers from history", "[tracks][history][pipeline]") {
+    TempDir dir;
+    HistoryOptions o;
+    o.target = dir.file("state");
+    PipelineOptions po;
+    po.now = [] { return kT0 + 3600000; };
+    size_t firstTracks = 0;
+    {
+        po.history = std::make_shared<HistoryStore>(o);
+        FeedPipeline p({}, po);
+        for (int k = 0; k < 30; ++k)
+            for (int i = 0; i < 4; ++i)
+                REQUIRE(p.ingestLine(tracktest::posLine(i, kT0 + k * 10000, 121.40 + k * 1e-4)) ==
+                        IngestOutcome::Accepted);
+        // A late fix and an exact repeat: the late one is written, the repeat is not.
+        REQUIRE(p.ingestLine(tracktest::posLine(0, kT0 + 5000)) == IngestOutcome::Late);
+        REQUIRE(p.ingestLine(tracktest::posLine(1, kT0 + 10000, 121.40 + 1e-4)) == IngestOutcome::Duplicate);
+        REQUIRE(po.history->flush());
+        CHECK(po.history->stats().written == 121);
+        const auto snap = p.snapshot();
+        REQUIRE(snap->hasHistory);
+        CHECK(snap->history.written == 121);
+        firstTracks = snap->tracks->stats().points;
+        po.history.reset();
+    }
+    po.history = std::make_shared<HistoryStore>(o);
+    FeedPipeline p({}, po);
+    std::string err;
+    const HistoryLoad ld = p.restoreHistory(kT0 - 3600000, kT0 + 3600000, &err);
+    CHECK(err.empty());
+    CHECK(ld.stored == 121);
+    const auto snap = p.snapshot();
+    REQUIRE(snap->officers.size() == 4);
+    CHECK(snap->tracks->stats().points == firstTracks);
+    const OfficerState* a = snap->find("PT-0000");
+    REQUIRE(a);
+    CHECK(a->lastSeen == kT0 + 29 * 10000);
+    CHECK(a->lon == track::quantiseDeg(121.40 + 29 * 1e-4));
+    CHECK(a->fixes == 31);
+    CHECK(snap->tracks->fixes(a->slot).size() == 31);
+    CHECK(snap->counters.restored == 121);
+    CHECK(snap->counters.lines == 0);
+    // Restored fixes are not written again; new ones are, and a repeat of a restored fix
+    // is a duplicate.
+    CHECK(p.ingestLine(tracktest::posLine(1, kT0 + 10000, 121.40 + 1e-4)) == IngestOutcome::Duplicate);
+    CHECK(p.ingestLine(tracktest::posLine(0, kT0 + 300000, 121.40 + 31e-4)) == IngestOutcome::Accepted);
+    REQUIRE(po.history->flush());
+    CHECK(po.history->stats().written == 1);
+}
+
+TEST_CASE("a history that cannot be created fails at start naming it and the reason", "[tracks][history]") {
+    TempDir dir;
+    {
+        std::ofstream f(dir.file("plainfile"));
+        f << "x";
+    }
+    HistoryOptions o;
+    o.target = dir.file("plainfile/state");  // a folder below a file
+    try {
+        HistoryStore h(o);
+        FAIL("no exception");
+    } catch (const std::runtime_error& e) {
+        const std::string msg = e.what();
+        INFO(msg);
+        CHECK(msg.find("plainfile/state") != std::string::npos);
+    }
+    HistoryOptions ro;
+    ro.target = dir.file("missing.gpkg");
+    ro.readOnly = true;
+    CHECK_THROWS_WITH(HistoryStore(ro), Catch::Contains("missing.gpkg") && Catch::Contains("no such file"));
+}
+
+TEST_CASE("a GeoPackage deleted while written: counted, a new file started, no crash", "[tracks][history]") {
+    TempDir dir;
+    HistoryOptions o;
+    o.target = dir.file("state");
+    o.batchIntervalMs = 20;
+    o.retryMs = 20;
+    HistoryStore h(o);
+    h.append(makeRows(500, kT0));
+    REQUIRE(h.flush());
+    const std::string file = dir.file("state/history.gpkg");
+    std::filesystem::remove(file);
+    std::filesystem::remove(file + "-wal");
+    std::filesystem::remove(file + "-shm");
+    h.append(makeRows(500, kT0 + 86400000));
+    h.flush();
+    const HistoryStats s = h.stats();
+    CHECK(s.writeErrors >= 1);
+    CHECK(s.lastError.find("deleted") != std::string::npos);
+    REQUIRE(std::filesystem::exists(file));
+    auto ds = openGpkg(file);
+    REQUIRE(ds);
+    CHECK(countRows(*ds) == 500);  // the rows after the deletion, in the new file
+}
+
+namespace {
+struct Child {
+    pid_t pid = -1;
+    int out = -1;
+};
+Child spawnHelper(const std::vector<std::string>& args) {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    Child c;
+    REQUIRE(posix_spawn(&c.pid, argv[0], &fa, nullptr, argv.data(), environ) == 0);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(fds[1]);
+    c.out = fds[0];
+    return c;
+}
+// Reads the child's stdout until `stop(text)` holds or it closes.
+std::string readUntil(int fd, const std::function<bool(const std::string&)>& stop) {
+    std::string text;
+    char buf[4096];
+    while (!stop(text)) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n <= 0) break;
+        text.append(buf, static_cast<size_t>(n));
+    }
+    return text;
+}
+uint64_t lastCommitted(const std::string& text) {
+    uint64_t n = 0;
+    size_t p = 0;
+    while ((p = text.find("committed ", p)) != std::string::npos) {
+        const size_t e = text.find('\n', p);
+        if (e == std::string::npos) break;  // a partial line: not yet reported
+        n = std::stoull(text.substr(p + 10, e - p - 10));
+        p = e;
+    }
+    return n;
+}
+}  // namespace
+
+TEST_CASE("kill -9 during writes loses at most the last batch and the file opens", "[tracks][history][crash]") {
+    std::mt19937 rng(11);
+    for (int round = 0; round < 3; ++round) {
+        TempDir dir;
+        const size_t batch = 20000;
+        Child c = spawnHelper({SANDTABLE_HISTORY_HELPER, dir.file("state"), std::to_string(batch)});
+        // Let it commit a few batches, then kill it at a random moment inside the next ones.
+        std::string text = readUntil(c.out, [&](const std::string& t) { return lastCommitted(t) >= 2 * batch; });
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 250)(rng)));
+        ::kill(c.pid, SIGKILL);
+        text += readUntil(c.out, [](const std::string&) { return false; });  // whatever it printed before dying
+        int status = 0;
+        ::waitpid(c.pid, &status, 0);
+        ::close(c.out);
+        REQUIRE(WIFSIGNALED(status));
+        const uint64_t reported = lastCommitted(text);
+        REQUIRE(reported >= 2 * batch);
+
+        auto ds = openGpkg(dir.file("state/history.gpkg"), true);  // as QGIS opens it
+        REQUIRE(ds);
+        const int64_t rows = countRows(*ds);
+        INFO("round " << round << ": reported " << reported << ", file holds " << rows);
+        // Every reported batch survived; at most one more (committed, not yet reported);
+        // never a partial batch.
+        CHECK(rows >= static_cast<int64_t>(reported));
+        CHECK(rows <= static_cast<int64_t>(reported + batch));
+        CHECK(rows % static_cast<int64_t>(batch) == 0);
+        // Still a usable GeoPackage: integrity and a read of the newest rows.
+        OGRLayer* ic = ds->ExecuteSQL("PRAGMA integrity_check", nullptr, nullptr);
+        REQUIRE(ic);
+        std::string verdict;
+        for (auto& f : *ic) verdict = f->GetFieldAsString(0);
+        ds->ReleaseResultSet(ic);
+        CHECK(verdict == "ok");
+        ds.reset();
+        HistoryOptions ro;
+        ro.target = dir.file("state");
+        ro.readOnly = true;
+        TrackStore store;
+        const HistoryLoad ld = HistoryStore(ro).load(kTimeMin, kTimeMax, store);
+        CHECK(ld.error.empty());
+        CHECK(static_cast<int64_t>(ld.rows) == rows);
+    }
+}
+
+TEST_CASE("a full disk: failed batches counted and retried, the file stays readable", "[tracks][history][crash]") {
+    TempDir dir;
+    // 3 MB of file size allowed: the first batches fit, the later ones cannot.
+    Child c =
+        spawnHelper({SANDTABLE_HISTORY_HELPER, dir.file("state"), "5000", "--batches", "12", "--fsize", "3000000"});
+    const std::string text = readUntil(c.out, [](const std::string&) { return false; });
+    int status = 0;
+    ::waitpid(c.pid, &status, 0);
+    ::close(c.out);
+    INFO(text);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);  // no crash
+    const size_t j = text.find('{');
+    REQUIRE(j != std::string::npos);
+    const std::string json = text.substr(j);
+    CHECK(json.find("\"write_errors\": 0") == std::string::npos);
+    const uint64_t written = std::stoull(json.substr(json.find("\"written\": ") + 11));
+    CHECK(written > 0);
+    CHECK(written < 60000);
+    auto ds = openGpkg(dir.file("state/history.gpkg"), true);
+    REQUIRE(ds);
+    CHECK(countRows(*ds) == static_cast<int64_t>(written));
+}
