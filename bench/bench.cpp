@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
 #include <set>
 #include <sstream>
-#include <numeric>
 #include <stdexcept>
 #include <thread>
 
@@ -114,7 +114,8 @@ static int compilersRunning() {
         if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
         std::ifstream f(e.path() / "comm");
         std::string comm;
-        if (f >> comm && (comm == "cc1plus" || comm == "cc1" || comm == "clang" || comm == "clang++" || comm == "rustc"))
+        if (f >> comm &&
+            (comm == "cc1plus" || comm == "cc1" || comm == "clang" || comm == "clang++" || comm == "rustc"))
             ++n;
     }
     return n;

@@ -148,10 +148,10 @@ void runIdle(Env& env) {
     }
     const std::string trace = (dir / "trace.jsonl").string();
     const double total = settleS + measureS + 3.0;
-    const pid_t cockpit = spawn({app.string(), "--scene", env.options.scene, "--no-panel", "--width",
-                                 std::to_string(width), "--height", std::to_string(height), "--exit-after",
-                                 std::to_string(total), "--trace", trace},
-                                {"DISPLAY=" + useDisplay}, (dir / "sandtable.log").string());
+    const pid_t cockpit =
+        spawn({app.string(), "--scene", env.options.scene, "--no-panel", "--width", std::to_string(width), "--height",
+               std::to_string(height), "--exit-after", std::to_string(total), "--trace", trace},
+              {"DISPLAY=" + useDisplay}, (dir / "sandtable.log").string());
     std::this_thread::sleep_for(std::chrono::duration<double>(settleS));
     const double cpu0 = cpuSeconds(cockpit);
     const size_t frames0 = countFrames(trace);

@@ -245,8 +245,8 @@ struct Gesture {
 };
 const std::vector<Gesture>& interactionScript() {
     static const std::vector<Gesture> script = {
-        {60, 6, 3, 0},   {24, 0, 0, 6},   {60, -8, 0, 0}, {18, 0, 0, -6},
-        {45, 4, -5, 0},  {12, 0, 0, 3},   {40, -3, 6, 0}, {12, 0, 0, -3},
+        {60, 6, 3, 0},  {24, 0, 0, 6}, {60, -8, 0, 0}, {18, 0, 0, -6},
+        {45, 4, -5, 0}, {12, 0, 0, 3}, {40, -3, 6, 0}, {12, 0, 0, -3},
     };
     return script;
 }
@@ -312,8 +312,9 @@ void interactCase(Env& env, const SceneSpec& scene, int width, int height) {
 
 void runInteract(Env& env) {
     const SceneSpec scene = benchScene(env);
-    for (auto [w, h] : env.resolutions(env.options.quick ? std::vector<std::pair<int, int>>{{1920, 1080}}
-                                                         : std::vector<std::pair<int, int>>{{1920, 1080}, {3840, 2160}}))
+    for (auto [w, h] :
+         env.resolutions(env.options.quick ? std::vector<std::pair<int, int>>{{1920, 1080}}
+                                           : std::vector<std::pair<int, int>>{{1920, 1080}, {3840, 2160}}))
         interactCase(env, scene, w, h);
 }
 

@@ -375,13 +375,14 @@ void HeatmapLayer::colorize(ShaderLibrary& shaders, const Camera& cam) {
     showing_ = shown_.valid && displayMax_ > 0.0 && shownRange_.first != shownRange_.second;
     if (!showing_) return;  // nothing to show: fully transparent
     const int w = cam.width, h = cam.height;
-    // The canvas pixels over the grid drawn (its rectangle's bounding box): the colour pass
-    // and the blit stop there.
+    // The canvas pixels over the grid drawn (its rectangle's bounding box, widened by the
+    // cells heatmap_color.frag still interpolates beyond the edge: it colours grid
+    // coordinates in [-1.5, size + 2.5)): the colour pass and the blit stop there.
     {
         const GridSpec& g = engine_->coarseSpec();
+        const double gx0 = -2.0, gy0 = -2.0, gx1 = g.width + 3.0, gy1 = g.height + 3.0;
         double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
-        for (Vec2d corner :
-             {g.toWorld(0, 0), g.toWorld(g.width, 0), g.toWorld(0, g.height), g.toWorld(g.width, g.height)}) {
+        for (Vec2d corner : {g.toWorld(gx0, gy0), g.toWorld(gx1, gy0), g.toWorld(gx0, gy1), g.toWorld(gx1, gy1)}) {
             const Vec2d q = view_.toGrid(corner);
             x0 = std::min(x0, q.x), x1 = std::max(x1, q.x), y0 = std::min(y0, q.y), y1 = std::max(y1, q.y);
         }
@@ -439,6 +440,7 @@ void HeatmapLayer::colorize(ShaderLibrary& shaders, const Camera& cam) {
 // canvas pixel (x, y) is ((x + offX) mod w, (y + offY) mod h): each rectangle becomes up to
 // four scissored passes where it wraps.
 void HeatmapLayer::colourRects(ShaderLibrary& shaders, const std::vector<PixelRect>& rects, const GridSpec& view) {
+    if (rects.empty()) return;
     const int w = colorCache_.width(), h = colorCache_.height();
     const int shiftX = ((colorOffX_ % w) + w) % w, shiftY = ((colorOffY_ % h) + h) % h;
     // Map::prepare restores the host's framebuffer and viewport after the upload phase.
@@ -460,7 +462,7 @@ void HeatmapLayer::colourRects(ShaderLibrary& shaders, const std::vector<PixelRe
     const PixelRect& r0 = rects.front();
     const int row0 = static_cast<int>(std::floor(o.y + (r0.y + 0.5) * gy.y - 0.5)) - 1;
     const int rows = static_cast<int>(std::floor(o.y + (r0.y + r0.height - 0.5) * gy.y - 0.5)) + 2 - row0 + 1;
-    const bool separable = aligned && one && rows > 0 && rows <= 8192 && r0.width * r0.height > w * h / 8;
+    const bool separable = aligned && gy.y > 0.0 && one && rows > 0 && rows <= 8192 && r0.width * r0.height > w * h / 8;
     if (separable) {
         if (!rowTex_ || rowTex_.width() != w || rowTex_.height() < rows) {
             rowTex_ = gl::Texture::create2D(GL_R32F, w, std::max(rows, rowTex_ ? rowTex_.height() : 0));
