@@ -1,9 +1,14 @@
 #include "bench/bench.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <set>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -20,11 +25,18 @@ const std::vector<Workload>& registry() {
     // leaves the others' lines in the output.
     static const std::vector<Workload> table = {
         {"scatter", "N live officers (OfficerLayer), every position moved every frame", runScatter},
-        {"heatmap", "M-point HeatmapLayer, radius 30 px: first frame, then 1 px/frame pans (re-aggregation)",
+        {"heatmap",
+         "M-point HeatmapLayer, radius 30 px: first frame, 1 px/frame pans (cached grid) against a textured blit, "
+         "full re-aggregations",
          runHeatmap},
         {"ingest", "feed lines/s through FeedState on one thread; arrival-to-frame latency through FeedPipeline",
          runIngest},
         {"scene", "the Putuo scene + officers + complaints heatmap at 1080p and 4K", runScene},
+        {"interact", "the Putuo scene + 2,000 officers + heatmap under a scripted drag and zoom, 1080p and 4K",
+         runInteract},
+        {"export", "exact density export (--export-heatmap) of 1M points at 1920x1080, r = 30 px", runExport},
+        {"idle", "CPU share of the real cockpit window (Xvfb), Putuo sample, panel hidden, nobody touching it",
+         runIdle},
         {"history", "positions into a GeoPackage (import rows/s), 24 h of 200 officers back into memory, coverage",
          runHistory},
         // {"trips", "...", runTrips},  // trajectories: add here when the layer lands
@@ -61,14 +73,52 @@ std::vector<std::pair<int, int>> Env::resolutions(std::vector<std::pair<int, int
     return defaults;
 }
 
-static std::string cpuModel() {
+static std::string cpuInfoField(const char* key) {
     std::ifstream f("/proc/cpuinfo");
+    const std::string k = key;
     for (std::string line; std::getline(f, line);)
-        if (line.rfind("model name", 0) == 0) {
+        if (line.rfind(k, 0) == 0) {
             const size_t c = line.find(':');
             return c == std::string::npos ? line : line.substr(c + 2);
         }
     return "unknown";
+}
+
+// What decides llvmpipe's speed (and a CPU kernel's): the instruction sets, as a short list.
+static nlohmann::json cpuFlags() {
+    std::istringstream all(" " + cpuInfoField("flags") + " ");
+    std::set<std::string> have;
+    for (std::string f; all >> f;) have.insert(f);
+    nlohmann::json out = nlohmann::json::array();
+    for (const char* f : {"sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512dq",
+                          "avx512_bf16", "avx512_fp16", "amx_tile", "neon", "asimd", "sve"})
+        if (have.count(f)) out.push_back(f);
+    return out;
+}
+
+// The version after `marker` in s ("Mesa 22.3.6", "LLVM 15.0.6"), or null.
+static nlohmann::json versionAfter(const std::string& s, const std::string& marker) {
+    const size_t at = s.find(marker);
+    if (at == std::string::npos) return nullptr;
+    size_t i = at + marker.size(), j = i;
+    while (j < s.size() && (std::isdigit(static_cast<unsigned char>(s[j])) || s[j] == '.')) ++j;
+    return j > i ? nlohmann::json(s.substr(i, j - i)) : nlohmann::json(nullptr);
+}
+
+// Compilers running beside the bench (other builds on a shared machine skew every figure).
+static int compilersRunning() {
+    int n = 0;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+        const std::string name = e.path().filename().string();
+        if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+        std::ifstream f(e.path() / "comm");
+        std::string comm;
+        if (f >> comm &&
+            (comm == "cc1plus" || comm == "cc1" || comm == "clang" || comm == "clang++" || comm == "rustc"))
+            ++n;
+    }
+    return n;
 }
 
 nlohmann::json Env::record(const std::string& workload, const std::string& caseName, int width, int height) const {
@@ -86,12 +136,31 @@ nlohmann::json Env::record(const std::string& workload, const std::string& caseN
     j["gl_version"] = glVersion;
     j["egl_platform"] = eglPlatform;
     j["quick"] = options.quick;
-    j["cpu"] = cpuModel();
+    // What software GL's speed depends on: the CPU and its vector units, Mesa and LLVM
+    // (llvmpipe's JIT), the rasteriser threads (LP_NUM_THREADS; unset: one per core).
+    static const std::string model = cpuInfoField("model name");
+    static const nlohmann::json flags = cpuFlags();
+    j["cpu"] = model;
+    j["cpu_flags"] = flags;
     j["cores"] = std::thread::hardware_concurrency();
+    j["mesa_version"] = versionAfter(glVersion, "Mesa ");
+    j["llvm_version"] = versionAfter(renderer, "LLVM ");
+    const char* lp = std::getenv("LP_NUM_THREADS");
+    j["lp_num_threads"] = lp ? nlohmann::json(lp) : nlohmann::json(nullptr);
+#ifdef NDEBUG
+    j["build"] = "release";
+#else
+    j["build"] = "debug";
+#endif
     // Other work on the machine skews wall times (2 shared cores here): keep it on record.
     std::ifstream la("/proc/loadavg");
-    double load1 = NAN;
-    if (la >> load1) j["loadavg_1m"] = load1;
+    double l1 = NAN, l5 = NAN, l15 = NAN;
+    if (la >> l1 >> l5 >> l15) {
+        j["loadavg_1m"] = l1;
+        j["loadavg_5m"] = l5;
+        j["loadavg_15m"] = l15;
+    }
+    j["compilers_running"] = compilersRunning();
     return j;
 }
 

@@ -160,6 +160,9 @@ void runScatter(Env& env);
 void runHeatmap(Env& env);
 void runIngest(Env& env);
 void runScene(Env& env);
+void runInteract(Env& env);
+void runExport(Env& env);
+void runIdle(Env& env);
 void runHistory(Env& env);
 
 }  // namespace sandtable::bench

@@ -7,11 +7,13 @@
 //    target case: 100k officers and a 10M-point heatmap at 4K, static and panning.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "bench/bench.hpp"
+#include "bench/floor_layer.hpp"
 #include "bench/officers.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/render/map.hpp"
@@ -45,6 +47,13 @@ void scatterCase(Env& env, const SceneSpec& scene, size_t n, int width, int heig
     auto map = emptyMap(scene, width, height);
     OfficerLayer* layer = addOfficerLayer(*map);
     layer->setEpoch(kBenchTime);
+    // The floor: the same discs through a minimal GL_POINTS shader, on a map of its own,
+    // measured in the same run, frame for frame alternating with the officers' frames (so
+    // that a change of load on the machine hits both alike).
+    auto floorMap = emptyMap(scene, width, height);
+    auto floorOwned = std::make_unique<FloorLayer>(layer->options());
+    FloorLayer* floor = floorOwned.get();
+    floorMap->addLayer(std::move(floorOwned));
     OfficerCrowd crowd(n, putuoBox(scene.displayCrs), map->context.origin, 1234);
     Target target(width, height);
     FrameState frame;
@@ -57,8 +66,11 @@ void scatterCase(Env& env, const SceneSpec& scene, size_t n, int width, int heig
     renderFrame(*map, frame, target);
     first.end();
     const double firstMs = msSince(t0);
+    floor->setPositions(crowd.instances());
+    renderFrame(*floorMap, frame, target);  // shader compilation, buffer allocation
+    glFinish();
 
-    FrameTimer timer(env.timerQueries);
+    FrameTimer timer(env.timerQueries), floorTimer(env.timerQueries);
     std::vector<double> prep;
     const auto start = std::chrono::steady_clock::now();
     for (size_t i = 0; wantFrame(env, i, start); ++i) {
@@ -71,6 +83,10 @@ void scatterCase(Env& env, const SceneSpec& scene, size_t n, int width, int heig
         layer->updateInstances(0, crowd.instances());
         renderFrame(*map, frame, target);
         timer.end();
+        floorTimer.begin();
+        floor->setPositions(crowd.instances());
+        renderFrame(*floorMap, frame, target);
+        floorTimer.end();
     }
 
     nlohmann::json j = env.record("scatter", "officers=" + std::to_string(n), width, height);
@@ -78,6 +94,9 @@ void scatterCase(Env& env, const SceneSpec& scene, size_t n, int width, int heig
     addFrameStats(j, timer);
     j["first_frame_ms"] = firstMs;  // setInstances + first upload + draw (shaders included)
     addStats(j, "prep_", prep);
+    const double floorMed = percentile(floorTimer.wallMs(), 0.5);
+    addStats(j, "floor_", floorTimer.wallMs());
+    j["floor_ratio"] = floorMed > 0 ? percentile(timer.wallMs(), 0.5) / floorMed : NAN;
     memory.add(j);
     env.out->emit(j);
 }
@@ -217,7 +236,87 @@ void sceneCase(Env& env, const SceneSpec& scene, const SceneCase& c, int width, 
     env.out->emit(j);
 }
 
+// The operator's hand over the Putuo scene: drags (whole pixels per frame, as a mouse
+// gives them) and wheel notches (x1.2 about the cursor), one input per frame.
+struct Gesture {
+    int frames;
+    double dx, dy;  // drag per frame, px at 1080p
+    int zoom;       // wheel notches over those frames (+ in, - out), one every frames/|zoom|
+};
+const std::vector<Gesture>& interactionScript() {
+    static const std::vector<Gesture> script = {
+        {60, 6, 3, 0},  {24, 0, 0, 6}, {60, -8, 0, 0}, {18, 0, 0, -6},
+        {45, 4, -5, 0}, {12, 0, 0, 3}, {40, -3, 6, 0}, {12, 0, 0, -3},
+    };
+    return script;
+}
+
+void interactCase(Env& env, const SceneSpec& scene, int width, int height) {
+    const MemoryProbe memory;
+    std::vector<std::string> errors;
+    auto map = buildMap(scene, errors);
+    applySceneView(scene, *map, width, height);
+    OfficerLayer* officers = addOfficerLayer(*map);
+    officers->setEpoch(kBenchTime);
+    OfficerCrowd crowd(2000, putuoBox(scene.displayCrs), map->context.origin, 5678);
+    officers->setInstances(crowd.instances());
+    HeatmapLayer* heat = nullptr;
+    for (const LayerPtr& l : map->layers())
+        if (auto* h = dynamic_cast<HeatmapLayer*>(l.get()); h && h->visible && !heat) heat = h;
+    Target target(width, height);
+    FrameState frame;
+    frame.time = kBenchTime;
+    FrameState still = frame;
+    still.complete = true;
+    renderFrame(*map, still, target);  // the opening still (shaders, first aggregation)
+    glFinish();
+    const HeatmapLayer::Timing before = heat ? heat->timing() : HeatmapLayer::Timing{};
+
+    FrameTimer timer(env.timerQueries);
+    const double ratio = target.pixelRatio;
+    const Vec2d cursor{width * 0.6, height * 0.45};
+    size_t gestures = 0;
+    for (const Gesture& g : interactionScript()) {
+        const int every = g.zoom ? std::max(1, g.frames / std::abs(g.zoom)) : 0;
+        for (int f = 0; f < g.frames; ++f) {
+            if (g.dx != 0 || g.dy != 0) map->camera.panPixels(std::round(g.dx * ratio), std::round(g.dy * ratio));
+            if (every && f % every == 0) map->camera.zoomAbout(cursor, g.zoom > 0 ? 1.2 : 1.0 / 1.2);
+            crowd.step();
+            frame.time += 33;
+            ++frame.frameIndex;
+            timer.begin();
+            officers->updateInstances(0, crowd.instances());
+            renderFrame(*map, frame, target);
+            timer.end();
+        }
+        ++gestures;
+    }
+    nlohmann::json j = env.record("interact", "putuo+2k officers, scripted drag and zoom", width, height);
+    j["sizes"] = {{"officers", 2000}, {"layers", map->layers().size()}, {"gestures", gestures}};
+    addFrameStats(j, timer);
+    if (heat) {
+        const HeatmapLayer::Timing& t = heat->timing();
+        j["heatmap"] = heat->id();
+        j["heat_requests"] = t.requests - before.requests;
+        j["heat_aggregations"] = t.aggregations - before.aggregations;
+        j["heat_colour_passes"] = t.colourPasses - before.colourPasses;
+        j["heat_colour_strips"] = t.colourStrips - before.colourStrips;
+        j["heat_engine"] = heat->engine() ? heat->engine()->name() : "none";
+    }
+    j["scene_errors"] = errors;
+    memory.add(j);
+    env.out->emit(j);
+}
+
 }  // namespace
+
+void runInteract(Env& env) {
+    const SceneSpec scene = benchScene(env);
+    for (auto [w, h] :
+         env.resolutions(env.options.quick ? std::vector<std::pair<int, int>>{{1920, 1080}}
+                                           : std::vector<std::pair<int, int>>{{1920, 1080}, {3840, 2160}}))
+        interactCase(env, scene, w, h);
+}
 
 void runScatter(Env& env) {
     const SceneSpec scene = benchScene(env);

@@ -19,10 +19,6 @@ double msSince(SteadyClock::time_point t0) {
     return std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count();
 }
 
-bool sameGrid(const GridSpec& a, const GridSpec& b) {
-    return a.topLeft == b.topLeft && a.pixelSize == b.pixelSize && a.rotation == b.rotation && a.width == b.width &&
-           a.height == b.height;
-}
 bool sameKernel(const KernelSpec& a, const KernelSpec& b) {
     return a.shape == b.shape && a.output == b.output && a.radius == b.radius && a.decay == b.decay;
 }
@@ -39,10 +35,6 @@ std::string formatValue(double v) {
 }  // namespace
 
 // ---------------------------------------------------------------- HeatmapLayer
-
-bool HeatmapLayer::AggKey::sameLayout(const AggKey& o) const {
-    return sameGrid(grid, o.grid) && sameKernel(kernel, o.kernel) && minCells == o.minCells && maxRed == o.maxRed;
-}
 
 HeatmapLayer::HeatmapLayer(const MapContext& ctx, HeatmapLayerConfig cfg)
     : Layer(cfg.id, cfg.title),
@@ -72,6 +64,7 @@ HeatmapLayer::HeatmapLayer(const MapContext& ctx, HeatmapLayerConfig cfg)
         loadMs_ = msSince(t0);
         if (input_.dropped()) warn("heatmap '" + cfg.source.path + "': " + input_.summary());
     }
+    recomputeBounds();
     range_ = {0, points_.size()};
 }
 
@@ -83,6 +76,7 @@ void HeatmapLayer::setPoints(std::vector<HeatPoint> pts) {
     if (st.dropped()) warn("heatmap: " + st.summary());
     std::stable_sort(pts.begin(), pts.end(), [](const HeatPoint& a, const HeatPoint& b) { return a.time < b.time; });
     points_ = std::move(pts);
+    recomputeBounds();
     reupload_ = true;
     dirty_ = true;
     range_ = windowRange(now_);
@@ -97,6 +91,8 @@ void HeatmapLayer::addPoints(std::span<const HeatPoint> in) {
     auto byTime = [](const HeatPoint& a, const HeatPoint& b) { return a.time < b.time; };
     std::stable_sort(pts.begin(), pts.end(), byTime);
     const size_t old = points_.size();
+    for (const HeatPoint& p : pts) dataBounds_.extend(p.pos);
+    streaming_ = true;
     points_.insert(points_.end(), pts.begin(), pts.end());
     if (old > 0 && pts.front().time < points_[old - 1].time) {
         // Late points: keep time order (the window is an index range) by merging them in.
@@ -143,6 +139,7 @@ KernelSpec HeatmapLayer::kernelFor(double resolution, float pixelRatio) const {
 
 void HeatmapLayer::setFeed(std::shared_ptr<FeedPipeline> feed) {
     feed_ = std::move(feed);
+    streaming_ = streaming_ || feed_ != nullptr;
     haveFeedSnapshot_ = false;
     seen_.clear();
     if (feed_ && !toDisplay_) toDisplay_ = std::make_unique<Transformer>("EPSG:4326", ctx_.displayCrs);
@@ -189,26 +186,39 @@ void HeatmapLayer::pollFeed() {
     haveFeedSnapshot_ = true;
     if (!fresh.empty()) addPoints(fresh);
 }
+void HeatmapLayer::recomputeBounds() {
+    dataBounds_ = BBox{};
+    for (const HeatPoint& p : points_) dataBounds_.extend(p.pos);
+}
+
+void HeatmapLayer::setEngine(HeatEngine::Kind kind) {
+    if (engineKind_ == kind && engine_) return;
+    engineKind_ = kind;
+    engine_.reset();  // made again (and every point re-sent) by the next upload
+    inFlight_ = false;
+    bins_.valid = false;
+    shown_.valid = false;
+    reupload_ = true;
+}
 
 void HeatmapLayer::update(const FrameState& frame) {
     now_ = frame.time;
     if (feed_) pollFeed();
     range_ = windowRange(now_);
-    // The density grid covers the whole canvas, so every rectangle drawn from it (a
-    // window, a wall tile) shows the same density and the same normalisation.
+    // The density grid covers the whole canvas (and a margin), so every rectangle drawn
+    // from it (a window, a wall tile) shows the same density and the same normalisation.
     const Camera& cam = *frame.camera;
-    wanted_.grid = gridForCamera(cam);
-    wanted_.kernel = kernelFor(cam.resolution, frame.pixelRatio);
-    wanted_.minCells = settings_.minRadiusCells;
-    wanted_.maxRed = settings_.maxReduction;
+    view_ = gridForCamera(cam);
+    kernel_ = kernelFor(cam.resolution, frame.pixelRatio);
     // A live presence heatmap on a wall runs for days: drop points that have left the time
     // window once they are most of the list (a re-upload and one full re-aggregation),
     // so memory stays bounded by the window rather than growing with uptime.
     if (feed_ && settings_.windowMs > 0 && range_.first >= kPruneMinPoints && range_.first * 2 > points_.size()) {
         points_.erase(points_.begin(), points_.begin() + static_cast<ptrdiff_t>(range_.first));
+        recomputeBounds();
         ++pruned_;
         reupload_ = true;
-        haveAgg_ = false;
+        bins_.valid = false;
         binned_ = {0, 0};
         lateFrom_ = SIZE_MAX;
         range_ = windowRange(now_);
@@ -218,38 +228,47 @@ void HeatmapLayer::update(const FrameState& frame) {
 void HeatmapLayer::upload(UploadContext& u) {
     const auto t0 = SteadyClock::now();
     ensureGpu(u.shaders);
-    uploadPoints();
-    aggregate();
-    colorize(u.shaders);
+    timing_.colouredPixels = 0;
+    // The job in flight, if done, becomes the grid drawn. Then, while the engine is idle,
+    // the next job this frame needs is submitted. A still waits for it (and for a stale job
+    // in flight before it); an interactive frame draws the previous grid meanwhile.
+    if (inFlight_ && engine_->poll()) adopt();
+    for (int pass = 0; pass < 3; ++pass) {
+        if (!inFlight_) submit(u.frame);
+        if (!inFlight_ || !u.frame.complete) break;
+        engine_->wait();
+        if (engine_->poll()) adopt();
+    }
+    colorize(u.shaders, *u.frame.camera);
     drawMs_ = msSince(t0);
 }
 
-void HeatmapLayer::uploadPoints() {
+void HeatmapLayer::syncPoints() {
     if (reupload_ || uploaded_ > points_.size()) {
-        gpu_->setPoints(points_, ctx_.origin);
+        engine_->setPoints(points_, ctx_.origin);
         uploaded_ = points_.size();
         reupload_ = false;
-        haveAgg_ = false;
+        bins_.valid = false;
     } else {
         if (lateFrom_ < uploaded_) {
-            // Late points were merged in at lateFrom_: the GPU copy is stale from there. Take
-            // the points from there out of the bins while the GPU still holds them, so that
-            // the incremental path bins them again (late ones included) after the re-send.
-            if (haveAgg_ && lateFrom_ >= binned_.first) {
+            // Late points were merged in at lateFrom_: the engine's copy is stale from there.
+            // Take the points from there out of the bins while the engine still holds them,
+            // so that the incremental path bins them again (late ones included) after the re-send.
+            if (bins_.valid && lateFrom_ >= binned_.first) {
                 if (lateFrom_ < binned_.second) {
-                    gpu_->binRange(lateFrom_, binned_.second - lateFrom_, -1);
+                    engine_->binRange(lateFrom_, binned_.second - lateFrom_, -1);
                     binned_.second = lateFrom_;
                 }
             } else {
-                haveAgg_ = false;
+                bins_.valid = false;
             }
-            gpu_->truncate(lateFrom_);
+            engine_->truncate(lateFrom_);
             uploaded_ = lateFrom_;
         }
         if (uploaded_ < points_.size()) {
-            if (!gpu_->appendPoints(std::span<const HeatPoint>(points_).subspan(uploaded_))) {
-                gpu_->setPoints(points_, ctx_.origin);
-                haveAgg_ = false;
+            if (!engine_->appendPoints(std::span<const HeatPoint>(points_).subspan(uploaded_))) {
+                engine_->setPoints(points_, ctx_.origin);
+                bins_.valid = false;
             }
             uploaded_ = points_.size();
         }
@@ -258,13 +277,16 @@ void HeatmapLayer::uploadPoints() {
 }
 
 void HeatmapLayer::ensureGpu(ShaderLibrary& shaders) {
-    if (!gpu_) {
-        gpu_ = std::make_unique<HeatmapGpu>(shaders);
+    if (!engine_) {
+        if (!engineKind_) engineKind_ = HeatEngine::preferred();
+        engine_ = HeatEngine::create(shaders, *engineKind_);
         reupload_ = true;
+        uploaded_ = 0;
+        lateFrom_ = SIZE_MAX;
     }
     if (!vao_) vao_ = gl::VertexArray::create();
     if (!ramp_ || rampId_ != settings_.ramp) {
-        const std::vector<Color> table = rampTable(settings_.ramp, 256);
+        const std::vector<Color> table = rampTable(settings_.ramp, 1024);  // read nearest (heatmap_color.frag)
         std::vector<uint8_t> rgba(table.size() * 4);
         for (size_t i = 0; i < table.size(); ++i) {
             rgba[4 * i + 0] = static_cast<uint8_t>(std::lround(table[i].r * 255.0f));
@@ -279,101 +301,244 @@ void HeatmapLayer::ensureGpu(ShaderLibrary& shaders) {
     }
 }
 
-void HeatmapLayer::aggregate() {
-    const AggKey& key = wanted_;
-    const bool sameLayout = haveAgg_ && aggKey_.sameLayout(key);
-    if (sameLayout && range_ == binned_ && !dirty_) return;
-
-    const auto t0 = SteadyClock::now();
-    timing_.incremental = false;
-    if (sameLayout && range_.first >= binned_.first && range_.second >= binned_.second &&
-        range_.first <= binned_.second) {
-        // The window moved forward (or points streamed in): add the new, remove the old.
-        gpu_->binRange(binned_.second, range_.second - binned_.second, +1);
-        gpu_->binRange(binned_.first, range_.first - binned_.first, -1);
-        gpu_->convolve();
-        timing_.incremental = true;
-        timing_.pointsBinned = (range_.second - binned_.second) + (range_.first - binned_.first);
-    } else {
-        const BinnedLayout L = chooseReduction(key.grid, key.kernel, key.minCells, key.maxRed);
-        gpu_->aggregate(key.grid, key.kernel, L, range_.first, range_.second - range_.first);
-        timing_.pointsBinned = range_.second - range_.first;
+bool HeatmapLayer::submit(const FrameState&) {
+    syncPoints();
+    const KernelSpec& k = kernel_;
+    // Where the grid may stop: at the data (grown by the radius) for a fixed point set; a
+    // streamed one grows, and every growth past the grid would cost a full aggregation
+    // instead of an incremental one, so its grid spans the view and margin whatever the data.
+    const BBox bounds = streaming_ ? BBox{-1e300, -1e300, 1e300, 1e300} : dataBounds_;
+    WorldGridOptions opts;
+    opts.minRadiusCells = settings_.minRadiusCells;
+    opts.maxReduction = settings_.maxReduction;
+    // The bins can serve this frame when they were built for this kernel, cell size and
+    // rotation and their grid holds every cell the view needs. The uniform kernel's cells
+    // are this zoom's pixels, on a lattice through the pixel corners of the view it was
+    // built for: a pan by a fraction of a pixel needs a new grid for it too.
+    bool fits =
+        bins_.valid && sameKernel(bins_.kernel, k) &&
+        bins_.layout.coarse.pixelSize == worldCellSize(k, view_.pixelSize, opts.minRadiusCells, opts.maxReduction) &&
+        bins_.layout.coarse.rotation == view_.rotation && layoutCovers(bins_.layout, view_, k, bounds);
+    if (fits && k.shape == KernelShape::Uniform) {
+        const Vec2d g = bins_.layout.coarse.toGrid(view_.topLeft);
+        fits = std::fabs(g.x - std::round(g.x)) < 1e-3 && std::fabs(g.y - std::round(g.y)) < 1e-3;
     }
-    aggKey_ = key;
-    haveAgg_ = true;
+    if (fits && range_ == binned_ && !dirty_) return false;
+
+    const bool automatic = settings_.normalisation == Normalisation::Auto;
+    HeatEngine::Normalise norm;
+    const bool incremental =
+        fits && range_.first >= binned_.first && range_.second >= binned_.second && range_.first <= binned_.second;
+    if (incremental) {
+        // The window moved forward (or points streamed in): add the new, remove the old.
+        norm.q = automatic ? settings_.percentile : 0.0;
+        norm.region = cellsInView(bins_.layout, view_);
+        engine_->binRange(binned_.second, range_.second - binned_.second, +1);
+        engine_->binRange(binned_.first, range_.first - binned_.first, -1);
+        engine_->convolve(norm);
+    } else {
+        const BinnedLayout L = worldLayout(view_, k, bounds, ctx_.origin, opts);
+        norm.q = automatic ? settings_.percentile : 0.0;
+        norm.region = cellsInView(L, view_);
+        engine_->aggregate(k, L, range_.first, range_.second - range_.first, norm);
+        bins_.layout = L;
+        bins_.kernel = k;
+        bins_.valid = true;
+    }
+    flight_ = bins_;
+    flightRange_ = range_;
+    flightIncremental_ = incremental;
+    inFlight_ = true;
     binned_ = range_;
     dirty_ = false;
-
-    if (settings_.normalisation == Normalisation::Fixed) {
-        displayMax_ = settings_.fixedMax;
-    } else {
-        // The percentile over the coarse cells that cover the canvas (not the border). The
-        // readback is part of the upload phase: draw() never waits on the GPU.
-        const DensityGrid c = gpu_->readCoarse();
-        const BinnedLayout& L = gpu_->layout();
-        std::vector<float> onCanvas;
-        onCanvas.reserve(c.values.size());
-        for (int j = kCoarseBorder; j < L.coarse.height - kCoarseBorder; ++j)
-            for (int i = kCoarseBorder; i < L.coarse.width - kCoarseBorder; ++i) onCanvas.push_back(c.at(i, j));
-        displayMax_ = positivePercentile(onCanvas, settings_.percentile);
-    }
-    // No glFinish here: it would stall a real GPU on every re-aggregation (panning). With
-    // automatic normalisation the percentile readback above has already waited for the
-    // work, so the timing is the GPU's; with a fixed maximum it is the submission only.
-    timing_.aggregateMs = msSince(t0);
-    timing_.factor = gpu_->layout().factor;
-    timing_.radiusCells = gpu_->layout().radiusCells;
-    ++timing_.aggregations;
+    ++timing_.requests;
+    return true;
 }
 
-void HeatmapLayer::colorize(ShaderLibrary& shaders) {
-    showing_ = displayMax_ > 0.0 && range_.first != range_.second;
+void HeatmapLayer::adopt() {
+    inFlight_ = false;
+    shown_ = flight_;
+    shownRange_ = flightRange_;
+    displayMax_ = settings_.normalisation == Normalisation::Fixed ? settings_.fixedMax : engine_->percentile();
+    timing_.aggregateMs = engine_->jobMs();
+    timing_.incremental = flightIncremental_;
+    timing_.pointsBinned = flightIncremental_ ? 0 : flightRange_.second - flightRange_.first;
+    timing_.radiusCells = shown_.layout.radiusCells;
+    timing_.cells = shown_.layout.coarse.pixelCount();
+    timing_.cellPx = view_.pixelSize > 0 ? shown_.layout.coarse.pixelSize / view_.pixelSize : 0.0;
+    timing_.plan = engine_->plan();
+    ++timing_.aggregations;
+    if (!flightIncremental_) ++timing_.fullAggregations;
+}
+
+void HeatmapLayer::colorize(ShaderLibrary& shaders, const Camera& cam) {
+    showing_ = shown_.valid && displayMax_ > 0.0 && shownRange_.first != shownRange_.second;
     if (!showing_) return;  // nothing to show: fully transparent
-    const int w = aggKey_.grid.width, h = aggKey_.grid.height;
-    const ColorKey key{timing_.aggregations, displayMax_, settings_.ramp, settings_.fadeBelow, w, h};
-    if (key == colorKey_) return;
-    // The colourised density of the whole canvas, redrawn only when the aggregation, the
-    // normalisation, the ramp or the canvas changes; draw() is then one texel fetch per pixel.
+    const int w = cam.width, h = cam.height;
+    // The canvas pixels over the grid drawn (its rectangle's bounding box, widened by the
+    // cells heatmap_color.frag still interpolates beyond the edge: it colours grid
+    // coordinates in [-1.5, size + 2.5)): the colour pass and the blit stop there.
+    {
+        const GridSpec& g = engine_->coarseSpec();
+        const double gx0 = -2.0, gy0 = -2.0, gx1 = g.width + 3.0, gy1 = g.height + 3.0;
+        double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+        for (Vec2d corner : {g.toWorld(gx0, gy0), g.toWorld(gx1, gy0), g.toWorld(gx0, gy1), g.toWorld(gx1, gy1)}) {
+            const Vec2d q = view_.toGrid(corner);
+            x0 = std::min(x0, q.x), x1 = std::max(x1, q.x), y0 = std::min(y0, q.y), y1 = std::max(y1, q.y);
+        }
+        const int ix0 = static_cast<int>(std::clamp(std::floor(x0), 0.0, static_cast<double>(w)));
+        const int iy0 = static_cast<int>(std::clamp(std::floor(y0), 0.0, static_cast<double>(h)));
+        const int ix1 = static_cast<int>(std::clamp(std::ceil(x1), 0.0, static_cast<double>(w)));
+        const int iy1 = static_cast<int>(std::clamp(std::ceil(y1), 0.0, static_cast<double>(h)));
+        gridRect_ = {ix0, iy0, std::max(0, ix1 - ix0), std::max(0, iy1 - iy0)};
+    }
+    const ColorKey key{timing_.aggregations, displayMax_,   settings_.ramp, settings_.fadeBelow, w, h,
+                       view_.pixelSize,      view_.rotation};
     if (!colorCache_ || colorCache_.width() != w || colorCache_.height() != h) {
         colorCache_ = gl::Texture::create2D(GL_RGBA8, w, h);
         colorCache_.setFilter(GL_NEAREST, GL_NEAREST);
         colorFbo_ = gl::Handle<gl::FramebufferTraits>::create();
         glNamedFramebufferTexture(colorFbo_.id(), GL_COLOR_ATTACHMENT0, colorCache_.id(), 0);
+        colorKey_ = {};
     }
+    // How far (in this view's pixels, right and down) the canvas has moved since the cache
+    // was coloured whole: a whole number of pixels means the cached colours are exactly
+    // those of a new colour pass, shifted.
+    const double c = std::cos(view_.rotation), s = std::sin(view_.rotation);
+    const Vec2d d = view_.topLeft - colorTopLeft_;
+    const double dx = (c * d.x - s * d.y) / view_.pixelSize, dy = -(s * d.x + c * d.y) / view_.pixelSize;
+    const double rx = std::round(dx), ry = std::round(dy);
+    const bool whole =
+        std::fabs(dx - rx) < 1e-3 && std::fabs(dy - ry) < 1e-3 && std::fabs(rx) < 1e9 && std::fabs(ry) < 1e9;
+    const int sx = whole ? static_cast<int>(rx) - colorOffX_ : 0, sy = whole ? static_cast<int>(ry) - colorOffY_ : 0;
+    if (key == colorKey_ && whole && std::abs(sx) < w && std::abs(sy) < h) {
+        if (sx == 0 && sy == 0) return;
+        colorOffX_ += sx;
+        colorOffY_ += sy;
+        // The uncovered strips: columns on the side the view moved to, then rows.
+        std::vector<PixelRect> strips;
+        if (sx > 0) strips.push_back({w - sx, 0, sx, h});
+        if (sx < 0) strips.push_back({0, 0, -sx, h});
+        if (sy > 0) strips.push_back({0, h - sy, w, sy});
+        if (sy < 0) strips.push_back({0, 0, w, -sy});
+        colourRects(shaders, strips, view_);
+        ++timing_.colourStrips;
+        return;
+    }
+    colorKey_ = key;
+    colorTopLeft_ = view_.topLeft;
+    colorOffX_ = colorOffY_ = 0;
+    // Outside the grid's rectangle the density is zero: clear the cache and colour only
+    // the part of the canvas over the grid (zoomed out, the district is a fraction of it).
+    const GLfloat clear[4] = {0, 0, 0, 0};
+    glClearNamedFramebufferfv(colorFbo_.id(), GL_COLOR, 0, clear);
+    if (gridRect_.width > 0 && gridRect_.height > 0) colourRects(shaders, {gridRect_}, view_);
+    ++timing_.colourPasses;
+}
+
+// Colours canvas rectangles (pixels, rows from the top) into the cache, whose texel for
+// canvas pixel (x, y) is ((x + offX) mod w, (y + offY) mod h): each rectangle becomes up to
+// four scissored passes where it wraps.
+void HeatmapLayer::colourRects(ShaderLibrary& shaders, const std::vector<PixelRect>& rects, const GridSpec& view) {
+    if (rects.empty()) return;
+    const int w = colorCache_.width(), h = colorCache_.height();
+    const int shiftX = ((colorOffX_ % w) + w) % w, shiftY = ((colorOffY_ % h) + h) % h;
     // Map::prepare restores the host's framebuffer and viewport after the upload phase.
     glBindFramebuffer(GL_DRAW_FRAMEBUFFER, colorFbo_.id());
     glViewport(0, 0, w, h);
-    const GLfloat clear[4] = {0, 0, 0, 0};
-    glClearNamedFramebufferfv(colorFbo_.id(), GL_COLOR, 0, clear);
     glDisable(GL_DEPTH_TEST);
     glDisable(GL_CULL_FACE);
     glDisable(GL_BLEND);
-    Program& p = shaders.graphics("heatmap_quad.vert", "heatmap_color.frag");
-    const BinnedLayout& L = gpu_->layout();
-    p.set("uViewportHeight", h);
-    p.set("uFactor", L.factor);
-    p.set("uBorder", kCoarseBorder);
+    glEnable(GL_SCISSOR_TEST);
+    // Grid coordinates (cells from the coarse grid's corner) of canvas point (x, y):
+    // origin + x * gx + y * gy, in double here, float in the shader (1e-4 cells).
+    const GridSpec& cg = engine_->coarseSpec();
+    const Vec2d o = cg.toGrid(view.topLeft);
+    const Vec2d gx = cg.toGrid(view.toWorld(1.0, 0.0)) - o, gy = cg.toGrid(view.toWorld(0.0, 1.0)) - o;
+    // The separable form for a whole-canvas pass whose grid axes run along the canvas axes
+    // (any rotation the grid was made for): rows first, then 4 taps a pixel.
+    const bool aligned = std::fabs(gx.y) < 1e-9 && std::fabs(gy.x) < 1e-9;
+    const bool one = rects.size() == 1 && shiftX == 0 && shiftY == 0;
+    const PixelRect& r0 = rects.front();
+    const int row0 = static_cast<int>(std::floor(o.y + (r0.y + 0.5) * gy.y - 0.5)) - 1;
+    const int rows = static_cast<int>(std::floor(o.y + (r0.y + r0.height - 0.5) * gy.y - 0.5)) + 2 - row0 + 1;
+    const bool separable = aligned && gy.y > 0.0 && one && rows > 0 && rows <= 8192 && r0.width * r0.height > w * h / 8;
+    if (separable) {
+        if (!rowTex_ || rowTex_.width() != w || rowTex_.height() < rows) {
+            rowTex_ = gl::Texture::create2D(GL_R32F, w, std::max(rows, rowTex_ ? rowTex_.height() : 0));
+            rowTex_.setFilter(GL_NEAREST, GL_NEAREST);
+            rowFbo_ = gl::Handle<gl::FramebufferTraits>::create();
+            glNamedFramebufferTexture(rowFbo_.id(), GL_COLOR_ATTACHMENT0, rowTex_.id(), 0);
+        }
+        Program& r = shaders.graphics("heatmap_quad.vert", "heatmap_color_rows.frag");
+        r.set("uOriginX", static_cast<float>(o.x));
+        r.set("uStepX", static_cast<float>(gx.x));
+        r.set("uRow0", row0);
+        r.use();
+        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, rowFbo_.id());
+        glViewport(0, 0, w, rows);
+        glBindTextureUnit(0, engine_->coarse().id());
+        glBindVertexArray(vao_.id());
+        glScissor(r0.x, 0, r0.width, rows);
+        glDrawArrays(GL_TRIANGLES, 0, 3);
+        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, colorFbo_.id());
+        glViewport(0, 0, w, h);
+    }
+    Program& p = shaders.graphics("heatmap_quad.vert", "heatmap_color.frag",
+                                  separable ? std::vector<std::string>{"ROWS"} : std::vector<std::string>{});
+    p.set("uCanvas", w, h);
+    p.set("uShift", shiftX, shiftY);
+    p.set("uRow0", row0);
+    p.set("uGridOrigin", static_cast<float>(o.x), static_cast<float>(o.y));
+    p.set("uGridDx", static_cast<float>(gx.x), static_cast<float>(gx.y));
+    p.set("uGridDy", static_cast<float>(gy.x), static_cast<float>(gy.y));
     p.set("uInvMax", static_cast<float>(1.0 / displayMax_));
     p.set("uOpacity", 1.0f);  // applied when the cache is drawn
     p.set("uFadeBelow", settings_.fadeBelow);
     p.use();
-    glBindTextureUnit(0, gpu_->coarse().id());
+    glBindTextureUnit(0, engine_->coarse().id());
     glBindTextureUnit(1, ramp_.id());
+    if (separable) glBindTextureUnit(2, rowTex_.id());
     glBindVertexArray(vao_.id());
-    glDrawArrays(GL_TRIANGLES, 0, 3);
+    for (const PixelRect& r : rects) {
+        // The rectangle's texels: [x + shift, x + width + shift) modulo the size, per axis.
+        const int u0 = (r.x + shiftX) % w, v0 = (r.y + shiftY) % h;
+        const int uSplit = std::min(r.width, w - u0), vSplit = std::min(r.height, h - v0);
+        const int us[2][2] = {{u0, uSplit}, {0, r.width - uSplit}};
+        const int vs[2][2] = {{v0, vSplit}, {0, r.height - vSplit}};
+        for (const auto& u : us)
+            for (const auto& v : vs) {
+                if (u[1] <= 0 || v[1] <= 0) continue;
+                glScissor(u[0], v[0], u[1], v[1]);
+                glDrawArrays(GL_TRIANGLES, 0, 3);
+                timing_.colouredPixels += static_cast<size_t>(u[1]) * static_cast<size_t>(v[1]);
+            }
+    }
     glBindVertexArray(0);
-    colorKey_ = key;
-    ST_GL_CHECK("HeatmapLayer::colorize");
+    glDisable(GL_SCISSOR_TEST);
+    ST_GL_CHECK("HeatmapLayer::colourRects");
 }
 
 void HeatmapLayer::draw(const RenderContext& rc) {
     if (!showing_ || !colorCache_) return;
     Program& blit = rc.shaders->graphics("heatmap_quad.vert", "heatmap_blit.frag");
+    const int w = colorCache_.width(), h = colorCache_.height();
     blit.set("uOpacity", std::clamp(opacity, 0.0f, 1.0f));
-    // The rectangle's place in the canvas-sized cache (texel rows bottom-up, as GL's).
-    blit.set("uOffset", static_cast<float>(rc.target.x),
-             static_cast<float>(rc.canvasHeight - rc.target.y - rc.target.height));
+    blit.set("uCanvas", w, h);
+    blit.set("uShift", ((colorOffX_ % w) + w) % w, ((colorOffY_ % h) + h) % h);
+    // The rectangle's place in the canvas (the framebuffer holds rc.target).
+    blit.set("uTargetOrigin", rc.target.x, rc.target.y);
+    blit.set("uTargetHeight", rc.target.height);
     blit.use();
+    // Only over the grid (the rest of the cache is transparent): in this framebuffer's
+    // pixels, rows from the bottom.
+    const int x0 = std::max(gridRect_.x, rc.target.x),
+              x1 = std::min(gridRect_.x + gridRect_.width, rc.target.x + rc.target.width);
+    const int y0 = std::max(gridRect_.y, rc.target.y),
+              y1 = std::min(gridRect_.y + gridRect_.height, rc.target.y + rc.target.height);
+    if (x1 <= x0 || y1 <= y0) return;
+    glEnable(GL_SCISSOR_TEST);
+    glScissor(x0 - rc.target.x, rc.target.y + rc.target.height - y1, x1 - x0, y1 - y0);
     glBindTextureUnit(0, colorCache_.id());
     glDisable(GL_DEPTH_TEST);
     glDisable(GL_CULL_FACE);
@@ -382,23 +547,28 @@ void HeatmapLayer::draw(const RenderContext& rc) {
     glBindVertexArray(vao_.id());
     glDrawArrays(GL_TRIANGLES, 0, 3);
     glBindVertexArray(0);
+    glDisable(GL_SCISSOR_TEST);
     ST_GL_CHECK("HeatmapLayer::draw");
 }
 
-DensityGrid HeatmapLayer::computeExact(const GridSpec& grid, float pixelRatio, ShaderLibrary* shaders) const {
+DensityGrid HeatmapLayer::computeExact(const GridSpec& grid, float pixelRatio, ShaderLibrary* shaders,
+                                       const std::function<void(size_t, size_t)>& progress) const {
     const KernelSpec k = kernelFor(grid.pixelSize, pixelRatio);
     const std::span<const HeatPoint> pts =
         std::span<const HeatPoint>(points_).subspan(range_.first, range_.second - range_.first);
-    if (shaders) {
+    // The exact sum by device: the GPU gather where the GL is a real GPU's; on software GL
+    // (which would run the same gather on the CPU, one pixel per invocation) and without a
+    // context, the vectorised multi-threaded scatter.
+    if (shaders && !softwareRenderer()) {
         HeatmapGpu gpu(*shaders);
         return gpu.exact(pts, grid, k);
     }
-    return exactKde(pts, grid, k);
+    return exactKdeFast(pts, grid, k, 0, progress);
 }
 
 void HeatmapLayer::exportGeoTiff(const std::string& path, const GridSpec& grid, float pixelRatio,
-                                 ShaderLibrary* shaders) const {
-    writeDensityGeoTiff(path, computeExact(grid, pixelRatio, shaders), ctx_.displayCrs);
+                                 ShaderLibrary* shaders, const std::function<void(size_t, size_t)>& progress) const {
+    writeDensityGeoTiff(path, computeExact(grid, pixelRatio, shaders, progress), ctx_.displayCrs);
 }
 
 bool HeatmapLayer::legend(LegendBlock& out) const {

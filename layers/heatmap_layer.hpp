@@ -3,15 +3,25 @@
 // weighted by severity, or officers' positions pushed incrementally with time stamps),
 // drawn as a colourised full-screen pass over the map.
 //
-// GPU display path (HeatmapGpu::aggregate), cost independent of points x radius^2:
-//   points --(compute: linear binning, 32-bit fixed-point atomics)--> bins
-//   bins   --(compute: kernel convolution, reduced grid, 4 cells/invocation)--> coarse density
-//   coarse --(fragment: Catmull-Rom upsampling, ramp, opacity)-----> screen
-// Re-aggregated only when data, time window, kernel or view change; streamed points are
-// added to (and points leaving the time window subtracted from) the existing bins.
-// Exact path (HeatmapGpu::exact, export): gather of the exact kernel at pixel centres.
-// Definitions and accuracy: docs/heatmap.md.
+// Display path, cost independent of points x radius^2 (docs/heatmap.md):
+//   points --(linear binning, 32-bit fixed point)--> bins  --(convolution plan)--> coarse density
+//   coarse --(fragment: Catmull-Rom, ramp)--> colour cache --(blit, opacity)--> screen
+// The coarse grid is aligned to the world, not to the screen: it covers the view and a
+// margin (where there is data) at a cell size chosen from the radius and the zoom, so a
+// pan, or a zoom step that keeps the cell size, redraws from it (colour pass only); a pan
+// by whole pixels only colours the strips it uncovers in the colour cache. Re-aggregation
+// (view out of the margin, a new cell size, new data, time window, kernel) runs as a job of
+// the display engine (HeatEngine: GPU compute with a fence on a hardware GPU, the CPU engine
+// on its worker thread on software GL) while the previous grid is still drawn; a still
+// (FrameState::complete) waits for it. The automatic maximum is taken when a job finishes,
+// over the cells in the canvas, so it cannot change while panning over the same grid.
+// Streamed points are added to (and points leaving the time window subtracted from) the
+// existing bins. Exact path (export): a vectorised multi-threaded CPU scatter on software
+// GL, the GPU gather (HeatmapGpu::exact) on a hardware GPU. Definitions and accuracy:
+// docs/heatmap.md.
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -23,6 +33,7 @@
 #include "engine/feed/pipeline.hpp"
 #include "engine/geo/projection.hpp"
 #include "engine/gl/resources.hpp"
+#include "engine/render/heat_engine.hpp"
 #include "engine/render/heatmap_gpu.hpp"
 #include "engine/render/layer.hpp"
 
@@ -46,7 +57,7 @@ struct HeatmapSettings {
     float fadeBelow = 0.05f;                  // alpha ramps up over [0, fadeBelow] of the ramp
     TimeMs windowMs = 0;                      // > 0: only points with time in (now - windowMs, now]
     double minRadiusCells = kMinRadiusCells;  // display accuracy vs speed (see kde.hpp)
-    int maxReduction = kMaxReduction;
+    int maxReduction = 1 << 20;               // largest coarse cell in screen pixels (no cap)
     bool operator==(const HeatmapSettings&) const = default;
 };
 
@@ -103,42 +114,69 @@ public:
     KernelSpec kernelFor(double resolution, float pixelRatio) const;
     // The indices of the points inside the time window at time t.
     std::pair<size_t, size_t> windowRange(TimeMs t) const;
-    // Normalisation maximum of the last drawn frame (0 before the first).
+    // Normalisation maximum of the last drawn frame (0 before the first): changes only when
+    // an aggregation finishes.
     double displayMax() const { return displayMax_; }
 
-    // Exact density at the pixel centres of grid for the current time window, on the GPU
-    // when shaders is given (a GL context must be current), else on the CPU.
-    DensityGrid computeExact(const GridSpec& grid, float pixelRatio, ShaderLibrary* shaders) const;
+    // Exact density at the pixel centres of grid for the current time window: on the GPU
+    // when shaders is given and the GL is a hardware GPU's (a GL context must be current),
+    // else by the multi-threaded CPU scatter (exactKdeFast). progress(done, total) is called
+    // now and then during long CPU exports.
+    DensityGrid computeExact(const GridSpec& grid, float pixelRatio, ShaderLibrary* shaders,
+                             const std::function<void(size_t, size_t)>& progress = {}) const;
     // `sandtable-render --export-heatmap FILE.tif`: computeExact + float32 GeoTIFF in the
     // display CRS. Throws std::runtime_error / std::invalid_argument with the reason.
-    void exportGeoTiff(const std::string& path, const GridSpec& grid, float pixelRatio, ShaderLibrary* shaders) const;
+    void exportGeoTiff(const std::string& path, const GridSpec& grid, float pixelRatio, ShaderLibrary* shaders,
+                       const std::function<void(size_t, size_t)>& progress = {}) const;
+
+    // The next upload aggregates everything again (bins cleared and rebuilt): benchmarks.
+    void invalidate() {
+        bins_.valid = false;
+        dirty_ = true;
+    }
+    // The display engine (default HeatEngine::preferred(), chosen at the first upload).
+    void setEngine(HeatEngine::Kind kind);
+    const HeatEngine* engine() const { return engine_.get(); }
+    // A job is in flight (the host should draw again soon).
+    bool busy() const override { return inFlight_; }
 
     struct Timing {
-        double aggregateMs = 0.0;  // bin + convolve + normalise of the last re-aggregation
+        double aggregateMs = 0.0;  // the engine's time for the last finished job (bin + convolve + normalise)
         size_t pointsBinned = 0;
         bool incremental = false;
-        int factor = 1, radiusCells = 0;
-        size_t aggregations = 0;
+        double cellPx = 0.0;  // coarse cell size in screen pixels, of the grid drawn
+        int radiusCells = 0;
+        size_t cells = 0;             // coarse cells of the grid drawn
+        size_t aggregations = 0;      // finished jobs (full or incremental)
+        size_t fullAggregations = 0;  // of which full (bins cleared and rebuilt)
+        size_t requests = 0;          // submitted jobs
+        size_t colourPasses = 0;      // whole-canvas colour passes
+        size_t colourStrips = 0;      // strips coloured after whole-pixel pans
+        size_t colouredPixels = 0;    // pixels coloured by the last upload
+        std::string plan;             // convolution plan of the last job
     };
     const Timing& timing() const { return timing_; }
 
 private:
     struct AggKey {
-        GridSpec grid;
+        BinnedLayout layout;
         KernelSpec kernel;
-        double minCells = 0;
-        int maxRed = 0;
-        bool sameLayout(const AggKey& o) const;
+        bool valid = false;
     };
     void ensureGpu(ShaderLibrary& shaders);
-    void uploadPoints();
-    void aggregate();
-    void colorize(ShaderLibrary& shaders);
+    void syncPoints();
+    bool submit(const FrameState& frame);
+    void adopt();
+    void colorize(ShaderLibrary& shaders, const Camera& cam);
+    void colourRects(ShaderLibrary& shaders, const std::vector<PixelRect>& canvasRects, const GridSpec& view);
     void pollFeed();
+    void recomputeBounds();
 
     MapContext ctx_;
     HeatmapSettings settings_;
     std::vector<HeatPoint> points_;  // display CRS, sorted by time
+    BBox dataBounds_;                // of points_
+    bool streaming_ = false;         // points are added (addPoints, a feed): the grid ignores dataBounds_
     HeatInputStats input_;
     std::unique_ptr<Transformer> toWgs84_;
     double metresPerUnit_ = 1.0;  // at the data centre (for metre radii)
@@ -161,34 +199,48 @@ private:
 
     static constexpr size_t kPruneMinPoints = 50000;
     size_t pruned_ = 0;  // times expired points were dropped
-    // GPU state
-    std::unique_ptr<HeatmapGpu> gpu_;
-    size_t uploaded_ = 0;         // points_ [0, uploaded_) are on the GPU
+    // Engine state
+    std::unique_ptr<HeatEngine> engine_;
+    std::optional<HeatEngine::Kind> engineKind_;
+    size_t uploaded_ = 0;         // points_ [0, uploaded_) are in the engine
     size_t lateFrom_ = SIZE_MAX;  // late points were inserted at this index
     bool reupload_ = true;
-    bool haveAgg_ = false;
-    AggKey aggKey_;  // of the aggregation on the GPU
-    AggKey wanted_;  // this frame's (set by update)
-    bool showing_ = false;
+    bool dirty_ = true;  // data or settings changed since the bins were built
+    AggKey bins_;        // what the engine's bins hold (the last job submitted)
     std::pair<size_t, size_t> binned_{0, 0};
-    bool dirty_ = true;
+    bool inFlight_ = false;  // a job submitted, not yet finished
+    AggKey flight_;          // its layout and kernel
+    std::pair<size_t, size_t> flightRange_{0, 0};
+    bool flightIncremental_ = false;
+    AggKey shown_;  // the grid drawn (the last finished job's)
+    std::pair<size_t, size_t> shownRange_{0, 0};
+    GridSpec view_;      // this frame's canvas as a grid (update)
+    KernelSpec kernel_;  // this frame's kernel (update)
+    bool showing_ = false;
     double displayMax_ = 0.0;
     gl::Texture ramp_;
     ColorRampId rampId_ = ColorRampId::Inferno;
-    // The colourised density at screen resolution, redrawn only when the aggregation,
-    // the normalisation, the ramp or the viewport changes; otherwise each frame is one
-    // texel fetch per pixel (the Catmull-Rom colour pass costs ~30 ms at 1080p on llvmpipe).
+    // The colourised density of the canvas, redrawn whole only when the grid drawn, the
+    // normalisation, the ramp, the zoom, the rotation or the canvas changes, or after a pan
+    // by a fraction of a pixel; a pan by whole pixels shifts it (texels are addressed modulo
+    // the canvas size) and colours only the uncovered strips. draw() is one texel fetch per pixel.
     struct ColorKey {
         uint64_t aggregations = ~uint64_t{0};
         double max = 0;
         ColorRampId ramp = ColorRampId::Inferno;
         float fadeBelow = 0;
         int width = 0, height = 0;
+        double resolution = 0, rotation = 0;
         bool operator==(const ColorKey&) const = default;
     };
     ColorKey colorKey_;
+    Vec2d colorTopLeft_;                 // canvas top-left (world) when the cache was coloured whole
+    int colorOffX_ = 0, colorOffY_ = 0;  // whole pixels the view has moved since (right, down)
     gl::Texture colorCache_;
     gl::Handle<gl::FramebufferTraits> colorFbo_;
+    PixelRect gridRect_;  // canvas pixels over the grid drawn (this frame's view): colour pass and blit stop there
+    gl::Texture rowTex_;  // the separable colour pass's rows (heatmap_color_rows.frag)
+    gl::Handle<gl::FramebufferTraits> rowFbo_;
     gl::VertexArray vao_;
     Timing timing_;
     double drawMs_ = 0.0;

@@ -159,7 +159,19 @@ void OfficerLayer::update(const FrameState& frame) {
         const Vec2d a = cam.worldToScreen(cam.center), b = cam.worldToScreen(n);
         northAngle_ = static_cast<float>(std::atan2(b.x - a.x, -(b.y - a.y)));
     }
-    if (!feed_) return;
+    if (!feed_) {
+        // Direct path: count the stale ones here (the shader decides per marker, this picks
+        // its variant).
+        const float nowSec = static_cast<float>(static_cast<double>(now_ - epoch_) / 1000.0);
+        const float staleSec = static_cast<float>(static_cast<double>(opts_.staleAfterMs) / 1000.0);
+        stale_ = directFlagged_ = 0;
+        for (const OfficerInstance& o : instances_) {
+            stale_ += nowSec - o.lastSeenSec > staleSec - 1.0f;  // a second early: float rounding
+            directFlagged_ += o.flags != 0;
+        }
+        live_ = instances_.size() - stale_;
+        return;
+    }
     auto snap = feed_->snapshot();
     if (!epochSet_) {
         // Seconds relative to this epoch keep float32 exact to milliseconds for hours.
@@ -270,7 +282,12 @@ void OfficerLayer::draw(const RenderContext& rc) {
     if (gpuCount_ == 0) return;
     const float t = static_cast<float>(std::clamp((zoom_ - 11.0) / 7.0, 0.0, 1.0));
     const float size = (opts_.minSizePx + (opts_.maxSizePx - opts_.minSizePx) * t) * rc.pixelRatio;
-    Program& p = rc.shaders->graphics("officer.vert", "officer.frag");
+    // The least shader variant this frame needs (officer.frag): most frames have neither
+    // stale officers on show nor highlighted ones.
+    std::vector<std::string> variant;
+    if (stale_ > 0 && focus_->showStale) variant.push_back("STALE");
+    if (!flagged_.empty() || directFlagged_ > 0) variant.push_back("RINGS");
+    Program& p = rc.shaders->graphics("officer.vert", "officer.frag", variant);
     p.use();
     p.set("uViewProjection", rc.viewProjection);
     p.set("uDiameter", size);

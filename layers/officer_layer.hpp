@@ -130,6 +130,7 @@ private:
     size_t live_ = 0, stale_ = 0, absent_ = 0;
     bool asOf_ = false;
     TimeMs asOfTime_ = 0;
+    size_t directFlagged_ = 0;  // direct path: instances with highlight flags (picks the shader variant)
 
     std::vector<OfficerInstance> instances_;
     size_t dirtyFirst_ = SIZE_MAX, dirtyLast_ = 0;  // inclusive slot range to upload

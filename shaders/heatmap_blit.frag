@@ -1,11 +1,21 @@
 #version 450 core
-// Draws one rectangle of the cached colourised heatmap (canvas-sized) with the layer opacity.
+// Draws one rectangle of the cached colourised heatmap with the layer opacity. The cache
+// is canvas-sized and addressed modulo its size (see heatmap_color.frag): canvas pixel
+// (x, y), rows from the top, is texel ((x, y) + uShift) mod uCanvas.
 layout(binding = 0) uniform sampler2D uColor;
 uniform float uOpacity;
-uniform vec2 uOffset;  // the rectangle's lower-left corner in the cache, texels
+uniform ivec2 uCanvas;
+uniform ivec2 uShift;         // in [0, uCanvas)
+uniform ivec2 uTargetOrigin;  // the framebuffer's rectangle in the canvas: top-left corner
+uniform int uTargetHeight;    // and height
 out vec4 fragColor;
 void main() {
-    vec4 c = texelFetch(uColor, ivec2(gl_FragCoord.xy + uOffset), 0);
+    ivec2 f = ivec2(gl_FragCoord.xy);
+    ivec2 px = ivec2(uTargetOrigin.x + f.x, uTargetOrigin.y + uTargetHeight - 1 - f.y);
+    // (px + shift) mod canvas without an integer division (software GL has no vector one).
+    ivec2 q = px + uShift;
+    q -= ivec2(greaterThanEqual(q, uCanvas)) * uCanvas;
+    vec4 c = texelFetch(uColor, q, 0);
     if (c.a <= 0.0) discard;
     fragColor = vec4(c.rgb, c.a * uOpacity);
 }

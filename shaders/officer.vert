@@ -1,6 +1,10 @@
 #version 450 core
 // One officer per point sprite. Staleness comes from last-seen time vs the clock
-// uniform, so time passing needs no buffer update.
+// uniform, so time passing needs no buffer update. The sprite is the disc and its
+// anti-aliased edge (the heading mark is drawn inside the disc): on software GL every
+// sprite pixel costs, and a sprite sized for a wedge outside the disc was ~6x the disc's
+// area. Only the selected officer and dispatch candidates get a sprite large enough for
+// their rings.
 layout(location = 0) in vec4 aPosHeadingSeen;  // x, y (origin-relative), heading deg, last seen s
 layout(location = 1) in uvec4 aSquadStatusFlags;
 uniform mat4 uViewProjection;
@@ -16,30 +20,24 @@ uniform vec4 uStatusColors[4];
 uniform vec4 uSquadColors[32];
 uniform vec4 uStaleColor;
 uniform float uPixelRatio;
-out vec4 vColor;
-flat out vec2 vDir;          // heading as a screen direction (x right, y down); zero: none
-flat out float vStale;
+flat out vec4 vColor;        // rgb; a: 1 stale, 0 live
+flat out vec4 vShape;        // heading as a screen direction (x right, y down; zero: none), disc radius px, half the sprite side px
 flat out uint vFlags;
-flat out float vSize;
-flat out float vHalf;        // half the sprite side, px
 void main() {
     uint squad = aSquadStatusFlags.x;
     uint status = aSquadStatusFlags.y;
     vFlags = aSquadStatusFlags.z;
     bool stale = uNowSec - aPosHeadingSeen.w > uStaleSec;
     bool hidden = (vFlags & 4u) != 0u || ((uSquadMask >> squad) & 1u) == 0u || ((uStatusMask >> status) & 1u) == 0u || (stale && uShowStale == 0);
-    vStale = stale ? 1.0 : 0.0;
-    vColor = stale ? uStaleColor : (uColorBy == 1 ? uSquadColors[squad & 31u] : uStatusColors[status & 3u]);
+    vec3 c = stale ? uStaleColor.rgb : (uColorBy == 1 ? uSquadColors[squad & 31u] : uStatusColors[status & 3u]).rgb;
+    vColor = vec4(c, stale ? 1.0 : 0.0);
     float h = aPosHeadingSeen.z;
     // sin/cos once per officer here, not per pixel.
     float a = radians(h) + uNorth;
-    vDir = (isnan(h) || stale) ? vec2(0.0) : vec2(sin(a), -cos(a));
+    vec2 dir = (isnan(h) || stale) ? vec2(0.0) : vec2(sin(a), -cos(a));
     float size = uDiameter * (((vFlags & 1u) != 0u) ? 1.35 : 1.0);
-    vSize = size;
-    // Just large enough for the wedge tip (0.95 x size) and the selection rings: on
-    // software GL every sprite pixel costs, most of them are discarded.
-    float ringsPx = size * 0.5 + 7.0 * uPixelRatio;
-    vHalf = ceil(max(vDir == vec2(0.0) ? 0.0 : size * 0.95, ringsPx)) + 1.0;
-    gl_PointSize = hidden ? 0.0 : vHalf * 2.0;
+    float half_ = vFlags != 0u ? ceil(size * 0.5 + 7.0 * uPixelRatio) + 1.0 : size * 0.5 + 0.5;
+    vShape = vec4(dir, size * 0.5, half_);
+    gl_PointSize = hidden ? 0.0 : half_ * 2.0;
     gl_Position = hidden ? vec4(2.0, 2.0, 2.0, 1.0) : uViewProjection * vec4(aPosHeadingSeen.xy, 0.0, 1.0);
 }

@@ -156,7 +156,18 @@ int main(int argc, char** argv) {
                 const RasterReadBack like = readDensityRaster(o.gridLike);
                 grid = like.grid.spec;
             }
-            heat->exportGeoTiff(o.exportHeatmap, grid, pixelRatioFor(o.width, o.height), &map->shaders());
+            // Progress on stderr for long exports (a CPU scatter of millions of points): a
+            // line per tenth once it has run two seconds, stdout stays the result lines.
+            const auto tExport = std::chrono::steady_clock::now();
+            int shownTenth = 0;
+            auto progress = [&](size_t done, size_t total) {
+                const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - tExport).count();
+                const int tenth = total ? static_cast<int>(10 * done / total) : 10;
+                if (s < 2.0 || tenth <= shownTenth || tenth >= 10) return;
+                shownTenth = tenth;
+                std::fprintf(stderr, "sandtable-render: exporting the density: %d%% (%.0f s)\n", 10 * tenth, s);
+            };
+            heat->exportGeoTiff(o.exportHeatmap, grid, pixelRatioFor(o.width, o.height), &map->shaders(), progress);
             std::printf("sandtable-render: wrote density grid %s (float32 GeoTIFF, %s)\n", o.exportHeatmap.c_str(),
                         scene.displayCrs.c_str());
         }

@@ -410,6 +410,180 @@ DensityGrid upsample(const DensityGrid& coarse, const BinnedLayout& L, const Gri
     return out;
 }
 
+// ---------------------------------------------------------------- world-aligned display grid
+
+double worldCellSize(const KernelSpec& k, double pixelSize, double minRadiusCells, int maxReduction) {
+    // The uniform kernel is discontinuous: interpolating it between coarse cells would
+    // smear its rim, so its cells are the screen's pixels (as with chooseReduction).
+    if (k.shape == KernelShape::Uniform) return pixelSize;
+    const double cells = std::max(1.0, minRadiusCells) * (k.shape == KernelShape::Gaussian ? 1.5 : 1.0);
+    const double s0 = k.radius / cells;
+    // Steps of 2^(1/4) from s0: a radius in metres keeps s0 at every zoom where s0 is at
+    // least a pixel; below that the smallest step of at least one pixel (at most 19 % over a
+    // pixel: at most ~19 % fewer cells per radius than the screen offers), above the cap
+    // the largest step under it.
+    const double lo = std::ceil(4.0 * std::log2(pixelSize / s0) - 1e-9);
+    const double hi = std::floor(4.0 * std::log2(std::max(1, maxReduction) * pixelSize / s0) + 1e-9);
+    const double step = std::max(lo, std::min(0.0, hi));
+    return s0 * std::exp2(step / 4.0);
+}
+
+namespace {
+
+// A world point in the lattice frame of (anchor, rotation, cell): continuous cell coordinates.
+struct LatticeFrame {
+    Vec2d anchor;
+    double cell = 1.0, c = 1.0, s = 0.0;
+    LatticeFrame(Vec2d a, double rotation, double cellSize)
+        : anchor(a), cell(cellSize), c(std::cos(rotation)), s(std::sin(rotation)) {}
+    Vec2d toFrame(Vec2d w) const {
+        const Vec2d d = w - anchor;
+        return {(c * d.x - s * d.y) / cell, -(s * d.x + c * d.y) / cell};
+    }
+    Vec2d toWorld(double a, double b) const {
+        const double x = a * cell, y = b * cell;
+        return {anchor.x + c * x - s * y, anchor.y - s * x - c * y};
+    }
+};
+
+struct FrameBox {
+    double a0 = INFINITY, b0 = INFINITY, a1 = -INFINITY, b1 = -INFINITY;
+    void add(Vec2d p) {
+        a0 = std::min(a0, p.x), a1 = std::max(a1, p.x);
+        b0 = std::min(b0, p.y), b1 = std::max(b1, p.y);
+    }
+    bool empty() const { return !(a0 < a1 && b0 < b1); }
+    FrameBox intersect(const FrameBox& o) const {
+        return {std::max(a0, o.a0), std::max(b0, o.b0), std::min(a1, o.a1), std::min(b1, o.b1)};
+    }
+};
+
+FrameBox viewBox(const LatticeFrame& f, const GridSpec& view) {
+    FrameBox b;
+    for (Vec2d corner : {view.toWorld(0, 0), view.toWorld(view.width, 0), view.toWorld(0, view.height),
+                         view.toWorld(view.width, view.height)})
+        b.add(f.toFrame(corner));
+    return b;
+}
+
+// The data bounds grown by the radius (where the density can be nonzero), in the frame.
+FrameBox dataBox(const LatticeFrame& f, const BBox& data, double radius) {
+    FrameBox b;
+    if (!data.valid()) return b;
+    const double r = radius * 1.0001 + f.cell;
+    for (Vec2d corner : {Vec2d{data.minX - r, data.minY - r}, Vec2d{data.maxX + r, data.minY - r},
+                         Vec2d{data.minX - r, data.maxY + r}, Vec2d{data.maxX + r, data.maxY + r}})
+        b.add(f.toFrame(corner));
+    return b;
+}
+
+}  // namespace
+
+BinnedLayout worldLayout(const GridSpec& view, const KernelSpec& k, const BBox& dataBounds, Vec2d anchor,
+                         const WorldGridOptions& o) {
+    const double cell = worldCellSize(k, view.pixelSize, o.minRadiusCells, o.maxReduction);
+    // The uniform kernel's cells are the pixels of this view (see worldCellSize), so its
+    // lattice is anchored at the view's corner: pixel centres fall on cell centres.
+    if (k.shape == KernelShape::Uniform) anchor = view.topLeft;
+    const LatticeFrame f(anchor, view.rotation, cell);
+    const FrameBox v = viewBox(f, view);
+    // The margin shrinks where the grid would grow past maxCells (small cells on a big screen).
+    const double viewCells = std::max(1.0, (v.a1 - v.a0) * (v.b1 - v.b0));
+    const double fit = (std::sqrt(static_cast<double>(o.maxCells) / viewCells) - 1.0) / 2.0;
+    const double margin = std::clamp(std::min(o.margin, fit), 0.0, o.margin);
+    const double ma = margin * (v.a1 - v.a0), mb = margin * (v.b1 - v.b0);
+    FrameBox want = FrameBox{v.a0 - ma, v.b0 - mb, v.a1 + ma, v.b1 + mb}.intersect(dataBox(f, dataBounds, k.radius));
+    const double snap = std::max(1, o.snapCells);
+    int ia0, ib0, ia1, ib1;
+    if (want.empty()) {
+        // No data near the view: a token grid at the view's corner (all zero).
+        ia0 = static_cast<int>(std::floor(v.a0)), ib0 = static_cast<int>(std::floor(v.b0));
+        ia1 = ia0 + 1, ib1 = ib0 + 1;
+    } else {
+        ia0 = static_cast<int>(std::floor(want.a0 / snap) * snap);
+        ib0 = static_cast<int>(std::floor(want.b0 / snap) * snap);
+        ia1 = static_cast<int>(std::ceil(want.a1 / snap) * snap);
+        ib1 = static_cast<int>(std::ceil(want.b1 / snap) * snap);
+    }
+    BinnedLayout L;
+    L.factor = 1;  // not tied to the screen: the colour pass maps pixels to cells itself
+    L.coarse.pixelSize = cell;
+    L.coarse.rotation = view.rotation;
+    L.coarse.topLeft = f.toWorld(ia0 - kCoarseBorder, ib0 - kCoarseBorder);
+    L.coarse.width = ia1 - ia0 + 2 * kCoarseBorder;
+    L.coarse.height = ib1 - ib0 + 2 * kCoarseBorder;
+    L.radiusCells = static_cast<int>(std::ceil(k.radius / cell - 1e-9));
+    L.margin = (L.radiusCells + 1 + 3) / 4 * 4;
+    return L;
+}
+
+bool layoutCovers(const BinnedLayout& L, const GridSpec& view, const KernelSpec& k, const BBox& dataBounds) {
+    // In the grid's own cell coordinates (grid corner at 0).
+    const LatticeFrame f(L.coarse.topLeft, L.coarse.rotation, L.coarse.pixelSize);
+    const FrameBox need = viewBox(f, view).intersect(dataBox(f, dataBounds, k.radius));
+    if (need.empty()) return true;  // nothing to show here: any grid will do
+    const double lo = kCoarseBorder - 1e-6;
+    return need.a0 >= lo && need.b0 >= lo && need.a1 <= L.coarse.width - lo && need.b1 <= L.coarse.height - lo;
+}
+
+CellRect cellsInView(const BinnedLayout& L, const GridSpec& view) {
+    const LatticeFrame f(L.coarse.topLeft, L.coarse.rotation, L.coarse.pixelSize);
+    const FrameBox v = viewBox(f, view);
+    CellRect r;
+    // Cells whose centre (i + 0.5) lies inside the view's box.
+    r.i0 = std::clamp(static_cast<int>(std::ceil(v.a0 - 0.5)), 0, L.coarse.width);
+    r.j0 = std::clamp(static_cast<int>(std::ceil(v.b0 - 0.5)), 0, L.coarse.height);
+    r.i1 = std::clamp(static_cast<int>(std::floor(v.a1 - 0.5)) + 1, 0, L.coarse.width);
+    r.j1 = std::clamp(static_cast<int>(std::floor(v.b1 - 0.5)) + 1, 0, L.coarse.height);
+    return r;
+}
+
+DensityGrid resample(const DensityGrid& coarse, const GridSpec& output) {
+    DensityGrid out;
+    out.spec = output;
+    out.values.assign(output.pixelCount(), 0.0f);
+    const int cw = coarse.spec.width, ch = coarse.spec.height;
+    if (cw <= 0 || ch <= 0) return out;
+    for (int row = 0; row < output.height; ++row)
+        for (int col = 0; col < output.width; ++col) {
+            const Vec2d g = coarse.spec.toGrid(output.pixelCenter(col, row));
+            const double u = g.x - 0.5, v = g.y - 0.5;  // cell centres at integers
+            const int i0 = static_cast<int>(std::floor(u)), j0 = static_cast<int>(std::floor(v));
+            if (i0 < -2 || j0 < -2 || i0 > cw + 1 || j0 > ch + 1) continue;  // outside the grid: no density
+            double wx[4], wy[4];
+            catmullRom(u - i0, wx);
+            catmullRom(v - j0, wy);
+            double s = 0.0;
+            for (int b = 0; b < 4; ++b) {
+                const int j = std::clamp(j0 - 1 + b, 0, ch - 1);
+                double line = 0.0;
+                for (int a = 0; a < 4; ++a) line += wx[a] * coarse.at(std::clamp(i0 - 1 + a, 0, cw - 1), j);
+                s += wy[b] * line;
+            }
+            out.at(col, row) = static_cast<float>(std::max(0.0, s));
+        }
+    return out;
+}
+
+// ---------------------------------------------------------------- fixed-point bins
+
+namespace {
+constexpr double kUnitsForMaxWeight = 65536.0;
+constexpr double kMaxUnits = 2147483648.0;
+constexpr double kStreamHeadroom = 4.0;
+}  // namespace
+
+double binScaleFor(double maxWeight, double totalWeight, size_t points) {
+    if (!(maxWeight > 0.0)) return 1.0;
+    return std::min(kUnitsForMaxWeight / maxWeight,
+                    kMaxUnits / (kStreamHeadroom * (totalWeight + 2.0 * static_cast<double>(points))));
+}
+
+bool binScaleFits(double totalWeight, double scale, size_t points) {
+    // A bin's true sum is at most the total weight plus 2 units of rounding per point.
+    return totalWeight * scale + 2.0 * static_cast<double>(points) < kMaxUnits;
+}
+
 double positivePercentile(std::span<const float> values, double q) {
     std::vector<float> pos;
     pos.reserve(values.size());

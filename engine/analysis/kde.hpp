@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -114,6 +115,13 @@ struct DensityGrid {
 // over kMaxRadiusPixels pixels.
 inline constexpr double kMaxRadiusPixels = 2048.0;
 DensityGrid exactKde(std::span<const HeatPoint> pts, const GridSpec& grid, const KernelSpec& k);
+// The same exact KDE as a vectorised, multi-threaded scatter in float32 (the export path on
+// machines without a real GPU; within ~1e-5 of the maximum of exactKde): points sorted by
+// row, bands of rows shared out to `threads` threads (0: every core), each point's disc
+// rows bounded in double so that the rim is exactly exactKde's, the kernel evaluated on
+// whole row spans. progress(rows done, rows) is called from the calling thread.
+DensityGrid exactKdeFast(std::span<const HeatPoint> pts, const GridSpec& grid, const KernelSpec& k, int threads = 0,
+                         const std::function<void(size_t, size_t)>& progress = {});
 
 // The display path's parameters: the density is computed on a grid `factor` times
 // coarser than the output and upsampled with Catmull-Rom cubics. chooseReduction picks the largest
@@ -136,6 +144,46 @@ BinnedLayout chooseReduction(const GridSpec& output, const KernelSpec& k, double
                              int maxFactor = kMaxReduction);
 // Kernel weights of the convolution, (2R+1)^2 row-major, R = layout.radiusCells.
 std::vector<float> convolutionTable(const BinnedLayout& layout, const KernelSpec& k);
+
+// The layer's display grid, aligned to the world rather than to the screen: square cells
+// of worldCellSize() display units on a lattice anchored at `anchor` (axes in the view's
+// rotation), covering the view grown by `margin` (a fraction of the view's size on every
+// side) wherever there is data (dataBounds grown by the radius), snapped outwards to whole
+// `snapCells` blocks and bordered by kCoarseBorder cells for the cubic taps. A pan, or a zoom
+// step that keeps the cell size, redraws from the same grid while layoutCovers() holds.
+struct WorldGridOptions {
+    double minRadiusCells = kMinRadiusCells;
+    int maxReduction = 1 << 20;  // cell size at most this many screen pixels (no cap by default)
+    double margin = 0.5;         // of the view's width/height, each side
+    size_t maxCells = 4u << 20;  // the margin shrinks so that the grid stays under this
+    int snapCells = 16;
+};
+// Cell size: radius / minRadiusCells (x1.5 for the Gaussian) when that is at least a screen
+// pixel, so it does not depend on the zoom for a radius in metres; otherwise raised in
+// steps of 2^(1/4) to the first size of at least a pixel (no finer than the screen). The
+// uniform kernel (discontinuous) gets exactly one screen pixel, never reduced.
+double worldCellSize(const KernelSpec& k, double pixelSize, double minRadiusCells, int maxReduction);
+BinnedLayout worldLayout(const GridSpec& view, const KernelSpec& k, const BBox& dataBounds, Vec2d anchor,
+                         const WorldGridOptions& opts = {});
+// Whether the grid of L holds every cell the view needs (the part of the view within the
+// radius of dataBounds, with the cubic taps' border): then no re-aggregation is needed.
+bool layoutCovers(const BinnedLayout& L, const GridSpec& view, const KernelSpec& k, const BBox& dataBounds);
+// The cells of L's coarse grid whose centres lie in the view (for the normalisation):
+// [i0, i1) x [j0, j1), clamped to the grid.
+struct CellRect {
+    int i0 = 0, j0 = 0, i1 = 0, j1 = 0;
+    bool empty() const { return i1 <= i0 || j1 <= j0; }
+};
+CellRect cellsInView(const BinnedLayout& L, const GridSpec& view);
+// Catmull-Rom interpolation of a coarse grid at the pixel centres of any output grid
+// (rotation included): the CPU twin of heatmap_color.frag for world-aligned grids.
+DensityGrid resample(const DensityGrid& coarse, const GridSpec& output);
+
+// Fixed-point scale of the display bins (32-bit sums, shared by the GPU and CPU engines):
+// 2^16 units for the largest weight, lowered so that 4 x (total weight x scale + 2 units
+// of rounding per point) stays under 2^31; binScaleFits says whether streamed points still fit.
+double binScaleFor(double maxWeight, double totalWeight, size_t points);
+bool binScaleFits(double totalWeight, double scale, size_t points);
 
 // CPU twin of the GPU display path (same layout and maths, double precision).
 DensityGrid binnedKde(std::span<const HeatPoint> pts, const GridSpec& output, const KernelSpec& k,

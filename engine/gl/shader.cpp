@@ -141,6 +141,7 @@ void Program::set(const char* name, float v) const { glProgramUniform1f(id(), un
 void Program::set(const char* name, int v) const { glProgramUniform1i(id(), uniform(name), v); }
 void Program::set(const char* name, Vec2f v) const { glProgramUniform2f(id(), uniform(name), v.x, v.y); }
 void Program::set(const char* name, float x, float y) const { glProgramUniform2f(id(), uniform(name), x, y); }
+void Program::set(const char* name, int x, int y) const { glProgramUniform2i(id(), uniform(name), x, y); }
 void Program::set(const char* name, const Color& c) const {
     glProgramUniform4f(id(), uniform(name), c.r, c.g, c.b, c.a);
 }

@@ -28,6 +28,7 @@ public:
     void set(const char* name, int v) const;
     void set(const char* name, Vec2f v) const;
     void set(const char* name, float x, float y) const;
+    void set(const char* name, int x, int y) const;    // ivec2
     void set(const char* name, const Color& c) const;  // vec4
     void set(const char* name, const Mat4f& m) const;
 

@@ -21,13 +21,6 @@ std::vector<float> packPoints(std::span<const HeatPoint> pts, Vec2d origin) {
     return data;
 }
 
-// Fixed-point scale (32-bit bins): 2^16 units for the largest weight (rounding at most
-// 2^-17 of it per deposit), lowered when needed so that no bin can reach 2^31 units even
-// after the uploaded total grows 4x by streaming: a bin's true sum is at most the total
-// weight plus 2 units of rounding per point. Beyond that appendPoints asks for a re-upload.
-constexpr double kUnitsForMaxWeight = 65536.0;
-constexpr double kMaxUnits = 2147483648.0;
-constexpr double kStreamHeadroom = 4.0;
 int roundUp4(int v) { return (v + 3) / 4 * 4; }
 constexpr GLuint kMaxGroups = 65535;
 
@@ -55,10 +48,7 @@ void HeatmapGpu::setPoints(std::span<const HeatPoint> pts, Vec2d origin) {
         maxWeight_ = std::max(maxWeight_, p.weight);
         totalWeight_ += p.weight;
     }
-    fixedScale_ = maxWeight_ > 0.0
-                      ? std::min(kUnitsForMaxWeight / maxWeight_,
-                                 kMaxUnits / (kStreamHeadroom * (totalWeight_ + 2.0 * static_cast<double>(pts.size()))))
-                      : 1.0;
+    fixedScale_ = binScaleFor(maxWeight_, totalWeight_, pts.size());
     const std::vector<float> data = packPoints(pts, origin);
     if (!points_) points_ = gl::Buffer::create();
     // Headroom so that streamed points rarely force a reallocation.
@@ -79,8 +69,7 @@ bool HeatmapGpu::appendPoints(std::span<const HeatPoint> pts) {
     // Every bin sum must stay below 2^31 units: bound it by the total weight of all points
     // plus the rounding (at most 2 units per point over its 4 deposits). With no scale yet
     // (no positive weight so far) the caller re-uploads everything.
-    const double n = static_cast<double>(count_ + pts.size());
-    if (!points_ || maxWeight_ <= 0.0 || total * fixedScale_ + 2.0 * n >= kMaxUnits) return false;
+    if (!points_ || maxWeight_ <= 0.0 || !binScaleFits(total, fixedScale_, count_ + pts.size())) return false;
     maxWeight_ = std::max(maxWeight_, w);
     totalWeight_ = total;
     if (count_ + pts.size() > capacity_) {
@@ -168,6 +157,10 @@ void HeatmapGpu::binRange(size_t first, size_t count, int sign) {
 
 void HeatmapGpu::convolve() {
     const BinnedLayout& L = layout_;
+    if (!coarse_ || coarse_.width() != L.coarse.width || coarse_.height() != L.coarse.height) {
+        coarse_ = gl::Texture::create2D(GL_R32F, L.coarse.width, L.coarse.height);
+        coarse_.setFilter(GL_NEAREST, GL_NEAREST);
+    }
     Program& c = shaders_->compute("heatmap_conv.comp");
     const GLuint id = c.id();
     glProgramUniform2i(id, c.uniform("uCoarseSize"), L.coarse.width, L.coarse.height);

@@ -5,6 +5,7 @@
 // The layer then colourises the coarse grid for display. Exact path (exact(), export):
 // gather of the exact kernel at pixel centres. Definitions and accuracy: docs/heatmap.md.
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "engine/analysis/kde.hpp"
@@ -40,6 +41,9 @@ public:
     void binRange(size_t first, size_t count, int sign);
     void convolve();
     const gl::Texture& coarse() const { return coarse_; }
+    // Swaps the coarse grid just computed into `front` (double buffering: the next
+    // convolution writes the texture `front` held, while the caller draws this one).
+    void takeResult(gl::Texture& front) { std::swap(coarse_, front); }
     const BinnedLayout& layout() const { return layout_; }
     DensityGrid readCoarse() const;  // the coarse grid, for normalisation and tests
 

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <thread>
 
 #include "engine/analysis/heat_io.hpp"
 #include "engine/feed/pipeline.hpp"
@@ -158,6 +159,7 @@ TEST_CASE("heatmap layer renders to PNG: transparent where zero, ramp where dens
     cam.fit({349500.0, 3459500.0, 354500.0, 3463500.0}, 0.0);
     FrameState fs;
     fs.camera = &cam;
+    fs.complete = true;  // a still: the frame waits for its aggregation
     layer.update(fs);
     RenderContext rc;
     rc.camera = &cam;
@@ -177,8 +179,8 @@ TEST_CASE("heatmap layer renders to PNG: transparent where zero, ramp where dens
     img.flipVertically();
     const auto path = std::filesystem::temp_directory_path() / "sandtable_heatmap_layer_render.png";
     writePng(path.string(), img);
-    std::printf("heatmap render written to %s (aggregate %.1f ms, factor %d)\n", path.c_str(),
-                layer.timing().aggregateMs, layer.timing().factor);
+    std::printf("heatmap render written to %s (aggregate %.1f ms, cell %.2f px, %s engine)\n", path.c_str(),
+                layer.timing().aggregateMs, layer.timing().cellPx, layer.engine()->name());
     CHECK(img.pixel(2, 2)[3] == 0);  // far corner: no density -> transparent
     size_t coloured = 0, opaqueMax = 0;
     for (int y = 0; y < H; ++y)
@@ -213,6 +215,158 @@ TEST_CASE("heatmap layer renders to PNG: transparent where zero, ramp where dens
     CHECK(gl::errorCount() == 0);
 }
 
+namespace {
+
+// A heatmap layer on a 480 x 320 canvas over clustered points (EPSG:4549 metres), drawn
+// frame by frame the way Map does it; image() reads the canvas back.
+struct PanRig {
+    ShaderLibrary shaders;
+    MapContext mc;
+    std::unique_ptr<HeatmapLayer> layer;
+    Camera cam;
+    gl::RenderTarget rt;
+    static constexpr int W = 480, H = 320;
+    explicit PanRig(Normalisation norm, HeatEngine::Kind engine = HeatEngine::preferred()) {
+        mc.displayCrs = "EPSG:4549";
+        mc.origin = {352000.0, 3461500.0};
+        HeatmapLayerConfig cfg;
+        cfg.settings.radius = 120.0;
+        cfg.settings.normalisation = norm;
+        cfg.settings.fixedMax = 2e-2;
+        cfg.opacity = 1.0f;
+        layer = std::make_unique<HeatmapLayer>(mc, cfg);
+        layer->setEngine(engine);
+        auto pts = clusteredPoints(40000, {346000.0, 3456000.0, 358000.0, 3467000.0}, 11);
+        layer->setPoints(pts);
+        cam.width = W;
+        cam.height = H;
+        cam.origin = mc.origin;
+        cam.fit({350000.0, 3460000.0, 354000.0, 3463000.0}, 0.0);
+        rt = gl::RenderTarget::create(W, H);
+    }
+    void frame(bool complete) {
+        FrameState fs;
+        fs.camera = &cam;
+        fs.complete = complete;
+        RenderContext rc;
+        rc.camera = &cam;
+        rc.viewProjection = cam.viewProjection();
+        rc.viewport = rc.target = {0, 0, W, H};
+        rc.canvasWidth = W;
+        rc.canvasHeight = H;
+        rc.shaders = &shaders;
+        rt.bind();
+        glViewport(0, 0, W, H);
+        glClearColor(0, 0, 0, 0);
+        glClear(GL_COLOR_BUFFER_BIT);
+        runFrame(*layer, fs, rc);
+    }
+    std::vector<uint8_t> image() {
+        std::vector<uint8_t> px(static_cast<size_t>(W) * H * 4);
+        glReadPixels(0, 0, W, H, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
+        return px;
+    }
+};
+
+int worstDiff(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
+    int worst = 0;
+    for (size_t i = 0; i < a.size() && i < b.size(); ++i) worst = std::max(worst, std::abs(int(a[i]) - int(b[i])));
+    return worst;
+}
+
+}  // namespace
+
+TEST_CASE("pans inside the margin redraw from the cached grid: no re-aggregation, a stable maximum", "[heatmap][gl]") {
+    if (!context()) return;
+    for (HeatEngine::Kind engine : {HeatEngine::Kind::Cpu, HeatEngine::Kind::Gpu}) {
+        PanRig rig(Normalisation::Auto, engine);
+        INFO("engine " << (engine == HeatEngine::Kind::Cpu ? "cpu" : "gpu"));
+        rig.frame(true);
+        const auto t = rig.layer->timing();
+        const double max0 = rig.layer->displayMax();
+        REQUIRE(max0 > 0.0);
+        REQUIRE(t.aggregations == 1);
+        // 120 frames of whole-pixel pans (a drag: right, then down and left), interactive.
+        for (int i = 0; i < 120; ++i) {
+            rig.cam.panPixels(i < 60 ? 1.0 : -2.0, i < 60 ? 0.0 : 1.0);
+            rig.frame(false);
+            CHECK(rig.layer->displayMax() == max0);  // no flicker of the automatic maximum
+        }
+        CHECK(rig.layer->timing().requests == t.requests);
+        CHECK(rig.layer->timing().aggregations == t.aggregations);
+        // Only the uncovered strips were coloured, never the whole canvas again.
+        CHECK(rig.layer->timing().colourPasses == t.colourPasses);
+        CHECK(rig.layer->timing().colourStrips == t.colourStrips + 120);
+        // A zoom step about the centre keeps the cell size (radius in metres): a colour pass
+        // from the same grid, no re-aggregation.
+        rig.cam.zoomAbout({PanRig::W / 2.0, PanRig::H / 2.0}, 1.2);
+        rig.frame(false);
+        CHECK(rig.layer->timing().requests == t.requests);
+        CHECK(rig.layer->timing().colourPasses == t.colourPasses + 1);
+        CHECK(rig.layer->displayMax() == max0);
+        CHECK(gl::errorCount() == 0);
+    }
+}
+
+TEST_CASE("the colours shifted under whole-pixel pans equal a fresh colour pass", "[heatmap][gl]") {
+    if (!context()) return;
+    // Fixed normalisation: a fresh layer at the final view normalises the same way.
+    PanRig panned(Normalisation::Fixed);
+    panned.frame(true);
+    for (int i = 0; i < 40; ++i) {
+        panned.cam.panPixels(i % 3 == 0 ? -3.0 : 2.0, i % 2 ? 1.0 : -2.0);
+        panned.frame(false);
+    }
+    PanRig fresh(Normalisation::Fixed);
+    fresh.cam = panned.cam;
+    fresh.frame(true);
+    panned.frame(false);
+    const auto a = panned.image(), b = fresh.image();
+    CHECK(worstDiff(a, b) <= 2);  // float rounding of the sample positions, 8-bit colours
+    size_t coloured = 0;
+    for (size_t i = 3; i < a.size(); i += 4) coloured += a[i] > 0;
+    CHECK(coloured > static_cast<size_t>(PanRig::W * PanRig::H / 10));
+    // A pan by a fraction of a pixel colours the canvas again (shifting would be inexact).
+    const size_t passes = panned.layer->timing().colourPasses;
+    panned.cam.panPixels(0.5, 0.0);
+    panned.frame(false);
+    CHECK(panned.layer->timing().colourPasses == passes + 1);
+}
+
+TEST_CASE("a pan out of the margin re-aggregates without blocking, then shows the new grid", "[heatmap][gl]") {
+    if (!context()) return;
+    for (HeatEngine::Kind engine : {HeatEngine::Kind::Cpu, HeatEngine::Kind::Gpu}) {
+        INFO("engine " << (engine == HeatEngine::Kind::Cpu ? "cpu" : "gpu"));
+        PanRig rig(Normalisation::Auto, engine);
+        rig.frame(true);
+        const auto before = rig.layer->timing();
+        const double max0 = rig.layer->displayMax();
+        // 1.3 canvas widths to the right: out of the half-canvas margin, still over the data.
+        rig.cam.panPixels(1.3 * PanRig::W, 0.0);
+        rig.frame(false);
+        CHECK(rig.layer->timing().requests == before.requests + 1);
+        // This frame still drew the old grid (the job is adopted at a later upload).
+        CHECK(rig.layer->timing().aggregations == before.aggregations);
+        CHECK(rig.layer->displayMax() == max0);
+        // Frames go on; within a few seconds the new grid is drawn.
+        const auto t0 = std::chrono::steady_clock::now();
+        while (rig.layer->timing().aggregations == before.aggregations && msSince(t0) < 20000.0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            rig.frame(false);
+        }
+        REQUIRE(rig.layer->timing().aggregations == before.aggregations + 1);
+        CHECK_FALSE(rig.layer->busy());
+        rig.frame(false);
+        // ... and it is what a still of this view shows.
+        PanRig still(Normalisation::Auto, engine);
+        still.cam = rig.cam;
+        still.frame(true);
+        CHECK(rig.layer->displayMax() == Approx(still.layer->displayMax()));
+        CHECK(worstDiff(rig.image(), still.image()) <= 2);
+        CHECK(gl::errorCount() == 0);
+    }
+}
+
 TEST_CASE("streamed officer positions in a moving time window", "[heatmap][gl]") {
     if (!context()) return;
     ShaderLibrary shaders;
@@ -240,6 +394,7 @@ TEST_CASE("streamed officer positions in a moving time window", "[heatmap][gl]")
     auto all = clusteredPoints(6000, box, 2);  // times 0, 1 s, 2 s, ...
     FrameState fs;
     fs.camera = &cam;
+    fs.complete = true;                      // each frame waits for its (incremental) job
     for (int step = 0; step < 24; ++step) {  // 250 new positions per frame, window holds 600
         layer.addPoints(std::span<const HeatPoint>(all).subspan(static_cast<size_t>(step) * 250, 250));
         fs.time = static_cast<TimeMs>(step + 1) * 250 * 1000 - 1000;
@@ -286,6 +441,7 @@ TEST_CASE("late points are merged in time order and the bins equal a fresh aggre
     auto all = clusteredPoints(3000, {350000.0, 3460000.0, 354000.0, 3463000.0}, 9);  // times 0, 1 s, ...
     FrameState fs;
     fs.camera = &cam;
+    fs.complete = true;
     // Even points first, then odd ones in two late batches: each merges into the middle.
     std::vector<HeatPoint> even, odd1, odd2;
     for (size_t i = 0; i < all.size(); ++i) (i % 2 == 0 ? even : i < 2000 ? odd1 : odd2).push_back(all[i]);
@@ -376,6 +532,7 @@ TEST_CASE("presence heatmap follows the live feed and the clock", "[heatmap][gl]
     rt.bind();
     FrameState fs;
     fs.camera = &cam;
+    fs.complete = true;
     auto densityNear = [&](double lon, double lat) {
         Vec2d p{lon, lat};
         Transformer("EPSG:4326", mc.displayCrs).forward(p);
