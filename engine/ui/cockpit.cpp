@@ -136,8 +136,10 @@ void Cockpit::traceView() {
     tracedView_ = k;
     char buf[256];
     std::snprintf(buf, sizeof buf,
-                  "\"event\":\"view\",\"center\":[%.4f,%.4f],\"resolution\":%.9g,\"rotation\":%.9g,\"size\":[%d,%d]",
-                  c.center.x, c.center.y, c.resolution, c.rotation, c.width, c.height);
+                  "\"event\":\"view\",\"center\":[%.4f,%.4f],\"resolution\":%.9g,\"rotation\":%.9g,\"size\":[%d,%d],"
+                  "\"flying\":%s",
+                  c.center.x, c.center.y, c.resolution, c.rotation, c.width, c.height,
+                  map_.flying() ? "true" : "false");
     trace(buf);
 }
 

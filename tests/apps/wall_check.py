@@ -45,21 +45,15 @@ with Display(W, H) as d:
     app.find_window("Sandtable")
     check(app.origin == (0, 0) and app.size == (W, H), f"the wall window covers the rectangle: {app.origin} {app.size}")
     # The tour's first flight (3 s of frames; software GL draws a 1600x900 wall at a few
-    # frames a second): the view changes many times with no input at all. Then it rests at
-    # the first stop (25 s dwell): wait for the view to keep still.
-    deadline = time.time() + 40
-    while time.time() < deadline and len(set(centres(app))) < 3:
-        time.sleep(0.2)
+    # frames a second, fewer on a loaded machine): the view changes many times with no
+    # input at all, then rests at the first stop (25 s dwell) with the flight over.
+    app.wait_for(lambda e: e.get("event") == "view" and e.get("flying"), timeout=60, what="the tour's flight")
+    app.wait_for(lambda e: e.get("event") == "view" and e.get("flying") is False and e["frame"] > 1, timeout=60,
+                 what="the flight's end")
     flown = centres(app)
     check(len(set(flown)) >= 3, f"the tour flies the camera by itself: {len(set(flown))} distinct views")
-    last_n, still_since = len(flown), time.time()
-    while time.time() < deadline and time.time() - still_since < 2.0:
-        time.sleep(0.2)
-        if len(centres(app)) != last_n:
-            last_n, still_since = len(centres(app)), time.time()
-    flown = centres(app)
     # The operator drags 200 px to the right: the map follows the hand, then stays put.
-    before = flown[-1]
+    before = app.last("view")
     d.xdotool("mousemove", *app.at(800, 400))
     time.sleep(0.3)
     d.xdotool("mousedown", 1)
@@ -67,14 +61,20 @@ with Display(W, H) as d:
         d.xdotool("mousemove", *app.at(800 + 25 * i, 400))
         time.sleep(0.03)
     d.xdotool("mouseup", 1)
-    time.sleep(1.0)
-    after = centres(app)[-1]
-    v = app.last("view")
-    moved_px = (before[0] - after[0]) / v["resolution"] if v else 0
-    check(150 <= moved_px <= 250 and abs(before[1] - after[1]) / v["resolution"] < 60,
-          f"a drag of 200 px right moves the map with the hand: the centre moved {moved_px:.0f} px west")
+
+    def shift(e):
+        return (before["center"][0] - e["center"][0]) / before["resolution"]
+
+    try:  # the whole drag applied (frames may come seconds apart)
+        app.wait_for(lambda e: e.get("event") == "view" and e["frame"] > before["frame"] and shift(e) >= 195,
+                     timeout=30, what="the drag")
+    except AssertionError as e:
+        print(e)
+    after = app.last("view")
+    check(150 <= shift(after) <= 250 and abs(before["center"][1] - after["center"][1]) / before["resolution"] < 60,
+          f"a drag of 200 px right moves the map with the hand: the centre moved {shift(after):.0f} px west")
     held = len(centres(app))
-    time.sleep(3.0)
+    time.sleep(4.0)
     check(len(centres(app)) == held, f"the tour pauses for the operator: {len(centres(app)) - held} view changes after the drag")
     rc = app.proc.wait(90)
     app.stop()
@@ -87,8 +87,16 @@ with Display(W, H) as d:
         c.update(pngcheck.count(img, (0, H - strip_h, 260, H), {"live": (LIVE, 20)}))
         check(c["strip"] >= 0.4 * W * (strip_h - 4), f"the status strip runs along the bottom: {c['strip']} px")
         check(c["live"] >= 200, f"the LIVE badge is in the strip: {c['live']} px")
-        ui = pngcheck.count(img, (0, 0, W, H), {"title": (pngcheck.PANEL_TITLE, 10)})
-        check(ui["title"] < 500, f"no control panel on the wall: {ui['title']} px of panel title")
+        # A panel's title bar is a solid run of its colour hundreds of pixels long; map edges
+        # of a similar blue (anti-aliased outlines) never are.
+        px = img.load()
+        longest = 0
+        for y in range(0, H, 2):
+            run = 0
+            for x in range(W):
+                run = run + 1 if pngcheck.near(px[x, y], pngcheck.PANEL_TITLE, 10) else 0
+                longest = max(longest, run)
+        check(longest < 150, f"no control panel on the wall: the longest run of panel-title colour is {longest} px")
         problems, counts = pngcheck.check_map(img, (0, 0, W, H - strip_h), min_squads=0, min_fill=0)
         print("map:", dict(counts))
         for p in problems:
