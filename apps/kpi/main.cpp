@@ -18,6 +18,8 @@
 #include "engine/indicators/json.hpp"
 #include "engine/indicators/table_export.hpp"
 #include "engine/util/civil_time.hpp"
+#include "engine/util/clock.hpp"
+#include "engine/util/sample_data.hpp"
 
 using namespace sandtable;
 using namespace sandtable::indicators;
@@ -31,6 +33,7 @@ struct ArgError {
 
 // ISO 8601 with an offset, or a plain date YYYY-MM-DD meaning local midnight (UTC+8).
 TimeMs parseTime(const std::string& flag, const std::string& v) {
+    if (v == "now") return wallClockMs();
     TimeMs t = 0;
     if (parseIsoTime(v, t)) return t;
     int y = 0, m = 0, d = 0;
@@ -42,24 +45,10 @@ TimeMs parseTime(const std::string& flag, const std::string& v) {
     }
     throw ArgError{flag + ": '" + v +
                    "' is not a time (expected ISO 8601 with an offset, like 2024-10-01T00:00:00+08:00, or a date "
-                   "like 2024-10-01 for local midnight)"};
+                   "like 2024-10-01 for local midnight, or now)"};
 }
 
-// data/putuo/<name> in the source tree, or up from the executable.
-std::string defaultData(const std::string& name) {
-    std::vector<fs::path> candidates;
-#ifdef SANDTABLE_SOURCE_DIR
-    candidates.push_back(fs::path(SANDTABLE_SOURCE_DIR) / "data/putuo" / name);
-#endif
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec)
-        for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
-            candidates.push_back(p / "data/putuo" / name);
-    for (const auto& c : candidates)
-        if (fs::exists(c, ec)) return c.string();
-    return {};
-}
+std::string defaultData(const std::string& name) { return findSampleData(name, SANDTABLE_SOURCE_DIR); }
 
 void reportBadRows(const Records& r, bool quiet) {
     if (r.badRows.empty() && r.duplicateCheckins == 0) return;

@@ -299,8 +299,15 @@ int main(int argc, char** argv) {
     o.feed.history = historyDir.empty() ? historyFile : historyDir;
     o.feed.historyAsked = !o.feed.history.empty() || o.feed.historyReadOnly;
     if (app.count("--fullscreen")) o.monitor = fullscreen.empty() ? 0 : fullscreen[0];
-    if (!o.tcp.empty()) cli::parseEndpoint(o.tcp, o.feed.tcpHost, o.feed.tcpPort);
-    if (!o.udp.empty()) cli::parseEndpoint(o.udp, o.feed.udpHost, o.feed.udpPort);
+    net::HostPort hp;
+    if (!o.tcp.empty() && net::parseHostPort(o.tcp, hp)) {  // checked by the validator
+        o.feed.tcpHost = hp.host;
+        o.feed.tcpPort = hp.port;
+    }
+    if (!o.udp.empty() && net::parseHostPort(o.udp, hp)) {
+        o.feed.udpHost = hp.host;
+        o.feed.udpPort = hp.port;
+    }
     try {
         const SceneSpec scene = loadScene(o.scene);
         if (!o.headless && !displayAvailable()) {

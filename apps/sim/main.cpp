@@ -15,6 +15,7 @@
 #include "engine/sim/sim_output.hpp"
 #include "engine/sim/simulator.hpp"
 #include "engine/util/log.hpp"
+#include "engine/util/sample_data.hpp"
 
 using namespace sandtable;
 namespace fs = std::filesystem;
@@ -51,21 +52,7 @@ const char* kUsage = R"(usage: sandtable-sim [options]
   --quiet               no summary on stderr
 )";
 
-// data/putuo/<name> in the source tree, or up from the executable (build/bin/..).
-std::string defaultData(const std::string& name) {
-    std::vector<fs::path> candidates;
-#ifdef SANDTABLE_SOURCE_DIR
-    candidates.push_back(fs::path(SANDTABLE_SOURCE_DIR) / "data/putuo" / name);
-#endif
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec)
-        for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
-            candidates.push_back(p / "data/putuo" / name);
-    for (const auto& c : candidates)
-        if (fs::exists(c, ec)) return c.string();
-    return {};
-}
+std::string defaultData(const std::string& name) { return findSampleData(name, SANDTABLE_SOURCE_DIR); }
 
 [[noreturn]] void die(const std::string& msg) {
     std::fprintf(stderr, "sandtable-sim: %s\n", msg.c_str());

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "engine/feed/mqtt_transport.hpp"
+#include "engine/feed/net.hpp"
 #include "engine/sim/simulator.hpp"
 #include "engine/tracks/history.hpp"
 #include "engine/util/log.hpp"
@@ -91,9 +92,15 @@ FeedSetup makeFeedPipeline(const FeedSources& s, const SceneSpec& scene) {
     }
     if (!s.mqtt.empty()) {
         MqttOptions mo;
-        const auto colon = s.mqtt.rfind(':');
-        mo.host = colon == std::string::npos ? s.mqtt : s.mqtt.substr(0, colon);
-        if (colon != std::string::npos) mo.port = static_cast<uint16_t>(std::stoi(s.mqtt.substr(colon + 1)));
+        if (s.mqtt.find(':') == std::string::npos) {
+            mo.host = s.mqtt;  // the broker's standard port (MqttOptions' default)
+        } else {
+            net::HostPort hp;
+            std::string err;
+            if (!net::parseHostPort(s.mqtt, hp, &err)) throw std::runtime_error("--mqtt: " + err);
+            mo.host = hp.host;
+            mo.port = hp.port;
+        }
         mo.topics = {s.topic};
         mo.username = s.mqttUser;
         mo.password = s.mqttPassword;

@@ -13,6 +13,7 @@
 #include "engine/feed/protocol.hpp"
 #include "engine/geo/gcj02.hpp"
 #include "engine/util/civil_time.hpp"
+#include "engine/util/rng.hpp"
 
 namespace sandtable {
 
@@ -29,36 +30,6 @@ int64_t localDay(TimeMs t) {
 int64_t monthFirstDay(int64_t monthIndex) {  // year * 12 + month - 1
     return daysFromCivil(monthIndex / 12, static_cast<unsigned>(monthIndex % 12 + 1), 1);
 }
-
-// Our own transforms over std::mt19937_64 (whose sequence the standard fixes).
-class Rng {
-public:
-    explicit Rng(uint64_t seed) : g_(seed) {}
-    double uniform() { return static_cast<double>(g_() >> 11) * 0x1.0p-53; }
-    double uniform(double a, double b) { return a + (b - a) * uniform(); }
-    int64_t uniformInt(int64_t a, int64_t b) {
-        return a + static_cast<int64_t>(uniform() * static_cast<double>(b - a + 1));
-    }
-    bool chance(double p) { return uniform() < p; }
-    double normal() {
-        const double u1 = 1.0 - uniform(), u2 = uniform();
-        return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * kPi * u2);
-    }
-    // Knuth's multiplication method: fine for the small means used here.
-    int poisson(double mean) {
-        const double l = std::exp(-mean);
-        int k = 0;
-        double p = 1.0;
-        do {
-            ++k;
-            p *= uniform();
-        } while (p > l && k < 1000);
-        return k - 1;
-    }
-
-private:
-    std::mt19937_64 g_;
-};
 
 // How well each squad works, 0..1, and how that changes per month (the trends).
 struct Profile {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <string>
 
+#include "engine/feed/net.hpp"
 #include "engine/feed/protocol.hpp"
 #include "engine/util/math.hpp"
 
@@ -82,26 +83,13 @@ inline const CLI::Validator& lonLatValidator() {
     return v;
 }
 
-// "PORT" (loopback) or "HOST:PORT"; an empty host (":7070") means loopback.
-inline bool parseEndpoint(const std::string& s, std::string& host, int& port) {
-    const auto colon = s.rfind(':');
-    const std::string p = colon == std::string::npos ? s : s.substr(colon + 1);
-    host = colon == std::string::npos || colon == 0 ? "127.0.0.1" : s.substr(0, colon);
-    try {
-        size_t used = 0;
-        port = std::stoi(p, &used);
-        return used == p.size() && port >= 0 && port <= 65535;
-    } catch (const std::exception&) {
-        return false;
-    }
-}
+// "PORT" (loopback) or "HOST:PORT"; an empty host (":7070") means loopback (net::parseHostPort).
 inline const CLI::Validator& endpointValidator() {
     static const CLI::Validator v(
         [](std::string& s) -> std::string {
-            std::string h;
-            int p = 0;
-            return parseEndpoint(s, h, p) ? std::string()
-                                          : "expected PORT or HOST:PORT (port 0..65535), got '" + s + "'";
+            net::HostPort hp;
+            return net::parseHostPort(s, hp) ? std::string()
+                                             : "expected PORT or HOST:PORT (port 0..65535), got '" + s + "'";
         },
         "[HOST:]PORT");
     return v;

@@ -26,6 +26,18 @@ public:
         const double u1 = 1.0 - uniform(), u2 = uniform();
         return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * kPi * u2);
     }
+    bool chance(double p) { return uniform() < p; }
+    // Knuth's multiplication method: fine for small means (sample data counts).
+    int poisson(double mean) {
+        const double l = std::exp(-mean);
+        int k = 0;
+        double p = 1.0;
+        do {
+            ++k;
+            p *= uniform();
+        } while (p > l && k < 1000);
+        return k - 1;
+    }
     uint64_t next() { return g_(); }
 
 private:
