@@ -12,19 +12,6 @@
 
 namespace sandtable {
 
-namespace {
-
-// Scene time as Shanghai local time (UTC+8, no daylight saving).
-std::string formatLocal(TimeMs t) {
-    const CivilTime c = toCivil(t);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u %02d:%02d:%02d", static_cast<long long>(c.year), c.month, c.day,
-                  c.hour, c.minute, c.second);
-    return buf;
-}
-
-}  // namespace
-
 DecorationsLayer::DecorationsLayer(std::string id, I18nText title, const MapContext& ctx, DecorationsOptions opts)
     : Layer(std::move(id), std::move(title)),
       opts_(std::move(opts)),
@@ -78,7 +65,7 @@ void DecorationsLayer::drawTitle(const FrameState& f, Painter& p) {
     // The time shown and whether it is live: a replay must never be mistaken for now.
     std::string clock;
     if (opts_.clock && f.time > 0) {
-        clock = formatLocal(f.time) + tr("decor.local_time", f.language);
+        clock = localDateTimeText(f.time) + tr("decor.local_time", f.language);
         if (f.timeMode == FrameState::TimeMode::Live) {
             clock += tr("decor.live", f.language);
         } else if (f.timeMode == FrameState::TimeMode::Replay) {

@@ -18,21 +18,6 @@ namespace {
 
 using indicators::IndicatorDef;
 
-std::string localDate(TimeMs t) {
-    const CivilTime c = toCivil(t);
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(c.year), c.month, c.day);
-    return buf;
-}
-
-std::string localDateTime(TimeMs t) {
-    const CivilTime c = toCivil(t);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u %02d:%02d", static_cast<long long>(c.year), c.month, c.day, c.hour,
-                  c.minute);
-    return buf;
-}
-
 const char* name(const IndicatorDef& d, Language lang) { return tr(std::string("kpi.") + d.key, lang); }
 
 // A figure with its numerator and denominator on hover: every number can be traced.
@@ -83,8 +68,8 @@ void SquadPanel::draw(SquadLayer& layer, Language lang) {
                 model.setPeriodChoice(static_cast<indicators::PeriodChoice>(i));
         ImGui::EndCombo();
     }
-    ImGui::Text(tr("squads.period_line", lang), localDate(model.period().from).c_str(),
-                localDate(model.period().to - 1).c_str(), localDateTime(model.evaluatedAt()).c_str());
+    ImGui::Text(tr("squads.period_line", lang), localDateText(model.period().from).c_str(),
+                localDateText(model.period().to - 1).c_str(), localDateTimeText(model.evaluatedAt(), false).c_str());
     const IndicatorDef* shown = indicators::findIndicator(layer.options().indicator);
     ImGui::SetNextItemWidth(200);
     if (ImGui::BeginCombo(tr("squads.map_shows", lang), name(*shown, lang))) {

@@ -19,14 +19,6 @@ const Color kGood = Color::fromHex(0x4cd964);
 const Color kWarn = Color::fromHex(0xffb020);
 const Color kBad = Color::fromHex(0xff3b30);
 
-std::string localTime(TimeMs t) {
-    const CivilTime c = toCivil(t);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u %02d:%02d:%02d", static_cast<long long>(c.year), c.month, c.day,
-                  c.hour, c.minute, c.second);
-    return buf;
-}
-
 std::string format(const char* key, Language l, double a) {
     char buf[160];
     std::snprintf(buf, sizeof buf, tr(key, l), a);
@@ -110,7 +102,7 @@ void WallStatusLayer::overlay(const FrameState& f, Painter& p) {
     x += p.text(mode, x + pad * 0.5f, base,
                 TextStyle{ts, Color::fromHex(0x08121c), {0, 0, 0, 0}, 0, TextAnchor::Left, true});
     x += pad * 2.5f;
-    x += p.text(localTime(f.time) + tr("decor.local_time", lang), x, base,
+    x += p.text(localDateTimeText(f.time) + tr("decor.local_time", lang), x, base,
                 TextStyle{ts, kText, {0, 0, 0, 0}, 0, TextAnchor::Left, true});
     x += pad * 2;
     // Freshness and the feed's state.

@@ -136,8 +136,10 @@ int runCockpit(Options o, const SceneSpec& scene) {
         o.cockpit.showPanel = false;
         auto status = std::make_unique<WallStatusLayer>(static_cast<TimeMs>(o.feed.staleSeconds * 1000.0));
         status->setFeed(feed);
+        std::shared_ptr<indicators::IndicatorModel> model;
         for (const auto& l : map->layers())
-            if (auto* sq = dynamic_cast<SquadLayer*>(l.get())) status->setIndicators(sq->model());
+            if (auto* sq = dynamic_cast<SquadLayer*>(l.get())) model = sq->model();
+        if (model) status->setIndicators(model);
         wallStatus = status.get();
         map->addLayer(std::move(status));
         if (!scene.wall.legendLayers.empty())  // a wall's legend lists what it is read for
@@ -145,7 +147,13 @@ int runCockpit(Options o, const SceneSpec& scene) {
                 l->showInLegend = std::find(scene.wall.legendLayers.begin(), scene.wall.legendLayers.end(), l->id()) !=
                                   scene.wall.legendLayers.end();
         if (!o.noTour && !scene.wall.tour.empty())
-            tour = std::make_unique<TourPlayer>(scene.wall, *map, simGeography(scene).jurisdictions);
+            // The squads' places: the indicators' jurisdictions (read once, with the scene),
+            // else the scene's file; a scene with none tours only its views and the district.
+            tour = std::make_unique<TourPlayer>(scene.wall, *map,
+                                                model ? model->jurisdictions()
+                                                : scene.jurisdictionsPath.empty()
+                                                    ? std::vector<Jurisdiction>{}
+                                                    : loadJurisdictions(scene.jurisdictionsPath));
     }
     Cockpit cockpit(*window, *map, scene, std::move(time), o.cockpit);
     if (tour) {

@@ -67,13 +67,6 @@ std::string hhmm(TimeMs t) {
     return b;
 }
 
-std::string dateText(TimeMs t) {
-    const CivilTime c = toCivil(t, kLocalOffsetMinutes);
-    char b[24];
-    std::snprintf(b, sizeof b, "%04lld-%02u-%02u", static_cast<long long>(c.year), c.month, c.day);
-    return b;
-}
-
 std::string fixed1(double v) {
     char b[32];
     std::snprintf(b, sizeof b, "%.1f", v);
@@ -443,7 +436,7 @@ std::vector<Alert> Evaluator::alerts(Period p, TimeMs at, const std::vector<Juri
         a.lonLat = o.lonLat;
         a.since = o.dueAt;
         const std::string days = std::to_string(static_cast<int64_t>(std::ceil(o.daysOverdue)));
-        a.text = alertText("alert.overdue", squadName(o.squad), o.id, days, dateText(o.dueAt));
+        a.text = alertText("alert.overdue", squadName(o.squad), o.id, days, localDateText(o.dueAt));
         out.push_back(std::move(a));
     }
     for (const CheckpointStatus& s : status) {

@@ -70,15 +70,21 @@ bool IndicatorModel::update(TimeMs t, std::span<const CheckIn> live) {
     }
     const TimeMs second = t / 1000;
     if (!dirty_ && !changed && second == second_) return false;
-    dirty_ = false;
     second_ = second;
-    period_ = periodFor(t);
+    // Check-in status is of the moment: every second.
+    checkpoints_ = evaluator_.checkpointStatus(t);
+    const Period period = periodFor(t);
     // A past period is judged at its end; the running one at the frame time.
-    at_ = choice_ == PeriodChoice::MonthToDate ? std::clamp(t, period_.from, period_.to) : period_.to;
+    const TimeMs at = choice_ == PeriodChoice::MonthToDate ? std::clamp(t, period.from, period.to) : period.to;
+    // The period's figures only when something they depend on moved (a past period's are
+    // fixed: recomputing them every second would restyle every squad for nothing).
+    if (!dirty_ && !changed && version_ > 0 && period == period_ && at == at_) return true;
+    dirty_ = false;
+    period_ = period;
+    at_ = at;
     result_ = evaluator_.compute(period_, at_);
     trends_ = evaluator_.trends(period_, at_, trendPeriods_);
     alerts_ = evaluator_.alerts(period_, at_, &jurisdictions_);
-    checkpoints_ = evaluator_.checkpointStatus(t);
     overdue_ = evaluator_.overdueObjects(period_.from, at_);
     ++version_;
     return true;

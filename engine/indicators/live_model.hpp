@@ -48,7 +48,7 @@ public:
     const Evaluator& evaluator() const { return evaluator_; }
     const SquadCatalogue& squads() const { return evaluator_.squads(); }
     const std::vector<Jurisdiction>& jurisdictions() const { return jurisdictions_; }
-    uint64_t version() const { return version_; }  // bumped on every recompute
+    uint64_t version() const { return version_; }  // bumped when the period's figures are recomputed
     size_t badRows() const { return evaluator_.records().badRows.size(); }
 
 private:

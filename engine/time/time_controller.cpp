@@ -81,7 +81,10 @@ void TimeController::seek(TimeMs t) {
 }
 
 void TimeController::step(TimeMs ms) {
-    if (mode_ == Mode::Live) seek(now_);
+    if (mode_ == Mode::Live) {
+        seek(liveNow() + ms);  // into a replay that reaches back to the step's target
+        return;
+    }
     paused_ = true;
     now_ = std::clamp(now_ + ms, from_, to_);
     fracMs_ = 0;

@@ -299,16 +299,6 @@ void Cockpit::drawUi(double frameMs) {
     ImGui::End();
 }
 
-namespace {
-std::string localTime(TimeMs t) {
-    const CivilTime c = toCivil(t);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u %02d:%02d:%02d", static_cast<long long>(c.year), c.month, c.day,
-                  c.hour, c.minute, c.second);
-    return buf;
-}
-}  // namespace
-
 // The time controls: live or replay, play/pause, step, speed, loop, the replay range, and
 // a scrub bar over the data's activity. Bottom centre, between the scale bar and legend.
 void Cockpit::drawTimeline(Language lang) {
@@ -327,7 +317,7 @@ void Cockpit::drawTimeline(Language lang) {
     ImGui::TextColored(live ? ImVec4(0.4f, 0.9f, 0.5f, 1) : ImVec4(1.0f, 0.75f, 0.3f, 1), "%s",
                        tr(live ? "time.live" : "time.replay", lang));
     ImGui::SameLine();
-    ImGui::Text("%s%s", localTime(time_.now()).c_str(), tr("decor.local_time", lang));
+    ImGui::Text("%s%s", localDateTimeText(time_.now()).c_str(), tr("decor.local_time", lang));
     ImGui::SameLine();
     if (!live) {
         if (ImGui::Button(tr("time.go_live", lang))) time_.goLive();
@@ -391,7 +381,7 @@ void Cockpit::drawTimeline(Language lang) {
     TimeMs to = live ? std::max(timeline.dataTo, time_.now()) : time_.rangeTo();
     if (to > from) {
         int64_t t = std::clamp(time_.now(), from, to);
-        const std::string shown = localTime(t);
+        const std::string shown = localDateTimeText(t);
         ImGui::SetNextItemWidth(barWidth);
         if (ImGui::SliderScalar("##scrub", ImGuiDataType_S64, &t, &from, &to, shown.c_str())) {
             if (live) time_.replay(from, to, t);

@@ -4,6 +4,8 @@
 // Gregorian, no tables). Used by the feed's ISO 8601 parser and formatter, the OGR time
 // reader and the map's clock display.
 #include <cstdint>
+#include <cstdio>
+#include <string>
 
 #include "engine/util/clock.hpp"
 
@@ -55,6 +57,26 @@ constexpr CivilTime toCivil(TimeMs t, int offsetMinutes = 8 * 60) {
     c.second = static_cast<int>(rem / 1000 % 60);
     c.millisecond = static_cast<int>(rem % 1000);
     return c;
+}
+
+// "2024-10-20" at Shanghai time: the date a user reads.
+inline std::string localDateText(TimeMs t) {
+    const CivilTime c = toCivil(t);
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(c.year), c.month, c.day);
+    return buf;
+}
+// "2024-10-20 09:30:05" (or without the seconds) at Shanghai time.
+inline std::string localDateTimeText(TimeMs t, bool seconds = true) {
+    const CivilTime c = toCivil(t);
+    char buf[48];
+    if (seconds)
+        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u %02d:%02d:%02d", static_cast<long long>(c.year), c.month,
+                      c.day, c.hour, c.minute, c.second);
+    else
+        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u %02d:%02d", static_cast<long long>(c.year), c.month, c.day,
+                      c.hour, c.minute);
+    return buf;
 }
 
 }  // namespace sandtable

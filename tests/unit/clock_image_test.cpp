@@ -73,6 +73,13 @@ TEST_CASE("Live follows its source, a still stays, going live snaps to now", "[c
     live.goLive();
     CHECK(live.live());
     CHECK(live.now() == 50000);
+    // A step back from live goes back (it once only paused: the replay range was [now, now]).
+    live.tick(0.016);
+    live.step(-10000);
+    CHECK_FALSE(live.live());
+    CHECK(live.paused());
+    CHECK(live.now() == 40000);
+    CHECK(live.rangeTo() == 50000);
     TimeController still = TimeController::fixedAt(7);
     still.tick(100);
     CHECK(still.now() == 7);
