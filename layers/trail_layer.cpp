@@ -106,9 +106,10 @@ void TrailLayer::rebuild(const FeedSnapshot& snap, TimeMs at) {
         Vec2d lastXY;
         tv.forEach(slot, t0, t1, [&](const PositionFix& f) {
             ++b.fixes;
+            double dt = 0, d = 0;  // seconds and metres from the last kept fix
             if (have) {
-                const double dt = static_cast<double>(f.t - last.t) / 1000.0;
-                const double d = metres(last.lon, last.lat, f.lon, f.lat);
+                dt = static_cast<double>(f.t - last.t) / 1000.0;
+                d = metres(last.lon, last.lat, f.lon, f.lat);
                 if (f.t - last.t > maxGapMs) {
                     ++b.gapBreaks;
                     have = false;
@@ -128,9 +129,7 @@ void TrailLayer::rebuild(const FeedSnapshot& snap, TimeMs at) {
             p = p - ctx_.origin;
             if (have) {
                 const int squad = tv.squadAt(slot, f.t);
-                const double dt = static_cast<double>(f.t - last.t) / 1000.0;
-                const double v =
-                    std::isfinite(f.speed) ? f.speed : (dt > 0 ? metres(last.lon, last.lat, f.lon, f.lat) / dt : 0);
+                const double v = std::isfinite(f.speed) ? f.speed : (dt > 0 ? d / dt : 0);
                 const uint8_t speedClass = v < opts_.walkMps ? 0 : (v < opts_.rideMps ? 1 : 2);
                 segments_.push_back(TrailSegment{
                     static_cast<float>(lastXY.x), static_cast<float>(lastXY.y), static_cast<float>(p.x),

@@ -110,11 +110,8 @@ int main(int argc, char** argv) {
             po.history = std::make_shared<HistoryStore>(ho);  // throws naming the target and the reason
             feed = std::make_shared<FeedPipeline>(cfg, po);
             std::string err;
-            const HistoryLoad ld =
-                feed->restoreHistory(at - static_cast<TimeMs>(o.historyHours * 3600000.0), at + 1, &err);
+            feed->restoreHistory(at - static_cast<TimeMs>(o.historyHours * 3600000.0), at + 1, &err);  // logs the count
             if (!err.empty()) throw std::runtime_error("--history " + o.history + ": " + err);
-            std::fprintf(stderr, "sandtable-render: %llu fixes read from %s\n",
-                         static_cast<unsigned long long>(ld.stored), o.history.c_str());
             feed->publish();
             attachFeed(*map, feed, cfg.staleAfterMs);
         }

@@ -33,7 +33,7 @@ namespace {
 
 struct Options {
     bool wall = false, noTour = false;
-    std::string wallMonitors, wallRect;
+    std::vector<int> wallMonitors, wallRect;  // parsed and checked by CLI11
     std::string scene = std::string(SANDTABLE_DATA_DIR) + "/putuo/scene.json";
     std::string out = "sandtable-putuo.png", lang = "zh", select, dispatch, view, tcp, udp;
     bool headless = false;
@@ -64,10 +64,13 @@ int renderHeadless(const Options& o, const SceneSpec& scene) {
     return errors.empty() ? 0 : 3;
 }
 
-// The timeline's activity: fixes per bucket over the data's span, about 240 buckets.
-void fillTimeline(const FeedSnapshot& snap, Timeline& tl) {
+// The timeline's activity: fixes per bucket over the data's span, about 240 buckets,
+// re-bucketed only when the feed publishes a new activity copy (at most once a second).
+void fillTimeline(const FeedSnapshot& snap, Timeline& tl, const void*& bucketed) {
     tl.dataFrom = snap.counters.firstMessageTime;
     tl.dataTo = snap.counters.lastMessageTime;
+    if (snap.activity.get() == bucketed) return;
+    bucketed = snap.activity.get();
     tl.activity.clear();
     if (!snap.activity || snap.activity->empty() || tl.dataTo <= tl.dataFrom) return;
     constexpr size_t kBuckets = 240;
@@ -92,19 +95,13 @@ int runCockpit(Options o, const SceneSpec& scene) {
         where.borderless = true;
         where.monitor = -1;
         if (!o.wallRect.empty()) {
-            int r[4] = {0, 0, 0, 0};
-            std::sscanf(o.wallRect.c_str(), "%d,%d,%d,%d", &r[0], &r[1], &r[2], &r[3]);
             where.haveRect = true;
-            where.x = r[0];
-            where.y = r[1];
-            where.width = r[2];
-            where.height = r[3];
+            where.x = o.wallRect[0];
+            where.y = o.wallRect[1];
+            where.width = o.wallRect[2];
+            where.height = o.wallRect[3];
         } else if (!o.wallMonitors.empty()) {
-            for (size_t at = 0; at <= o.wallMonitors.size();) {
-                const size_t comma = std::min(o.wallMonitors.find(',', at), o.wallMonitors.size());
-                where.spanMonitors.push_back(std::stoi(o.wallMonitors.substr(at, comma - at)));
-                at = comma + 1;
-            }
+            where.spanMonitors = o.wallMonitors;
         } else {
             where.spanAllMonitors = true;
         }
@@ -173,11 +170,12 @@ int runCockpit(Options o, const SceneSpec& scene) {
     Vec2d dispatchAt{NAN, NAN};
     if (!o.dispatch.empty()) cli::parseLonLat(o.dispatch, dispatchAt);
     uint64_t seenVersion = ~uint64_t{0};
+    const void* bucketed = nullptr;
     cockpit.beforeFrame = [&](TimeMs now) {
         const auto snap = feed->snapshot();
         const bool changed = snap->version != seenVersion;
         seenVersion = snap->version;
-        if (changed) fillTimeline(*snap, cockpit.timeline);
+        if (changed) fillTimeline(*snap, cockpit.timeline, bucketed);
         // A recording plays back over its own span once it has been read whole.
         if (replayPending && !snap->transports.empty() && snap->transports[0].state == ConnState::Finished &&
             snap->counters.firstMessageTime > 0) {
@@ -280,22 +278,21 @@ int main(int argc, char** argv) {
         "wall mode: borderless over all monitors (or --wall-monitors / --wall-rect), big type, status strip, "
         "the scene's tour");
     wall->add_option("--wall-monitors", o.wallMonitors, "the monitors the wall spans, e.g. 0,1")
-        ->check(CLI::Validator(
-            [](std::string& v) {
-                return v.find_first_not_of("0123456789,") == std::string::npos && !v.empty()
-                           ? std::string()
-                           : "expected monitor numbers like 0,1";
-            },
-            "LIST"));
+        ->delimiter(',')
+        ->check(CLI::Range(0, 15));
     wall->add_option("--wall-rect", o.wallRect, "the wall's window at X,Y,W,H (screen pixels)")
+        ->delimiter(',')
+        ->expected(4)
+        ->type_name("X,Y,W,H")
         ->check(CLI::Validator(
             [](std::string& v) {
-                int a = 0, b = 0, c = 0, d = 0;
-                return std::sscanf(v.c_str(), "%d,%d,%d,%d", &a, &b, &c, &d) == 4 && c >= 64 && d >= 64
-                           ? std::string()
-                           : "expected X,Y,W,H with W and H at least 64";
+                try {
+                    return std::stoi(v) > -100000 ? std::string() : "out of range";
+                } catch (const std::exception&) {
+                    return std::string("expected whole pixels");
+                }
             },
-            "X,Y,W,H"));
+            ""));
     wall->add_flag("--no-tour", o.noTour, "wall mode without the scene's tour");
     auto* check = app.add_option_group("Unattended checks");
     check->add_option("--exit-after", o.cockpit.exitAfterSeconds, "close after SECONDS")->check(CLI::Range(0.0, 1e9));
@@ -304,6 +301,10 @@ int main(int argc, char** argv) {
     if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
     o.feed.sim = !noSim && o.feed.replay.empty();
     o.cockpit.showPanel = !noPanel;
+    if (!o.wallRect.empty() && (o.wallRect[2] < 64 || o.wallRect[3] < 64)) {
+        std::fprintf(stderr, "sandtable: --wall-rect: W and H must be at least 64 px\n");
+        return 2;
+    }
     o.feed.history = historyDir.empty() ? historyFile : historyDir;
     o.feed.historyAsked = !o.feed.history.empty() || o.feed.historyReadOnly;
     if (app.count("--fullscreen")) o.monitor = fullscreen.empty() ? 0 : fullscreen[0];

@@ -216,6 +216,8 @@ SceneSpec parseScene(const std::string& text, const std::string& file) {
                         c.failHere("expected [longitude, latitude]");
                     stop.kind = TourStop::Kind::View;
                     stop.centerLonLat = {c.json()[0].get<double>(), c.json()[1].get<double>()};
+                    if (std::fabs(stop.centerLonLat.x) > 180 || std::fabs(stop.centerLonLat.y) > 85)
+                        c.failHere("longitude must be within ±180 and latitude within ±85");
                     stop.zoom = v.number("zoom", 13.0, 0.0, 24.0);
                     stop.rotationDeg = v.number("rotation", 0.0, -360.0, 360.0);
                 } else if (t.has("squad")) {

@@ -151,6 +151,10 @@ size_t FeedState::restore(const std::function<void(TrackStore&)>& load) {
         o.version = ++version_;
         counters_.lastMessageTime = std::max(counters_.lastMessageTime, last->t);
     }
+    if (stored > 0)  // the timeline reaches back over what the history brought
+        counters_.firstMessageTime = counters_.firstMessageTime == 0
+                                         ? tracks_.oldestTime()
+                                         : std::min(counters_.firstMessageTime, tracks_.oldestTime());
     return stored;
 }
 

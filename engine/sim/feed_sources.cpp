@@ -44,17 +44,8 @@ FeedSetup makeFeedPipeline(const FeedSources& s, const SceneSpec& scene) {
     }
     auto feed = std::make_shared<FeedPipeline>(cfg, po);
     setup.feed = feed;
-    if (po.history) {
-        // The last hours come back at start: a restart keeps the trails.
-        const TimeMs now = wallClockMs();
-        std::string err;
-        const HistoryLoad ld =
-            feed->restoreHistory(now - static_cast<TimeMs>(s.historyHours * 3600000.0), now + 1, &err);
-        log::info("history " + po.history->stats().target + (s.historyReadOnly ? " (read-only)" : "") + ": " +
-                  std::to_string(ld.stored) + " fixes of the last " + std::to_string(s.historyHours) +
-                  " h restored in " + std::to_string(static_cast<long long>(ld.ms)) + " ms" +
-                  (err.empty() ? "" : "; " + err));
-    }
+    if (po.history)  // the last hours come back at start: a restart keeps the trails (the pipeline logs it)
+        feed->restoreHistory(wallClockMs() - static_cast<TimeMs>(s.historyHours * 3600000.0), wallClockMs() + 1);
     if (s.sim) {
         SimGeography geo = simGeography(scene);
         SimulatorTransportOptions so;
