@@ -181,7 +181,7 @@ void SquadLayer::overlay(const FrameState& frame, Painter& p) {
         const float w = p.textWidth(line, ts) + (lagging ? p.textWidth(tag, ts) + 26 * s : 0) + 2 * pad;
         const float h = ts + 2 * pad;
         const float x = static_cast<float>(a.x) - w * 0.5f, y = static_cast<float>(a.y) + 13 * s;
-        badgeBoxes_.push_back({x, y, w, h});
+        badgeBoxes_.push_back({{x, y, w, h}, sq});
         p.rect(x, y, w, h, lagging ? kLagging.withAlpha(0.92f) : kBadge);
         p.rectOutline(x, y, w, h, 1.2f * s, lagging ? Color::fromHex(0xffffff) : Color::fromHex(0x4fc3f7, 0.8f));
         float tx = x + pad;
@@ -198,7 +198,7 @@ void SquadLayer::overlay(const FrameState& frame, Painter& p) {
 
 void SquadLayer::collectLabels(const FrameState&, LabelSet& labels) {
     // The badges drawn this frame (overlay() runs first) keep other labels off them.
-    for (const auto& b : badgeBoxes_) labels.reserve(b[0], b[1], b[2], b[3]);
+    for (const auto& b : badgeBoxes_) labels.reserve(b.box[0], b.box[1], b.box[2], b.box[3]);
 }
 
 bool SquadLayer::legend(LegendBlock& b) const {
@@ -236,17 +236,15 @@ bool SquadLayer::legend(LegendBlock& b) const {
     return true;
 }
 
-bool SquadLayer::handleClick(const Camera& cam, Vec2d screen, bool) {
-    // A click on a badge opens that squad's profile in the panel.
-    for (size_t fi = 0; fi < fill_.data().features.size(); ++fi) {
-        const VectorFeature& f = fill_.data().features[fi];
-        if (std::isnan(f.labelPoint.x) || featureSquad(fi) == kNoSquad) continue;
-        const Vec2d a = cam.worldToScreen(f.labelPoint);
-        if (std::abs(screen.x - a.x) < 60 && screen.y > a.y + 8 && screen.y < a.y + 45) {
-            selectedSquad = static_cast<int>(featureSquad(fi));
+bool SquadLayer::handleClick(const Camera&, Vec2d screen, bool) {
+    // A click on a badge (where the last overlay drew it, at any pixel ratio) opens that
+    // squad's profile in the panel.
+    for (const Badge& b : badgeBoxes_)
+        if (screen.x >= b.box[0] && screen.x < b.box[0] + b.box[2] && screen.y >= b.box[1] &&
+            screen.y < b.box[1] + b.box[3]) {
+            selectedSquad = static_cast<int>(b.squad);
             return true;
         }
-    }
     return false;
 }
 

@@ -46,6 +46,12 @@ public:
     void collectLabels(const FrameState& frame, LabelSet& labels) override;
     bool legend(LegendBlock& block) const override;
     std::optional<ViewRequest> takeViewRequest() override;
+    // Where the last overlay drew each squad's badge (a click there opens its profile).
+    struct Badge {
+        std::array<float, 4> box;  // x, y, w, h in canvas pixels
+        size_t squad;
+    };
+    const std::vector<Badge>& badges() const { return badgeBoxes_; }
     bool handleClick(const Camera& camera, Vec2d screen, bool modifier) override;
     std::string selection() const override;
 
@@ -77,7 +83,7 @@ private:
     std::optional<ViewRequest> viewRequest_;
     std::unique_ptr<SquadPanel> panel_;
     double zoom_ = 0;
-    std::vector<std::array<float, 4>> badgeBoxes_;  // x, y, w, h in canvas pixels, this frame
+    std::vector<Badge> badgeBoxes_;
 };
 
 LayerPtr makeSquadLayer(const SceneSpec& scene, const LayerSpec& spec, const MapContext& ctx, SceneResources& res);

@@ -83,7 +83,7 @@ void WallStatusLayer::overlay(const FrameState& f, Painter& p) {
     const Language lang = f.language;
     // 1/45 of the height is the smallest type a wall may show (read from 5 m).
     const float ts = std::max(H / 45.0f, 12.0f * f.pixelRatio), pad = ts * 0.45f;
-    stripHeight_ = ts * 1.9f;
+    stripHeight_ = std::max(ts * 1.9f, f.insetBottom);  // the band the host keeps for the strip
     stripTop_ = H - stripHeight_;
     p.rect(0, stripTop_, W, stripHeight_, kStrip);
     p.rect(0, stripTop_, W, std::max(1.0f, ts * 0.08f), Color::fromHex(0x4fc3f7, 0.8f));

@@ -283,3 +283,31 @@ TEST_CASE("A wall's tour flies stop to stop, shows each stop's layers, and pause
     CHECK(tour.stopIndex() == at);
     CHECK(gl::errorCount() == 0);
 }
+
+TEST_CASE("A click on a squad's badge selects that squad, at a wall's pixel ratio too", "[gl][squads]") {
+    ST_REQUIRE_GL();
+    const SceneSpec scene = loadScene(std::string(SANDTABLE_SOURCE_DIR) + "/data/putuo/scene.json");
+    std::vector<std::string> errors;
+    auto map = buildMap(scene, errors);
+    REQUIRE(errors.empty());
+    SquadLayer* squads = nullptr;
+    for (const auto& l : map->layers())
+        if (auto* s = dynamic_cast<SquadLayer*>(l.get())) squads = s;
+    REQUIRE(squads != nullptr);
+    FrameState f;
+    REQUIRE(parseIsoTime("2024-10-20T10:00:00+08:00", f.time));
+    for (const auto& [w, h] : {std::pair{960, 540}, std::pair{2880, 1620}}) {
+        applySceneView(scene, *map, w, h);
+        (void)renderOffscreen(*map, f, w, h);
+        REQUIRE(squads->badges().size() >= 5);
+        for (const auto& b : squads->badges()) {
+            squads->selectedSquad = -1;
+            // The badge's right end: outside the fixed +-60 px box the click once assumed.
+            const Vec2d at{b.box[0] + b.box[2] - 3, b.box[1] + b.box[3] * 0.5};
+            CHECK(squads->handleClick(map->camera, at, false));
+            CHECK(squads->selectedSquad == static_cast<int>(b.squad));
+        }
+        squads->selectedSquad = -1;
+        CHECK_FALSE(squads->handleClick(map->camera, {1, 1}, false));  // the title corner: no badge
+    }
+}
