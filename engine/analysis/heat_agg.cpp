@@ -425,27 +425,15 @@ void HeatAggregator::wait() {
 
 void HeatAggregator::setPoints(std::span<const HeatPoint> pts, Vec2d origin) {
     origin_ = origin;
-    maxWeight_ = totalWeight_ = 0.0;
+    scale_.reset(pts);
     pts_.resize(pts.size());
-    for (size_t i = 0; i < pts.size(); ++i) {
-        maxWeight_ = std::max(maxWeight_, pts[i].weight);
-        totalWeight_ += pts[i].weight;
+    for (size_t i = 0; i < pts.size(); ++i)
         pts_[i] = {static_cast<float>(pts[i].pos.x - origin.x), static_cast<float>(pts[i].pos.y - origin.y),
                    static_cast<float>(pts[i].weight)};
-    }
-    scale_ = binScaleFor(maxWeight_, totalWeight_, pts.size());
 }
 
 bool HeatAggregator::appendPoints(std::span<const HeatPoint> pts) {
-    if (pts.empty()) return true;
-    double w = 0.0, total = totalWeight_;
-    for (const HeatPoint& p : pts) {
-        w = std::max(w, p.weight);
-        total += p.weight;
-    }
-    if (maxWeight_ <= 0.0 || !binScaleFits(total, scale_, pts_.size() + pts.size())) return false;
-    maxWeight_ = std::max(maxWeight_, w);
-    totalWeight_ = total;
+    if (!scale_.append(pts, pts_.size())) return false;
     for (const HeatPoint& p : pts)
         pts_.push_back({static_cast<float>(p.pos.x - origin_.x), static_cast<float>(p.pos.y - origin_.y),
                         static_cast<float>(p.weight)});
@@ -467,7 +455,7 @@ void HeatAggregator::aggregate(const KernelSpec& k, const BinnedLayout& L, size_
         const size_t cells = static_cast<size_t>(layout_.binWidth()) * static_cast<size_t>(layout_.binHeight());
         bins_.assign(cells, 0u);
         binPoints(std::span<const PackedHeatPoint>(pts_).subspan(first, count), layout_.bins(), origin_,
-                  layout_.binWidth(), scale_, +1, bins_.data(), threads_);
+                  layout_.binWidth(), scale_.scale(), +1, bins_.data(), threads_);
         Result r;
         convolveInto(r, n);
         r.pointsBinned = count;
@@ -480,7 +468,7 @@ void HeatAggregator::binRange(size_t first, size_t count, int sign) {
     if (bins_.empty() || first >= pts_.size()) return;
     count = std::min(count, pts_.size() - first);
     binPoints(std::span<const PackedHeatPoint>(pts_).subspan(first, count), layout_.bins(), origin_, layout_.binWidth(),
-              scale_, sign, bins_.data(), threads_);
+              scale_.scale(), sign, bins_.data(), threads_);
 }
 
 void HeatAggregator::convolve(Normalise n) {
@@ -497,7 +485,8 @@ void HeatAggregator::convolveInto(Result& r, const Normalise& n) {
     r.coarse.spec = layout_.coarse;
     r.coarse.values.assign(layout_.coarse.pixelCount(), 0.0f);
     if (!bins_.empty())
-        convolveBins(bins_.data(), layout_.binWidth(), layout_, plan_, 1.0 / scale_, r.coarse.values.data(), threads_);
+        convolveBins(bins_.data(), layout_.binWidth(), layout_, plan_, 1.0 / scale_.scale(), r.coarse.values.data(),
+                     threads_);
     if (n.q > 0.0 && !n.region.empty()) {
         std::vector<float> in;
         in.reserve(static_cast<size_t>(n.region.i1 - n.region.i0) * static_cast<size_t>(n.region.j1 - n.region.j0));

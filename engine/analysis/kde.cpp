@@ -571,7 +571,6 @@ namespace {
 constexpr double kUnitsForMaxWeight = 65536.0;
 constexpr double kMaxUnits = 2147483648.0;
 constexpr double kStreamHeadroom = 4.0;
-}  // namespace
 
 double binScaleFor(double maxWeight, double totalWeight, size_t points) {
     if (!(maxWeight > 0.0)) return 1.0;
@@ -582,6 +581,29 @@ double binScaleFor(double maxWeight, double totalWeight, size_t points) {
 bool binScaleFits(double totalWeight, double scale, size_t points) {
     // A bin's true sum is at most the total weight plus 2 units of rounding per point.
     return totalWeight * scale + 2.0 * static_cast<double>(points) < kMaxUnits;
+}
+}  // namespace
+
+void BinScale::reset(std::span<const HeatPoint> pts) {
+    maxWeight_ = totalWeight_ = 0.0;
+    for (const HeatPoint& p : pts) {
+        maxWeight_ = std::max(maxWeight_, p.weight);
+        totalWeight_ += p.weight;
+    }
+    scale_ = binScaleFor(maxWeight_, totalWeight_, pts.size());
+}
+
+bool BinScale::append(std::span<const HeatPoint> pts, size_t held) {
+    if (pts.empty()) return true;
+    double w = 0.0, total = totalWeight_;
+    for (const HeatPoint& p : pts) {
+        w = std::max(w, p.weight);
+        total += p.weight;
+    }
+    if (maxWeight_ <= 0.0 || !binScaleFits(total, scale_, held + pts.size())) return false;
+    maxWeight_ = std::max(maxWeight_, w);
+    totalWeight_ = total;
+    return true;
 }
 
 double positivePercentile(std::span<const float> values, double q) {

@@ -179,11 +179,26 @@ CellRect cellsInView(const BinnedLayout& L, const GridSpec& view);
 // (rotation included): the CPU twin of heatmap_color.frag for world-aligned grids.
 DensityGrid resample(const DensityGrid& coarse, const GridSpec& output);
 
-// Fixed-point scale of the display bins (32-bit sums, shared by the GPU and CPU engines):
-// 2^16 units for the largest weight, lowered so that 4 x (total weight x scale + 2 units
-// of rounding per point) stays under 2^31; binScaleFits says whether streamed points still fit.
-double binScaleFor(double maxWeight, double totalWeight, size_t points);
-bool binScaleFits(double totalWeight, double scale, size_t points);
+// Fixed-point scale of the display bins (32-bit sums), with the weights it was chosen for;
+// the GPU and CPU engines both keep one. reset() chooses it for a whole point set: 2^16
+// units for the largest weight, lowered so that 4 x (total weight x scale + 2 units of
+// rounding per point) stays under 2^31. append() accounts for streamed points while every
+// bin sum still fits under 2^31 at the current scale (bounded by the total weight of all
+// points plus the rounding, at most 2 units per point over its 4 deposits); it returns
+// false and changes nothing when they do not, or when no positive weight has set a scale
+// yet: then reset() with every point.
+class BinScale {
+public:
+    void reset(std::span<const HeatPoint> pts);
+    // `held`: points the engine holds before these.
+    bool append(std::span<const HeatPoint> pts, size_t held);
+    double scale() const { return scale_; }
+
+private:
+    double maxWeight_ = 0.0;
+    double totalWeight_ = 0.0;  // of every point accounted for (bounds every bin sum)
+    double scale_ = 1.0;        // fixed-point units per unit of weight
+};
 
 // CPU twin of the GPU display path (same layout and maths, double precision).
 DensityGrid binnedKde(std::span<const HeatPoint> pts, const GridSpec& output, const KernelSpec& k,

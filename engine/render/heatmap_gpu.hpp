@@ -57,9 +57,7 @@ private:
     size_t count_ = 0;
     size_t capacity_ = 0;  // points the buffer holds
     Vec2d origin_;
-    double maxWeight_ = 0.0;
-    double totalWeight_ = 0.0;  // of all uploaded points (bounds every bin sum)
-    double fixedScale_ = 1.0;   // fixed-point units per unit of weight
+    BinScale scale_;  // fixed point of the bins, for all uploaded points
     gl::Buffer bins_, table_;
     int stride_ = 0;  // bin words per row (multiple of 4)
     gl::Texture coarse_;
