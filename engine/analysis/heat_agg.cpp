@@ -487,13 +487,7 @@ void HeatAggregator::convolveInto(Result& r, const Normalise& n) {
     if (!bins_.empty())
         convolveBins(bins_.data(), layout_.binWidth(), layout_, plan_, 1.0 / scale_.scale(), r.coarse.values.data(),
                      threads_);
-    if (n.q > 0.0 && !n.region.empty()) {
-        std::vector<float> in;
-        in.reserve(static_cast<size_t>(n.region.i1 - n.region.i0) * static_cast<size_t>(n.region.j1 - n.region.j0));
-        for (int j = n.region.j0; j < n.region.j1; ++j)
-            for (int i = n.region.i0; i < n.region.i1; ++i) in.push_back(r.coarse.at(i, j));
-        r.percentile = positivePercentile(in, n.q);
-    }
+    r.percentile = positivePercentile(r.coarse, n.region, n.q);
 }
 
 }  // namespace sandtable

@@ -619,4 +619,13 @@ double positivePercentile(std::span<const float> values, double q) {
     return pos[idx];
 }
 
+double positivePercentile(const DensityGrid& g, const CellRect& region, double q) {
+    if (q <= 0.0 || region.empty()) return 0.0;
+    std::vector<float> in;
+    in.reserve(static_cast<size_t>(region.i1 - region.i0) * static_cast<size_t>(region.j1 - region.j0));
+    for (int j = region.j0; j < region.j1; ++j)
+        for (int i = region.i0; i < region.i1; ++i) in.push_back(g.at(i, j));
+    return positivePercentile(in, q);
+}
+
 }  // namespace sandtable

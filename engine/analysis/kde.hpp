@@ -208,5 +208,8 @@ DensityGrid upsample(const DensityGrid& coarse, const BinnedLayout& layout, cons
 
 // The q-quantile (0..1) of the strictly positive values; 0 when there are none.
 double positivePercentile(std::span<const float> values, double q);
+// The same over the cells of `region` in g (the auto normalisation of the view's cells,
+// both display engines); 0 when q <= 0 or the region is empty.
+double positivePercentile(const DensityGrid& g, const CellRect& region, double q);
 
 }  // namespace sandtable

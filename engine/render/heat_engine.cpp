@@ -34,15 +34,6 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-double percentileOf(const DensityGrid& g, const HeatEngine::Normalise& n) {
-    if (n.q <= 0.0 || n.region.empty()) return 0.0;
-    std::vector<float> in;
-    in.reserve(static_cast<size_t>(n.region.i1 - n.region.i0) * static_cast<size_t>(n.region.j1 - n.region.j0));
-    for (int j = n.region.j0; j < n.region.j1; ++j)
-        for (int i = n.region.i0; i < n.region.i1; ++i) in.push_back(g.at(i, j));
-    return positivePercentile(in, n.q);
-}
-
 // GPU: the passes are submitted at once; a fence says when they are done, and only then is
 // the coarse grid read back (for the percentile) and swapped in, so a real GPU never
 // stalls the frame. (On llvmpipe the dispatches themselves run to the end inside the GL
@@ -99,7 +90,7 @@ private:
         if (r != GL_ALREADY_SIGNALED && r != GL_CONDITION_SATISFIED) return false;
         glDeleteSync(fence_);
         fence_ = nullptr;
-        percentile_ = normalise_.q > 0.0 ? percentileOf(gpu_.readCoarse(), normalise_) : 0.0;
+        percentile_ = normalise_.q > 0.0 ? positivePercentile(gpu_.readCoarse(), normalise_.region, normalise_.q) : 0.0;
         gpu_.takeResult(front_);
         spec_ = pendingSpec_;
         ms_ = std::chrono::duration<double, std::milli>(SteadyClock::now() - t0_).count();
