@@ -231,7 +231,7 @@ float DensityGrid::maxValue() const {
     return m;
 }
 
-DensityGrid exactKde(std::span<const HeatPoint> pts, const GridSpec& grid, const KernelSpec& k) {
+double exactRadiusPixels(const KernelSpec& k, const GridSpec& grid) {
     validate(k);
     const double rp = k.radius / grid.pixelSize;
     if (rp > kMaxRadiusPixels) {
@@ -240,6 +240,11 @@ DensityGrid exactKde(std::span<const HeatPoint> pts, const GridSpec& grid, const
            << "; use a larger pixel size";
         throw std::invalid_argument(os.str());
     }
+    return rp;
+}
+
+DensityGrid exactKde(std::span<const HeatPoint> pts, const GridSpec& grid, const KernelSpec& k) {
+    const double rp = exactRadiusPixels(k, grid);
     DensityGrid out;
     out.spec = grid;
     std::vector<double> acc(grid.pixelCount(), 0.0);

@@ -114,6 +114,9 @@ struct DensityGrid {
 // (radius / pixelSize)^2. Throws std::invalid_argument for an invalid kernel or a radius
 // over kMaxRadiusPixels pixels.
 inline constexpr double kMaxRadiusPixels = 2048.0;
+// The radius in pixels of grid for the exact paths (exactKde, exactKdeFast, the GPU gather),
+// after validate(k); throws std::invalid_argument when it is over kMaxRadiusPixels.
+double exactRadiusPixels(const KernelSpec& k, const GridSpec& grid);
 DensityGrid exactKde(std::span<const HeatPoint> pts, const GridSpec& grid, const KernelSpec& k);
 // The same exact KDE as a vectorised, multi-threaded scatter in float32 (the export path on
 // machines without a real GPU; within ~1e-5 of the maximum of exactKde): points sorted by

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <sstream>
-#include <stdexcept>
 
 #include "engine/analysis/kde.hpp"
 #include "engine/util/parallel.hpp"
@@ -82,14 +80,7 @@ ST_VECTOR_CLONES void spanGaussian(float* acc, int n, float x0, float dy2, float
 
 DensityGrid exactKdeFast(std::span<const HeatPoint> pts, const GridSpec& grid, const KernelSpec& k, int threads,
                          const std::function<void(size_t, size_t)>& progress) {
-    validate(k);
-    const double rp = k.radius / grid.pixelSize;
-    if (rp > kMaxRadiusPixels) {
-        std::ostringstream os;
-        os << "heatmap: radius is " << rp << " pixels, over the limit of " << kMaxRadiusPixels
-           << "; use a larger pixel size";
-        throw std::invalid_argument(os.str());
-    }
+    const double rp = exactRadiusPixels(k, grid);
     DensityGrid out;
     out.spec = grid;
     out.values.assign(grid.pixelCount(), 0.0f);

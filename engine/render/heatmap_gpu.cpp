@@ -177,11 +177,7 @@ DensityGrid HeatmapGpu::readCoarse() const {
 }
 
 DensityGrid HeatmapGpu::exact(std::span<const HeatPoint> pts, const GridSpec& grid, const KernelSpec& k) {
-    validate(k);
-    const double rp = k.radius / grid.pixelSize;
-    if (rp > kMaxRadiusPixels)
-        throw std::invalid_argument("heatmap: radius is " + std::to_string(rp) + " pixels, over the limit of " +
-                                    std::to_string(kMaxRadiusPixels) + "; use a larger pixel size");
+    const double rp = exactRadiusPixels(k, grid);
     DensityGrid out;
     out.spec = grid;
     out.values.assign(grid.pixelCount(), 0.0f);
