@@ -384,13 +384,30 @@ void catmullRom(double t, double w[4]) {
     w[2] = 0.5 * (-3 * t3 + 4 * t2 + t);
     w[3] = 0.5 * (t3 - t2);
 }
+
+// Catmull-Rom interpolation of c at continuous cell coordinates (u, v), cell centres at
+// integers: the 16 taps around, clamped to the grid (the sum heatmap_color.frag makes).
+double catmullRomAt(const DensityGrid& c, double u, double v) {
+    const int cw = c.spec.width, ch = c.spec.height;
+    const int i0 = static_cast<int>(std::floor(u)), j0 = static_cast<int>(std::floor(v));
+    double wx[4], wy[4];
+    catmullRom(u - i0, wx);
+    catmullRom(v - j0, wy);
+    double s = 0.0;
+    for (int b = 0; b < 4; ++b) {
+        const int j = std::clamp(j0 - 1 + b, 0, ch - 1);
+        double line = 0.0;
+        for (int a = 0; a < 4; ++a) line += wx[a] * c.at(std::clamp(i0 - 1 + a, 0, cw - 1), j);
+        s += wy[b] * line;
+    }
+    return s;
+}
 }  // namespace
 
 DensityGrid upsample(const DensityGrid& coarse, const BinnedLayout& L, const GridSpec& output) {
     DensityGrid out;
     out.spec = output;
     out.values.assign(output.pixelCount(), 0.0f);
-    const int cw = coarse.spec.width, ch = coarse.spec.height;
     for (int row = 0; row < output.height; ++row)
         for (int col = 0; col < output.width; ++col) {
             // Coarse continuous coordinate of this pixel centre (coarse cell centres at +0.5,
@@ -398,19 +415,8 @@ DensityGrid upsample(const DensityGrid& coarse, const BinnedLayout& L, const Gri
             // rather than bilinear: its error is O(h^3), so the coarse grid can be coarser.
             const double u = (col + 0.5) / L.factor + kCoarseBorder - 0.5;
             const double v = (row + 0.5) / L.factor + kCoarseBorder - 0.5;
-            const int i0 = static_cast<int>(std::floor(u)), j0 = static_cast<int>(std::floor(v));
-            double wx[4], wy[4];
-            catmullRom(u - i0, wx);
-            catmullRom(v - j0, wy);
-            double s = 0.0;
-            for (int b = 0; b < 4; ++b) {
-                const int j = std::clamp(j0 - 1 + b, 0, ch - 1);
-                double line = 0.0;
-                for (int a = 0; a < 4; ++a) line += wx[a] * coarse.at(std::clamp(i0 - 1 + a, 0, cw - 1), j);
-                s += wy[b] * line;
-            }
             // Cubic overshoot can dip below 0 next to empty areas; density cannot.
-            out.at(col, row) = static_cast<float>(std::max(0.0, s));
+            out.at(col, row) = static_cast<float>(std::max(0.0, catmullRomAt(coarse, u, v)));
         }
     return out;
 }
@@ -555,17 +561,7 @@ DensityGrid resample(const DensityGrid& coarse, const GridSpec& output) {
             const double u = g.x - 0.5, v = g.y - 0.5;  // cell centres at integers
             const int i0 = static_cast<int>(std::floor(u)), j0 = static_cast<int>(std::floor(v));
             if (i0 < -2 || j0 < -2 || i0 > cw + 1 || j0 > ch + 1) continue;  // outside the grid: no density
-            double wx[4], wy[4];
-            catmullRom(u - i0, wx);
-            catmullRom(v - j0, wy);
-            double s = 0.0;
-            for (int b = 0; b < 4; ++b) {
-                const int j = std::clamp(j0 - 1 + b, 0, ch - 1);
-                double line = 0.0;
-                for (int a = 0; a < 4; ++a) line += wx[a] * coarse.at(std::clamp(i0 - 1 + a, 0, cw - 1), j);
-                s += wy[b] * line;
-            }
-            out.at(col, row) = static_cast<float>(std::max(0.0, s));
+            out.at(col, row) = static_cast<float>(std::max(0.0, catmullRomAt(coarse, u, v)));
         }
     return out;
 }
