@@ -10,15 +10,7 @@
 #include <numeric>
 
 #include "engine/util/parallel.hpp"
-
-// The inner loops are plain loops over contiguous floats that GCC vectorises; on x86-64
-// each is also compiled for AVX-512 (x86-64-v4) and AVX2 + FMA (x86-64-v3) and picked at
-// load time, since the build's baseline is SSE2 only.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define ST_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define ST_VECTOR_CLONES
-#endif
+#include "engine/util/vector_clones.hpp"
 
 namespace sandtable {
 

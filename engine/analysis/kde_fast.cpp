@@ -6,12 +6,7 @@
 
 #include "engine/analysis/kde.hpp"
 #include "engine/util/parallel.hpp"
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define ST_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define ST_VECTOR_CLONES
-#endif
+#include "engine/util/vector_clones.hpp"
 
 namespace sandtable {
 
