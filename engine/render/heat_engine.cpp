@@ -51,7 +51,7 @@ public:
     size_t size() const override { return gpu_.size(); }
     void aggregate(const KernelSpec& k, const BinnedLayout& L, size_t first, size_t count, Normalise n) override {
         t0_ = SteadyClock::now();
-        gpu_.aggregate(L.coarse, k, L, first, count);
+        gpu_.aggregate(k, L, first, count);
         submitted(n);
     }
     void binRange(size_t first, size_t count, int sign) override { gpu_.binRange(first, count, sign); }

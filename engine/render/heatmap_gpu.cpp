@@ -75,11 +75,8 @@ bool HeatmapGpu::appendPoints(std::span<const HeatPoint> pts) {
     return true;
 }
 
-void HeatmapGpu::aggregate(const GridSpec& output, const KernelSpec& k, const BinnedLayout& L, size_t first,
-                           size_t count) {
+void HeatmapGpu::aggregate(const KernelSpec& k, const BinnedLayout& L, size_t first, size_t count) {
     validate(k);
-    output_ = output;
-    kernel_ = k;
     layout_ = L;
     // Bin rows padded to whole uvec4 chunks (and room for the last chunk the convolution reads).
     stride_ = roundUp4(L.binWidth() + 4);

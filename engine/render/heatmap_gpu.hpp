@@ -35,12 +35,11 @@ public:
     size_t size() const { return count_; }
 
     // Display path over points [first, first+count): clears the bins, bins, convolves.
-    void aggregate(const GridSpec& output, const KernelSpec& k, const BinnedLayout& L, size_t first, size_t count);
+    void aggregate(const KernelSpec& k, const BinnedLayout& L, size_t first, size_t count);
     // Incremental: adds (sign +1) or removes (sign -1) points in the current bins, then
     // call convolve(). Same layout and kernel as the last aggregate().
     void binRange(size_t first, size_t count, int sign);
     void convolve();
-    const gl::Texture& coarse() const { return coarse_; }
     // Swaps the coarse grid just computed into `front` (double buffering: the next
     // convolution writes the texture `front` held, while the caller draws this one).
     void takeResult(gl::Texture& front) { std::swap(coarse_, front); }
@@ -61,8 +60,6 @@ private:
     gl::Buffer bins_, table_;
     int stride_ = 0;  // bin words per row (multiple of 4)
     gl::Texture coarse_;
-    GridSpec output_;
-    KernelSpec kernel_;
     BinnedLayout layout_;
 };
 
