@@ -165,7 +165,7 @@ private:
     };
     void ensureGpu(ShaderLibrary& shaders);
     void syncPoints();
-    bool submit(const FrameState& frame);
+    void submit();
     void adopt();
     void colorize(ShaderLibrary& shaders, const Camera& cam);
     void colourRects(ShaderLibrary& shaders, const std::vector<PixelRect>& canvasRects, const GridSpec& view);
@@ -244,7 +244,6 @@ private:
     gl::VertexArray vao_;
     Timing timing_;
     double drawMs_ = 0.0;
-    std::vector<std::string> radiusWarnings_;
 };
 
 // Scene entry of type "heatmap" (docs/scene.md); throws SceneError naming the key.

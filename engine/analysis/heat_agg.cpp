@@ -435,8 +435,7 @@ bool HeatAggregator::appendPoints(std::span<const HeatPoint> pts) {
 void HeatAggregator::aggregate(const KernelSpec& k, const BinnedLayout& L, size_t first, size_t count, Normalise n) {
     validate(k);
     const bool replan = !(L.radiusCells == layout_.radiusCells && L.coarse.pixelSize == layout_.coarse.pixelSize &&
-                          k.shape == kernel_.shape && k.output == kernel_.output && k.radius == kernel_.radius &&
-                          k.decay == kernel_.decay && !plan_.table.empty());
+                          k == kernel_ && !plan_.table.empty());
     layout_ = L;
     kernel_ = k;
     first = std::min(first, pts_.size());

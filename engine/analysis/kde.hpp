@@ -44,6 +44,7 @@ struct KernelSpec {
     KdeOutput output = KdeOutput::Raw;
     double radius = 1.0;  // display-CRS units (the caller converts metres / pixels)
     double decay = 0.0;   // triangular only (QGIS's "decay ratio"), accepted range [0, 1]
+    bool operator==(const KernelSpec&) const = default;
 };
 
 // Throws std::invalid_argument with a readable reason for a radius that is not finite
