@@ -112,11 +112,11 @@ DensityGrid exactKdeFast(std::span<const HeatPoint> pts, const GridSpec& grid, c
     const float slope = static_cast<float>(1.0 - k.decay);
     const float* gauss = gaussTable().data();
     // Bands of rows handed out in turn (clustered points make some rows far costlier).
-    const int bandRows = std::max(4, std::min(32, H / (8 * std::max(1, threads > 0 ? threads : cpuThreads())) + 1));
+    const int t = threads > 0 ? threads : cpuThreads();
+    const int bandRows = std::max(4, std::min(32, H / (8 * t) + 1));
     const int bands = (H + bandRows - 1) / bandRows;
     std::atomic<int> next{0};
     std::atomic<size_t> rowsDone{0};
-    const int t = threads > 0 ? threads : cpuThreads();
     parallelFor(static_cast<size_t>(t), t, [&](size_t, size_t, int index) {
         for (int b; (b = next.fetch_add(1)) < bands;) {
             const int r0 = b * bandRows, r1 = std::min(H, r0 + bandRows);
