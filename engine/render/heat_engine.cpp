@@ -8,6 +8,7 @@
 
 #include "engine/gl/shader.hpp"
 #include "engine/render/heatmap_gpu.hpp"
+#include "engine/util/log.hpp"
 
 namespace sandtable {
 
@@ -26,6 +27,8 @@ HeatEngine::Kind HeatEngine::preferred() {
         const std::string v(e);
         if (v == "cpu") return Kind::Cpu;
         if (v == "gpu") return Kind::Gpu;
+        if (!v.empty())
+            log::warn("SANDTABLE_HEAT_ENGINE='" + v + "' is not one of cpu, gpu: ignored (choosing by the renderer)");
     }
     return softwareRenderer() ? Kind::Cpu : Kind::Gpu;
 }
