@@ -562,7 +562,22 @@ DensityGrid HeatmapLayer::computeExact(const GridSpec& grid, float pixelRatio, S
 
 void HeatmapLayer::exportGeoTiff(const std::string& path, const GridSpec& grid, float pixelRatio,
                                  ShaderLibrary* shaders, const std::function<void(size_t, size_t)>& progress) const {
-    writeDensityGeoTiff(path, computeExact(grid, pixelRatio, shaders, progress), ctx_.displayCrs);
+    // The reasons computeExact gives (an invalid kernel, a radius over the exact path's
+    // limit) name no file: named here in the form heat_io's own export errors use.
+    auto named = [&](const char* what) {
+        std::string reason = what;
+        if (reason.rfind("heatmap: ", 0) == 0) reason.erase(0, 9);
+        return "heatmap export '" + path + "': " + reason;
+    };
+    DensityGrid density;
+    try {
+        density = computeExact(grid, pixelRatio, shaders, progress);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(named(e.what()));
+    } catch (const std::runtime_error& e) {
+        throw std::runtime_error(named(e.what()));
+    }
+    writeDensityGeoTiff(path, density, ctx_.displayCrs);
 }
 
 bool HeatmapLayer::legend(LegendBlock& out) const {
