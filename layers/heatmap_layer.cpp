@@ -19,10 +19,6 @@ double msSince(SteadyClock::time_point t0) {
     return std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count();
 }
 
-bool sameKernel(const KernelSpec& a, const KernelSpec& b) {
-    return a.shape == b.shape && a.output == b.output && a.radius == b.radius && a.decay == b.decay;
-}
-
 std::string formatValue(double v) {
     char buf[32];
     if (v != 0.0 && (std::fabs(v) < 1e-3 || std::fabs(v) >= 1e5))
@@ -234,7 +230,7 @@ void HeatmapLayer::upload(UploadContext& u) {
     // in flight before it); an interactive frame draws the previous grid meanwhile.
     if (inFlight_ && engine_->poll()) adopt();
     for (int pass = 0; pass < 3; ++pass) {
-        if (!inFlight_) submit(u.frame);
+        if (!inFlight_) submit();
         if (!inFlight_ || !u.frame.complete) break;
         engine_->wait();
         if (engine_->poll()) adopt();
@@ -301,7 +297,7 @@ void HeatmapLayer::ensureGpu(ShaderLibrary& shaders) {
     }
 }
 
-bool HeatmapLayer::submit(const FrameState&) {
+void HeatmapLayer::submit() {
     syncPoints();
     const KernelSpec& k = kernel_;
     // Where the grid may stop: at the data (grown by the radius) for a fixed point set; a
@@ -316,14 +312,14 @@ bool HeatmapLayer::submit(const FrameState&) {
     // are this zoom's pixels, on a lattice through the pixel corners of the view it was
     // built for: a pan by a fraction of a pixel needs a new grid for it too.
     bool fits =
-        bins_.valid && sameKernel(bins_.kernel, k) &&
+        bins_.valid && bins_.kernel == k &&
         bins_.layout.coarse.pixelSize == worldCellSize(k, view_.pixelSize, opts.minRadiusCells, opts.maxReduction) &&
         bins_.layout.coarse.rotation == view_.rotation && layoutCovers(bins_.layout, view_, k, bounds);
     if (fits && k.shape == KernelShape::Uniform) {
         const Vec2d g = bins_.layout.coarse.toGrid(view_.topLeft);
         fits = std::fabs(g.x - std::round(g.x)) < 1e-3 && std::fabs(g.y - std::round(g.y)) < 1e-3;
     }
-    if (fits && range_ == binned_ && !dirty_) return false;
+    if (fits && range_ == binned_ && !dirty_) return;
 
     const bool automatic = settings_.normalisation == Normalisation::Auto;
     HeatEngine::Normalise norm;
@@ -352,7 +348,6 @@ bool HeatmapLayer::submit(const FrameState&) {
     binned_ = range_;
     dirty_ = false;
     ++timing_.requests;
-    return true;
 }
 
 void HeatmapLayer::adopt() {
@@ -493,7 +488,6 @@ void HeatmapLayer::colourRects(ShaderLibrary& shaders, const std::vector<PixelRe
     p.set("uGridDx", static_cast<float>(gx.x), static_cast<float>(gx.y));
     p.set("uGridDy", static_cast<float>(gy.x), static_cast<float>(gy.y));
     p.set("uInvMax", static_cast<float>(1.0 / displayMax_));
-    p.set("uOpacity", 1.0f);  // applied when the cache is drawn
     p.set("uFadeBelow", settings_.fadeBelow);
     p.use();
     glBindTextureUnit(0, engine_->coarse().id());
@@ -568,7 +562,22 @@ DensityGrid HeatmapLayer::computeExact(const GridSpec& grid, float pixelRatio, S
 
 void HeatmapLayer::exportGeoTiff(const std::string& path, const GridSpec& grid, float pixelRatio,
                                  ShaderLibrary* shaders, const std::function<void(size_t, size_t)>& progress) const {
-    writeDensityGeoTiff(path, computeExact(grid, pixelRatio, shaders, progress), ctx_.displayCrs);
+    // The reasons computeExact gives (an invalid kernel, a radius over the exact path's
+    // limit) name no file: named here in the form heat_io's own export errors use.
+    auto named = [&](const char* what) {
+        std::string reason = what;
+        if (reason.rfind("heatmap: ", 0) == 0) reason.erase(0, 9);
+        return "heatmap export '" + path + "': " + reason;
+    };
+    DensityGrid density;
+    try {
+        density = computeExact(grid, pixelRatio, shaders, progress);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(named(e.what()));
+    } catch (const std::runtime_error& e) {
+        throw std::runtime_error(named(e.what()));
+    }
+    writeDensityGeoTiff(path, density, ctx_.displayCrs);
 }
 
 bool HeatmapLayer::legend(LegendBlock& out) const {

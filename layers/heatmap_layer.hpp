@@ -76,8 +76,9 @@ struct HeatmapLayerConfig {
     double legendScale = 1.0;
 };
 
-// Radius limits applied by the layer (display path): a radius under half a screen pixel
-// is raised to it, one over kMaxRadiusScreenPx is lowered to it; both add a warning.
+// Radius limits applied by the layer (kernelFor, so the display and the export): a radius
+// under half a screen pixel is raised to it, one over kMaxRadiusScreenPx is lowered to it,
+// silently (the settings keep the radius asked for).
 inline constexpr double kMinRadiusScreenPx = 0.5;
 inline constexpr double kMaxRadiusScreenPx = 1024.0;
 
@@ -125,7 +126,8 @@ public:
     DensityGrid computeExact(const GridSpec& grid, float pixelRatio, ShaderLibrary* shaders,
                              const std::function<void(size_t, size_t)>& progress = {}) const;
     // `sandtable-render --export-heatmap FILE.tif`: computeExact + float32 GeoTIFF in the
-    // display CRS. Throws std::runtime_error / std::invalid_argument with the reason.
+    // display CRS. Throws std::runtime_error / std::invalid_argument with the reason, as
+    // "heatmap export 'PATH': reason".
     void exportGeoTiff(const std::string& path, const GridSpec& grid, float pixelRatio, ShaderLibrary* shaders,
                        const std::function<void(size_t, size_t)>& progress = {}) const;
 
@@ -165,7 +167,7 @@ private:
     };
     void ensureGpu(ShaderLibrary& shaders);
     void syncPoints();
-    bool submit(const FrameState& frame);
+    void submit();
     void adopt();
     void colorize(ShaderLibrary& shaders, const Camera& cam);
     void colourRects(ShaderLibrary& shaders, const std::vector<PixelRect>& canvasRects, const GridSpec& view);
@@ -244,7 +246,6 @@ private:
     gl::VertexArray vao_;
     Timing timing_;
     double drawMs_ = 0.0;
-    std::vector<std::string> radiusWarnings_;
 };
 
 // Scene entry of type "heatmap" (docs/scene.md); throws SceneError naming the key.

@@ -2,6 +2,7 @@
 // its unit, output, ramp, normalisation, time window; the figures of the last aggregation.
 #include <imgui.h>
 
+#include <iterator>
 #include <string>
 
 #include "engine/util/i18n.hpp"
@@ -50,7 +51,7 @@ void HeatmapLayer::drawUi(Language lang) {
     }
     int ramp = static_cast<int>(s.ramp);
     if (ImGui::BeginCombo(tr("heat.ramp", lang), rampName(s.ramp, lang))) {
-        for (int i = 0; i < 4; ++i)
+        for (int i = 0; i < static_cast<int>(std::size(kAllColorRamps)); ++i)
             if (ImGui::Selectable(rampName(kAllColorRamps[i], lang), i == ramp)) s.ramp = kAllColorRamps[i];
         ImGui::EndCombo();
     }

@@ -20,7 +20,6 @@ uniform vec2 uGridDx;      // grid coordinates per canvas pixel to the right
 uniform vec2 uGridDy;      // ... and down
 uniform int uRow0;         // ROWS: the grid row in uRows' row 0
 uniform float uInvMax;     // 1 / normalisation maximum
-uniform float uOpacity;
 uniform float uFadeBelow;  // t below which alpha fades linearly to 0 (soft edges)
 out vec4 fragColor;
 
@@ -62,6 +61,6 @@ void main() {
     // linear filtering, at a quarter of its fetches).
     int n = textureSize(uRamp, 0).x;
     vec4 c = texelFetch(uRamp, ivec2(int(clamp(t, 0.0, 1.0) * float(n - 1) + 0.5), 0), 0);
-    float a = uOpacity * (uFadeBelow > 0.0 ? clamp(t / uFadeBelow, 0.0, 1.0) : 1.0);
+    float a = uFadeBelow > 0.0 ? clamp(t / uFadeBelow, 0.0, 1.0) : 1.0;  // opacity: when the cache is drawn
     fragColor = vec4(c.rgb, a);
 }

@@ -10,15 +10,7 @@
 #include <numeric>
 
 #include "engine/util/parallel.hpp"
-
-// The inner loops are plain loops over contiguous floats that GCC vectorises; on x86-64
-// each is also compiled for AVX-512 (x86-64-v4) and AVX2 + FMA (x86-64-v3) and picked at
-// load time, since the build's baseline is SSE2 only.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define ST_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define ST_VECTOR_CLONES
-#endif
+#include "engine/util/vector_clones.hpp"
 
 namespace sandtable {
 
@@ -425,27 +417,15 @@ void HeatAggregator::wait() {
 
 void HeatAggregator::setPoints(std::span<const HeatPoint> pts, Vec2d origin) {
     origin_ = origin;
-    maxWeight_ = totalWeight_ = 0.0;
+    scale_.reset(pts);
     pts_.resize(pts.size());
-    for (size_t i = 0; i < pts.size(); ++i) {
-        maxWeight_ = std::max(maxWeight_, pts[i].weight);
-        totalWeight_ += pts[i].weight;
+    for (size_t i = 0; i < pts.size(); ++i)
         pts_[i] = {static_cast<float>(pts[i].pos.x - origin.x), static_cast<float>(pts[i].pos.y - origin.y),
                    static_cast<float>(pts[i].weight)};
-    }
-    scale_ = binScaleFor(maxWeight_, totalWeight_, pts.size());
 }
 
 bool HeatAggregator::appendPoints(std::span<const HeatPoint> pts) {
-    if (pts.empty()) return true;
-    double w = 0.0, total = totalWeight_;
-    for (const HeatPoint& p : pts) {
-        w = std::max(w, p.weight);
-        total += p.weight;
-    }
-    if (maxWeight_ <= 0.0 || !binScaleFits(total, scale_, pts_.size() + pts.size())) return false;
-    maxWeight_ = std::max(maxWeight_, w);
-    totalWeight_ = total;
+    if (!scale_.append(pts, pts_.size())) return false;
     for (const HeatPoint& p : pts)
         pts_.push_back({static_cast<float>(p.pos.x - origin_.x), static_cast<float>(p.pos.y - origin_.y),
                         static_cast<float>(p.weight)});
@@ -455,8 +435,7 @@ bool HeatAggregator::appendPoints(std::span<const HeatPoint> pts) {
 void HeatAggregator::aggregate(const KernelSpec& k, const BinnedLayout& L, size_t first, size_t count, Normalise n) {
     validate(k);
     const bool replan = !(L.radiusCells == layout_.radiusCells && L.coarse.pixelSize == layout_.coarse.pixelSize &&
-                          k.shape == kernel_.shape && k.output == kernel_.output && k.radius == kernel_.radius &&
-                          k.decay == kernel_.decay && !plan_.table.empty());
+                          k == kernel_ && !plan_.table.empty());
     layout_ = L;
     kernel_ = k;
     first = std::min(first, pts_.size());
@@ -467,7 +446,7 @@ void HeatAggregator::aggregate(const KernelSpec& k, const BinnedLayout& L, size_
         const size_t cells = static_cast<size_t>(layout_.binWidth()) * static_cast<size_t>(layout_.binHeight());
         bins_.assign(cells, 0u);
         binPoints(std::span<const PackedHeatPoint>(pts_).subspan(first, count), layout_.bins(), origin_,
-                  layout_.binWidth(), scale_, +1, bins_.data(), threads_);
+                  layout_.binWidth(), scale_.scale(), +1, bins_.data(), threads_);
         Result r;
         convolveInto(r, n);
         r.pointsBinned = count;
@@ -480,7 +459,7 @@ void HeatAggregator::binRange(size_t first, size_t count, int sign) {
     if (bins_.empty() || first >= pts_.size()) return;
     count = std::min(count, pts_.size() - first);
     binPoints(std::span<const PackedHeatPoint>(pts_).subspan(first, count), layout_.bins(), origin_, layout_.binWidth(),
-              scale_, sign, bins_.data(), threads_);
+              scale_.scale(), sign, bins_.data(), threads_);
 }
 
 void HeatAggregator::convolve(Normalise n) {
@@ -497,14 +476,9 @@ void HeatAggregator::convolveInto(Result& r, const Normalise& n) {
     r.coarse.spec = layout_.coarse;
     r.coarse.values.assign(layout_.coarse.pixelCount(), 0.0f);
     if (!bins_.empty())
-        convolveBins(bins_.data(), layout_.binWidth(), layout_, plan_, 1.0 / scale_, r.coarse.values.data(), threads_);
-    if (n.q > 0.0 && !n.region.empty()) {
-        std::vector<float> in;
-        in.reserve(static_cast<size_t>(n.region.i1 - n.region.i0) * static_cast<size_t>(n.region.j1 - n.region.j0));
-        for (int j = n.region.j0; j < n.region.j1; ++j)
-            for (int i = n.region.i0; i < n.region.i1; ++i) in.push_back(r.coarse.at(i, j));
-        r.percentile = positivePercentile(in, n.q);
-    }
+        convolveBins(bins_.data(), layout_.binWidth(), layout_, plan_, 1.0 / scale_.scale(), r.coarse.values.data(),
+                     threads_);
+    r.percentile = positivePercentile(r.coarse, n.region, n.q);
 }
 
 }  // namespace sandtable

@@ -108,7 +108,7 @@ public:
     const Result& result() const { return result_; }
     const BinnedLayout& layout() const { return layout_; }
     const ConvolutionPlan& plan() const { return plan_; }
-    double scale() const { return scale_; }
+    double scale() const { return scale_.scale(); }
 
 private:
     void start(std::function<void()> job);
@@ -118,7 +118,7 @@ private:
     int threads_;
     std::vector<PackedHeatPoint> pts_;
     Vec2d origin_;
-    double maxWeight_ = 0.0, totalWeight_ = 0.0, scale_ = 1.0;
+    BinScale scale_;
     BinnedLayout layout_;
     KernelSpec kernel_;
     ConvolutionPlan plan_;

@@ -231,7 +231,7 @@ float DensityGrid::maxValue() const {
     return m;
 }
 
-DensityGrid exactKde(std::span<const HeatPoint> pts, const GridSpec& grid, const KernelSpec& k) {
+double exactRadiusPixels(const KernelSpec& k, const GridSpec& grid) {
     validate(k);
     const double rp = k.radius / grid.pixelSize;
     if (rp > kMaxRadiusPixels) {
@@ -240,6 +240,11 @@ DensityGrid exactKde(std::span<const HeatPoint> pts, const GridSpec& grid, const
            << "; use a larger pixel size";
         throw std::invalid_argument(os.str());
     }
+    return rp;
+}
+
+DensityGrid exactKde(std::span<const HeatPoint> pts, const GridSpec& grid, const KernelSpec& k) {
+    const double rp = exactRadiusPixels(k, grid);
     DensityGrid out;
     out.spec = grid;
     std::vector<double> acc(grid.pixelCount(), 0.0);
@@ -379,13 +384,30 @@ void catmullRom(double t, double w[4]) {
     w[2] = 0.5 * (-3 * t3 + 4 * t2 + t);
     w[3] = 0.5 * (t3 - t2);
 }
+
+// Catmull-Rom interpolation of c at continuous cell coordinates (u, v), cell centres at
+// integers: the 16 taps around, clamped to the grid (the sum heatmap_color.frag makes).
+double catmullRomAt(const DensityGrid& c, double u, double v) {
+    const int cw = c.spec.width, ch = c.spec.height;
+    const int i0 = static_cast<int>(std::floor(u)), j0 = static_cast<int>(std::floor(v));
+    double wx[4], wy[4];
+    catmullRom(u - i0, wx);
+    catmullRom(v - j0, wy);
+    double s = 0.0;
+    for (int b = 0; b < 4; ++b) {
+        const int j = std::clamp(j0 - 1 + b, 0, ch - 1);
+        double line = 0.0;
+        for (int a = 0; a < 4; ++a) line += wx[a] * c.at(std::clamp(i0 - 1 + a, 0, cw - 1), j);
+        s += wy[b] * line;
+    }
+    return s;
+}
 }  // namespace
 
 DensityGrid upsample(const DensityGrid& coarse, const BinnedLayout& L, const GridSpec& output) {
     DensityGrid out;
     out.spec = output;
     out.values.assign(output.pixelCount(), 0.0f);
-    const int cw = coarse.spec.width, ch = coarse.spec.height;
     for (int row = 0; row < output.height; ++row)
         for (int col = 0; col < output.width; ++col) {
             // Coarse continuous coordinate of this pixel centre (coarse cell centres at +0.5,
@@ -393,19 +415,8 @@ DensityGrid upsample(const DensityGrid& coarse, const BinnedLayout& L, const Gri
             // rather than bilinear: its error is O(h^3), so the coarse grid can be coarser.
             const double u = (col + 0.5) / L.factor + kCoarseBorder - 0.5;
             const double v = (row + 0.5) / L.factor + kCoarseBorder - 0.5;
-            const int i0 = static_cast<int>(std::floor(u)), j0 = static_cast<int>(std::floor(v));
-            double wx[4], wy[4];
-            catmullRom(u - i0, wx);
-            catmullRom(v - j0, wy);
-            double s = 0.0;
-            for (int b = 0; b < 4; ++b) {
-                const int j = std::clamp(j0 - 1 + b, 0, ch - 1);
-                double line = 0.0;
-                for (int a = 0; a < 4; ++a) line += wx[a] * coarse.at(std::clamp(i0 - 1 + a, 0, cw - 1), j);
-                s += wy[b] * line;
-            }
             // Cubic overshoot can dip below 0 next to empty areas; density cannot.
-            out.at(col, row) = static_cast<float>(std::max(0.0, s));
+            out.at(col, row) = static_cast<float>(std::max(0.0, catmullRomAt(coarse, u, v)));
         }
     return out;
 }
@@ -550,17 +561,7 @@ DensityGrid resample(const DensityGrid& coarse, const GridSpec& output) {
             const double u = g.x - 0.5, v = g.y - 0.5;  // cell centres at integers
             const int i0 = static_cast<int>(std::floor(u)), j0 = static_cast<int>(std::floor(v));
             if (i0 < -2 || j0 < -2 || i0 > cw + 1 || j0 > ch + 1) continue;  // outside the grid: no density
-            double wx[4], wy[4];
-            catmullRom(u - i0, wx);
-            catmullRom(v - j0, wy);
-            double s = 0.0;
-            for (int b = 0; b < 4; ++b) {
-                const int j = std::clamp(j0 - 1 + b, 0, ch - 1);
-                double line = 0.0;
-                for (int a = 0; a < 4; ++a) line += wx[a] * coarse.at(std::clamp(i0 - 1 + a, 0, cw - 1), j);
-                s += wy[b] * line;
-            }
-            out.at(col, row) = static_cast<float>(std::max(0.0, s));
+            out.at(col, row) = static_cast<float>(std::max(0.0, catmullRomAt(coarse, u, v)));
         }
     return out;
 }
@@ -571,7 +572,6 @@ namespace {
 constexpr double kUnitsForMaxWeight = 65536.0;
 constexpr double kMaxUnits = 2147483648.0;
 constexpr double kStreamHeadroom = 4.0;
-}  // namespace
 
 double binScaleFor(double maxWeight, double totalWeight, size_t points) {
     if (!(maxWeight > 0.0)) return 1.0;
@@ -582,6 +582,29 @@ double binScaleFor(double maxWeight, double totalWeight, size_t points) {
 bool binScaleFits(double totalWeight, double scale, size_t points) {
     // A bin's true sum is at most the total weight plus 2 units of rounding per point.
     return totalWeight * scale + 2.0 * static_cast<double>(points) < kMaxUnits;
+}
+}  // namespace
+
+void BinScale::reset(std::span<const HeatPoint> pts) {
+    maxWeight_ = totalWeight_ = 0.0;
+    for (const HeatPoint& p : pts) {
+        maxWeight_ = std::max(maxWeight_, p.weight);
+        totalWeight_ += p.weight;
+    }
+    scale_ = binScaleFor(maxWeight_, totalWeight_, pts.size());
+}
+
+bool BinScale::append(std::span<const HeatPoint> pts, size_t held) {
+    if (pts.empty()) return true;
+    double w = 0.0, total = totalWeight_;
+    for (const HeatPoint& p : pts) {
+        w = std::max(w, p.weight);
+        total += p.weight;
+    }
+    if (maxWeight_ <= 0.0 || !binScaleFits(total, scale_, held + pts.size())) return false;
+    maxWeight_ = std::max(maxWeight_, w);
+    totalWeight_ = total;
+    return true;
 }
 
 double positivePercentile(std::span<const float> values, double q) {
@@ -595,6 +618,15 @@ double positivePercentile(std::span<const float> values, double q) {
         std::min(pos.size() - 1, static_cast<size_t>(std::floor(q * static_cast<double>(pos.size() - 1) + 0.5)));
     std::nth_element(pos.begin(), pos.begin() + static_cast<std::ptrdiff_t>(idx), pos.end());
     return pos[idx];
+}
+
+double positivePercentile(const DensityGrid& g, const CellRect& region, double q) {
+    if (q <= 0.0 || region.empty()) return 0.0;
+    std::vector<float> in;
+    in.reserve(static_cast<size_t>(region.i1 - region.i0) * static_cast<size_t>(region.j1 - region.j0));
+    for (int j = region.j0; j < region.j1; ++j)
+        for (int i = region.i0; i < region.i1; ++i) in.push_back(g.at(i, j));
+    return positivePercentile(in, q);
 }
 
 }  // namespace sandtable

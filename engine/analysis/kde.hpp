@@ -44,6 +44,7 @@ struct KernelSpec {
     KdeOutput output = KdeOutput::Raw;
     double radius = 1.0;  // display-CRS units (the caller converts metres / pixels)
     double decay = 0.0;   // triangular only (QGIS's "decay ratio"), accepted range [0, 1]
+    bool operator==(const KernelSpec&) const = default;
 };
 
 // Throws std::invalid_argument with a readable reason for a radius that is not finite
@@ -114,6 +115,9 @@ struct DensityGrid {
 // (radius / pixelSize)^2. Throws std::invalid_argument for an invalid kernel or a radius
 // over kMaxRadiusPixels pixels.
 inline constexpr double kMaxRadiusPixels = 2048.0;
+// The radius in pixels of grid for the exact paths (exactKde, exactKdeFast, the GPU gather),
+// after validate(k); throws std::invalid_argument when it is over kMaxRadiusPixels.
+double exactRadiusPixels(const KernelSpec& k, const GridSpec& grid);
 DensityGrid exactKde(std::span<const HeatPoint> pts, const GridSpec& grid, const KernelSpec& k);
 // The same exact KDE as a vectorised, multi-threaded scatter in float32 (the export path on
 // machines without a real GPU; within ~1e-5 of the maximum of exactKde): points sorted by
@@ -179,11 +183,26 @@ CellRect cellsInView(const BinnedLayout& L, const GridSpec& view);
 // (rotation included): the CPU twin of heatmap_color.frag for world-aligned grids.
 DensityGrid resample(const DensityGrid& coarse, const GridSpec& output);
 
-// Fixed-point scale of the display bins (32-bit sums, shared by the GPU and CPU engines):
-// 2^16 units for the largest weight, lowered so that 4 x (total weight x scale + 2 units
-// of rounding per point) stays under 2^31; binScaleFits says whether streamed points still fit.
-double binScaleFor(double maxWeight, double totalWeight, size_t points);
-bool binScaleFits(double totalWeight, double scale, size_t points);
+// Fixed-point scale of the display bins (32-bit sums), with the weights it was chosen for;
+// the GPU and CPU engines both keep one. reset() chooses it for a whole point set: 2^16
+// units for the largest weight, lowered so that 4 x (total weight x scale + 2 units of
+// rounding per point) stays under 2^31. append() accounts for streamed points while every
+// bin sum still fits under 2^31 at the current scale (bounded by the total weight of all
+// points plus the rounding, at most 2 units per point over its 4 deposits); it returns
+// false and changes nothing when they do not, or when no positive weight has set a scale
+// yet: then reset() with every point.
+class BinScale {
+public:
+    void reset(std::span<const HeatPoint> pts);
+    // `held`: points the engine holds before these.
+    bool append(std::span<const HeatPoint> pts, size_t held);
+    double scale() const { return scale_; }
+
+private:
+    double maxWeight_ = 0.0;
+    double totalWeight_ = 0.0;  // of every point accounted for (bounds every bin sum)
+    double scale_ = 1.0;        // fixed-point units per unit of weight
+};
 
 // CPU twin of the GPU display path (same layout and maths, double precision).
 DensityGrid binnedKde(std::span<const HeatPoint> pts, const GridSpec& output, const KernelSpec& k,
@@ -193,5 +212,8 @@ DensityGrid upsample(const DensityGrid& coarse, const BinnedLayout& layout, cons
 
 // The q-quantile (0..1) of the strictly positive values; 0 when there are none.
 double positivePercentile(std::span<const float> values, double q);
+// The same over the cells of `region` in g (the auto normalisation of the view's cells,
+// both display engines); 0 when q <= 0 or the region is empty.
+double positivePercentile(const DensityGrid& g, const CellRect& region, double q);
 
 }  // namespace sandtable

@@ -3,17 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <sstream>
-#include <stdexcept>
 
 #include "engine/analysis/kde.hpp"
 #include "engine/util/parallel.hpp"
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define ST_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define ST_VECTOR_CLONES
-#endif
+#include "engine/util/vector_clones.hpp"
 
 namespace sandtable {
 
@@ -82,14 +75,7 @@ ST_VECTOR_CLONES void spanGaussian(float* acc, int n, float x0, float dy2, float
 
 DensityGrid exactKdeFast(std::span<const HeatPoint> pts, const GridSpec& grid, const KernelSpec& k, int threads,
                          const std::function<void(size_t, size_t)>& progress) {
-    validate(k);
-    const double rp = k.radius / grid.pixelSize;
-    if (rp > kMaxRadiusPixels) {
-        std::ostringstream os;
-        os << "heatmap: radius is " << rp << " pixels, over the limit of " << kMaxRadiusPixels
-           << "; use a larger pixel size";
-        throw std::invalid_argument(os.str());
-    }
+    const double rp = exactRadiusPixels(k, grid);
     DensityGrid out;
     out.spec = grid;
     out.values.assign(grid.pixelCount(), 0.0f);
@@ -126,11 +112,11 @@ DensityGrid exactKdeFast(std::span<const HeatPoint> pts, const GridSpec& grid, c
     const float slope = static_cast<float>(1.0 - k.decay);
     const float* gauss = gaussTable().data();
     // Bands of rows handed out in turn (clustered points make some rows far costlier).
-    const int bandRows = std::max(4, std::min(32, H / (8 * std::max(1, threads > 0 ? threads : cpuThreads())) + 1));
+    const int t = threads > 0 ? threads : cpuThreads();
+    const int bandRows = std::max(4, std::min(32, H / (8 * t) + 1));
     const int bands = (H + bandRows - 1) / bandRows;
     std::atomic<int> next{0};
     std::atomic<size_t> rowsDone{0};
-    const int t = threads > 0 ? threads : cpuThreads();
     parallelFor(static_cast<size_t>(t), t, [&](size_t, size_t, int index) {
         for (int b; (b = next.fetch_add(1)) < bands;) {
             const int r0 = b * bandRows, r1 = std::min(H, r0 + bandRows);

@@ -8,6 +8,7 @@
 
 #include "engine/gl/shader.hpp"
 #include "engine/render/heatmap_gpu.hpp"
+#include "engine/util/log.hpp"
 
 namespace sandtable {
 
@@ -26,6 +27,8 @@ HeatEngine::Kind HeatEngine::preferred() {
         const std::string v(e);
         if (v == "cpu") return Kind::Cpu;
         if (v == "gpu") return Kind::Gpu;
+        if (!v.empty())
+            log::warn("SANDTABLE_HEAT_ENGINE='" + v + "' is not one of cpu, gpu: ignored (choosing by the renderer)");
     }
     return softwareRenderer() ? Kind::Cpu : Kind::Gpu;
 }
@@ -33,15 +36,6 @@ HeatEngine::Kind HeatEngine::preferred() {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-double percentileOf(const DensityGrid& g, const HeatEngine::Normalise& n) {
-    if (n.q <= 0.0 || n.region.empty()) return 0.0;
-    std::vector<float> in;
-    in.reserve(static_cast<size_t>(n.region.i1 - n.region.i0) * static_cast<size_t>(n.region.j1 - n.region.j0));
-    for (int j = n.region.j0; j < n.region.j1; ++j)
-        for (int i = n.region.i0; i < n.region.i1; ++i) in.push_back(g.at(i, j));
-    return positivePercentile(in, n.q);
-}
 
 // GPU: the passes are submitted at once; a fence says when they are done, and only then is
 // the coarse grid read back (for the percentile) and swapped in, so a real GPU never
@@ -60,7 +54,7 @@ public:
     size_t size() const override { return gpu_.size(); }
     void aggregate(const KernelSpec& k, const BinnedLayout& L, size_t first, size_t count, Normalise n) override {
         t0_ = SteadyClock::now();
-        gpu_.aggregate(L.coarse, k, L, first, count);
+        gpu_.aggregate(k, L, first, count);
         submitted(n);
     }
     void binRange(size_t first, size_t count, int sign) override { gpu_.binRange(first, count, sign); }
@@ -99,7 +93,7 @@ private:
         if (r != GL_ALREADY_SIGNALED && r != GL_CONDITION_SATISFIED) return false;
         glDeleteSync(fence_);
         fence_ = nullptr;
-        percentile_ = normalise_.q > 0.0 ? percentileOf(gpu_.readCoarse(), normalise_) : 0.0;
+        percentile_ = normalise_.q > 0.0 ? positivePercentile(gpu_.readCoarse(), normalise_.region, normalise_.q) : 0.0;
         gpu_.takeResult(front_);
         spec_ = pendingSpec_;
         ms_ = std::chrono::duration<double, std::milli>(SteadyClock::now() - t0_).count();

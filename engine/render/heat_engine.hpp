@@ -24,7 +24,8 @@ bool softwareRenderer();
 class HeatEngine {
 public:
     enum class Kind { Gpu, Cpu };
-    // SANDTABLE_HEAT_ENGINE=cpu|gpu forces one; otherwise Cpu on software GL, else Gpu.
+    // SANDTABLE_HEAT_ENGINE=cpu|gpu forces one (another non-empty value is ignored with a
+    // warning); otherwise Cpu on software GL, else Gpu.
     static Kind preferred();
     static std::unique_ptr<HeatEngine> create(ShaderLibrary& shaders, Kind kind);
     virtual ~HeatEngine() = default;

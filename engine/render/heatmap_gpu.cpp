@@ -42,13 +42,7 @@ GridSpec gridForCamera(const Camera& cam) {
 
 void HeatmapGpu::setPoints(std::span<const HeatPoint> pts, Vec2d origin) {
     origin_ = origin;
-    maxWeight_ = 0.0;
-    totalWeight_ = 0.0;
-    for (const HeatPoint& p : pts) {
-        maxWeight_ = std::max(maxWeight_, p.weight);
-        totalWeight_ += p.weight;
-    }
-    fixedScale_ = binScaleFor(maxWeight_, totalWeight_, pts.size());
+    scale_.reset(pts);
     const std::vector<float> data = packPoints(pts, origin);
     if (!points_) points_ = gl::Buffer::create();
     // Headroom so that streamed points rarely force a reallocation.
@@ -61,17 +55,9 @@ void HeatmapGpu::setPoints(std::span<const HeatPoint> pts, Vec2d origin) {
 
 bool HeatmapGpu::appendPoints(std::span<const HeatPoint> pts) {
     if (pts.empty()) return true;
-    double w = 0.0, total = totalWeight_;
-    for (const HeatPoint& p : pts) {
-        w = std::max(w, p.weight);
-        total += p.weight;
-    }
-    // Every bin sum must stay below 2^31 units: bound it by the total weight of all points
-    // plus the rounding (at most 2 units per point over its 4 deposits). With no scale yet
-    // (no positive weight so far) the caller re-uploads everything.
-    if (!points_ || maxWeight_ <= 0.0 || !binScaleFits(total, fixedScale_, count_ + pts.size())) return false;
-    maxWeight_ = std::max(maxWeight_, w);
-    totalWeight_ = total;
+    // Every bin sum must stay below 2^31 units (see BinScale); otherwise, or with no scale
+    // yet (no positive weight so far), the caller re-uploads everything.
+    if (!points_ || !scale_.append(pts, count_)) return false;
     if (count_ + pts.size() > capacity_) {
         gl::Buffer bigger = gl::Buffer::create();
         const size_t cap = std::max<size_t>((count_ + pts.size()) * 2, 1024);
@@ -89,11 +75,8 @@ bool HeatmapGpu::appendPoints(std::span<const HeatPoint> pts) {
     return true;
 }
 
-void HeatmapGpu::aggregate(const GridSpec& output, const KernelSpec& k, const BinnedLayout& L, size_t first,
-                           size_t count) {
+void HeatmapGpu::aggregate(const KernelSpec& k, const BinnedLayout& L, size_t first, size_t count) {
     validate(k);
-    output_ = output;
-    kernel_ = k;
     layout_ = L;
     // Bin rows padded to whole uvec4 chunks (and room for the last chunk the convolution reads).
     stride_ = roundUp4(L.binWidth() + 4);
@@ -145,7 +128,7 @@ void HeatmapGpu::binRange(size_t first, size_t count, int sign) {
                        static_cast<float>(-c / bg.pixelSize));
     glProgramUniform2i(id, p.uniform("uSize"), bg.width, bg.height);
     glProgramUniform1i(id, p.uniform("uStride"), stride_);
-    glProgramUniform1f(id, p.uniform("uScale"), static_cast<float>(fixedScale_));
+    glProgramUniform1f(id, p.uniform("uScale"), static_cast<float>(scale_.scale()));
     glProgramUniform1i(id, p.uniform("uSign"), sign < 0 ? -1 : 1);
     p.use();
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, points_.id());
@@ -168,7 +151,7 @@ void HeatmapGpu::convolve() {
     glProgramUniform1i(id, c.uniform("uMargin"), L.margin);
     glProgramUniform1i(id, c.uniform("uRadius"), L.radiusCells);
     glProgramUniform1i(id, c.uniform("uRadiusPad"), roundUp4(L.radiusCells));
-    glProgramUniform1f(id, c.uniform("uInvScale"), static_cast<float>(1.0 / fixedScale_));
+    glProgramUniform1f(id, c.uniform("uInvScale"), static_cast<float>(1.0 / scale_.scale()));
     c.use();
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, bins_.id());
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 3, table_.id());
@@ -191,11 +174,7 @@ DensityGrid HeatmapGpu::readCoarse() const {
 }
 
 DensityGrid HeatmapGpu::exact(std::span<const HeatPoint> pts, const GridSpec& grid, const KernelSpec& k) {
-    validate(k);
-    const double rp = k.radius / grid.pixelSize;
-    if (rp > kMaxRadiusPixels)
-        throw std::invalid_argument("heatmap: radius is " + std::to_string(rp) + " pixels, over the limit of " +
-                                    std::to_string(kMaxRadiusPixels) + "; use a larger pixel size");
+    const double rp = exactRadiusPixels(k, grid);
     DensityGrid out;
     out.spec = grid;
     out.values.assign(grid.pixelCount(), 0.0f);

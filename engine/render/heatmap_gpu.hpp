@@ -35,12 +35,11 @@ public:
     size_t size() const { return count_; }
 
     // Display path over points [first, first+count): clears the bins, bins, convolves.
-    void aggregate(const GridSpec& output, const KernelSpec& k, const BinnedLayout& L, size_t first, size_t count);
+    void aggregate(const KernelSpec& k, const BinnedLayout& L, size_t first, size_t count);
     // Incremental: adds (sign +1) or removes (sign -1) points in the current bins, then
     // call convolve(). Same layout and kernel as the last aggregate().
     void binRange(size_t first, size_t count, int sign);
     void convolve();
-    const gl::Texture& coarse() const { return coarse_; }
     // Swaps the coarse grid just computed into `front` (double buffering: the next
     // convolution writes the texture `front` held, while the caller draws this one).
     void takeResult(gl::Texture& front) { std::swap(coarse_, front); }
@@ -57,14 +56,10 @@ private:
     size_t count_ = 0;
     size_t capacity_ = 0;  // points the buffer holds
     Vec2d origin_;
-    double maxWeight_ = 0.0;
-    double totalWeight_ = 0.0;  // of all uploaded points (bounds every bin sum)
-    double fixedScale_ = 1.0;   // fixed-point units per unit of weight
+    BinScale scale_;  // fixed point of the bins, for all uploaded points
     gl::Buffer bins_, table_;
     int stride_ = 0;  // bin words per row (multiple of 4)
     gl::Texture coarse_;
-    GridSpec output_;
-    KernelSpec kernel_;
     BinnedLayout layout_;
 };
 

@@ -92,7 +92,7 @@ TEST_CASE("GPU display path matches its CPU twin and the exact KDE within 1%", "
         for (KernelShape s : kAllKernelShapes) {
             const KernelSpec k{s, KdeOutput::Scaled, radiusPx * g.pixelSize, 0.0};
             const BinnedLayout L = chooseReduction(g, k);
-            gpu.aggregate(g, k, L, 0, pts.size());
+            gpu.aggregate(k, L, 0, pts.size());
             const DensityGrid gpuUp = upsample(gpu.readCoarse(), L, g);
             const DensityGrid twin = binnedKde(pts, g, k, L);
             const DensityGrid ref = exactKde(pts, g, k);
@@ -118,12 +118,12 @@ TEST_CASE("incremental binning (window moves, points stream in) equals a full re
     const GridSpec g = GridSpec::covering(kBox, 10.0);
     const KernelSpec k{KernelShape::Quartic, KdeOutput::Raw, 200.0, 0.0};
     const BinnedLayout L = chooseReduction(g, k);
-    gpu.aggregate(g, k, L, 0, 15000);
+    gpu.aggregate(k, L, 0, 15000);
     gpu.binRange(15000, 15000, +1);  // stream in
     gpu.binRange(0, 7000, -1);       // leave the window
     gpu.convolve();
     const DensityGrid inc = gpu.readCoarse();
-    gpu.aggregate(g, k, L, 7000, 23000);
+    gpu.aggregate(k, L, 7000, 23000);
     const DensityGrid full = gpu.readCoarse();
     // Integer (fixed-point) sums: bit-identical, whatever the order.
     CHECK(inc.values == full.values);
@@ -458,7 +458,7 @@ TEST_CASE("late points are merged in time order and the bins equal a fresh aggre
     const GridSpec g = gridForCamera(cam);
     const KernelSpec k = layer.kernelFor(cam.resolution, 1.0f);
     const BinnedLayout L = chooseReduction(g, k);
-    gpu.aggregate(g, k, L, 0, b - a);
+    gpu.aggregate(k, L, 0, b - a);
     const DensityGrid ref = upsample(gpu.readCoarse(), L, g);
     // The layer's bins (built incrementally through the late merges) give the same image
     // as a layer given every point at once.
@@ -585,10 +585,10 @@ TEST_CASE("aggregation timing, 10 million points", "[.][perf10m]") {
     for (double rpx : {8.0, 30.0, 100.0}) {
         const KernelSpec k{KernelShape::Quartic, KdeOutput::Raw, rpx * 10.0, 0.0};
         const BinnedLayout L = chooseReduction(g, k);
-        gpu.aggregate(g, k, L, 0, n);
+        gpu.aggregate(k, L, 0, n);
         glFinish();
         t0 = std::chrono::steady_clock::now();
-        gpu.aggregate(g, k, L, 0, n);
+        gpu.aggregate(k, L, 0, n);
         glFinish();
         std::printf("heatmap 10M points: upload %.0f ms, re-aggregate 1920x1080 r=%.0fpx (factor %d) %.1f ms\n", up,
                     rpx, L.factor, msSince(t0));
@@ -613,12 +613,12 @@ TEST_CASE("aggregation timing breakdown, medians", "[.][perfsplit]") {
         for (double rpx : {8.0, 30.0, 100.0}) {
             const KernelSpec k{KernelShape::Quartic, KdeOutput::Raw, rpx * 10.0, 0.0};
             const BinnedLayout L = chooseReduction(g, k);
-            gpu.aggregate(g, k, L, 0, n);
+            gpu.aggregate(k, L, 0, n);
             glFinish();
             std::vector<double> tot, bin, conv;
             for (int i = 0; i < runs; ++i) {
                 auto t0 = std::chrono::steady_clock::now();
-                gpu.aggregate(g, k, L, 0, n);
+                gpu.aggregate(k, L, 0, n);
                 (void)gpu.readCoarse();
                 glFinish();
                 tot.push_back(msSince(t0));
