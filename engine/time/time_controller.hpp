@@ -1,7 +1,8 @@
 #pragma once
-// The one source of frame time. Owned by the host (the cockpit, the headless renderer,
-// the bench, later the wall and the briefing); every time-dependent layer draws the
-// state "as of" the time it gives. Nothing else keeps a "now" for drawing.
+// The one source of frame time of an interactive host (the cockpit, the wall); a still
+// (sandtable-render --at, headless sandtable, the bench) sets FrameState::time itself.
+// Every time-dependent layer draws the state "as of" the frame time. Nothing else keeps
+// a "now" for drawing.
 //
 //   live    follows "now": the wall clock for real feeds, or the clock of a simulated
 //           feed that runs faster than real time (setLiveSource)
