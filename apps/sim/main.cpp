@@ -14,6 +14,7 @@
 #include "engine/sim/records_generator.hpp"
 #include "engine/sim/sim_output.hpp"
 #include "engine/sim/simulator.hpp"
+#include "engine/util/cli.hpp"
 #include "engine/util/log.hpp"
 #include "engine/util/sample_data.hpp"
 
@@ -22,36 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* kUsage = R"(usage: sandtable-sim [options]
-       sandtable-sim records --out DIR [records options]   (see sandtable-sim records --help)
-  --officers N          officers to simulate (200)
-  --duration SECONDS    simulated time span (3600)
-  --seed S              random seed; same seed, same bytes (1)
-  --start ISO8601       first instant (2024-11-20T08:00:00+08:00)
-  --out FILE            write lines to FILE ("-": stdout; the default when no output is given)
-  --tcp HOST:PORT       connect and send lines to a TCP feed listener
-  --udp HOST:PORT       send one datagram per line
-  --mqtt HOST:PORT      publish one message per line
-  --topic T             MQTT topic (sandtable/feed/sim)
-  --qos Q               MQTT QoS 0 or 1 (1)
-  --username U --password P   MQTT credentials
-  --speedup X           X times real time; 0 = as fast as possible
-                        (default: 0 for files only, 1 with a network output)
-  --bad-rate R          extra deliberately bad lines per good line, 0..1 (0)
-  --dup-rate R          exact re-sends per good line, 0..1 (0)
-  --gcj-fraction F      senders reporting GCJ-02 (0.2)
-  --checkin-fraction F  officers on Suzhou Creek check-in rounds (0.2)
-  --jurisdictions FILE  squad polygons (data/putuo/jurisdictions.geojson)
-  --checkpoints FILE    check-in points (data/putuo/records/checkpoints.csv if present,
-                        else derived from the jurisdictions' southern edge)
-  --roads FILE          road lines the patrols follow (data/putuo/roads.geojson if present;
-                        motorways and trunk roads are not walked)
-  --no-roads            patrols walk straight legs between random points of their beat
-  --synthetic           use ten synthetic rectangles instead of a jurisdictions file
-                        (and no roads unless --roads is given)
-  --quiet               no summary on stderr
-)";
-
 std::string defaultData(const std::string& name) { return findSampleData(name, SANDTABLE_SOURCE_DIR); }
 
 [[noreturn]] void die(const std::string& msg) {
@@ -59,72 +30,20 @@ std::string defaultData(const std::string& name) { return findSampleData(name, S
     std::exit(2);
 }
 
-double number(const char* flag, const char* v) {
-    char* end = nullptr;
-    const double d = std::strtod(v, &end);
-    if (!end || *end) die(std::string("bad number for ") + flag + ": " + v);
-    return d;
-}
-
-const char* kRecordsUsage = R"(usage: sandtable-sim records --out DIR [options]
-Writes sample indicator records (docs/domain.md format, docs/kpi.md) into DIR:
-complaints, cases, checkpoints, checkins, objects, inspections, training (.csv).
-  --out DIR             folder to write (created if missing)
-  --month YYYY-MM       the last (report) month (2024-10)
-  --months N            months generated, ending with --month (6)
-  --seed S              random seed; same inputs, same bytes (20241031)
-  --squads FILE         squad catalogue (data/putuo/squads.csv)
-  --jurisdictions FILE  squad polygons (data/putuo/jurisdictions.geojson)
-  --checkpoints FILE    checkpoints to give check-ins (data/putuo/records/checkpoints.csv);
-                        written to DIR/checkpoints.csv as they are
-  --no-bad-rows         leave out the deliberately bad rows (data/README.md)
-  --quiet               no summary on stderr
-)";
-
-int recordsMain(int argc, char** argv) {
+struct RecordsArgs {
     RecordsGeneratorConfig cfg;
-    std::string out, squadsPath, jurisdictionsPath, checkpointsPath;
-    bool quiet = false;
-    for (int i = 2; i < argc; ++i) {
-        const std::string a = argv[i];
-        auto value = [&]() -> const char* {
-            if (i + 1 >= argc) die("missing value for " + a);
-            return argv[++i];
-        };
-        if (a == "--help" || a == "-h") {
-            std::fputs(kRecordsUsage, stdout);
-            return 0;
-        } else if (a == "--out") {
-            out = value();
-        } else if (a == "--month") {
-            const std::string m = value();
-            int y = 0, mo = 0;
-            char tail = 0;
-            if (std::sscanf(m.c_str(), "%4d-%2d%c", &y, &mo, &tail) != 2 || mo < 1 || mo > 12)
-                die("bad --month '" + m + "' (expected YYYY-MM)");
-            cfg.year = y;
-            cfg.month = mo;
-        } else if (a == "--months") {
-            const double n = number("--months", value());
-            if (n < 1 || n > 60 || n != static_cast<int>(n)) die("--months must be a whole number 1..60");
-            cfg.months = static_cast<int>(n);
-        } else if (a == "--seed") {
-            cfg.seed = std::strtoull(value(), nullptr, 10);
-        } else if (a == "--squads") {
-            squadsPath = value();
-        } else if (a == "--jurisdictions") {
-            jurisdictionsPath = value();
-        } else if (a == "--checkpoints") {
-            checkpointsPath = value();
-        } else if (a == "--no-bad-rows") {
-            cfg.badRows = false;
-        } else if (a == "--quiet") {
-            quiet = true;
-        } else {
-            die("unknown option " + a + " (see sandtable-sim records --help)");
-        }
-    }
-    if (out.empty()) die("records: --out DIR is required");
+    std::string out, month = "2024-10", squadsPath, jurisdictionsPath, checkpointsPath;
+    bool noBadRows = false, quiet = false;
+};
+
+int recordsMain(RecordsArgs& a) {
+    RecordsGeneratorConfig& cfg = a.cfg;
+    std::sscanf(a.month.c_str(), "%4d-%2d", &cfg.year, &cfg.month);  // checked by its validator
+    cfg.badRows = !a.noBadRows;
+    const std::string& out = a.out;
+    std::string &squadsPath = a.squadsPath, &jurisdictionsPath = a.jurisdictionsPath,
+                &checkpointsPath = a.checkpointsPath;
+    const bool quiet = a.quiet;
     if (squadsPath.empty()) squadsPath = defaultData("squads.csv");
     if (jurisdictionsPath.empty()) jurisdictionsPath = defaultData("jurisdictions.geojson");
     if (checkpointsPath.empty()) checkpointsPath = defaultData("records/checkpoints.csv");
@@ -154,78 +73,104 @@ int recordsMain(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc >= 2 && std::string(argv[1]) == "records") return recordsMain(argc, argv);
     SimConfig cfg;
     double durationS = 3600, speedup = -1;
-    std::string out, jurisdictionsPath, checkpointsPath, roadsPath, topic = "sandtable/feed/sim", username, password;
+    std::string out, start = "2024-11-20T08:00:00+08:00", jurisdictionsPath, checkpointsPath, roadsPath,
+                     topic = "sandtable/feed/sim", username, password;
     std::vector<std::string> tcp, udp, mqtt;
     int qos = 1;
     bool synthetic = false, quiet = false, noRoads = false;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        auto value = [&]() -> const char* {
-            if (i + 1 >= argc) die("missing value for " + a);
-            return argv[++i];
-        };
-        if (a == "--help" || a == "-h") {
-            std::fputs(kUsage, stdout);
-            return 0;
-        } else if (a == "--officers")
-            cfg.officers = static_cast<size_t>(number("--officers", value()));
-        else if (a == "--duration")
-            durationS = number("--duration", value());
-        else if (a == "--seed")
-            cfg.seed = std::strtoull(value(), nullptr, 10);
-        else if (a == "--start") {
-            if (!parseIsoTime(value(), cfg.start)) die("bad --start (need ISO 8601 with offset)");
-        } else if (a == "--out")
-            out = value();
-        else if (a == "--tcp")
-            tcp.push_back(value());
-        else if (a == "--udp")
-            udp.push_back(value());
-        else if (a == "--mqtt")
-            mqtt.push_back(value());
-        else if (a == "--topic")
-            topic = value();
-        else if (a == "--qos")
-            qos = static_cast<int>(number("--qos", value()));
-        else if (a == "--username")
-            username = value();
-        else if (a == "--password")
-            password = value();
-        else if (a == "--speedup")
-            speedup = number("--speedup", value());
-        else if (a == "--bad-rate")
-            cfg.badRate = number("--bad-rate", value());
-        else if (a == "--dup-rate")
-            cfg.duplicateRate = number("--dup-rate", value());
-        else if (a == "--gcj-fraction")
-            cfg.gcj02Fraction = number("--gcj-fraction", value());
-        else if (a == "--checkin-fraction")
-            cfg.checkinFraction = number("--checkin-fraction", value());
-        else if (a == "--jurisdictions")
-            jurisdictionsPath = value();
-        else if (a == "--checkpoints")
-            checkpointsPath = value();
-        else if (a == "--roads")
-            roadsPath = value();
-        else if (a == "--no-roads")
-            noRoads = true;
-        else if (a == "--synthetic")
-            synthetic = true;
-        else if (a == "--quiet")
-            quiet = true;
-        else
-            die("unknown option " + a + " (see --help)");
-    }
-    if (durationS < 0 || cfg.badRate < 0 || cfg.badRate > 1 || cfg.duplicateRate < 0 || cfg.duplicateRate > 1)
-        die("--duration must be >= 0 and rates within 0..1");
+    CLI::App app(
+        "Writes a simulated officer feed (docs/feed.md) to a file, TCP, UDP or MQTT; "
+        "'records' writes sample indicator records (docs/kpi.md).",
+        "sandtable-sim");
+    cli::setup(app);
+    app.add_option("--officers", cfg.officers, "officers to simulate")
+        ->check(CLI::Range(1, 1000000))
+        ->capture_default_str();
+    app.add_option("--duration", durationS, "simulated time span, seconds")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--seed", cfg.seed, "random seed; same seed, same bytes")->capture_default_str();
+    app.add_option("--start", start, "first instant (ISO 8601 with an offset, or epoch ms)")
+        ->check(cli::timeValidator())
+        ->capture_default_str();
+    app.add_option("--out", out, "write lines to FILE (\"-\": stdout; the default when no output is given)");
+    app.add_option("--tcp", tcp, "connect and send lines to a TCP feed listener at [HOST:]PORT")
+        ->check(cli::endpointValidator());
+    app.add_option("--udp", udp, "send one datagram per line to [HOST:]PORT")->check(cli::endpointValidator());
+    app.add_option("--mqtt", mqtt, "publish one message per line at the broker [HOST:]PORT")
+        ->check(cli::endpointValidator());
+    app.add_option("--topic", topic, "MQTT topic")->capture_default_str();
+    app.add_option("--qos", qos, "MQTT QoS")->check(CLI::IsMember({0, 1}))->capture_default_str();
+    app.add_option("--username", username, "MQTT user name");
+    app.add_option("--password", password, "MQTT password");
+    app.add_option("--speedup", speedup,
+                   "X times real time; 0 = as fast as possible (default: 0 for files only, 1 "
+                   "with a network output)")
+        ->check(CLI::NonNegativeNumber);
+    app.add_option("--bad-rate", cfg.badRate, "extra deliberately bad lines per good line")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    app.add_option("--dup-rate", cfg.duplicateRate, "exact re-sends per good line")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    app.add_option("--gcj-fraction", cfg.gcj02Fraction, "senders reporting GCJ-02")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    app.add_option("--checkin-fraction", cfg.checkinFraction, "officers on Suzhou Creek check-in rounds")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    app.add_option("--jurisdictions", jurisdictionsPath, "squad polygons (default data/putuo/jurisdictions.geojson)");
+    app.add_option("--checkpoints", checkpointsPath,
+                   "check-in points (default data/putuo/records/checkpoints.csv if present, else derived from the "
+                   "jurisdictions' southern edge)");
+    auto* roadsOpt = app.add_option("--roads", roadsPath,
+                                    "road lines the patrols follow (default data/putuo/roads.geojson if present; "
+                                    "motorways and trunk roads are not walked)");
+    app.add_flag("--no-roads", noRoads, "patrols walk straight legs between random points of their beat")
+        ->excludes(roadsOpt);
+    app.add_flag("--synthetic", synthetic,
+                 "ten synthetic rectangles instead of a jurisdictions file (no roads unless --roads is given)");
+    app.add_flag("--quiet", quiet, "no summary on stderr");
+
+    RecordsArgs ra;
+    ra.cfg.seed = 20241031;
+    auto* rec = app.add_subcommand("records",
+                                   "write sample indicator records (docs/domain.md format) into a folder: complaints, "
+                                   "cases, checkpoints, checkins, objects, inspections, training (.csv)");
+    cli::setup(*rec);
+    rec->add_option("--out", ra.out, "folder to write (created if missing)")->required();
+    rec->add_option("--month", ra.month, "the last (report) month")
+        ->check(CLI::Validator(
+            [](std::string& v) {
+                int y = 0, m = 0;
+                char tail = 0;
+                return std::sscanf(v.c_str(), "%4d-%2d%c", &y, &m, &tail) == 2 && m >= 1 && m <= 12
+                           ? std::string()
+                           : "expected YYYY-MM, got '" + v + "'";
+            },
+            "YYYY-MM"))
+        ->capture_default_str();
+    rec->add_option("--months", ra.cfg.months, "months generated, ending with --month")
+        ->check(CLI::Range(1, 60))
+        ->capture_default_str();
+    rec->add_option("--seed", ra.cfg.seed, "random seed; same inputs, same bytes")->capture_default_str();
+    rec->add_option("--squads", ra.squadsPath, "squad catalogue (default data/putuo/squads.csv)");
+    rec->add_option("--jurisdictions", ra.jurisdictionsPath,
+                    "squad polygons (default data/putuo/jurisdictions.geojson)");
+    rec->add_option("--checkpoints", ra.checkpointsPath,
+                    "checkpoints to give check-ins (default data/putuo/records/checkpoints.csv); written to "
+                    "DIR/checkpoints.csv as they are");
+    rec->add_flag("--no-bad-rows", ra.noBadRows, "leave out the deliberately bad rows (data/README.md)");
+    rec->add_flag("--quiet", ra.quiet, "no summary on stderr");
+    if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
+    if (rec->parsed()) return recordsMain(ra);
+    cli::parseTime(start, cfg.start);
 
     std::vector<Jurisdiction> jurisdictions;
     std::vector<Checkpoint> checkpoints;
     std::vector<RoadLine> roads;
-    if (noRoads && !roadsPath.empty()) die("--roads and --no-roads contradict each other");
     try {
         if (!synthetic) {
             if (jurisdictionsPath.empty()) jurisdictionsPath = defaultData("jurisdictions.geojson");

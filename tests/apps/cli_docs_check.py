@@ -3,7 +3,8 @@
 (CLI11 generates both from the same definitions). Each program's block sits between
 <!-- help:NAME --> and <!-- /help --> markers. This check fails on any difference;
 with --update it rewrites the blocks instead (scripts/update-cli-docs.sh).
-Usage: cli_docs_check.py DOCS.md [--update] BINARY..."""
+A BINARY:SUB argument checks the subcommand's help (<!-- help:NAME SUB -->).
+Usage: cli_docs_check.py DOCS.md [--update] BINARY[:SUB]..."""
 import os
 import re
 import subprocess
@@ -15,9 +16,10 @@ update = "--update" in args
 bins = [a for a in args if a != "--update"]
 text = open(docs, encoding="utf-8").read()
 failures = []
-for b in bins:
-    name = os.path.basename(b)
-    r = subprocess.run([b, "--help"], capture_output=True, text=True, timeout=60)
+for arg in bins:
+    b, _, sub = arg.partition(":")
+    name = os.path.basename(b) + (" " + sub if sub else "")
+    r = subprocess.run([b, *([sub] if sub else []), "--help"], capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         failures.append(f"{name} --help exited {r.returncode}")
         continue
