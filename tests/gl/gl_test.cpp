@@ -180,16 +180,28 @@ TEST_CASE("Unknown layer types fail the scene naming the key", "[gl][scene]") {
     CHECK_THROWS_WITH(buildMap(scene, errors), Catch::Contains("t.json: layers[0].type: unknown layer type 'teapot'"));
 }
 
-TEST_CASE("An alert's place is flown to: the squads layer's view request lands the camera there", "[gl][squads]") {
-    ST_REQUIRE_GL();
-    const SceneSpec scene = loadScene(std::string(SANDTABLE_SOURCE_DIR) + "/data/putuo/scene.json");
+namespace {
+// The bundled Putuo scene, built with no layer errors.
+SceneSpec putuoScene() { return loadScene(std::string(SANDTABLE_SOURCE_DIR) + "/data/putuo/scene.json"); }
+std::unique_ptr<Map> buildPutuoMap(const SceneSpec& scene) {
     std::vector<std::string> errors;
     auto map = buildMap(scene, errors);
     REQUIRE(errors.empty());
+    return map;
+}
+SquadLayer* squadLayerOf(Map& map) {
+    for (const auto& l : map.layers())
+        if (auto* s = dynamic_cast<SquadLayer*>(l.get())) return s;
+    return nullptr;
+}
+}  // namespace
+
+TEST_CASE("An alert's place is flown to: the squads layer's view request lands the camera there", "[gl][squads]") {
+    ST_REQUIRE_GL();
+    const SceneSpec scene = putuoScene();
+    auto map = buildPutuoMap(scene);
     applySceneView(scene, *map, 640, 360);
-    SquadLayer* squads = nullptr;
-    for (const auto& l : map->layers())
-        if (auto* s = dynamic_cast<SquadLayer*>(l.get())) squads = s;
+    SquadLayer* squads = squadLayerOf(*map);
     REQUIRE(squads != nullptr);
     FrameState f;
     REQUIRE(parseIsoTime("2024-10-20T10:00:00+08:00", f.time));
@@ -222,10 +234,8 @@ TEST_CASE("An alert's place is flown to: the squads layer's view request lands t
 TEST_CASE("A wall's tour flies stop to stop, shows each stop's layers, and pauses for the operator's hand",
           "[gl][wall]") {
     ST_REQUIRE_GL();
-    const SceneSpec scene = loadScene(std::string(SANDTABLE_SOURCE_DIR) + "/data/putuo/scene.json");
-    std::vector<std::string> errors;
-    auto map = buildMap(scene, errors);
-    REQUIRE(errors.empty());
+    const SceneSpec scene = putuoScene();
+    auto map = buildPutuoMap(scene);
     applySceneView(scene, *map, 640, 360);
     REQUIRE(scene.wall.tour.size() >= 3);
     WallSpec spec = scene.wall;
@@ -286,13 +296,9 @@ TEST_CASE("A wall's tour flies stop to stop, shows each stop's layers, and pause
 
 TEST_CASE("A click on a squad's badge selects that squad, at a wall's pixel ratio too", "[gl][squads]") {
     ST_REQUIRE_GL();
-    const SceneSpec scene = loadScene(std::string(SANDTABLE_SOURCE_DIR) + "/data/putuo/scene.json");
-    std::vector<std::string> errors;
-    auto map = buildMap(scene, errors);
-    REQUIRE(errors.empty());
-    SquadLayer* squads = nullptr;
-    for (const auto& l : map->layers())
-        if (auto* s = dynamic_cast<SquadLayer*>(l.get())) squads = s;
+    const SceneSpec scene = putuoScene();
+    auto map = buildPutuoMap(scene);
+    SquadLayer* squads = squadLayerOf(*map);
     REQUIRE(squads != nullptr);
     FrameState f;
     REQUIRE(parseIsoTime("2024-10-20T10:00:00+08:00", f.time));
