@@ -69,7 +69,8 @@ int main(int argc, char** argv) {
     CLI::App app{
         "sandtable-kpi: the squads' indicators (四率, check-ins, inspections, cases, training, performance index, "
         "rank) computed from the raw records, as docs/domain.md defines them (docs/kpi.md).\n"
-        "JSON goes to stdout; --csv and --xlsx write files. Exit status: 0 ok, 1 error, 2 bad arguments."};
+        "JSON goes to stdout; --csv and --xlsx write files. Exit status: 0 ok, 1 error, 2 bad arguments.",
+        "sandtable-kpi"};  // a fixed name: --help must not depend on where the binary is
     std::string recordsPath, squadsPath, scenePath, fromText, toText, atText, csvPath, xlsxPath;
     bool json = false, quiet = false, withAlerts = false;
     int trends = 0;
