@@ -67,8 +67,8 @@ struct Workload {
     std::string description;
     std::function<void(Env&)> run;
 };
-// name -> function, in the order a full run executes them. Add new workloads (e.g.
-// `trips`) in bench.cpp's table.
+// name -> function, in the order a full run executes them. Add new workloads in
+// bench.cpp's table.
 const std::vector<Workload>& registry();
 
 // The benchmark area: Putuo's lon/lat extent and its box in a display CRS.
@@ -164,5 +164,6 @@ void runInteract(Env& env);
 void runExport(Env& env);
 void runIdle(Env& env);
 void runHistory(Env& env);
+void runTrips(Env& env);
 
 }  // namespace sandtable::bench

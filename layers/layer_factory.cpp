@@ -113,8 +113,13 @@ std::unique_ptr<Map> buildMap(const SceneSpec& scene, std::vector<std::string>& 
     } catch (const std::exception& e) {
         throw SceneError(scene.file + ": crs: " + e.what());
     }
+    try {
+        ctx.squads = sceneSquads(scene);  // the feed's squads too (FeedSources::feedConfig)
+    } catch (const std::exception& e) {
+        throw SceneError(scene.file + ": squads: " + e.what());
+    }
     auto map = std::make_unique<Map>(ctx);
-    SceneResources resources(scene);
+    SceneResources resources(scene, map->context.squads);
     map->background = scene.background;
     map->title = {scene.titleZh, scene.titleEn};
     map->attribution = {scene.attributionZh, scene.attributionEn};

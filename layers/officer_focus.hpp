@@ -14,9 +14,9 @@
 namespace sandtable {
 
 struct OfficerFocus {
-    std::string selected;  // officer id; empty: none
-    bool follow = false;   // keep the selected officer centred
-    uint32_t squadMask = 0xffffffffu;
+    std::string selected;              // officer id; empty: none
+    bool follow = false;               // keep the selected officer centred
+    uint32_t squadMask = 0xffffffffu;  // squads 0..31 (the panel filters those; later ones always show)
     uint32_t statusMask = 0xfu;
     bool showStale = true;
     std::vector<uint32_t> candidates;  // feed slots proposed by dispatch assist
@@ -32,7 +32,7 @@ struct OfficerFocus {
     }
     void changed() { ++version; }  // after editing a mask or a flag directly
     bool shows(uint8_t squad, OfficerStatus status) const {
-        return (squadMask >> squad & 1u) && (statusMask >> static_cast<unsigned>(status) & 1u);
+        return (squad >= 32 || (squadMask >> squad & 1u)) && (statusMask >> static_cast<unsigned>(status) & 1u);
     }
 };
 

@@ -23,14 +23,11 @@ const Color kStatusColors[kOfficerStatusCount] = {Color::fromHex(0x43a047), Colo
                                                   Color::fromHex(0x42a5f5), Color::fromHex(0x9e9e9e)};
 const char* const kStatusKeys[kOfficerStatusCount] = {"officer.status.patrol", "officer.status.dispatched",
                                                       "officer.status.break", "officer.status.offline"};
-const unsigned kSquadHex[10] = {0x4e79a7, 0xf28e2b, 0xe15759, 0x76b7b2, 0x59a14f,
-                                0xedc948, 0xb07aa1, 0xff9da7, 0x9c755f, 0xbab0ac};
 const Color kStale = Color::fromHex(0x8d99a6);
 
 }  // namespace
 
 Color officerStatusColor(OfficerStatus s) { return kStatusColors[static_cast<size_t>(s) % kOfficerStatusCount]; }
-Color officerSquadColor(size_t i) { return Color::fromHex(kSquadHex[i % 10]); }
 Color officerStaleColor() { return kStale; }
 const I18nText& officerStatusName(OfficerStatus s, Language) {
     return text(kStatusKeys[static_cast<size_t>(s) % kOfficerStatusCount]);
@@ -59,12 +56,6 @@ LayerPtr makeOfficerLayer(const SceneSpec& scene, const LayerSpec& spec, const M
                                           parseOfficerLayerOptions(r));
 }
 
-std::vector<I18nText> OfficerLayerOptions::defaultSquadNames() {
-    std::vector<I18nText> out;
-    for (const std::string& id : defaultSquadIds()) out.push_back(text("squad." + id));
-    return out;
-}
-
 OfficerLayer::OfficerLayer(std::string id, I18nText title, const MapContext& ctx, OfficerLayerOptions opts)
     : Layer(std::move(id), std::move(title)),
       ctx_(ctx),
@@ -75,7 +66,7 @@ OfficerLayer::OfficerLayer(std::string id, I18nText title, const MapContext& ctx
       panel_(std::make_unique<OfficerPanel>()) {
     for (const Color& c : kStatusColors) statusPalette_.insert(statusPalette_.end(), {c.r, c.g, c.b, 1.0f});
     for (size_t i = 0; i < 32; ++i) {
-        const Color c = officerSquadColor(i);
+        const Color c = ctx.squads.colorOf(i);
         squadPalette_.insert(squadPalette_.end(), {c.r, c.g, c.b, 1.0f});
     }
 }
@@ -348,10 +339,9 @@ bool OfficerLayer::legend(LegendBlock& block) const {
             block.entries.push_back(
                 {LegendEntry::Kind::Marker, kStatusColors[i], Color::fromHex(0xffffff), text(kStatusKeys[i])});
     } else {
-        for (size_t i = 0; i < opts_.squads.size(); ++i)
+        for (size_t i = 0; i < ctx_.squads.size(); ++i)
             block.entries.push_back(
-                {LegendEntry::Kind::Marker, officerSquadColor(i), Color::fromHex(0xffffff),
-                 i < opts_.squadNames.size() ? opts_.squadNames[i] : I18nText{opts_.squads[i], opts_.squads[i]}});
+                {LegendEntry::Kind::Marker, ctx_.squads.colorOf(i), Color::fromHex(0xffffff), ctx_.squads.nameOf(i)});
     }
     const std::string secs = std::to_string(opts_.staleAfterMs / 1000);
     const I18nText& silent = text("officer.legend.silent");

@@ -42,10 +42,7 @@ struct OfficerLayerOptions {
     double labelMinZoom = 15.5;
     TimeMs staleAfterMs = 120 * 1000;
     size_t dispatchK = 5;  // for the dispatch layer added beside it
-    std::vector<std::string> squads = defaultSquadIds();
-    std::vector<I18nText> squadNames = defaultSquadNames();  // aligned with squads (legend, panel)
-    // The ten Putuo squads' names (docs/domain.md), aligned with defaultSquadIds().
-    static std::vector<I18nText> defaultSquadNames();
+    // The squads (names, colours) are the scene's catalogue, MapContext::squads.
 };
 
 // Scene entry of type "officers" (docs/scene.md); throws SceneError naming the key.
@@ -53,7 +50,6 @@ OfficerLayerOptions parseOfficerLayerOptions(const JsonReader& r);
 
 // The markers' colours (legend, panels and the dispatch overlay share them).
 Color officerStatusColor(OfficerStatus s);
-Color officerSquadColor(size_t squadIndex);
 Color officerStaleColor();
 const I18nText& officerStatusName(OfficerStatus s, Language);  // zh/en names
 
@@ -94,6 +90,7 @@ public:
     }
     OfficerLayerOptions& options() { return opts_; }
     const OfficerLayerOptions& options() const { return opts_; }
+    const MapContext& context() const { return ctx_; }
     size_t officerCount() const { return instances_.size(); }
     // Instances sent to the GPU by the last upload() (one contiguous range).
     size_t lastUploadCount() const { return uploadsLastFrame_; }

@@ -43,9 +43,10 @@ void OfficerPanel::draw(OfficerLayer& layer, Language lang) {
             if (i % 2 == 0) ImGui::SameLine(150);
         }
         if (ImGui::Checkbox(tr("officers.show_silent", lang), &focus.showStale)) focus.changed();
-        for (size_t i = 0; i < opts.squads.size(); ++i) {
+        const SquadCatalogue& squads = layer.context().squads;
+        for (size_t i = 0; i < squads.size() && i < 32; ++i) {
             bool on = focus.squadMask >> i & 1u;
-            const std::string name = i < opts.squadNames.size() ? opts.squadNames[i].get(lang) : opts.squads[i];
+            const std::string name = squads.nameOf(i).get(lang);
             if (ImGui::Checkbox(name.c_str(), &on)) {
                 focus.squadMask = on ? (focus.squadMask | 1u << i) : (focus.squadMask & ~(1u << i));
                 focus.changed();
@@ -75,9 +76,7 @@ void OfficerPanel::draw(OfficerLayer& layer, Language lang) {
         const double age = static_cast<double>(now - o->lastSeen) / 1000.0;
         const bool stale = o->stale(now, opts.staleAfterMs);
         ImGui::Text("%s  %s", o->id.c_str(), stale ? tr("officers.silent_mark", lang) : "");
-        const std::string squad = o->squad < opts.squadNames.size()
-                                      ? opts.squadNames[o->squad].get(lang)
-                                      : (o->squad < opts.squads.size() ? opts.squads[o->squad] : "?");
+        const std::string squad = layer.context().squads.nameOf(o->squad).get(lang);
         ImGui::Text("%s: %s", tr("officers.squad", lang), squad.c_str());
         ImGui::Text("%s: %s", tr("officers.status", lang), officerStatusName(o->status, lang).get(lang).c_str());
         if (std::isfinite(o->speed))

@@ -12,7 +12,7 @@ std::shared_ptr<indicators::IndicatorModel> SceneResources::indicators() {
     if (indicators_) return indicators_;
     if (scene_.squadsPath.empty() || scene_.recordsPath.empty())
         throw std::runtime_error(scene_.file + ": the indicator layers need the scene's \"squads\" and \"records\"");
-    SquadCatalogue squads = SquadCatalogue::load(scene_.squadsPath);
+    SquadCatalogue squads = squads_;
     indicators::Records records = indicators::readRecords(scene_.recordsPath, squads);
     // The first few bad rows by name, then how many in all (sandtable-kpi lists them all).
     for (size_t i = 0; i < records.badRows.size() && i < 3; ++i) log::warn(records.badRows[i].text());

@@ -11,7 +11,8 @@ namespace sandtable {
 
 class SceneResources {
 public:
-    explicit SceneResources(const SceneSpec& scene) : scene_(scene) {}
+    // `squads`: the scene's catalogue, already read (MapContext::squads).
+    SceneResources(const SceneSpec& scene, const SquadCatalogue& squads) : scene_(scene), squads_(squads) {}
     // Throws std::runtime_error naming the file and the reason when the scene names no
     // records or squads, or they cannot be read. Bad rows are logged, counted and skipped.
     std::shared_ptr<indicators::IndicatorModel> indicators();
@@ -20,6 +21,7 @@ public:
 
 private:
     const SceneSpec& scene_;
+    const SquadCatalogue& squads_;
     std::shared_ptr<indicators::IndicatorModel> indicators_;
 };
 

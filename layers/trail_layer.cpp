@@ -42,6 +42,7 @@ TrailLayerOptions parseTrailLayerOptions(const JsonReader& r) {
     o.maxGapSeconds = r.number("maxGap", o.maxGapSeconds, 1.0, 24.0 * 3600);
     o.maxSpeedMps = r.number("maxSpeed", o.maxSpeedMps, 1.0, 1000.0);
     o.simplifyM = r.number("simplify", o.simplifyM, 0.0, 1000.0);
+    o.simplifyPx = r.number("simplifyPx", o.simplifyPx, 0.0, 100.0);
     return o;
 }
 
@@ -61,7 +62,7 @@ TrailLayer::TrailLayer(std::string id, I18nText title, const MapContext& ctx, Tr
         statusPalette_.insert(statusPalette_.end(), {c.r, c.g, c.b, 1.0f});
     }
     for (size_t i = 0; i < 32; ++i) {
-        const Color c = officerSquadColor(i);
+        const Color c = ctx.squads.colorOf(i);
         squadPalette_.insert(squadPalette_.end(), {c.r, c.g, c.b, 1.0f});
     }
     for (const Color& c : kSpeedColors) speedPalette_.insert(speedPalette_.end(), {c.r, c.g, c.b, 1.0f});
@@ -84,10 +85,18 @@ void TrailLayer::update(const FrameState& frame) {
         frame.time > built_.to || frame.time - static_cast<TimeMs>(opts_.trailSeconds * 1000) < built_.from;
     // New fixes are taken at most once a second (a still takes them at once).
     const bool newData = snap->tracks != builtFrom_ && (sinceBuild_ >= 1.0 || frame.complete);
-    if (selectionChanged || outside || newData || !builtFrom_) rebuild(*snap, frame.time);
+    const double tolerance = toleranceAt(frame.camera ? frame.camera->resolution : 0.0);
+    if (selectionChanged || outside || newData || !builtFrom_ || tolerance != built_.toleranceM)
+        rebuild(*snap, frame.time, tolerance);
 }
 
-void TrailLayer::rebuild(const FeedSnapshot& snap, TimeMs at) {
+double TrailLayer::toleranceAt(double resolution) const {
+    if (!(resolution > 0) || opts_.simplifyPx <= 0) return opts_.simplifyM;
+    const double step = std::exp2(std::ceil(std::log2(resolution)));
+    return std::max(opts_.simplifyM, opts_.simplifyPx * step);
+}
+
+void TrailLayer::rebuild(const FeedSnapshot& snap, TimeMs at, double toleranceM) {
     const TrackView& tv = *snap.tracks;
     builtFrom_ = snap.tracks;
     builtSelection_ = focus_->selected;
@@ -96,6 +105,7 @@ void TrailLayer::rebuild(const FeedSnapshot& snap, TimeMs at) {
     // A margin each side so a replay playing on (or back) stays inside for a while.
     const TimeMs margin = std::max<TimeMs>(60000, trailMs / 4);
     BuildStats b;
+    b.toleranceM = toleranceM;
     b.from = at - trailMs - margin;
     b.to = at + margin;
     segments_.clear();
@@ -116,7 +126,7 @@ void TrailLayer::rebuild(const FeedSnapshot& snap, TimeMs at) {
                 } else if (dt > 0 && d / dt > opts_.maxSpeedMps) {
                     ++b.jumpBreaks;
                     have = false;
-                } else if (d < opts_.simplifyM) {
+                } else if (d < toleranceM) {
                     ++b.simplified;
                     return;  // the kept point stands for it
                 }

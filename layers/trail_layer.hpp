@@ -24,7 +24,10 @@ struct TrailLayerOptions {
     float widthPx = 2.5f, selectedWidthPx = 4.5f;
     double maxGapSeconds = 120;  // a silence longer than this breaks the trail
     double maxSpeedMps = 40;     // a jump faster than this (GPS error) breaks it too
-    double simplifyM = 3;        // a fix closer than this to the last kept one is skipped
+    double simplifyM = 3;        // a fix closer than this to the last kept one is skipped,
+    double simplifyPx = 2;       // ... or closer than this many pixels at the view's zoom step,
+                                 // so zoomed out the drawn vertices stay bounded (per officer at
+                                 // most its trail's length / the tolerance)
     // Speed classes (m/s): below the first "on foot", below the second "cycling", else "vehicle".
     double walkMps = 2.0, rideMps = 7.0;
 };
@@ -59,13 +62,17 @@ public:
     struct BuildStats {
         size_t segments = 0, fixes = 0, simplified = 0, gapBreaks = 0, jumpBreaks = 0, selectedSegments = 0;
         TimeMs from = 0, to = 0;  // the window the buffer holds
+        double toleranceM = 0;    // the simplification distance it was built with
     };
+    // The simplification distance at a resolution (m/px): simplifyPx pixels of the
+    // resolution rounded up to a power of two (a zoom step), at least simplifyM.
+    double toleranceAt(double resolution) const;
     const BuildStats& buildStats() const { return built_; }
     const std::vector<TrailSegment>& segments() const { return segments_; }
     TimeMs epoch() const { return epoch_; }
 
 private:
-    void rebuild(const FeedSnapshot& snap, TimeMs at);
+    void rebuild(const FeedSnapshot& snap, TimeMs at, double toleranceM);
 
     MapContext ctx_;
     TrailLayerOptions opts_;

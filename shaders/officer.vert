@@ -28,7 +28,7 @@ void main() {
     uint status = aSquadStatusFlags.y;
     vFlags = aSquadStatusFlags.z;
     bool stale = uNowSec - aPosHeadingSeen.w > uStaleSec;
-    bool hidden = (vFlags & 4u) != 0u || ((uSquadMask >> squad) & 1u) == 0u || ((uStatusMask >> status) & 1u) == 0u || (stale && uShowStale == 0);
+    bool hidden = (vFlags & 4u) != 0u || (squad < 32u && ((uSquadMask >> squad) & 1u) == 0u) || ((uStatusMask >> status) & 1u) == 0u || (stale && uShowStale == 0);
     vec3 c = stale ? uStaleColor.rgb : (uColorBy == 1 ? uSquadColors[squad & 31u] : uStatusColors[status & 3u]).rgb;
     vColor = vec4(c, stale ? 1.0 : 0.0);
     float h = aPosHeadingSeen.z;

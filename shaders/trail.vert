@@ -32,7 +32,7 @@ void main() {
     float t0 = aTimes.x, t1 = aTimes.y;
     float age = uNowSec - t1;
     bool hidden = t0 > uNowSec || (!selected && uNowSec - t0 > uTrailSec) ||
-                  ((uSquadMask >> squad) & 1u) == 0u || ((uStatusMask >> status) & 1u) == 0u;
+                  (squad < 32u && ((uSquadMask >> squad) & 1u) == 0u) || ((uStatusMask >> status) & 1u) == 0u;
     if (hidden) {
         gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
         return;

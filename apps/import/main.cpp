@@ -11,9 +11,10 @@
 
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 
+#include "engine/data/squads.hpp"
 #include "engine/tracks/importer.hpp"
+#include "engine/util/cli.hpp"
 
 using namespace sandtable;
 
@@ -64,36 +65,25 @@ int main(int argc, char** argv) {
     app.add_option("--retention-days", retentionDays,
                    "history retention in days, applied after the import (0: keep all)")
         ->check(CLI::Range(0, 36500));
-    app.add_option("--squads", squads, "comma-separated squad ids (default: the ten Putuo squads)");
-    app.add_option("--now", nowText,
-                   "reference time for future_time and retention (ISO 8601 or epoch ms; default now)");
+    app.add_option("--squads", squads,
+                   "squad catalogue CSV: rows naming other squads are unknown_squad (default: the ten Putuo squads)")
+        ->check(CLI::ExistingFile);
+    app.add_option("--now", nowText, "reference time for future_time and retention (ISO 8601 or epoch ms; default now)")
+        ->check(cli::timeValidator());
     app.add_option("--stats", statsPath, "write the summary as JSON to this file");
     app.add_flag("--quiet,-q", quiet, "no progress bar");
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        const int rc = app.exit(e);
-        return rc == 0 ? 0 : 2;
-    }
+    cli::setup(app);
+    if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
 
     ImportOptions io;
     io.format = format;
-    if (!squads.empty()) {
-        io.feed.squads.clear();
-        std::stringstream ss(squads);
-        for (std::string s; std::getline(ss, s, ',');)
-            if (!s.empty()) io.feed.squads.push_back(s);
+    try {
+        io.feed.squads = (squads.empty() ? SquadCatalogue::builtIn() : SquadCatalogue::load(squads)).ids();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "sandtable-import: --squads: %s\n", e.what());
+        return 1;
     }
-    if (!nowText.empty()) {
-        char* end = nullptr;
-        io.now = std::strtoll(nowText.c_str(), &end, 10);
-        if ((!end || *end) && !parseIsoTime(nowText, io.now)) {
-            std::fprintf(stderr,
-                         "sandtable-import: --now '%s': expected ISO 8601 with an offset or epoch milliseconds\n",
-                         nowText.c_str());
-            return 2;
-        }
-    }
+    if (!nowText.empty()) cli::parseTime(nowText, io.now);
     const bool tty = ::isatty(2) && !quiet;
     if (tty) io.progress = drawBar;
 

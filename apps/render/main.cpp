@@ -13,12 +13,14 @@
 #include "engine/data/scene.hpp"
 #include "engine/feed/feed_file.hpp"
 #include "engine/gl/context.hpp"
+#include "engine/indicators/json.hpp"
 #include "engine/render/offscreen.hpp"
 #include "engine/tracks/coverage.hpp"
 #include "engine/tracks/history.hpp"
 #include "engine/util/cli.hpp"
 #include "engine/util/i18n.hpp"
 #include "engine/util/log.hpp"
+#include "layers/checkpoint_layer.hpp"
 #include "layers/heatmap_layer.hpp"
 #include "layers/layer_factory.hpp"
 #include "layers/trail_layer.hpp"
@@ -94,12 +96,14 @@ int main(int argc, char** argv) {
         if (!o.feed.empty()) {
             FeedConfig cfg;
             cfg.staleAfterMs = static_cast<TimeMs>(o.staleSeconds * 1000.0);
+            cfg.squads = map->context.squads.ids();  // the scene's catalogue
             feed = loadFeedFileAsOf(o.feed, frame.time, cfg);
             attachFeed(*map, feed, cfg.staleAfterMs);
         } else if (!o.history.empty()) {
             // The history as of TIME: the last --history-hours of fixes up to TIME, read only.
             FeedConfig cfg;
             cfg.staleAfterMs = static_cast<TimeMs>(o.staleSeconds * 1000.0);
+            cfg.squads = map->context.squads.ids();  // the scene's catalogue
             HistoryOptions ho;
             ho.target = o.history;
             ho.readOnly = true;
@@ -242,6 +246,21 @@ int main(int argc, char** argv) {
                                      {"squads", cov}};
                 }
             }
+            // Checkpoint status at the frame time, as drawn (records plus the feed's
+            // check-ins; a live copy of a recorded visit counts once: docs/kpi.md).
+            for (const auto& l : map->layers())
+                if (auto* c = dynamic_cast<CheckpointLayer*>(l.get())) {
+                    const indicators::IndicatorModel& m = *c->model();
+                    const indicators::Evaluator& ev = m.evaluator();
+                    const auto snap = feed ? feed->snapshot() : nullptr;
+                    const size_t feedCheckins = snap && snap->checkins ? snap->checkins->size() : 0;
+                    j["checkpoints"] = {{"at", frame.time},
+                                        {"feed_checkins", feedCheckins},    // as of --at
+                                        {"new_visits", ev.liveAccepted()},  // not in the records
+                                        {"unknown_checkpoint", ev.liveUnknown()},
+                                        {"status", nlohmann::json::parse(toJson(m.checkpoints(), m.squads()).dump())}};
+                    break;
+                }
             j["layers"] = nlohmann::json::array();
             for (const auto& s : map->stats())
                 j["layers"].push_back({{"id", s.id},

@@ -55,8 +55,8 @@ int renderHeadless(const Options& o, const SceneSpec& scene) {
     applySceneView(scene, *map, o.cockpit.width, o.cockpit.height);
     if (!o.view.empty()) applyViewString(o.view, *map);
     FrameState frame;
-    frame.time = wallClockMs();
-    frame.timeMode = FrameState::TimeMode::Live;  // the state right now
+    frame.time = o.feed.simStart ? o.feed.simStart : wallClockMs();
+    frame.timeMode = FrameState::TimeMode::Live;  // the state right now (or at --sim-start)
     attachFeed(*map, makeStillFeed(o.feed, scene, frame.time), static_cast<TimeMs>(o.feed.staleSeconds * 1000.0));
     writePng(o.out, renderOffscreen(*map, frame, o.cockpit.width, o.cockpit.height));
     std::printf("sandtable: wrote %s (%dx%d) with %s\n", std::filesystem::absolute(o.out).c_str(), o.cockpit.width,
@@ -229,6 +229,11 @@ int main(int argc, char** argv) {
     feed->add_option("--sim-speedup", o.feed.simSpeedup, "simulation speed (the clock follows it)")
         ->check(CLI::Range(0.0, 10000.0))
         ->capture_default_str();
+    std::string simStart;
+    feed->add_option("--sim-start", simStart,
+                     "the simulation's first instant (ISO 8601 or epoch ms; default now); on a day of the "
+                     "scene's records the officers walk the recorded check-ins")
+        ->check(cli::timeValidator());
     feed->add_option("--sim-bad-rate", o.feed.simBadRate, "deliberately bad lines per good line")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
@@ -300,6 +305,7 @@ int main(int argc, char** argv) {
     check->add_option("--trace", o.cockpit.tracePath, "write what input did as JSON lines (tests)");
     if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
     o.feed.sim = !noSim && o.feed.replay.empty();
+    if (!simStart.empty()) cli::parseTime(simStart, o.feed.simStart);
     o.cockpit.showPanel = !noPanel;
     if (!o.wallRect.empty() && (o.wallRect[2] < 64 || o.wallRect[3] < 64)) {
         std::fprintf(stderr, "sandtable: --wall-rect: W and H must be at least 64 px\n");

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/sim/recorded_day.hpp"
 #include "engine/sim/records_generator.hpp"
 #include "engine/sim/sim_output.hpp"
 #include "engine/sim/simulator.hpp"
@@ -75,8 +76,9 @@ int recordsMain(RecordsArgs& a) {
 int main(int argc, char** argv) {
     SimConfig cfg;
     double durationS = 3600, speedup = -1;
-    std::string out, start = "2024-11-20T08:00:00+08:00", jurisdictionsPath, checkpointsPath, roadsPath,
-                     topic = "sandtable/feed/sim", username, password;
+    std::string out, start = "2024-11-20T08:00:00+08:00", jurisdictionsPath, checkpointsPath, roadsPath, recordsPath,
+                     squadsPath, topic = "sandtable/feed/sim", username, password;
+    bool noRecords = false;
     std::vector<std::string> tcp, udp, mqtt;
     int qos = 1;
     bool synthetic = false, quiet = false, noRoads = false;
@@ -130,6 +132,13 @@ int main(int argc, char** argv) {
                                     "motorways and trunk roads are not walked)");
     app.add_flag("--no-roads", noRoads, "patrols walk straight legs between random points of their beat")
         ->excludes(roadsOpt);
+    auto* recordsOpt =
+        app.add_option("--records", recordsPath,
+                       "records whose check-ins in the simulated span the officers walk, arriving at the recorded "
+                       "instants (default data/putuo/records if present; docs/kpi.md#a-simulated-day)");
+    app.add_flag("--no-records", noRecords, "random creek rounds even on a day the records cover")
+        ->excludes(recordsOpt);
+    app.add_option("--squads", squadsPath, "the records' squad catalogue (default data/putuo/squads.csv)");
     app.add_flag("--synthetic", synthetic,
                  "ten synthetic rectangles instead of a jurisdictions file (no roads unless --roads is given)");
     app.add_flag("--quiet", quiet, "no summary on stderr");
@@ -178,11 +187,20 @@ int main(int argc, char** argv) {
             jurisdictions = loadJurisdictions(jurisdictionsPath);
             if (checkpointsPath.empty()) checkpointsPath = defaultData("records/checkpoints.csv");
             if (roadsPath.empty() && !noRoads) roadsPath = defaultData("roads.geojson");
+            if (recordsPath.empty() && !noRecords) recordsPath = defaultData("records");
         } else {
             jurisdictions = syntheticJurisdictions();
         }
         checkpoints = checkpointsPath.empty() ? deriveCheckpoints(jurisdictions) : loadCheckpoints(checkpointsPath);
         if (!roadsPath.empty()) roads = loadRoads(roadsPath);
+        if (!recordsPath.empty() && !noRecords) {
+            if (squadsPath.empty()) squadsPath = defaultData("squads.csv");
+            const SquadCatalogue squads =
+                squadsPath.empty() ? SquadCatalogue::builtIn() : SquadCatalogue::load(squadsPath);
+            cfg.plannedCheckins =
+                recordedCheckins(recordsPath, squads, cfg.start, cfg.start + static_cast<TimeMs>(durationS * 1000.0))
+                    .checkins;
+        }
     } catch (const std::exception& e) {
         die(e.what());
     }
@@ -260,6 +278,10 @@ int main(int argc, char** argv) {
                      static_cast<unsigned long long>(st.lines), static_cast<unsigned long long>(st.positions),
                      static_cast<unsigned long long>(st.checkins), static_cast<unsigned long long>(st.statusChanges),
                      static_cast<unsigned long long>(st.duplicates), static_cast<unsigned long long>(st.badTotal));
+        if (!cfg.plannedCheckins.empty())
+            std::fprintf(stderr, "  check-ins walked from the records %s: %zu planned, %llu skipped\n",
+                         recordsPath.c_str(), cfg.plannedCheckins.size(),
+                         static_cast<unsigned long long>(st.plannedSkipped));
         for (size_t r = 0; r < kRejectReasonCount; ++r)
             if (st.bad[r])
                 std::fprintf(stderr, "    bad %-16s %llu\n", rejectReasonName(static_cast<RejectReason>(r)),

@@ -10,8 +10,8 @@
 #include <memory>
 #include <stdexcept>
 
-#include "engine/feed/protocol.hpp"
-#include "engine/geo/gcj02.hpp"  // defaultSquadIds (until the squad catalogue)
+#include "engine/feed/protocol.hpp"  // defaultSquadIds
+#include "engine/geo/gcj02.hpp"
 
 namespace sandtable {
 
@@ -182,16 +182,19 @@ std::vector<Checkpoint> deriveCheckpoints(const std::vector<Jurisdiction>& js, d
     return out;
 }
 
-std::vector<Jurisdiction> syntheticJurisdictions() {
-    // 5 x 2 tiles over Putuo's extent (121.33..121.47, 31.21..31.30).
+std::vector<Jurisdiction> syntheticJurisdictions() { return syntheticJurisdictions(defaultSquadIds()); }
+
+std::vector<Jurisdiction> syntheticJurisdictions(const std::vector<std::string>& squads) {
+    // Rows of 5 tiles over Putuo's extent (121.33..121.47, 31.21..31.30; two rows for ten).
     std::vector<Jurisdiction> out;
-    const auto& squads = defaultSquadIds();
+    const size_t rows = std::max<size_t>(1, (squads.size() + 4) / 5);
+    const double h = 0.09 / static_cast<double>(rows);
     for (size_t i = 0; i < squads.size(); ++i) {
-        const double x0 = 121.33 + 0.028 * static_cast<double>(i % 5), y0 = 31.21 + 0.045 * static_cast<double>(i / 5);
+        const double x0 = 121.33 + 0.028 * static_cast<double>(i % 5), y0 = 31.21 + h * static_cast<double>(i / 5);
         Jurisdiction j;
         j.squad = squads[i];
         j.name = squads[i];
-        j.rings.push_back({{x0, y0}, {x0 + 0.028, y0}, {x0 + 0.028, y0 + 0.045}, {x0, y0 + 0.045}, {x0, y0}});
+        j.rings.push_back({{x0, y0}, {x0 + 0.028, y0}, {x0 + 0.028, y0 + h}, {x0, y0 + h}, {x0, y0}});
         for (const Vec2d& p : j.rings.front()) j.bbox.extend(p);
         out.push_back(std::move(j));
     }

@@ -31,7 +31,9 @@ std::vector<Checkpoint> loadCheckpoints(const std::string& path);
 // Checkpoints every ~spacingM along the district's southern edge (where a step south
 // leaves every jurisdiction: Suzhou Creek in Putuo), levels cycling 1, 2, 3.
 std::vector<Checkpoint> deriveCheckpoints(const std::vector<Jurisdiction>& jurisdictions, double spacingM = 800.0);
-// Ten rectangles tiling Putuo's bounding box, one per default squad (tests, fallback).
+// Rectangles tiling Putuo's bounding box in rows of five, one per squad id (default: the
+// ten of defaultSquadIds()), for tests and a scene with no jurisdictions.
+std::vector<Jurisdiction> syntheticJurisdictions(const std::vector<std::string>& squads);
 std::vector<Jurisdiction> syntheticJurisdictions();
 
 }  // namespace sandtable

@@ -4,6 +4,8 @@
 #include <set>
 
 #include "engine/data/record_table.hpp"
+#include "engine/data/scene.hpp"
+#include "engine/util/i18n.hpp"
 
 namespace sandtable {
 
@@ -56,10 +58,45 @@ SquadCatalogue SquadCatalogue::load(const std::string& path) {
     }
 }
 
+SquadCatalogue SquadCatalogue::builtIn() {
+    struct Row {
+        const char* id;
+        const char* code;
+        unsigned color;
+    };
+    static constexpr Row rows[] = {{"caoyang", "310107005", 0x4e79a7},    {"changfeng", "310107014", 0xf28e2b},
+                                   {"changshou", "310107015", 0xe15759},  {"ganquan", "310107016", 0x76b7b2},
+                                   {"shiquan", "310107017", 0x59a14f},    {"yichuan", "310107020", 0xedc948},
+                                   {"wanli", "310107021", 0xb07aa1},      {"zhenru", "310107022", 0xff9da7},
+                                   {"changzheng", "310107102", 0x9c755f}, {"taopu", "310107103", 0xbab0ac}};
+    std::vector<SquadInfo> out;
+    for (const Row& r : rows) {
+        const std::string id = r.id;
+        out.push_back({id, r.code, text("jurisdiction." + id), text("squad." + id), Color::fromHex(r.color)});
+    }
+    SquadCatalogue cat(std::move(out));
+    cat.source_ = "built-in Putuo squads";
+    return cat;
+}
+
+SquadCatalogue sceneSquads(const SceneSpec& scene) {
+    return scene.squadsPath.empty() ? SquadCatalogue::builtIn() : SquadCatalogue::load(scene.squadsPath);
+}
+
 std::optional<size_t> SquadCatalogue::indexOf(const std::string& id) const {
     for (size_t i = 0; i < squads_.size(); ++i)
         if (squads_[i].id == id) return i;
     return std::nullopt;
+}
+
+Color SquadCatalogue::colorOf(size_t i) const {
+    return squads_.empty() ? Color::fromHex(0x9e9e9e) : squads_[i % squads_.size()].color;
+}
+
+I18nText SquadCatalogue::nameOf(size_t i) const {
+    if (i < squads_.size()) return squads_[i].name;
+    const std::string s = "#" + std::to_string(i);
+    return {s, s};
 }
 
 std::vector<std::string> SquadCatalogue::ids() const {

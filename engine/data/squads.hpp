@@ -36,6 +36,9 @@ public:
     // catalogue an error (a squad missing here would silently drop its records), named
     // "FILE:LINE: reason".
     static SquadCatalogue load(const std::string& path);
+    // The ten Putuo squads, equal to data/putuo/squads.csv (ids in defaultSquadIds()
+    // order, names from the string table), for a scene that names no catalogue.
+    static SquadCatalogue builtIn();
 
     const std::vector<SquadInfo>& squads() const { return squads_; }
     size_t size() const { return squads_.size(); }
@@ -43,12 +46,21 @@ public:
     const SquadInfo& operator[](size_t i) const { return squads_[i]; }
     std::optional<size_t> indexOf(const std::string& id) const;
     std::vector<std::string> ids() const;  // in file order (FeedConfig::squads takes these)
+    // By a feed's squad index (FeedConfig::squads was ids()): the squad's colour (cycling
+    // when i is past the end, grey when empty) and name (the index as text when past it).
+    Color colorOf(size_t i) const;
+    I18nText nameOf(size_t i) const;
     const std::string& source() const { return source_; }
 
 private:
     std::vector<SquadInfo> squads_;
     std::string source_;
 };
+
+struct SceneSpec;
+// The catalogue a scene's feed, layers and indicators share: the file its "squads" key
+// names, else SquadCatalogue::builtIn(). Throws SquadCatalogueError naming the file.
+SquadCatalogue sceneSquads(const SceneSpec& scene);
 
 // "#rrggbb" -> Color; false when malformed.
 bool parseHexColor(const std::string& s, Color& out);

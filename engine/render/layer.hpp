@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/data/squads.hpp"
 #include "engine/geo/camera.hpp"
 #include "engine/util/clock.hpp"
 #include "engine/util/i18n_text.hpp"
@@ -95,6 +96,9 @@ struct MapContext {
     std::string displayCrs;    // every layer's geometry ends up in this CRS
     Vec2d origin;              // vertices are stored relative to this (float32 precision)
     double refLatitude = 0.0;  // for zoom <-> resolution
+    // The scene's squads (sceneSquads): the feed's squad indexes point into it; the officer
+    // and trail layers take their squad colours and names from it.
+    SquadCatalogue squads = SquadCatalogue::builtIn();
 };
 
 // A legend block a layer contributes; the decorations overlay lays them out.

@@ -2,17 +2,20 @@
 
 #include <filesystem>
 
+#include "engine/data/squads.hpp"
 #include "engine/feed/mqtt_transport.hpp"
 #include "engine/feed/net.hpp"
+#include "engine/sim/recorded_day.hpp"
 #include "engine/sim/simulator.hpp"
 #include "engine/tracks/history.hpp"
 #include "engine/util/log.hpp"
 
 namespace sandtable {
 
-FeedConfig FeedSources::feedConfig() const {
+FeedConfig FeedSources::feedConfig(const SceneSpec& scene) const {
     FeedConfig cfg;
     cfg.staleAfterMs = static_cast<TimeMs>(staleSeconds * 1000.0);
+    cfg.squads = sceneSquads(scene).ids();
     return cfg;
 }
 
@@ -22,7 +25,7 @@ SimGeography simGeography(const SceneSpec& scene) {
         g.jurisdictions = loadJurisdictions(scene.jurisdictionsPath);
     } else {
         log::warn(scene.file + ": names no jurisdictions; the simulator patrols ten synthetic rectangles");
-        g.jurisdictions = syntheticJurisdictions();
+        g.jurisdictions = syntheticJurisdictions(sceneSquads(scene).ids());
     }
     g.checkpoints =
         scene.checkpointsPath.empty() ? deriveCheckpoints(g.jurisdictions) : loadCheckpoints(scene.checkpointsPath);
@@ -30,9 +33,30 @@ SimGeography simGeography(const SceneSpec& scene) {
     return g;
 }
 
+namespace {
+
+// The scene's recorded check-ins of [from, to) for the simulator, or none (logged).
+std::vector<PlannedCheckin> plannedFromRecords(const SceneSpec& scene, TimeMs from, TimeMs to) {
+    if (scene.recordsPath.empty()) return {};
+    try {
+        RecordedCheckins rc = recordedCheckins(scene.recordsPath, sceneSquads(scene), from, to);
+        if (!rc.checkins.empty())
+            log::info("simulator: walks the " + std::to_string(rc.checkins.size()) + " check-ins " + rc.source +
+                      " records from " + formatIsoTime(from) + " (a recorded day replayed)");
+        return std::move(rc.checkins);
+    } catch (const std::exception& e) {
+        log::warn(std::string("simulator: the records' check-ins are not walked: ") + e.what());
+        return {};
+    }
+}
+
+constexpr TimeMs kPlanSpanMs = 2 * 86400000LL;  // the recorded check-ins a live simulation plans ahead
+
+}  // namespace
+
 FeedSetup makeFeedPipeline(const FeedSources& s, const SceneSpec& scene) {
     FeedSetup setup;
-    const FeedConfig cfg = s.feedConfig();
+    const FeedConfig cfg = s.feedConfig(scene);
     PipelineOptions po;
     if (s.wantsHistory()) {
         HistoryOptions ho;
@@ -56,8 +80,14 @@ FeedSetup makeFeedPipeline(const FeedSources& s, const SceneSpec& scene) {
         so.checkpoints = std::move(geo.checkpoints);
         so.roads = std::move(geo.roads);
         so.speedup = s.simSpeedup;
+        if (s.simStart) {
+            so.startNow = false;
+            so.sim.start = s.simStart;
+        }
+        const TimeMs start = s.simStart ? s.simStart : wallClockMs();
+        so.sim.plannedCheckins = plannedFromRecords(scene, start, start + kPlanSpanMs);
         auto sim = std::make_unique<SimulatorTransport>(so, "simulator");
-        if (s.simSpeedup != 1.0) {
+        if (s.simSpeedup != 1.0 || s.simStart) {
             const SimulatorTransport* clock = sim.get();  // owned by the pipeline, which outlives the host's use
             setup.liveClock = [feed, clock] { return clock->now() > 0 ? clock->now() : wallClockMs(); };
         }
@@ -103,7 +133,7 @@ FeedSetup makeFeedPipeline(const FeedSources& s, const SceneSpec& scene) {
 std::shared_ptr<FeedPipeline> makeStillFeed(const FeedSources& s, const SceneSpec& scene, TimeMs at) {
     PipelineOptions po;
     po.now = [at] { return at; };
-    auto feed = std::make_shared<FeedPipeline>(s.feedConfig(), po);
+    auto feed = std::make_shared<FeedPipeline>(s.feedConfig(scene), po);
     if (s.sim) {
         SimGeography geo = simGeography(scene);
         SimConfig sc;
@@ -111,6 +141,7 @@ std::shared_ptr<FeedPipeline> makeStillFeed(const FeedSources& s, const SceneSpe
         sc.badRate = s.simBadRate;
         sc.seed = s.simSeed;
         sc.start = at - 10 * 60 * 1000;
+        sc.plannedCheckins = plannedFromRecords(scene, sc.start, at);
         Simulator sim(sc, std::move(geo.jurisdictions), std::move(geo.checkpoints), geo.roads);
         uint64_t n = 0;
         sim.runUntil(at, [&](std::string_view line, TimeMs) { feed->ingestLine(line, "simulator", ++n); });

@@ -19,6 +19,10 @@ struct FeedSources {
     double simSpeedup = 1.0;
     double simBadRate = 0.005;
     uint64_t simSeed = 20241120;
+    // The simulation's first instant; 0: now. Where the scene's records hold check-ins
+    // after it, the simulated officers walk exactly those (a recorded day replayed:
+    // engine/sim/recorded_day.hpp), else they walk random creek rounds.
+    TimeMs simStart = 0;
     std::string replay;            // feed file (NDJSON), loaded whole with its own times
     double replaySpeed = 1.0;      // the time controller's speed when it plays the file back
     bool loop = false;             // ... and whether it loops
@@ -39,7 +43,9 @@ struct FeedSources {
 
     // Anything that only a running window can take (a still has no time to receive).
     bool hasLiveSources() const { return !replay.empty() || tcpPort >= 0 || udpPort >= 0 || !mqtt.empty(); }
-    FeedConfig feedConfig() const;
+    // The feed's rules: the stale limit above, and the squads of the scene's catalogue
+    // (sceneSquads: a line naming any other squad is rejected as unknown_squad).
+    FeedConfig feedConfig(const SceneSpec& scene) const;
 };
 
 // The scene's jurisdictions, checkpoints and roads for the simulator (ten synthetic
@@ -54,7 +60,7 @@ SimGeography simGeography(const SceneSpec& scene);
 
 // A pipeline with every source of `s` added (not started), and the clock the host's time
 // controller follows in live mode: the simulation's own when it runs faster (or slower)
-// than real time, else empty (the wall clock).
+// than real time or starts at another time, else empty (the wall clock).
 struct FeedSetup {
     std::shared_ptr<FeedPipeline> feed;
     std::function<TimeMs()> liveClock;

@@ -10,6 +10,7 @@
 #include <limits>
 #include <memory>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "engine/geo/gcj02.hpp"
 
@@ -36,6 +37,7 @@ Simulator::Simulator(SimConfig config, std::vector<Jurisdiction> jurisdictions, 
         for (const auto& j : jurisdictions_) graphs_.emplace_back(j, roads, kx_, ky_, go);
     }
 
+    if (!config_.plannedCheckins.empty()) config_.checkinFraction = 0;  // the records' check-ins are the rounds
     officers_.resize(config_.officers);
     for (size_t i = 0; i < officers_.size(); ++i) {
         Officer& o = officers_[i];
@@ -71,6 +73,58 @@ Simulator::Simulator(SimConfig config, std::vector<Jurisdiction> jurisdictions, 
         const TimeMs first = config_.start + rng_.uniformInt(0, config_.maxIntervalS * 1000 - 1);
         o.lastT = first;
         events_.push({first, static_cast<uint32_t>(i)});
+    }
+    if (!config_.plannedCheckins.empty()) planCheckins();
+}
+
+namespace {
+constexpr TimeMs kApproachMs = 20 * 60 * 1000;  // a planned check-in's walk starts this long before it
+}
+
+void Simulator::planCheckins() {
+    std::unordered_map<std::string, uint32_t> officerIndex, checkpointIndex;
+    for (size_t i = 0; i < officers_.size(); ++i) officerIndex.emplace(officers_[i].id, static_cast<uint32_t>(i));
+    for (size_t i = 0; i < checkpoints_.size(); ++i)
+        checkpointIndex.emplace(checkpoints_[i].id, static_cast<uint32_t>(i));
+    for (const PlannedCheckin& p : config_.plannedCheckins) {
+        const auto o = officerIndex.find(p.officer);
+        const auto c = checkpointIndex.find(p.checkpoint);
+        if (o == officerIndex.end() || c == checkpointIndex.end() || p.at < config_.start) {
+            ++stats_.plannedSkipped;
+            continue;
+        }
+        officers_[o->second].plan.emplace_back(p.at, c->second);
+    }
+    for (size_t i = 0; i < officers_.size(); ++i) {
+        auto& plan = officers_[i].plan;
+        std::sort(plan.begin(), plan.end());
+        plan.erase(std::unique(plan.begin(), plan.end()), plan.end());  // a repeated row is one visit
+        for (const auto& [at, c] : plan) events_.push({at, static_cast<uint32_t>(i) | kPlanEvent});
+    }
+}
+
+bool Simulator::approaching(const Officer& o, TimeMs t) const {
+    return o.planNext < o.plan.size() && o.plan[o.planNext].first - t <= kApproachMs;
+}
+
+void Simulator::checkIn(uint32_t index, TimeMs t, const Emit& emit) {
+    Officer& o = officers_[index];
+    if (o.planNext >= o.plan.size()) return;
+    const Checkpoint& c = checkpoints_[o.plan[o.planNext].second];
+    move(o, t, emit);  // the approach ends on the checkpoint now
+    o.pos = c.lonLat;
+    ++o.planNext;
+    if (o.status == OfficerStatus::Break || o.status == OfficerStatus::Offline) o.status = OfficerStatus::Patrol;
+    o.silent = false;
+    char buf[256];
+    std::snprintf(buf, sizeof buf, R"({"type":"checkin","checkpoint":"%s","officer":"%s","t":%s})", c.id.c_str(),
+                  o.id.c_str(), timeText(o, t).c_str());
+    write(buf, t, emit);
+    ++stats_.checkins;
+    if (!approaching(o, t)) {  // back to the beat until the next one
+        o.node = -1;
+        o.route.clear();
+        if (!joinNetwork(o)) o.target = nextWaypoint(o);
     }
 }
 
@@ -181,7 +235,10 @@ void Simulator::runUntil(TimeMs until, const Emit& emit) {
     while (!events_.empty() && events_.top().first < until) {
         const Event e = events_.top();
         events_.pop();
-        step(e.second, e.first, emit);
+        if (e.second & kPlanEvent)
+            checkIn(e.second & ~kPlanEvent, e.first, emit);
+        else
+            step(e.second, e.first, emit);
     }
 }
 
@@ -197,6 +254,21 @@ std::string Simulator::timeText(const Officer& o, TimeMs t) const {
 
 void Simulator::move(Officer& o, TimeMs t, const Emit& emit) {
     const double dtS = static_cast<double>(t - o.lastT) / 1000.0;
+    if (approaching(o, t)) {
+        // Straight to the planned checkpoint, timed to arrive at the check-in's instant.
+        const auto [at, c] = o.plan[o.planNext];
+        const Vec2d cp = checkpoints_[c].lonLat;
+        const double leftS = static_cast<double>(at - o.lastT) / 1000.0;
+        const double dx = (cp.x - o.pos.x) * kx_, dy = (cp.y - o.pos.y) * ky_;
+        if (std::hypot(dx, dy) > 1e-6) o.heading = std::fmod(radToDeg(std::atan2(dx, dy)) + 360.0, 360.0);
+        o.pos = leftS <= dtS || leftS <= 0 ? cp : o.pos + (cp - o.pos) * (dtS / leftS);
+        o.lastT = t;
+        o.node = -1;
+        o.route.clear();
+        o.target = cp;
+        if (o.status == OfficerStatus::Break || o.status == OfficerStatus::Offline) o.status = OfficerStatus::Patrol;
+        return;
+    }
     o.lastT = t;
     if (o.status == OfficerStatus::Break || o.status == OfficerStatus::Offline || dtS <= 0) return;
     double left = (o.status == OfficerStatus::Dispatched ? 2.5 : o.speed) * dtS;
@@ -295,7 +367,7 @@ void Simulator::step(uint32_t index, TimeMs t, const Emit& emit) {
         o.lastT = t;
     } else {
         move(o, t, emit);
-        if (t >= o.statusUntil) changeStatus(o, t);
+        if (t >= o.statusUntil && !approaching(o, t)) changeStatus(o, t);
     }
 
     // GPS noise in metres, reported accuracy roughly 1.5 sigma.

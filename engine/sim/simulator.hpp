@@ -25,6 +25,15 @@ namespace sandtable {
 
 constexpr TimeMs kSimDefaultStart = 1732060800000;  // 2024-11-20T08:00:00+08:00
 
+// A check-in the records say happened. Given these, the simulator replays the records'
+// day: the named officer walks to the checkpoint, arrives at `at` and reports the check-in
+// at that exact millisecond, so the live copy and the recorded row are one visit
+// (docs/kpi.md) and the map's checkpoint status follows the records as the day replays.
+struct PlannedCheckin {
+    std::string checkpoint, officer;  // ids as in checkins.csv (officers PT-NNNN, as simulated)
+    TimeMs at = 0;
+};
+
 struct SimConfig {
     size_t officers = 200;
     uint64_t seed = 1;
@@ -40,6 +49,10 @@ struct SimConfig {
     // metres (and the network's pieces this close are joined), else it walks the open
     // beat until one is.
     double roadReachM = 150.0;
+    // Non-empty: the creek rounds are these check-ins (checkinFraction is not used); a
+    // check-in of an officer the simulation does not have, at a checkpoint it does not
+    // know, or before `start` is skipped (SimStats::plannedSkipped).
+    std::vector<PlannedCheckin> plannedCheckins;
 };
 
 struct SimStats {
@@ -48,6 +61,7 @@ struct SimStats {
     uint64_t duplicates = 0;
     std::array<uint64_t, kRejectReasonCount> bad{};  // deliberately bad lines by the reason they must get
     uint64_t badTotal = 0;
+    uint64_t plannedSkipped = 0;  // planned check-ins that could not be walked (see SimConfig)
 };
 
 struct SimOfficerInfo {
@@ -95,7 +109,12 @@ private:
         TimeMs lastReport = 0;
         double heading = 0;
         bool silent = false;  // offline: not reporting
+        // Planned check-ins (time, checkpoint index), in time order, and the next one.
+        std::vector<std::pair<TimeMs, uint32_t>> plan;
+        size_t planNext = 0;
     };
+    // Event indexes with this bit are an officer's planned check-in, not a report.
+    static constexpr uint32_t kPlanEvent = 0x80000000u;
     using Event = std::pair<TimeMs, uint32_t>;
 
     Vec2d randomPointIn(const Jurisdiction& j);
@@ -106,6 +125,9 @@ private:
     void step(uint32_t index, TimeMs t, const Emit& emit);
     void move(Officer& o, TimeMs t, const Emit& emit);
     void changeStatus(Officer& o, TimeMs t);
+    void planCheckins();
+    bool approaching(const Officer& o, TimeMs t) const;  // walking to its next planned check-in
+    void checkIn(uint32_t index, TimeMs t, const Emit& emit);
     std::string timeText(const Officer& o, TimeMs t) const;
     void write(std::string_view line, TimeMs t, const Emit& emit);
 

@@ -51,7 +51,10 @@ with Display(W, H) as d:
     app.wait_for(lambda e: e.get("event") == "view" and e.get("flying") is False and e["frame"] > 1, timeout=60,
                  what="the flight's end")
     flown = centres(app)
-    check(len(set(flown)) >= 3, f"the tour flies the camera by itself: {len(set(flown))} distinct views")
+    # At least the start and the stop (a loaded 2-core machine may draw only those two
+    # frames of the 3 s flight; the flight's in-between frames are the tour test's part).
+    check(len(set(flown)) >= 2 and flown[0] != flown[-1],
+          f"the tour flies the camera by itself: {len(set(flown))} distinct views, {flown[:1]} -> {flown[-1:]}")
     # The operator drags 200 px to the right: the map follows the hand, then stays put.
     before = app.last("view")
     d.xdotool("mousemove", *app.at(800, 400))

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -189,4 +190,51 @@ TEST_CASE("half an hour of 2000 simulated officers is accepted line for line", "
     CHECK(st.counters().accepted == lines.size());
     CHECK(st.counters().rejected == 0);
     CHECK(st.officers().size() == 2000);
+}
+
+TEST_CASE("planned check-ins are walked to and reported at their exact instant", "[feed][sim]") {
+    const auto js = syntheticJurisdictions();
+    const auto cps = deriveCheckpoints(js);
+    REQUIRE(cps.size() >= 2);
+    SimConfig cfg;
+    cfg.officers = 20;
+    cfg.seed = 7;
+    cfg.epochMsFraction = 1.0;  // "t" as epoch ms: compared exactly below
+    cfg.gcj02Fraction = 0.0;
+    const TimeMs a = cfg.start + 25 * 60000 + 123, b = cfg.start + 50 * 60000 + 7;
+    cfg.plannedCheckins = {{cps[1].id, "PT-0003", b},
+                           {cps[0].id, "PT-0003", a},
+                           {cps[0].id, "PT-0003", a},               // a repeated row: one visit
+                           {cps[0].id, "PT-9999", a},               // no such officer
+                           {"SZH-404", "PT-0004", a},               // no such checkpoint
+                           {cps[0].id, "PT-0005", cfg.start - 1}};  // before the start
+    std::vector<std::string> lines;
+    Simulator sim(cfg, js, cps);
+    std::vector<std::pair<std::string, TimeMs>> checkins;
+    Vec2d lastFix{};
+    TimeMs lastFixT = 0;
+    sim.runUntil(cfg.start + 3600000, [&](std::string_view l, TimeMs t) {
+        const std::string s(l);
+        if (s.find("\"checkin\"") != std::string::npos) {
+            checkins.emplace_back(s, t);
+            // The officer's last report was on the way: within walking reach of the checkpoint.
+            if (s.find(cps[0].id) != std::string::npos) {
+                const double dm =
+                    std::hypot((lastFix.x - cps[0].lonLat.x) * 95000.0, (lastFix.y - cps[0].lonLat.y) * 111000.0);
+                CHECK(dm < 30.0 * static_cast<double>(t - lastFixT) / 1000.0 + 60.0);
+            }
+        } else if (s.find("\"PT-0003\"") != std::string::npos) {
+            const auto lon = s.find("\"lon\":"), lat = s.find("\"lat\":");
+            lastFix = {std::stod(s.substr(lon + 6)), std::stod(s.substr(lat + 6))};
+            lastFixT = t;
+        }
+    });
+    REQUIRE(checkins.size() == 2);  // the plan replaces the random creek rounds
+    CHECK(checkins[0].second == a);
+    CHECK(checkins[0].first == R"({"type":"checkin","checkpoint":")" + cps[0].id + R"(","officer":"PT-0003","t":)" +
+                                   std::to_string(a) + "}");
+    CHECK(checkins[1].second == b);
+    CHECK(checkins[1].first.find(cps[1].id) != std::string::npos);
+    CHECK(sim.stats().checkins == 2);
+    CHECK(sim.stats().plannedSkipped == 3);
 }

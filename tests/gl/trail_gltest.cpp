@@ -150,3 +150,40 @@ TEST_CASE("Officer markers in a replay stand where each officer was at the frame
     CHECK(Scene::lit(img, s.screen(121.405, 31.24)) > 200);
     CHECK(gl::errorCount() == 0);
 }
+
+TEST_CASE("Zoomed out, trails keep at most their length over the zoom step's tolerance in vertices", "[gl][trails]") {
+    ST_REQUIRE_GL();
+    Scene s;
+    // PT-1 walks east 1.2 m a second for 20 minutes (1,200 fixes, 1.44 km).
+    for (int k = 0; k < 1200; ++k)
+        REQUIRE(s.feed->ingestLine(pos("PT-1", 121.39 + k * 1.2 / 95300.0, 31.24, 1800 + k)) ==
+                IngestOutcome::Accepted);
+    s.feed->publish();
+    TrailLayerOptions opts;
+    opts.trailSeconds = 30 * 60;
+    auto layer = std::make_unique<TrailLayer>("trails", I18nText{"轨迹", "Trails"}, s.ctx, opts);
+    TrailLayer* trails = layer.get();
+    trails->setFeed(s.feed);
+    s.map->addLayer(std::move(layer));
+    FrameState f;
+    f.complete = true;
+    f.time = kT0 + 3000 * 1000;  // 08:50, the whole walk inside the trail
+    struct Zoom {
+        double resolution, tolerance;
+    };
+    size_t previous = 0;
+    for (const Zoom z : {Zoom{0.5, 3.0}, Zoom{3.0, 8.0}, Zoom{20.0, 64.0}}) {
+        s.map->camera.resolution = z.resolution;
+        renderOffscreen(*s.map, f, 640, 480);
+        const auto& b = trails->buildStats();
+        INFO("resolution " << z.resolution << " m/px: " << b.segments << " segments, tolerance " << b.toleranceM);
+        CHECK(b.toleranceM == Approx(z.tolerance));
+        CHECK(b.fixes == 1200);
+        // Kept fixes are at least the tolerance apart along a straight walk.
+        CHECK(b.segments <= static_cast<size_t>(1440.0 / z.tolerance) + 1);
+        CHECK(b.segments >= static_cast<size_t>(1440.0 / (z.tolerance + 1.2)) - 1);
+        if (previous) CHECK(b.segments < previous);
+        previous = b.segments;
+    }
+    CHECK(gl::errorCount() == 0);
+}

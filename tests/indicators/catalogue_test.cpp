@@ -19,6 +19,29 @@ std::string sceneError(const std::string& indicators) {
 }
 }  // namespace
 
+TEST_CASE("squad catalogue: the built-in squads equal data/putuo/squads.csv", "[indicators][squads]") {
+    const auto file = SquadCatalogue::load(sampleSquads());
+    const auto built = SquadCatalogue::builtIn();
+    REQUIRE(built.size() == file.size());
+    for (size_t i = 0; i < file.size(); ++i) {
+        INFO(file[i].id);
+        CHECK(built[i].id == file[i].id);
+        CHECK(built[i].code == file[i].code);
+        CHECK(built[i].name.zh == file[i].name.zh);
+        CHECK(built[i].name.en == file[i].name.en);
+        CHECK(built[i].jurisdiction.zh == file[i].jurisdiction.zh);
+        CHECK(built[i].jurisdiction.en == file[i].jurisdiction.en);
+        CHECK(built.colorOf(i).r == file[i].color.r);
+        CHECK(built.colorOf(i).g == file[i].color.g);
+        CHECK(built.colorOf(i).b == file[i].color.b);
+    }
+    // A scene without "squads" gets them; by feed index past the end: cycled colour, "#N".
+    SceneSpec bare;
+    CHECK(sceneSquads(bare).ids() == defaultSquadIds());
+    CHECK(built.colorOf(10).r == built.colorOf(0).r);
+    CHECK(built.nameOf(12).en == "#12");
+}
+
 TEST_CASE("squad catalogue: the ten Putuo squads in code order, named, coloured as the map", "[indicators][squads]") {
     const auto cat = SquadCatalogue::load(sampleSquads());
     REQUIRE(cat.size() == 10);
