@@ -279,7 +279,11 @@ int main(int argc, char** argv) {
         std::vector<std::string> warnings;
         brief::MapRequest req{&scene, &d.result, &ev.records(), language, dpi};
         d.maps = brief::renderSquadMaps(
-            req, d.squads, [&](size_t, const std::string& name) { progress.step("map " + name); }, warnings);
+            req, d.squads,
+            [&](size_t, const std::string& name) {
+                progress.step(std::string(tr("brief.step.map", language)) + " " + name);
+            },
+            warnings);
         for (const auto& w : warnings) progress.note("warning: " + w);
 
         report::writeReportPdf(d, out, [&](int, int, const std::string& what) { progress.step(what); });

@@ -9,6 +9,7 @@
 #include "engine/render/offscreen.hpp"
 #include "engine/render/tour.hpp"
 #include "engine/util/i18n.hpp"
+#include "layers/decorations_layer.hpp"
 #include "layers/heatmap_layer.hpp"
 #include "layers/layer_factory.hpp"
 
@@ -50,6 +51,13 @@ std::vector<report::SquadMap> renderSquadMaps(const MapRequest& req, const Squad
                 heat->setPoints(std::move(pts));
                 heat->visible = true;
             }
+        }
+        // The page has its own title, legend and date: the inset keeps the scale bar, the
+        // north arrow and the credits.
+        if (auto* deco = dynamic_cast<DecorationsLayer*>(l.get())) {
+            deco->options().title = false;
+            deco->options().legend = false;
+            deco->options().clock = false;
         }
         // Live-only layers have nothing to show in a report (no feed is attached).
         if (l->id() == "presence" || l->id() == "trails") l->visible = false;

@@ -61,8 +61,9 @@ class Pdf {
 public:
     Pdf(const std::string& path, Language lang) : lang_(lang) {
         if (FT_Init_FreeType(&ft_)) throw std::runtime_error("cannot initialise FreeType");
-        regular_ = loadFace(reportFontPath(false));
-        bold_ = loadFace(reportFontPath(true));
+        regular_ = loadFace(reportFontPath(false), 2);
+        bold_ = loadFace(reportFontPath(true), 2);
+        regularAlt_ = loadFace(reportFontPath(false), 3);
         surface_ = cairo_pdf_surface_create(path.c_str(), kPageW, kPageH);
         if (cairo_surface_status(surface_) != CAIRO_STATUS_SUCCESS)
             throw std::runtime_error("cannot write '" + path +
@@ -72,7 +73,7 @@ public:
     ~Pdf() {
         if (cr_) cairo_destroy(cr_);
         if (surface_) cairo_surface_destroy(surface_);
-        for (auto* f : {regular_, bold_})
+        for (auto* f : {regular_, bold_, regularAlt_})
             if (f) cairo_font_face_destroy(f);
         for (FT_Face f : faces_) FT_Done_Face(f);
         if (ft_) FT_Done_FreeType(ft_);
@@ -98,15 +99,40 @@ public:
     const char* s(const char* key) const { return tr(key, lang_); }
 
     void colour(Rgb c, double a = 1.0) { cairo_set_source_rgba(cr_, c.r, c.g, c.b, a); }
-    void font(double size, bool bold) {
-        cairo_set_font_face(cr_, bold ? bold_ : regular_);
+    void selectFont(double size, bool bold, bool alt) {
+        cairo_set_font_face(cr_, bold ? bold_ : (alt ? regularAlt_ : regular_));
         cairo_set_font_size(cr_, size);
     }
+    // Cairo 1.16's CFF subsetter (Debian 12) embeds the Simplified Chinese glyph of a few
+    // characters of Noto Sans CJK Regular (not Bold) as empty outlines (如 U+5982: found by embedding
+    // every character of the string table and the squad catalogue and rasterising each);
+    // those characters are drawn from the Traditional Chinese face of the same file,
+    // whose glyph for them has the same design. Runs: (text, from the alternate face).
+    static std::vector<std::pair<std::string, bool>> runs(const std::string& str) {
+        std::vector<std::pair<std::string, bool>> out;
+        for (size_t i = 0; i < str.size();) {
+            const auto c = static_cast<unsigned char>(str[i]);
+            const size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+            const std::string ch = str.substr(i, n);
+            i += n;
+            const bool alt = ch == "\xE5\xA6\x82";  // U+5982
+            if (out.empty() || out.back().second != alt)
+                out.emplace_back(ch, alt);
+            else
+                out.back().first += ch;
+        }
+        return out;
+    }
+    // Width of a line (its runs, see runs()).
     double width(const std::string& text, double size, bool bold) {
-        font(size, bold);
-        cairo_text_extents_t e;
-        cairo_text_extents(cr_, text.c_str(), &e);
-        return e.x_advance;
+        double w = 0;
+        for (const auto& [run, alt] : runs(text)) {
+            selectFont(size, bold, alt);
+            cairo_text_extents_t e;
+            cairo_text_extents(cr_, run.c_str(), &e);
+            w += e.x_advance;
+        }
+        return w;
     }
     // Draws one line with its baseline at y; returns its width.
     double text(double x, double y, const std::string& str, double size, Rgb c = kInk, bool bold = false,
@@ -117,7 +143,10 @@ public:
         if (a == Align::Right) x -= w;
         colour(c);
         cairo_move_to(cr_, x, y);
-        cairo_show_text(cr_, str.c_str());
+        for (const auto& [run, alt] : runs(str)) {
+            selectFont(size, bold, alt);
+            cairo_show_text(cr_, run.c_str());  // advances the current point
+        }
         return w;
     }
     // Breaks text into lines of at most maxW (at spaces when there are any on the line,
@@ -226,11 +255,12 @@ public:
     }
 
 private:
-    cairo_font_face_t* loadFace(const std::string& path) {
-        // Noto Sans CJK .ttc: face 2 is Simplified Chinese (as engine/render/text.cpp).
+    cairo_font_face_t* loadFace(const std::string& path, int ttcIndex) {
+        // Noto Sans CJK .ttc: face 2 is Simplified Chinese (as engine/render/text.cpp), 3
+        // Traditional; a plain font file has only face 0.
         const bool ttc = path.size() > 4 && path.substr(path.size() - 4) == ".ttc";
         FT_Face face = nullptr;
-        if (FT_New_Face(ft_, path.c_str(), ttc ? 2 : 0, &face))
+        if (FT_New_Face(ft_, path.c_str(), ttc ? ttcIndex : 0, &face))
             throw std::runtime_error("cannot load the report font '" + path +
                                      "' (install fonts-noto-cjk or set SANDTABLE_FONT)");
         faces_.push_back(face);
@@ -240,7 +270,7 @@ private:
     Language lang_;
     FT_Library ft_ = nullptr;
     std::vector<FT_Face> faces_;
-    cairo_font_face_t *regular_ = nullptr, *bold_ = nullptr;
+    cairo_font_face_t *regular_ = nullptr, *bold_ = nullptr, *regularAlt_ = nullptr;
     cairo_surface_t* surface_ = nullptr;
     cairo_t* cr_ = nullptr;
 };
@@ -374,7 +404,7 @@ struct Series {
 void lineChart(Pdf& p, double x, double y, double w, double h, const std::string& title,
                const std::vector<std::string>& months, const std::vector<Series>& series, bool percent) {
     p.text(x, y + 9, title, 9, kInk, true);
-    const double top = y + 18, bottom = y + h - 26, left = x + 30, right = x + w - 6;
+    const double top = y + 18, bottom = y + h - 34, left = x + 30, right = x + w - 6;
     double lo = 1e300, hi = -1e300;
     for (const Series& s : series)
         for (const auto& v : s.v)
@@ -386,10 +416,17 @@ void lineChart(Pdf& p, double x, double y, double w, double h, const std::string
         p.text(x + w / 2, (top + bottom) / 2, p.s("brief.no_data"), 9, kMuted, false, Align::Centre);
         return;
     }
-    const double step = percent ? 0.05 : 5.0, cap = percent ? 1.0 : 100.0;
-    lo = std::floor((lo - step * 0.2) / step) * step;
-    hi = std::min(cap, std::ceil((hi + step * 0.2) / step) * step);
-    if (hi - lo < step) lo = hi - step;
+    // A round step giving 3-6 gridlines over the data's range.
+    const double unit = percent ? 0.01 : 1.0, cap = percent ? 1.0 : 100.0;
+    double step = unit;
+    for (const double m : {1.0, 2.0, 5.0, 10.0, 20.0, 25.0, 50.0})
+        if ((hi - lo) / (m * unit) <= 4.0) {
+            step = m * unit;
+            break;
+        }
+    lo = std::floor((lo - step * 0.3) / step) * step;
+    hi = std::min(cap, std::ceil((hi + step * 0.3) / step) * step);
+    if (hi - lo < 2 * step) lo = hi - 2 * step;
     auto Y = [&](double v) { return bottom - (v - lo) / (hi - lo) * (bottom - top); };
     const size_t n = months.size();
     auto X = [&](size_t i) {
@@ -397,7 +434,7 @@ void lineChart(Pdf& p, double x, double y, double w, double h, const std::string
                       : left + (right - left) * static_cast<double>(i) / static_cast<double>(n - 1);
     };
     const int ticks = static_cast<int>(std::round((hi - lo) / step));
-    const int every = std::max(1, (ticks + 3) / 4);
+    const int every = std::max(1, (ticks + 5) / 6);
     for (int k = 0; k <= ticks; k += every) {
         const double v = lo + k * step;
         p.line(left, Y(v), right, Y(v), kRule, 0.3);
@@ -430,11 +467,17 @@ void lineChart(Pdf& p, double x, double y, double w, double h, const std::string
         for (size_t i = 0; i < s.v.size() && i < n; ++i)
             if (s.v[i]) p.marker(s.shape, X(i), Y(*s.v[i]), 1.9, s.c, !s.dashed);
     }
-    // Legend under the axis.
-    double lx = left;
+    // Legend under the axis, wrapped onto a second line when it does not fit.
+    double lx = left, ly = y + h - 10;
     for (const Series& s : series) {
-        p.marker(s.shape, lx + 3, y + h - 6, 2.0, s.c, !s.dashed);
-        lx += 8 + p.text(lx + 8, y + h - 3.5, s.label, 6.5, kInk) + 10;
+        const double need = 8 + p.width(s.label, 6.5, false) + 10;
+        if (lx > left && lx + need > x + w) {
+            lx = left;
+            ly += 9;
+        }
+        p.marker(s.shape, lx + 3, ly - 2.5, 2.0, s.c, !s.dashed);
+        p.text(lx + 8, ly, s.label, 6.5, kInk);
+        lx += need;
     }
 }
 
@@ -471,7 +514,9 @@ void coverPage(Doc& doc) {
     // The month in three figures: the district index, the best squad, the lagging ones.
     const double bx = kPageW - kMargin - 300, by = 244, bw = 300;
     double yy = by + 22;
-    p.fillRect(bx, by, bw, 200, kBand);
+    int lagCount = 0;
+    for (const SquadFigures& s : d.result.squads) lagCount += s.lagging.value_or(false) ? 1 : 0;
+    p.fillRect(bx, by, bw, 120 + 17.0 * std::max(1, lagCount), kBand);
     p.text(bx + 16, yy, p.s("brief.cover.glance"), 11, kNavy, true);
     yy += 26;
     p.text(bx + 16, yy, keyName("index", lang) + " " + std::string(p.s("brief.district_short")), 9.5, kMuted);
@@ -688,7 +733,7 @@ void rankingPage(Doc& doc) {
                 cairo_stroke(cr);
                 cairo_restore(cr);
             }
-            p.text(barX + bw + 4, base, indexText(s.index, lang), 9.5, ink, true);
+            p.text(barX + barW + 40, base, indexText(s.index, lang), 9.5, ink, true, Align::Right);
         } else {
             p.text(barX, base, p.s("brief.no_data"), 9, kMuted);
         }

@@ -351,6 +351,7 @@ const std::vector<I18nEntry>& table() {
         {"brief.step.summary", {"全区概况", "district summary"}},
         {"brief.step.ranking", {"中队排名", "squad ranking"}},
         {"brief.step.squad", {"中队页", "squad page"}},
+        {"brief.step.map", {"地图", "map"}},
         {"brief.step.appendix", {"附录", "appendix"}},
         {"squads.section", {"中队绩效", "Squad performance"}},
         {"squads.period", {"统计期", "Period"}},
