@@ -236,8 +236,11 @@ int main(int argc, char** argv) {
         if (!patched.empty()) fs::remove_all(patched, ec);
         d.badRows = records.badRows.size();
         d.duplicateCheckins = records.duplicateCheckins;
-        for (size_t i = 0; i < records.badRows.size() && i < 6; ++i)
-            d.badRowSamples.push_back(records.badRows[i].text());
+        for (size_t i = 0; i < records.badRows.size() && i < 6; ++i) {
+            const BadRow& b = records.badRows[i];  // FILE:LINE: reason, the file without its folder
+            d.badRowSamples.push_back(fs::path(b.file).filename().string() + ":" + std::to_string(b.line) + ": " +
+                                      b.reason);
+        }
         if (d.badRows)
             progress.note(std::to_string(d.badRows) +
                           " bad record rows left out (listed by sandtable-kpi; counted in the appendix)");
