@@ -390,6 +390,21 @@ std::string missingText(const ReportData& d) {
     return buf;
 }
 
+// A count, or no data when a table it is counted from is missing (a missing table is
+// read as empty: 0 would read as a real zero).
+std::string countText(const ReportData& d, const char* key, int64_t v) {
+    const std::string k = key;
+    auto missing = [&](const char* table) {
+        return std::find(d.missingTables.begin(), d.missingTables.end(), table) != d.missingTables.end();
+    };
+    const bool none = (k.starts_with("cases") || k == "non_site_cases") ? missing("cases")
+                      : k == "missed_checkins"                          ? missing("checkpoints") || missing("checkins")
+                      : k == "overdue_inspections"                      ? missing("objects") || missing("inspections")
+                      : k == "training_attendance"                      ? missing("training")
+                                                                        : false;
+    return none ? std::string(tr("brief.no_data", d.lang)) : num(v);
+}
+
 // ---- charts ----
 
 struct Series {
@@ -626,7 +641,7 @@ void summaryPage(Doc& doc) {
     for (size_t i = 0; i < std::size(counts); ++i) {
         if (i % 2 == 0) p.fillRect(kMargin, yy - 11, lw, 16, kBand);
         p.text(kMargin + 8, yy, keyName(counts[i].first, lang), 9, kInk);
-        p.text(kMargin + lw - 8, yy, num(counts[i].second), 9, kInk, true, Align::Right);
+        p.text(kMargin + lw - 8, yy, countText(d, counts[i].first, counts[i].second), 9, kInk, true, Align::Right);
         yy += 16;
     }
     const auto months = trendMonths(d);
@@ -1002,7 +1017,8 @@ void squadPage(Doc& doc, size_t squadIdx) {
         const bool bad = (std::string(counts[i].first) == "overdue_inspections" ||
                           std::string(counts[i].first) == "cases_failing") &&
                          counts[i].second > 0;
-        p.text(cx + half - 2, cy, num(counts[i].second), 8.5, bad ? kRed : kInk, true, Align::Right);
+        p.text(cx + half - 2, cy, countText(d, counts[i].first, counts[i].second), 8.5, bad ? kRed : kInk, true,
+               Align::Right);
     }
     ry += 4 * 15 + 8;
     if (!d.missingTables.empty()) ry = notice(p, tx, ry, tw, missingText(d), true);

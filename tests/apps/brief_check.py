@@ -207,7 +207,7 @@ pdf2 = os.path.join(out, "report-partial.pdf")
 r = run([brief, "--scene", scene, "--records", partial, "--month", "2024-10", "--out", pdf2])
 expect("records without training.csv", r, 0, "training.csv")
 if r.returncode == 0:
-    if "Pages:          14" not in run(["pdfinfo", pdf2]).stdout:
+    if not re.search(r"Pages:\s+14\n", run(["pdfinfo", pdf2]).stdout):
         failures.append("the partial report does not have 14 pages")
     t2 = page_text(pdf2, 2)
     if "数据缺失" not in t2 or "training.csv" not in t2:
