@@ -9,7 +9,9 @@ pixels in the map box); a records folder without training.csv still gives the re
 saying what is missing; a missing records folder or scene and a bad month are errors.
 Exits 77 (skipped) when poppler-utils are missing, or when no GL context can be made
 for the maps, unless SANDTABLE_REQUIRE_TOOLS=1 / SANDTABLE_REQUIRE_GL=1.
-Usage: brief_check.py SANDTABLE_BRIEF SANDTABLE_KPI SOURCE_DIR OUT_DIR"""
+With --history (an hour of simulated patrols in October, imported), each squad page
+gives its patrol coverage.
+Usage: brief_check.py SANDTABLE_BRIEF SANDTABLE_KPI SOURCE_DIR OUT_DIR [SANDTABLE_SIM SANDTABLE_IMPORT]"""
 import csv
 import json
 import os
@@ -19,6 +21,7 @@ import subprocess
 import sys
 
 brief, kpi, src, out = sys.argv[1:5]
+sim, imp = (sys.argv[5:7] + [None, None])[:2]
 scene = os.path.join(src, "data/putuo/scene.json")
 records = os.path.join(src, "data/putuo/records")
 os.makedirs(out, exist_ok=True)
@@ -215,6 +218,28 @@ if r.returncode == 0:
     a2 = page_text(pdf2, 14)
     if "缺失" not in a2:
         failures.append("the partial report's appendix does not mark training.csv missing")
+
+# --- with a history: the squads' patrol coverage of the month ---
+if sim and imp:
+    feed, gpkg = os.path.join(out, "brief-history.ndjson"), os.path.join(out, "brief-history.gpkg")
+    for f in (feed, gpkg):
+        if os.path.exists(f):
+            os.remove(f)
+    ok = run([sim, "--officers", "60", "--duration", "1800", "--start", "2024-10-15T09:00:00+08:00", "--out",
+              feed]).returncode == 0
+    ok = ok and run([imp, "-q", "--retention-days", "0", "--history", gpkg, feed]).returncode == 0
+    if not ok:
+        failures.append("could not simulate and import the history")
+    else:
+        pdf3 = os.path.join(out, "report-history.pdf")
+        r = run([brief, "--scene", scene, "--month", "2024-10", "--history", gpkg, "--out", pdf3])
+        expect("October 2024 report with --history", r, 0, "fixes in the month")
+        if r.returncode == 0:
+            t4 = page_text(pdf3, 4)
+            if not re.search(r"巡查覆盖.*[\d.]+ km", t4):
+                failures.append(f"page 4 with --history gives no patrol coverage: {t4[-600:]}")
+            if "sha256" not in page_text(pdf3, 14) or "brief-history.gpkg" not in page_text(pdf3, 14):
+                failures.append("the appendix does not list the history with its hash")
 
 if failures:
     print("brief check FAILED:\n  " + "\n  ".join(failures))
