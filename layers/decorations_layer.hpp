@@ -35,6 +35,9 @@ public:
     struct Box {
         float x, y, w, h;  // canvas px, top-left origin
     };
+    // What it draws; a print inset (sandtable-brief) turns the title, legend and clock off.
+    DecorationsOptions& options() { return opts_; }
+
     // Where the last overlay put the credits (w = 0: none) and everything it drew (tests).
     const Box& creditsBox() const { return creditsBox_; }
     const std::vector<Box>& boxes() const { return boxes_; }

@@ -6,4 +6,4 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${BUILD_DIR:-$here/build-test}/bin"
 python3 "$here/tests/apps/cli_docs_check.py" "$here/docs/cli.md" --update \
   "$bin/sandtable" "$bin/sandtable-render" "$bin/sandtable-bench" "$bin/sandtable-mkdata" \
-  "$bin/sandtable-sim" "$bin/sandtable-sim:records" "$bin/sandtable-kpi" "$bin/sandtable-import"
+  "$bin/sandtable-sim" "$bin/sandtable-sim:records" "$bin/sandtable-kpi" "$bin/sandtable-import" "$bin/sandtable-brief"

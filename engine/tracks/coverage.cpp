@@ -170,6 +170,12 @@ CoverageResult coverage(const std::vector<std::vector<PositionFix>>& runs, const
     }
     r.km = metres / 1000.0;
     r.cellsVisited = grid.cellsVisited();
+    r.visitedCells.reserve(r.cellsVisited);
+    for (int iy = 0; iy < grid.height(); ++iy)
+        for (int ix = 0; ix < grid.width(); ++ix)
+            if (grid.visited(ix, iy) && grid.jurisdictionCell(ix, iy))
+                r.visitedCells.push_back(
+                    {grid.origin().x + (ix + 0.5) * grid.cell(), grid.origin().y + (iy + 0.5) * grid.cell()});
     r.share = r.cellsTotal ? static_cast<double>(r.cellsVisited) / static_cast<double>(r.cellsTotal) : 0.0;
     return r;
 }

@@ -36,15 +36,16 @@ struct CoverageOptions {
 struct CoverageResult {
     std::string squad;
     TimeMs t0 = 0, t1 = 0;
-    double km = 0;            // counted segments' length inside the jurisdiction
-    size_t cellsVisited = 0;  // jurisdiction cells visited
-    size_t cellsTotal = 0;    // jurisdiction cells (centre inside)
-    double share = 0;         // cellsVisited / cellsTotal
-    size_t officers = 0;      // with at least one counted fix
-    size_t fixes = 0;         // counted fixes
-    size_t segments = 0;      // counted segments
-    size_t gapsSkipped = 0;   // segments across a silence longer than maxGapMs
-    size_t fastSkipped = 0;   // segments faster than maxSpeedMps
+    double km = 0;                    // counted segments' length inside the jurisdiction
+    size_t cellsVisited = 0;          // jurisdiction cells visited
+    size_t cellsTotal = 0;            // jurisdiction cells (centre inside)
+    double share = 0;                 // cellsVisited / cellsTotal
+    size_t officers = 0;              // with at least one counted fix
+    size_t fixes = 0;                 // counted fixes
+    size_t segments = 0;              // counted segments
+    size_t gapsSkipped = 0;           // segments across a silence longer than maxGapMs
+    size_t fastSkipped = 0;           // segments faster than maxSpeedMps
+    std::vector<Vec2d> visitedCells;  // centres of the visited cells, metric CRS (the report draws them)
 };
 
 // The jurisdiction's cell grid in the metric CRS, with the visits made so far.
