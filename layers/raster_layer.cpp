@@ -91,7 +91,11 @@ void RasterLayer::upload(UploadContext&) {
         cache_[key] = {std::move(tile), lru_.begin()};
     }
     pending_.clear();
-    while (cache_.size() > cacheCapacity && !lru_.empty()) {
+    // Never below what the view shows (a 4K or rotated view can want more tiles than the
+    // capacity: evicting those meant endless re-reads and holes in stills), plus half again
+    // for the tiles a pan brings in; the view's tiles sit at the LRU front, so the tail goes first.
+    const size_t keep = std::max(cacheCapacity, wanted_.size() + wanted_.size() / 2);
+    while (cache_.size() > keep && !lru_.empty()) {
         cache_.erase(lru_.back());
         lru_.pop_back();
     }

@@ -32,7 +32,7 @@ public:
     LayerStats stats() const override;
     bool busy() const override;
 
-    size_t cacheCapacity = 256;
+    size_t cacheCapacity = 256;  // tiles kept beyond the view's own (it never evicts those)
     size_t cachedTiles() const { return cache_.size(); }
     size_t tilesRead() const { return tilesRead_; }
 

@@ -1,5 +1,6 @@
 // sandtable-render: draws a scene with no display at all (EGL), for servers, briefings
 // and tests. See docs/cli.md.
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -29,6 +30,20 @@ using namespace sandtable;
 
 namespace {
 
+// An NDJSON feed file rather than a GeoPackage or a PostGIS connection: by its name, else
+// by its first character ('{' starts a feed line; a GeoPackage starts "SQLite format 3").
+bool isFeedFile(const std::string& target) {
+    if (target.empty() || target.rfind("PG:", 0) == 0) return false;
+    std::string ext = std::filesystem::path(target).extension().string();
+    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (ext == ".ndjson" || ext == ".jsonl" || ext == ".json") return true;
+    if (ext == ".gpkg") return false;
+    std::ifstream f(target);
+    for (char c; f.get(c);)
+        if (!std::isspace(static_cast<unsigned char>(c))) return c == '{';
+    return false;
+}
+
 struct Options {
     std::string scene, out, stats, view, lang = "zh", exportHeatmap, heatmapLayer, feed, at, gridLike;
     std::string jurisdictions, coverageFrom, history;
@@ -55,7 +70,8 @@ int main(int argc, char** argv) {
     app.add_option("--stale-seconds", o.staleSeconds, "silent after this long")
         ->check(CLI::Range(1.0, 86400.0))
         ->capture_default_str();
-    app.add_option("--history", o.history, "draw the officers and trails of this history (GPKG or PG:) as of --at")
+    app.add_option("--history", o.history,
+                   "draw the officers and trails of this history (GPKG, PG:... or an NDJSON feed file) as of --at")
         ->excludes("--feed");
     app.add_option("--trail", o.trail, "trails of this many seconds (adds a trails layer if the scene has none)")
         ->check(CLI::Range(10.0, 86400.0));
@@ -93,11 +109,13 @@ int main(int argc, char** argv) {
         if (!o.at.empty()) cli::parseTime(o.at, frame.time);
         std::shared_ptr<FeedPipeline> feed;
         const auto cfgStaleMs = static_cast<TimeMs>(o.staleSeconds * 1000.0);
-        if (!o.feed.empty()) {
+        // A history given as an NDJSON feed file (the feed protocol) is read like --feed.
+        const std::string feedFile = !o.feed.empty() ? o.feed : (isFeedFile(o.history) ? o.history : std::string());
+        if (!feedFile.empty()) {
             FeedConfig cfg;
             cfg.staleAfterMs = static_cast<TimeMs>(o.staleSeconds * 1000.0);
             cfg.squads = map->context.squads.ids();  // the scene's catalogue
-            feed = loadFeedFileAsOf(o.feed, frame.time, cfg);
+            feed = loadFeedFileAsOf(feedFile, frame.time, cfg);
             attachFeed(*map, feed, cfg.staleAfterMs);
         } else if (!o.history.empty()) {
             // The history as of TIME: the last --history-hours of fixes up to TIME, read only.
@@ -194,7 +212,7 @@ int main(int argc, char** argv) {
                 for (size_t r = 0; r < kRejectReasonCount; ++r)
                     if (c.rejectedBy[r]) rej[rejectReasonName(static_cast<RejectReason>(r))] = c.rejectedBy[r];
                 const size_t stale = snap->countStale(frame.time);
-                j["feed"] = {{"file", o.feed},
+                j["feed"] = {{"file", feedFile},
                              {"at", frame.time},
                              {"lines", c.lines},
                              {"accepted", c.accepted},
@@ -203,6 +221,7 @@ int main(int argc, char** argv) {
                              {"incidents", c.incidents},
                              {"late", c.late},
                              {"duplicates", c.duplicates},
+                             {"reanchored", c.reanchored},
                              {"after_at", c.skipped},
                              {"rejected", c.rejected},
                              {"rejected_by_reason", rej},

@@ -209,8 +209,20 @@ IngestOutcome FeedState::applyPosition(const FeedMessage& m, std::string_view so
     if (m.t > o.lastSeen) {
         const auto prev = tracks_.last(slot);
         if (prev && tooFast(*prev)) {
-            reject(RejectReason::ImpliedSpeed, source, lineNo, "lon/lat", line);
-            return IngestOutcome::Rejected;
+            // Too fast from the last accepted fix. When it agrees with the fix refused just
+            // before it, that accepted one was the outlier (a first fix kilometres off, a
+            // GPS jump just under the limit): re-anchor here instead of refusing the
+            // officer's true fixes until enough time has passed.
+            const auto s = suspects_.find(slot);
+            if (s == suspects_.end() || m.t <= s->second.t || tooFast(s->second)) {
+                suspects_[slot] = fix;
+                reject(RejectReason::ImpliedSpeed, source, lineNo, "lon/lat", line);
+                return IngestOutcome::Rejected;
+            }
+            suspects_.erase(s);
+            ++counters_.reanchored;
+        } else if (!suspects_.empty()) {
+            suspects_.erase(slot);  // the refused one was the outlier
         }
         moveMarker(o, m, status, receivedAt, ++version_);  // a squad change is a reassignment
         if (tracks_.add(slot, fix, m.squad) != TrackInsert::Duplicate) record(o, m, status);

@@ -77,7 +77,10 @@ struct FeedCounters {
     uint64_t skipped = 0;     // valid but after the ingest cutoff (headless --at)
     uint64_t rejected = 0;
     std::array<uint64_t, kRejectReasonCount> rejectedBy{};
-    uint64_t restored = 0;        // positions loaded from the history store at start (not lines)
+    uint64_t restored = 0;  // positions loaded from the history store at start (not lines)
+    // Officers re-anchored: two fixes in a row agreed with each other but not with the last
+    // accepted one, which was the outlier; the second was accepted (docs/feed.md).
+    uint64_t reanchored = 0;
     TimeMs firstMessageTime = 0;  // oldest accepted "t" (0: none yet)
     TimeMs lastMessageTime = 0;   // newest accepted "t"
     TimeMs lastReceivedAt = 0;    // wall clock of the newest accepted line
@@ -163,6 +166,9 @@ private:
     bool recordHistory_ = false;
     std::vector<HistoryRecord> pendingHistory_;
     std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> slots_;
+    // Per officer slot: the newest fix refused as too fast from the last accepted one
+    // (the next fix agreeing with it re-anchors the officer).
+    std::unordered_map<uint32_t, PositionFix> suspects_;
     std::deque<CheckIn> checkins_;
     std::unordered_set<std::string, StringHash, std::equal_to<>> checkinKeys_;
     uint64_t checkinsVersion_ = 0;

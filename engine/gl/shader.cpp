@@ -70,6 +70,18 @@ GLuint ShaderLibrary::compileStage(GLenum stage, const std::string& fileName, co
 }
 
 namespace {
+// A compiled stage, deleted when the scope ends: after a link too (it is flagged and goes
+// with its program) and on every throw (a failed link used to leak both stages).
+struct Stage {
+    GLuint id = 0;
+    Stage() = default;
+    explicit Stage(GLuint s) : id(s) {}
+    Stage(const Stage&) = delete;
+    Stage& operator=(const Stage&) = delete;
+    ~Stage() {
+        if (id) glDeleteShader(id);
+    }
+};
 void linkOrThrow(GLuint prog, const std::string& what) {
     glLinkProgram(prog);
     GLint ok = 0;
@@ -96,21 +108,13 @@ Program& ShaderLibrary::graphics(const std::string& vert, const std::string& fra
     if (auto it = programs_.find(k); it != programs_.end()) return *it->second;
     auto prog = std::make_unique<Program>();
     prog->h_ = gl::ProgramHandle::create();
-    const GLuint vs = compileStage(GL_VERTEX_SHADER, vert, source(vert), defines);
-    GLuint fs = 0;
-    try {
-        fs = compileStage(GL_FRAGMENT_SHADER, frag, source(frag), defines);
-    } catch (...) {
-        glDeleteShader(vs);
-        throw;
-    }
-    glAttachShader(prog->id(), vs);
-    glAttachShader(prog->id(), fs);
+    const Stage vs(compileStage(GL_VERTEX_SHADER, vert, source(vert), defines));
+    const Stage fs(compileStage(GL_FRAGMENT_SHADER, frag, source(frag), defines));
+    glAttachShader(prog->id(), vs.id);
+    glAttachShader(prog->id(), fs.id);
     linkOrThrow(prog->id(), "shaders/" + vert + " + shaders/" + frag);
-    glDetachShader(prog->id(), vs);
-    glDetachShader(prog->id(), fs);
-    glDeleteShader(vs);
-    glDeleteShader(fs);
+    glDetachShader(prog->id(), vs.id);
+    glDetachShader(prog->id(), fs.id);
     ST_GL_CHECK("ShaderLibrary::graphics");
     return *programs_.emplace(k, std::move(prog)).first->second;
 }
@@ -120,11 +124,10 @@ Program& ShaderLibrary::compute(const std::string& comp, const std::vector<std::
     if (auto it = programs_.find(k); it != programs_.end()) return *it->second;
     auto prog = std::make_unique<Program>();
     prog->h_ = gl::ProgramHandle::create();
-    const GLuint cs = compileStage(GL_COMPUTE_SHADER, comp, source(comp), defines);
-    glAttachShader(prog->id(), cs);
+    const Stage cs(compileStage(GL_COMPUTE_SHADER, comp, source(comp), defines));
+    glAttachShader(prog->id(), cs.id);
     linkOrThrow(prog->id(), "shaders/" + comp);
-    glDetachShader(prog->id(), cs);
-    glDeleteShader(cs);
+    glDetachShader(prog->id(), cs.id);
     ST_GL_CHECK("ShaderLibrary::compute");
     return *programs_.emplace(k, std::move(prog)).first->second;
 }

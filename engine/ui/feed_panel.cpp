@@ -28,6 +28,7 @@ void drawFeedHealth(const FeedSnapshot& snap, TimeMs now, Language lang) {
                 static_cast<unsigned long long>(c.rejected));
     ImGui::Text(tr("feed.late", lang), static_cast<unsigned long long>(c.late),
                 static_cast<unsigned long long>(c.duplicates));
+    if (c.reanchored > 0) ImGui::Text(tr("feed.reanchored", lang), static_cast<unsigned long long>(c.reanchored));
     ImGui::Text(tr("feed.officers", lang), snap.officers.size() - stale, stale);
     if (c.lastMessageTime > 0)
         ImGui::Text(tr("feed.last_message", lang), static_cast<double>(now - c.lastMessageTime) / 1000.0);

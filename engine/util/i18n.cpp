@@ -148,6 +148,8 @@ const std::vector<I18nEntry>& table() {
         {"feed.rate", {"%.1f 条/秒   排队 %zu", "%.1f msg/s   queued %zu"}},
         {"feed.accepted", {"接收 %llu   拒收 %llu", "accepted %llu   rejected %llu"}},
         {"feed.late", {"迟到 %llu   重复 %llu", "late %llu   duplicates %llu"}},
+        {"feed.reanchored",
+         {"定位纠偏 %llu 次（上一定位为漂移点）", "re-anchored %llu (the fix before was an outlier)"}},
         {"feed.officers", {"警员：在线 %zu，失联 %zu", "officers: %zu live, %zu silent"}},
         {"feed.last_message", {"最新消息：%.0f 秒前", "last message: %.0f s ago"}},
         {"feed.rejected_by_reason", {"拒收原因", "Rejected by reason"}},

@@ -2,7 +2,8 @@
 """A still from the history as of a time: an hour of simulated feed imported into a
 GeoPackage (sandtable-import) and drawn with sandtable-render --history --at must show the
 same officers and the same trail segments as the feed file drawn with --feed --at (the
-history keeps every accepted fix); --history without --at is a usage error (2).
+history keeps every accepted fix); --history with the NDJSON feed file itself draws the
+same bytes as --feed; --history without --at is a usage error (2).
 Usage: history_render_check.py SIM IMPORT RENDER SCENE OUT_DIR"""
 import json
 import os
@@ -40,13 +41,18 @@ check(run([imp, "-q", "--retention-days", "0", "--history", gpkg, feed]).returnc
 AT = "2024-11-20T08:50:00+08:00"
 common = ["--scene", scene, "--at", AT, "--view", "121.42,31.245,15", "--width", "960", "--height", "540"]
 layers = {}
-for kind, src in (("feed", ["--feed", feed]), ("history", ["--history", gpkg])):
+for kind, src in (("feed", ["--feed", feed]), ("history", ["--history", gpkg]), ("ndjson", ["--history", feed])):
     png, stats = os.path.join(out, f"{kind}.png"), os.path.join(out, f"{kind}.json")
     r = run([render, *common, *src, "--out", png, "--stats", stats])
     check(r.returncode == 0, f"render from the {kind}: exit {r.returncode}")
     if r.returncode == 0:
         layers[kind] = {l["id"]: l["features"] for l in json.load(open(stats))["layers"]}
-if len(layers) == 2:
+# A history given as the NDJSON feed file draws exactly what --feed draws.
+if "ndjson" in layers:
+    check(layers["ndjson"] == layers["feed"], f"--history FILE.jsonl draws what --feed draws: {layers['ndjson']}")
+    same = open(os.path.join(out, "ndjson.png"), "rb").read() == open(os.path.join(out, "feed.png"), "rb").read()
+    check(same, "--history FILE.jsonl: the same PNG bytes as --feed")
+if "feed" in layers and "history" in layers:
     for lid in ("officers", "trails"):
         a, b = layers["feed"].get(lid, 0), layers["history"].get(lid, 0)
         check(a > 0 and a == b, f"{lid}: {a} from the feed, {b} from the history")

@@ -145,3 +145,36 @@ TEST_CASE("implied speed allows GPS noise but not teleports", "[feed][state]") {
     CHECK(st.counters().rejectedBy[static_cast<size_t>(RejectReason::ImpliedSpeed)] == 1);
     CHECK(st.officers()[0].lastSeen == kT0 + 11000);
 }
+
+TEST_CASE("an accepted outlier does not lock out the officer's true fixes: two that agree re-anchor", "[feed][state]") {
+    const TimeMs now = kT0 + 3600000;
+    const auto implied = [](const FeedState& st) {
+        return st.counters().rejectedBy[static_cast<size_t>(RejectReason::ImpliedSpeed)];
+    };
+    SECTION("a first fix kilometres off") {
+        FeedState st;
+        REQUIRE(st.ingestLine(pos("A", kT0, 121.50, 31.25), "t", 1, now) == IngestOutcome::Accepted);  // 9.5 km east
+        // The true fixes, 10 s apart, walking: the first is refused (it cannot tell yet)...
+        CHECK(st.ingestLine(pos("A", kT0 + 10000, 121.4000, 31.25), "t", 2, now) == IngestOutcome::Rejected);
+        // ... the second agrees with it: the outlier was the accepted one, the officer moves here.
+        CHECK(st.ingestLine(pos("A", kT0 + 20000, 121.4001, 31.25), "t", 3, now) == IngestOutcome::Accepted);
+        CHECK(st.counters().reanchored == 1);
+        CHECK(st.officers()[0].lon == Approx(121.4001));
+        CHECK(st.ingestLine(pos("A", kT0 + 30000, 121.4002, 31.25), "t", 4, now) == IngestOutcome::Accepted);
+        CHECK(implied(st) == 1);
+        CHECK(st.counters().reanchored == 1);
+    }
+    SECTION("one GPS jump is refused and the next true fix goes on from the last good one") {
+        FeedState st;
+        REQUIRE(st.ingestLine(pos("A", kT0, 121.40, 31.25), "t", 1, now) == IngestOutcome::Accepted);
+        CHECK(st.ingestLine(pos("A", kT0 + 10000, 121.45, 31.25), "t", 2, now) == IngestOutcome::Rejected);
+        CHECK(st.ingestLine(pos("A", kT0 + 20000, 121.4001, 31.25), "t", 3, now) == IngestOutcome::Accepted);
+        CHECK(st.counters().reanchored == 0);
+        // Two jumps to different places do not agree with each other: both refused.
+        CHECK(st.ingestLine(pos("A", kT0 + 30000, 121.45, 31.25), "t", 4, now) == IngestOutcome::Rejected);
+        CHECK(st.ingestLine(pos("A", kT0 + 40000, 121.35, 31.25), "t", 5, now) == IngestOutcome::Rejected);
+        CHECK(implied(st) == 3);
+        CHECK(st.counters().reanchored == 0);
+        CHECK(st.officers()[0].lon == Approx(121.4001));
+    }
+}

@@ -139,6 +139,25 @@ TEST_CASE("Every embedded shader compiles and links, and a shader error names fi
     CHECK(glGetError() == GL_NO_ERROR);
 }
 
+TEST_CASE("A failed link names both files and leaks neither stage", "[gl][shaders]") {
+    ST_REQUIRE_GL();
+    // trail.frag reads a vPos that officer.vert does not write: both compile, the link fails.
+    ShaderLibrary lib;
+    const GLuint before = glCreateShader(GL_VERTEX_SHADER);  // names are handed out in order
+    glDeleteShader(before);
+    CHECK_THROWS_WITH(lib.graphics("officer.vert", "trail.frag"), Catch::Contains("link error") &&
+                                                                      Catch::Contains("shaders/officer.vert") &&
+                                                                      Catch::Contains("shaders/trail.frag"));
+    // The two stages compiled for it are gone with the failed program.
+    size_t alive = 0;
+    for (GLuint id = before; id < before + 8; ++id) alive += glIsShader(id) == GL_TRUE;
+    CHECK(alive == 0);
+    const GLuint after = glCreateShader(GL_VERTEX_SHADER);
+    CHECK(after > before);  // the probe above really followed the stages' names
+    glDeleteShader(after);
+    CHECK(glGetError() == GL_NO_ERROR);
+}
+
 TEST_CASE("Rendering the Putuo scene raises no GL errors, and a broken layer is reported while the rest draw",
           "[gl][scene]") {
     ST_REQUIRE_GL();

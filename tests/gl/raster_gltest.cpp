@@ -73,3 +73,42 @@ TEST_CASE("Rasters are warped to the display CRS and drawn from a tile pyramid",
     REQUIRE(layer);
     CHECK(layer->cachedTiles() <= 16);  // never the whole level-0 raster
 }
+
+TEST_CASE("A view wanting more raster tiles than the cache holds keeps them all: no re-reads, no holes",
+          "[gl][raster]") {
+    ST_REQUIRE_GL();
+    auto src = std::make_unique<RasterSource>(makeGeoTiff(), "EPSG:4549");
+    MapContext ctx;
+    ctx.displayCrs = "EPSG:4549";
+    ctx.origin = src->bounds().center();
+    ctx.refLatitude = 31.25;
+    const BBox bounds = src->bounds();
+    Map map(ctx);
+    map.background = Color::fromHex(0xff00ff);  // a hole shows magenta
+    auto owned = std::make_unique<RasterLayer>("r", I18nText{"r", "r"}, std::move(src), ctx, 0.0);
+    RasterLayer* layer = owned.get();
+    layer->cacheCapacity = 4;  // far below the view's working set (a 4K wall's, scaled down)
+    map.addLayer(std::move(owned));
+    map.camera.center = ctx.origin;
+    map.camera.width = 800;
+    map.camera.height = 600;
+    map.camera.resolution = (bounds.maxX - bounds.minX) / 1600.0;  // inside the raster, a fine level
+    map.camera.rotation = 0.4;                                     // rotated: more tiles in view
+    FrameState still;
+    still.complete = true;
+    const Image first = renderOffscreen(map, still, 800, 600);
+    const size_t read = layer->tilesRead();
+    CHECK(read > 4);
+    CHECK(layer->cachedTiles() >= read);
+    // The same view again: nothing read again, nothing missing.
+    const Image again = renderOffscreen(map, still, 800, 600);
+    CHECK(layer->tilesRead() == read);
+    size_t holes = 0;
+    for (int y = 0; y < 600; y += 4)
+        for (int x = 0; x < 800; x += 4) {
+            const uint8_t* p = again.pixel(x, y);
+            holes += p[0] > 240 && p[1] < 20 && p[2] > 240;
+        }
+    CHECK(holes == 0);
+    CHECK(glGetError() == GL_NO_ERROR);
+}
