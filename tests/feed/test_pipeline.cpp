@@ -259,3 +259,22 @@ TEST_CASE("a busy port is retried with backoff, not fatal", "[feed][pipeline][tc
     blocker.reset();
     REQUIRE(p.waitFor([](const FeedSnapshot& s) { return s.transports[0].state == ConnState::Connected; }, 20s));
 }
+
+TEST_CASE("endpoints: ':PORT' and 'PORT' mean loopback, a host is kept, bad ones say why", "[feed][net]") {
+    net::HostPort hp;
+    REQUIRE(net::parseHostPort(":7070", hp));  // used to give an empty host
+    CHECK(hp.host == "127.0.0.1");
+    CHECK(hp.port == 7070);
+    REQUIRE(net::parseHostPort("7071", hp));
+    CHECK(hp.host == "127.0.0.1");
+    CHECK(hp.port == 7071);
+    REQUIRE(net::parseHostPort("0.0.0.0:1883", hp));
+    CHECK(hp.host == "0.0.0.0");
+    CHECK(hp.port == 1883);
+    std::string err;
+    for (const char* bad : {"", ":", "host:", "host:70000", "host:12ab", ":-1"}) {
+        INFO(bad);
+        CHECK_FALSE(net::parseHostPort(bad, hp, &err));
+        CHECK_THAT(err, Catch::Contains("HOST:PORT"));
+    }
+}
