@@ -4,8 +4,10 @@
 //    (1.728 M positions; --quick: one hour, 72 000), rows per second end to end;
 //  - load: start to memory, i.e. opening the GeoPackage and reading those 24 h into a
 //    track store (what the cockpit does at start), median of three;
+//  - load-to-screen: what a restarted cockpit does before its first frame: open the
+//    GeoPackage, restore those 24 h into a feed pipeline (FeedPipeline::restoreHistory),
+//    publish, and draw the officers and their 15-minute trails once at 1080p (glFinish);
 //  - coverage: coverage of every squad over the day from the loaded tracks.
-// GL-free, but run by sandtable-bench like every workload.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -16,10 +18,17 @@
 #include <thread>
 
 #include "bench/bench.hpp"
+#include "bench/officers.hpp"
 #include "engine/data/jurisdictions.hpp"
+#include "engine/feed/pipeline.hpp"
+#include "engine/gl/context.hpp"
+#include "engine/render/map.hpp"
 #include "engine/tracks/coverage.hpp"
 #include "engine/tracks/importer.hpp"
+#include "engine/util/i18n.hpp"
 #include "engine/util/log.hpp"
+#include "layers/officer_layer.hpp"
+#include "layers/trail_layer.hpp"
 
 namespace sandtable::bench {
 
@@ -152,6 +161,52 @@ void runHistory(Env& env) {
         memory.add(j);
         env.out->emit(j);
         if (last.stored != positions) throw std::runtime_error("load: stored " + std::to_string(last.stored));
+    }
+
+    // Start to screen: a restarted cockpit's path to its first frame of the day.
+    {
+        const SceneSpec scene = benchScene(env);
+        const int width = 1920, height = 1080;
+        std::vector<double> ms;
+        size_t segments = 0, drawn = 0;
+        for (int rep = 0; rep < 3; ++rep) {
+            const auto t0 = std::chrono::steady_clock::now();
+            HistoryOptions ro;
+            ro.target = (dir.path / "a").string();
+            ro.readOnly = true;
+            PipelineOptions po;
+            const TimeMs end = kDayStart + static_cast<TimeMs>(steps) * 10000;
+            po.now = [end] { return end; };
+            po.history = std::make_shared<HistoryStore>(ro);
+            auto feed = std::make_shared<FeedPipeline>(FeedConfig{}, po);
+            std::string err;
+            feed->restoreHistory(kDayStart, end + 1, &err);
+            if (!err.empty()) throw std::runtime_error("load-to-screen: " + err);
+            feed->publish();
+            auto map = emptyMap(scene, width, height);
+            auto trails =
+                std::make_unique<TrailLayer>("trails", text("layer.trails"), map->context, TrailLayerOptions{});
+            TrailLayer* t = trails.get();
+            t->setFeed(feed);
+            map->addLayer(std::move(trails));
+            OfficerLayer* officersLayer = addOfficerLayer(*map);
+            officersLayer->setFeed(feed);
+            Target target(width, height);
+            FrameState frame;
+            frame.time = end;
+            frame.complete = true;
+            renderFrame(*map, frame, target);
+            glFinish();
+            ms.push_back(msSince(t0));
+            segments = t->buildStats().segments;
+            drawn = feed->snapshot()->officers.size();
+        }
+        nlohmann::json j = env.record("history", "load-to-screen", width, height);
+        j["sizes"] = {{"positions", positions}, {"officers", officers}, {"hours", steps / 360}};
+        addStats(j, "start_to_screen_", ms);
+        j["officers_drawn"] = drawn;
+        j["trail_segments"] = segments;
+        env.out->emit(j);
     }
 
     // Coverage of every squad over the period, from the loaded view.
