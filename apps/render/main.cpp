@@ -1,5 +1,8 @@
 // sandtable-render: draws a scene with no display at all (EGL), for servers, briefings
 // and tests. See docs/cli.md.
+#include <unistd.h>
+
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -11,9 +14,11 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/analysis/heat_io.hpp"
+#include "engine/data/georef_image.hpp"
 #include "engine/data/scene.hpp"
 #include "engine/feed/feed_file.hpp"
 #include "engine/gl/context.hpp"
+#include "engine/gl/gl.hpp"
 #include "engine/indicators/json.hpp"
 #include "engine/render/offscreen.hpp"
 #include "engine/tracks/coverage.hpp"
@@ -50,7 +55,27 @@ struct Options {
     double historyHours = 24, trail = 0;
     double staleSeconds = 120;
     int width = 1920, height = 1080;
+    int tile = 4096;
+    bool worldFile = false;
 };
+
+bool isGeoTiff(const std::string& path) {
+    std::string ext = std::filesystem::path(path).extension().string();
+    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return ext == ".tif" || ext == ".tiff";
+}
+
+// A bar on stderr while a tiled still renders (redrawn on a terminal, a line per tile
+// otherwise); stdout keeps the result lines.
+void tileProgress(int done, int total) {
+    const bool tty = ::isatty(2);
+    const int width = 30, filled = total ? done * width / total : width;
+    std::fprintf(stderr, "%ssandtable-render: [%s%s] %d/%d tiles%s", tty ? "\r" : "",
+                 std::string(static_cast<size_t>(filled), '#').c_str(),
+                 std::string(static_cast<size_t>(width - filled), ' ').c_str(), done, total,
+                 tty && done < total ? "" : "\n");
+    std::fflush(stderr);
+}
 
 }  // namespace
 
@@ -59,9 +84,15 @@ int main(int argc, char** argv) {
     CLI::App app("Renders a scene to a PNG with no display at all (EGL).", "sandtable-render");
     cli::setup(app);
     app.add_option("--scene", o.scene, "scene file (docs/scene.md)")->required()->check(CLI::ExistingFile);
-    app.add_option("--out", o.out, "PNG to write")->required();
-    app.add_option("--width", o.width, "width, px")->check(CLI::Range(16, 16384))->capture_default_str();
-    app.add_option("--height", o.height, "height, px")->check(CLI::Range(16, 16384))->capture_default_str();
+    app.add_option("--out", o.out, "PNG to write (.tif/.tiff: an RGBA GeoTIFF with the CRS)")->required();
+    app.add_option("--width", o.width, "width, px")->check(CLI::Range(16, 32768))->capture_default_str();
+    app.add_option("--height", o.height, "height, px")->check(CLI::Range(16, 32768))->capture_default_str();
+    app.add_option("--tile", o.tile,
+                   "a canvas wider or taller than this is prepared once and drawn tile by tile (labels "
+                   "placed on the whole canvas), with a progress bar")
+        ->check(CLI::Range(256, 16384))
+        ->capture_default_str();
+    app.add_flag("--world-file", o.worldFile, "also write a world file and .prj beside the PNG (FILE.pgw, FILE.prj)");
     app.add_option("--view", o.view, "LON,LAT,ZOOM[,ROTATION_DEG] instead of the scene's view");
     app.add_option("--lang", o.lang, "language")->check(CLI::IsMember({"zh", "en"}))->capture_default_str();
     app.add_option("--stats", o.stats, "write counts and timings as JSON");
@@ -153,10 +184,24 @@ int main(int argc, char** argv) {
             }
         }
         const auto t1 = std::chrono::steady_clock::now();
-        Image img = renderOffscreen(*map, frame, o.width, o.height);
+        // Past the tile size (or the GPU's largest framebuffer) one prepared frame is drawn
+        // tile by tile: the same pixels as one render (a test), any size memory allows.
+        GLint maxRb = 0, maxViewport[2] = {0, 0};
+        glGetIntegerv(GL_MAX_RENDERBUFFER_SIZE, &maxRb);
+        glGetIntegerv(GL_MAX_VIEWPORT_DIMS, maxViewport);
+        const int tile = std::min({o.tile, static_cast<int>(maxRb), maxViewport[0], maxViewport[1]});
+        const bool tiled = o.width > tile || o.height > tile;
+        Image img = tiled ? renderTiled(*map, frame, o.width, o.height, tile, tile, tileProgress)
+                          : renderOffscreen(*map, frame, o.width, o.height);
         const double renderMs =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
-        writePng(o.out, img);
+        const GeoTransform gt = cameraGeoTransform(map->camera);
+        if (isGeoTiff(o.out)) {
+            writeGeoTiff(o.out, img, gt, scene.displayCrs);
+        } else {
+            writePng(o.out, img);
+            if (o.worldFile) writeWorldFile(o.out, gt, scene.displayCrs);
+        }
         if (!o.exportHeatmap.empty()) {
             HeatmapLayer* heat = nullptr;
             for (const auto& l : map->layers())
@@ -198,6 +243,10 @@ int main(int argc, char** argv) {
             j["scene"] = o.scene;
             j["output"] = o.out;
             j["width"] = o.width;
+            j["tiled"] = tiled;
+            j["tile"] = tiled ? tile : 0;
+            j["geotransform"] = gt;
+            j["crs"] = scene.displayCrs;
             j["height"] = o.height;
             j["renderer"] = ctx->renderer();
             j["egl_platform"] = ctx->platform();
