@@ -24,6 +24,7 @@ PKGS=(
   libmosquitto-dev        # MQTT transport
   libcli11-dev            # every app's options and --help
   libxlsxwriter-dev       # sandtable-kpi --xlsx
+  libsystemd-dev          # sd_notify: the wall tells systemd it is up and alive (READY, WATCHDOG)
   libcairo2-dev           # sandtable-brief: the monthly report's PDF pages (cairo-pdf, cairo-ft)
   catch2                  # tests (Catch2 2.13)
   clang-format            # the style test (.clang-format)
@@ -37,6 +38,7 @@ PKGS=(
   gdal-bin                # ogr2ogr (PostGIS test), gdaltransform (interaction test)
   xvfb                    # a real X display for the window tests
   xdotool                 # synthetic mouse and keys (interaction test)
+  systemd                 # systemd-analyze verify: the wall's unit file (scripts/systemd)
   poppler-utils           # pdfinfo, pdftotext, pdffonts, pdftoppm: the monthly report test
   python3 python3-pil     # app test scripts; Pillow reads the PNGs they check
 )

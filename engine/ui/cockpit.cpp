@@ -463,6 +463,7 @@ int Cockpit::run() {
             glfwWaitEventsTimeout(waitS);
         else
             glfwPollEvents();
+        service_.alive();  // the loop turns at least once a second: a hang stops the pings
         const auto now = clk::now();
         const double dt = std::chrono::duration<double>(now - lastTick).count();
         lastTick = now;
@@ -553,10 +554,12 @@ int Cockpit::run() {
         }
         if (exiting && !opts_.screenshotOnExit.empty()) saveScreenshot(opts_.screenshotOnExit);
         glfwSwapBuffers(window_.window());
+        if (frameIndex_ == 1) service_.ready("drawing " + std::to_string(fbw) + "x" + std::to_string(fbh));
         const double workMs = std::chrono::duration<double, std::milli>(clk::now() - now).count();
         frameMs = frameMs == 0 ? workMs : frameMs * 0.9 + workMs * 0.1;
         if (exiting) break;
     }
+    service_.stopping();
     return 0;
 }
 

@@ -19,6 +19,7 @@
 #include "engine/gl/context.hpp"
 #include "engine/render/map.hpp"
 #include "engine/time/time_controller.hpp"
+#include "engine/ui/service_notify.hpp"
 
 namespace sandtable {
 
@@ -114,6 +115,7 @@ private:
     bool dragMoved_ = false;
     std::FILE* trace_ = nullptr;
     uint64_t frameIndex_ = 0;
+    ServiceNotifier service_;  // systemd: READY after the first frame, WATCHDOG from the loop
     struct ViewKey {
         double cx = 0, cy = 0, res = 0, rot = 0;
         int w = 0, h = 0;
