@@ -26,6 +26,7 @@ PKGS=(
   libxlsxwriter-dev       # sandtable-kpi --xlsx
   libsystemd-dev          # sd_notify: the wall tells systemd it is up and alive (READY, WATCHDOG)
   libcairo2-dev           # sandtable-brief: the monthly report's PDF pages (cairo-pdf, cairo-ft)
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev  # sandtable-render --video: H.264 replays (libx264)
   catch2                  # tests (Catch2 2.13)
   clang-format            # the style test (.clang-format)
   # run time
@@ -40,6 +41,7 @@ PKGS=(
   xdotool                 # synthetic mouse and keys (interaction test)
   systemd                 # systemd-analyze verify: the wall's unit file (scripts/systemd)
   poppler-utils           # pdfinfo, pdftotext, pdffonts, pdftoppm: the monthly report test
+  ffmpeg                  # ffprobe: the replay video test (frames, duration, codec)
   python3 python3-pil     # app test scripts; Pillow reads the PNGs they check
 )
 

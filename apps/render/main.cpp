@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -21,6 +22,7 @@
 #include "engine/gl/gl.hpp"
 #include "engine/indicators/json.hpp"
 #include "engine/render/offscreen.hpp"
+#include "engine/report/video.hpp"
 #include "engine/tracks/coverage.hpp"
 #include "engine/tracks/history.hpp"
 #include "engine/util/cli.hpp"
@@ -57,6 +59,9 @@ struct Options {
     int width = 1920, height = 1080;
     int tile = 4096;
     bool worldFile = false;
+    std::string video, from, to;
+    int fps = 30;
+    double speed = 600;
 };
 
 bool isGeoTiff(const std::string& path) {
@@ -65,17 +70,18 @@ bool isGeoTiff(const std::string& path) {
     return ext == ".tif" || ext == ".tiff";
 }
 
-// A bar on stderr while a tiled still renders (redrawn on a terminal, a line per tile
-// otherwise); stdout keeps the result lines.
-void tileProgress(int done, int total) {
+// A bar on stderr for long renders (redrawn on a terminal, a line per step otherwise);
+// stdout keeps the result lines.
+void progressBar(const char* what, int done, int total) {
     const bool tty = ::isatty(2);
     const int width = 30, filled = total ? done * width / total : width;
-    std::fprintf(stderr, "%ssandtable-render: [%s%s] %d/%d tiles%s", tty ? "\r" : "",
+    std::fprintf(stderr, "%ssandtable-render: [%s%s] %d/%d %s%s", tty ? "\r" : "",
                  std::string(static_cast<size_t>(filled), '#').c_str(),
-                 std::string(static_cast<size_t>(width - filled), ' ').c_str(), done, total,
+                 std::string(static_cast<size_t>(width - filled), ' ').c_str(), done, total, what,
                  tty && done < total ? "" : "\n");
     std::fflush(stderr);
 }
+void tileProgress(int done, int total) { progressBar("tiles", done, total); }
 
 }  // namespace
 
@@ -84,7 +90,7 @@ int main(int argc, char** argv) {
     CLI::App app("Renders a scene to a PNG with no display at all (EGL).", "sandtable-render");
     cli::setup(app);
     app.add_option("--scene", o.scene, "scene file (docs/scene.md)")->required()->check(CLI::ExistingFile);
-    app.add_option("--out", o.out, "PNG to write (.tif/.tiff: an RGBA GeoTIFF with the CRS)")->required();
+    app.add_option("--out", o.out, "PNG to write (.tif/.tiff: an RGBA GeoTIFF with the CRS)");
     app.add_option("--width", o.width, "width, px")->check(CLI::Range(16, 32768))->capture_default_str();
     app.add_option("--height", o.height, "height, px")->check(CLI::Range(16, 32768))->capture_default_str();
     app.add_option("--tile", o.tile,
@@ -118,7 +124,36 @@ int main(int argc, char** argv) {
     app.add_option("--heatmap-layer", o.heatmapLayer, "which heatmap layer to export (default: the first)");
     app.add_option("--heatmap-grid-like", o.gridLike, "export on this raster's grid instead of the view's")
         ->check(CLI::ExistingFile);
+    auto* video = app.add_option_group("Video", "a replay of --feed or --history to H.264 (docs/cli.md#replay-videos)");
+    video->add_option("--video", o.video, "MP4 to write: frames from --from to --to");
+    video->add_option("--from", o.from, "the replay's first instant")->check(cli::timeValidator());
+    video->add_option("--to", o.to, "the replay's end (not drawn)")->check(cli::timeValidator());
+    video->add_option("--fps", o.fps, "frames per second of video")->check(CLI::Range(1, 120))->capture_default_str();
+    video->add_option("--speed", o.speed, "data seconds per video second")
+        ->check(CLI::Range(0.01, 86400.0))
+        ->capture_default_str();
     if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
+    TimeMs videoFrom = 0, videoTo = 0;
+    if (!o.video.empty()) {
+        if (o.from.empty() || o.to.empty() || (o.feed.empty() && o.history.empty())) {
+            std::fprintf(stderr, "sandtable-render: --video needs --from, --to and --feed or --history\n");
+            return 2;
+        }
+        cli::parseTime(o.from, videoFrom);
+        cli::parseTime(o.to, videoTo);
+        if (videoTo <= videoFrom) {
+            std::fprintf(stderr, "sandtable-render: --to must be after --from\n");
+            return 2;
+        }
+        if (o.width % 2 || o.height % 2) {
+            std::fprintf(stderr, "sandtable-render: a video's --width and --height must be even (H.264 4:2:0)\n");
+            return 2;
+        }
+        if (o.at.empty()) o.at = std::to_string(videoTo);  // the data is read up to the end
+    } else if (o.out.empty()) {
+        std::fprintf(stderr, "sandtable-render: --out is required (or --video)\n");
+        return 2;
+    }
     if ((!o.feed.empty() || !o.history.empty()) && o.at.empty()) {
         std::fprintf(stderr, "sandtable-render: --feed and --history need --at TIME (the moment to draw)\n");
         return 2;
@@ -182,6 +217,40 @@ int main(int argc, char** argv) {
                 layer->setFeed(feed);
                 map->insertLayer(map->layers().empty() ? 0 : map->layers().size() - 1, std::move(layer));
             }
+        }
+        if (!o.video.empty()) {
+            // Frame i shows the data at from + i * speed / fps (exact milliseconds): the
+            // same inputs give the same frames; a replay, so officers and trails are as of
+            // each frame's time and the banner shows it.
+            const auto frames =
+                static_cast<int64_t>(std::floor(static_cast<double>(videoTo - videoFrom) / 1000.0 / o.speed * o.fps));
+            if (frames < 1) throw std::runtime_error("--video: the span at this --speed and --fps is no frame long");
+            VideoOptions vo;
+            vo.width = o.width;
+            vo.height = o.height;
+            vo.fps = o.fps;
+            VideoWriter writer(o.video, vo);
+            const auto tv = std::chrono::steady_clock::now();
+            FrameState vf;
+            vf.timeMode = FrameState::TimeMode::Replay;
+            vf.speed = o.speed;
+            vf.dtSeconds = 1.0 / o.fps;
+            for (int64_t i = 0; i < frames; ++i) {
+                vf.time =
+                    videoFrom + static_cast<TimeMs>(std::llround(static_cast<double>(i) * o.speed * 1000.0 / o.fps));
+                vf.frameIndex = static_cast<uint64_t>(i);
+                vf.complete = true;
+                writer.add(renderOffscreen(*map, vf, o.width, o.height));
+                if (i + 1 == frames || (i + 1) % std::max<int64_t>(1, frames / 20) == 0)
+                    progressBar("frames", static_cast<int>(i + 1), static_cast<int>(frames));
+            }
+            writer.finish();
+            const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - tv).count();
+            std::printf("sandtable-render: wrote %s (%dx%d, %lld frames at %d fps, %.0fx, %s to %s) in %.1f s on %s\n",
+                        o.video.c_str(), o.width, o.height, static_cast<long long>(frames), o.fps, o.speed,
+                        formatIsoTime(videoFrom).c_str(), formatIsoTime(videoTo).c_str(), s, ctx->renderer().c_str());
+            if (o.out.empty()) return errors.empty() ? 0 : 3;
+            cli::parseTime(o.at, frame.time);
         }
         const auto t1 = std::chrono::steady_clock::now();
         // Past the tile size (or the GPU's largest framebuffer) one prepared frame is drawn
