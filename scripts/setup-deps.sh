@@ -24,6 +24,7 @@ PKGS=(
   libmosquitto-dev        # MQTT transport
   libcli11-dev            # every app's options and --help
   libxlsxwriter-dev       # sandtable-kpi --xlsx
+  libzmq3-dev cppzmq-dev  # a wall of several machines: the leader's frame state over ZeroMQ PUB/SUB
   libsystemd-dev          # sd_notify: the wall tells systemd it is up and alive (READY, WATCHDOG)
   libcairo2-dev           # sandtable-brief: the monthly report's PDF pages (cairo-pdf, cairo-ft)
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev  # sandtable-render --video: H.264 replays (libx264)

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "apps/render/wall_node.hpp"
 #include "engine/analysis/heat_io.hpp"
 #include "engine/data/georef_image.hpp"
 #include "engine/data/scene.hpp"
@@ -62,6 +63,9 @@ struct Options {
     std::string video, from, to;
     int fps = 30;
     double speed = 600;
+    std::string wallLead, wallFollow, wallGrid = "1x1", wallCell = "0,0";
+    int bezel = 0, frames = 60;
+    double hold = 5, wait = 30;
 };
 
 bool isGeoTiff(const std::string& path) {
@@ -132,7 +136,50 @@ int main(int argc, char** argv) {
     video->add_option("--speed", o.speed, "data seconds per video second")
         ->check(CLI::Range(0.01, 86400.0))
         ->capture_default_str();
+    auto* wall = app.add_option_group(
+        "Wall", "a headless node of a wall of several machines (docs/cli.md#a-wall-of-several-machines)");
+    auto* lead = wall->add_option("--wall-lead", o.wallLead,
+                                  "lead: publish --frames frame states of a replay from --from (at --speed, --fps "
+                                  "a second) on this ZeroMQ endpoint (tcp://HOST:PORT)");
+    wall->add_option("--wall-follow", o.wallFollow, "follow: render this node's tile of the leader's frames")
+        ->excludes(lead);
+    wall->add_option("--wall-grid", o.wallGrid, "the wall's monitors, COLSxROWS")->capture_default_str();
+    wall->add_option("--wall-cell", o.wallCell, "this node's monitor, COL,ROW from the top left")
+        ->capture_default_str();
+    wall->add_option("--bezel", o.bezel, "pixels hidden between neighbouring monitors")
+        ->check(CLI::Range(0, 2000))
+        ->capture_default_str();
+    wall->add_option("--frames", o.frames, "the leader's frame states before the final one")
+        ->check(CLI::Range(1, 10000000))
+        ->capture_default_str();
+    wall->add_option("--hold", o.hold, "seconds the leader repeats the final state")
+        ->check(CLI::Range(0.0, 3600.0))
+        ->capture_default_str();
+    wall->add_option("--wait", o.wait, "seconds a follower waits for a state before giving up")
+        ->check(CLI::Range(1.0, 86400.0))
+        ->capture_default_str();
     if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
+    const bool wallNode = !o.wallLead.empty() || !o.wallFollow.empty();
+    int gridCols = 1, gridRows = 1, cellCol = 0, cellRow = 0;
+    if (wallNode) {
+        char x = 0, comma = 0, end = 0;
+        if (std::sscanf(o.wallGrid.c_str(), "%d%c%d%c", &gridCols, &x, &gridRows, &end) != 3 ||
+            (x != 'x' && x != 'X') || gridCols < 1 || gridRows < 1 || gridCols > 64 || gridRows > 64) {
+            std::fprintf(stderr, "sandtable-render: --wall-grid '%s': expected COLSxROWS, e.g. 2x2\n",
+                         o.wallGrid.c_str());
+            return 2;
+        }
+        if (std::sscanf(o.wallCell.c_str(), "%d%c%d%c", &cellCol, &comma, &cellRow, &end) != 3 || comma != ',' ||
+            cellCol < 0 || cellRow < 0 || cellCol >= gridCols || cellRow >= gridRows) {
+            std::fprintf(stderr, "sandtable-render: --wall-cell '%s': expected COL,ROW inside the %s grid\n",
+                         o.wallCell.c_str(), o.wallGrid.c_str());
+            return 2;
+        }
+        if (!o.wallLead.empty() && o.from.empty()) {
+            std::fprintf(stderr, "sandtable-render: --wall-lead needs --from (the replay's first instant)\n");
+            return 2;
+        }
+    }
     TimeMs videoFrom = 0, videoTo = 0;
     if (!o.video.empty()) {
         if (o.from.empty() || o.to.empty() || (o.feed.empty() && o.history.empty())) {
@@ -150,8 +197,8 @@ int main(int argc, char** argv) {
             return 2;
         }
         if (o.at.empty()) o.at = std::to_string(videoTo);  // the data is read up to the end
-    } else if (o.out.empty()) {
-        std::fprintf(stderr, "sandtable-render: --out is required (or --video)\n");
+    } else if (o.out.empty() && !wallNode) {
+        std::fprintf(stderr, "sandtable-render: --out is required (or --video, --wall-lead, --wall-follow)\n");
         return 2;
     }
     if ((!o.feed.empty() || !o.history.empty()) && o.at.empty()) {
@@ -217,6 +264,31 @@ int main(int argc, char** argv) {
                 layer->setFeed(feed);
                 map->insertLayer(map->layers().empty() ? 0 : map->layers().size() - 1, std::move(layer));
             }
+        }
+        if (!o.wallLead.empty()) {
+            WallLeadOptions w;
+            w.endpoint = o.wallLead;
+            cli::parseTime(o.from, w.from);
+            w.speed = o.speed;
+            w.fps = o.fps;
+            w.frames = o.frames;
+            w.holdSeconds = o.hold;
+            w.width = o.width;
+            w.height = o.height;
+            w.out = o.out;
+            return runWallLeader(*map, w);
+        }
+        if (!o.wallFollow.empty()) {
+            WallFollowOptions w;
+            w.endpoint = o.wallFollow;
+            w.cols = gridCols;
+            w.rows = gridRows;
+            w.col = cellCol;
+            w.row = cellRow;
+            w.bezel = o.bezel;
+            w.waitSeconds = o.wait;
+            w.out = o.out;
+            return runWallFollower(*map, w);
         }
         if (!o.video.empty()) {
             // Frame i shows the data at from + i * speed / fps (exact milliseconds): the

@@ -21,6 +21,19 @@ Image renderOffscreen(Map& map, const FrameState& frame, int width, int height) 
     return img;
 }
 
+Image renderCanvasRect(Map& map, const FrameState& frame, int canvasWidth, int canvasHeight, const PixelRect& rect) {
+    gl::RenderTarget target = gl::RenderTarget::create(rect.width, rect.height);
+    target.bind();
+    FrameState still = frame;
+    still.complete = true;
+    map.prepare(still, canvasWidth, canvasHeight, pixelRatioFor(canvasWidth, canvasHeight));
+    map.draw(rect);
+    glFinish();
+    Image img = readFramebuffer(rect.width, rect.height);
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    return img;
+}
+
 Image renderTiled(Map& map, const FrameState& frame, int width, int height, int tileWidth, int tileHeight,
                   const std::function<void(int, int)>& progress) {
     tileWidth = std::clamp(tileWidth, 1, width);

@@ -15,6 +15,11 @@ float pixelRatioFor(int width, int height);
 // Calls glFinish so that timings around it include the GPU work.
 Image renderOffscreen(Map& map, const FrameState& frame, int width, int height);
 
+// One rectangle of a canvas: the frame prepared for the whole canvasWidth x canvasHeight
+// (labels, legend, heat normalisation placed on the canvas) and only `rect` drawn (a wall
+// node's monitor, bezels left out). Returns rect's pixels.
+Image renderCanvasRect(Map& map, const FrameState& frame, int canvasWidth, int canvasHeight, const PixelRect& rect);
+
 // The same frame, prepared once for the whole width x height canvas and drawn tile by
 // tile (at most tileWidth x tileHeight each) into one image: canvases larger than the
 // GPU's largest framebuffer, and the proof that any rectangle of a prepared canvas draws
