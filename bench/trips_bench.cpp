@@ -113,6 +113,7 @@ void tripsCase(Env& env, const SceneSpec& scene, const std::shared_ptr<FeedPipel
     addFrameStats(j, timer);
     j["build_frame_ms"] = firstMs;  // walk + project + upload + first draw (shaders included)
     j["rebuilds"] = rebuilds;
+    j["drawn_segments"] = trails->drawnSegments();  // of sizes.segments: the trails in view
     memory.add(j);
     env.out->emit(j);
 }

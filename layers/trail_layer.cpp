@@ -110,23 +110,33 @@ void TrailLayer::rebuild(const FeedSnapshot& snap, TimeMs at, double toleranceM)
     b.to = at + margin;
     segments_.clear();
     const auto maxGapMs = static_cast<TimeMs>(opts_.maxGapSeconds * 1000);
+    ranges_.clear();
     auto addTrack = [&](uint32_t slot, TimeMs t0, TimeMs t1, uint8_t flags) {
-        bool have = false;
-        PositionFix last;
+        const size_t firstSegment = segments_.size();
+        bool have = false, havePrev = false;
+        PositionFix last, prev;  // the last kept fix (segments start there), the fix before this one
         Vec2d lastXY;
         tv.forEach(slot, t0, t1, [&](const PositionFix& f) {
             ++b.fixes;
+            // Silences and GPS jumps are judged between neighbouring fixes (a slow walk
+            // simplified at a coarse zoom is not a silence), simplification from the last kept.
+            if (havePrev) {
+                const double pdt = static_cast<double>(f.t - prev.t) / 1000.0;
+                if (f.t - prev.t > maxGapMs) {
+                    ++b.gapBreaks;
+                    have = false;
+                } else if (pdt > 0 && metres(prev.lon, prev.lat, f.lon, f.lat) / pdt > opts_.maxSpeedMps) {
+                    ++b.jumpBreaks;
+                    have = false;
+                }
+            }
+            prev = f;
+            havePrev = true;
             double dt = 0, d = 0;  // seconds and metres from the last kept fix
             if (have) {
                 dt = static_cast<double>(f.t - last.t) / 1000.0;
                 d = metres(last.lon, last.lat, f.lon, f.lat);
-                if (f.t - last.t > maxGapMs) {
-                    ++b.gapBreaks;
-                    have = false;
-                } else if (dt > 0 && d / dt > opts_.maxSpeedMps) {
-                    ++b.jumpBreaks;
-                    have = false;
-                } else if (d < toleranceM) {
+                if (d < toleranceM) {
                     ++b.simplified;
                     return;  // the kept point stands for it
                 }
@@ -152,6 +162,21 @@ void TrailLayer::rebuild(const FeedSnapshot& snap, TimeMs at, double toleranceM)
             lastXY = p;
             have = true;
         });
+        if (segments_.size() > firstSegment) {
+            Range r;
+            r.first = static_cast<uint32_t>(firstSegment);
+            r.count = static_cast<uint32_t>(segments_.size() - firstSegment);
+            r.minX = r.maxX = segments_[firstSegment].x0;
+            r.minY = r.maxY = segments_[firstSegment].y0;
+            for (size_t k = firstSegment; k < segments_.size(); ++k) {
+                const TrailSegment& g = segments_[k];
+                r.minX = std::min({r.minX, g.x0, g.x1});
+                r.maxX = std::max({r.maxX, g.x0, g.x1});
+                r.minY = std::min({r.minY, g.y0, g.y1});
+                r.maxY = std::max({r.maxY, g.y0, g.y1});
+            }
+            ranges_.push_back(r);
+        }
     };
     std::optional<uint32_t> selected;
     if (!focus_->selected.empty()) selected = tv.slotOf(focus_->selected);
@@ -163,6 +188,7 @@ void TrailLayer::rebuild(const FeedSnapshot& snap, TimeMs at, double toleranceM)
         addTrack(*selected, std::min(day, b.from), b.to, 1);
     }
     b.segments = segments_.size();
+    b.ranges = ranges_.size();
     built_ = b;
     dirty_ = true;
 }
@@ -180,11 +206,13 @@ void TrailLayer::upload(UploadContext&) {
     gl::vertexAttrib(vao_, 1, 2, GL_FLOAT, offsetof(TrailSegment, t0));
     gl::vertexAttribInt(vao_, 2, 4, GL_UNSIGNED_BYTE, offsetof(TrailSegment, squad));
     gpuCount_ = segments_.size();
+    gpuRanges_ = ranges_;
     dirty_ = false;
     ST_GL_CHECK("TrailLayer::upload");
 }
 
 void TrailLayer::draw(const RenderContext& rc) {
+    drawnSegments_ = 0;
     if (gpuCount_ == 0) return;
     Program& p = rc.shaders->graphics("trail.vert", "trail.frag");
     p.use();
@@ -208,7 +236,33 @@ void TrailLayer::draw(const RenderContext& rc) {
     glEnable(GL_BLEND);
     glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
     glBindVertexArray(vao_.id());
-    glDrawArraysInstanced(GL_TRIANGLES, 0, 6, static_cast<GLsizei>(gpuCount_));
+    // The view's box (rotation included), origin-relative, grown by the widest line.
+    BBox view = rc.camera->visibleBounds();
+    const double pad =
+        static_cast<double>(std::max(opts_.widthPx, opts_.selectedWidthPx) * rc.pixelRatio) * rc.camera->resolution;
+    const float vx0 = static_cast<float>(view.minX - ctx_.origin.x - pad),
+                vx1 = static_cast<float>(view.maxX - ctx_.origin.x + pad),
+                vy0 = static_cast<float>(view.minY - ctx_.origin.y - pad),
+                vy1 = static_cast<float>(view.maxY - ctx_.origin.y + pad);
+    // Runs of visible officers next to each other go in one call.
+    uint32_t runFirst = 0, runCount = 0;
+    auto flush = [&] {
+        if (runCount == 0) return;
+        glDrawArraysInstancedBaseInstance(GL_TRIANGLES, 0, 6, static_cast<GLsizei>(runCount), runFirst);
+        drawnSegments_ += runCount;
+        runCount = 0;
+    };
+    for (const Range& r : gpuRanges_) {
+        if (r.maxX < vx0 || r.minX > vx1 || r.maxY < vy0 || r.minY > vy1) continue;
+        if (runCount && runFirst + runCount == r.first) {
+            runCount += r.count;
+        } else {
+            flush();
+            runFirst = r.first;
+            runCount = r.count;
+        }
+    }
+    flush();
     glBindVertexArray(0);
     ST_GL_CHECK("TrailLayer::draw");
 }

@@ -61,6 +61,7 @@ public:
     // What the last build kept and broke (tests, --stats).
     struct BuildStats {
         size_t segments = 0, fixes = 0, simplified = 0, gapBreaks = 0, jumpBreaks = 0, selectedSegments = 0;
+        size_t ranges = 0;        // officers' runs of segments (each culled by its bounding box)
         TimeMs from = 0, to = 0;  // the window the buffer holds
         double toleranceM = 0;    // the simplification distance it was built with
     };
@@ -68,6 +69,8 @@ public:
     // resolution rounded up to a power of two (a zoom step), at least simplifyM.
     double toleranceAt(double resolution) const;
     const BuildStats& buildStats() const { return built_; }
+    // Segments the last draw submitted: only officers whose trail's box meets the view.
+    size_t drawnSegments() const { return drawnSegments_; }
     const std::vector<TrailSegment>& segments() const { return segments_; }
     TimeMs epoch() const { return epoch_; }
 
@@ -87,6 +90,15 @@ private:
     double sinceBuild_ = 1e9;  // real seconds since the last rebuild
     BuildStats built_;
     std::vector<TrailSegment> segments_;
+    // Each officer's segments are contiguous: its run and the run's box (origin-relative),
+    // so a draw skips the trails outside the view (llvmpipe runs the vertex shader of every
+    // instance submitted, on one thread).
+    struct Range {
+        uint32_t first = 0, count = 0;
+        float minX = 0, minY = 0, maxX = 0, maxY = 0;
+    };
+    std::vector<Range> ranges_, gpuRanges_;
+    size_t drawnSegments_ = 0;
     bool dirty_ = false;
     size_t gpuCount_ = 0;
     gl::Buffer buffer_;

@@ -187,3 +187,34 @@ TEST_CASE("Zoomed out, trails keep at most their length over the zoom step's tol
     }
     CHECK(gl::errorCount() == 0);
 }
+
+TEST_CASE("Trails outside the view are not submitted, the ones inside draw as before", "[gl][trails]") {
+    ST_REQUIRE_GL();
+    Scene s;
+    // PT-1 walks east at the view's centre; PT-2 the same walk 8 km north, out of view.
+    for (int k = 0; k < 60; ++k) {
+        REQUIRE(s.feed->ingestLine(pos("PT-1", 121.398 + k * 0.0001, 31.24, 3000 + 10 * k)) == IngestOutcome::Accepted);
+        REQUIRE(s.feed->ingestLine(pos("PT-2", 121.398 + k * 0.0001, 31.31, 3000 + 10 * k)) == IngestOutcome::Accepted);
+    }
+    s.feed->publish();
+    TrailLayerOptions opts;
+    opts.trailSeconds = 30 * 60;
+    auto layer = std::make_unique<TrailLayer>("trails", I18nText{"轨迹", "Trails"}, s.ctx, opts);
+    TrailLayer* trails = layer.get();
+    trails->setFeed(s.feed);
+    s.map->addLayer(std::move(layer));
+    s.map->camera.resolution = 2.0;
+    FrameState f;
+    f.complete = true;
+    f.time = kT0 + 3600 * 1000;
+    const Image img = renderOffscreen(*s.map, f, 640, 480);
+    const auto& b = trails->buildStats();
+    CHECK(b.ranges == 2);
+    CHECK(trails->drawnSegments() == b.segments / 2);  // PT-1's only
+    CHECK(Scene::lit(img, s.screen(121.398 + 30 * 0.0001, 31.24)) > 100);
+    // Zoomed out to see both: both submitted.
+    s.map->camera.resolution = 40.0;
+    renderOffscreen(*s.map, f, 640, 480);
+    CHECK(trails->drawnSegments() == trails->buildStats().segments);
+    CHECK(gl::errorCount() == 0);
+}
