@@ -1,5 +1,7 @@
 #include "engine/indicators/records.hpp"
 
+#include <cpl_vsi.h>
+
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -159,12 +161,11 @@ class Reader {
 public:
     Reader(const std::string& path, const SquadCatalogue& squads, const ReadOptions& opt, Records& out)
         : path_(path), squads_(squads), opt_(opt), out_(out), cgcs_("cgcs2000", "wgs84") {
-        std::error_code ec;
-        if (std::filesystem::is_directory(path, ec)) {
-            folder_ = true;
-        } else if (!std::filesystem::exists(path, ec)) {
+        // GDAL's virtual file layer: /vsimem/ (the fuzzer) works as well as the disk.
+        VSIStatBufL st;
+        if (VSIStatExL(path.c_str(), &st, VSI_STAT_EXISTS_FLAG | VSI_STAT_NATURE_FLAG) != 0)
             throw RecordsError("records '" + path + "': no such folder or file");
-        }
+        folder_ = VSI_ISDIR(st.st_mode);
     }
 
     RecordTable open(Table t) {
