@@ -274,7 +274,7 @@ public:
             const auto l = r.optionalNumber(level, "level");
             if (r.ok() && (!l || (*l != 1 && *l != 2 && *l != 3)))
                 r.fail("level: " + inQuotes(t.text(level).value_or("")) + " is not 1, 2 or 3");
-            c.level = static_cast<int>(l.value_or(1));
+            c.level = r.ok() ? static_cast<int>(*l) : 1;  // checked first: 1e300 is no int
             c.lonLat = r.lonLat(lon, lat, crs);
             unique(r, seen, c.id, c.line);
             if (r.ok()) out_.checkpoints.push_back(std::move(c));
@@ -366,7 +366,7 @@ public:
             const auto a = r.optionalNumber(n, "attendees");
             if (r.ok() && (!a || *a < 0 || *a != std::floor(*a) || *a > 1e6))
                 r.fail("attendees: " + inQuotes(t.text(n).value_or("")) + " is not a whole number >= 0");
-            tr.attendees = static_cast<int64_t>(a.value_or(0));
+            tr.attendees = r.ok() ? static_cast<int64_t>(*a) : 0;  // checked first: 1e20 is no int64
             if (r.ok()) out_.training.push_back(tr);
         });
     }
