@@ -7,6 +7,11 @@ set -euo pipefail
 PKGS=(
   # toolchain
   build-essential cmake ninja-build pkg-config
+  # fuzzing (scripts/fuzz.sh, SANDTABLE_FUZZ): clang and its libFuzzer/ASan/UBSan runtimes,
+  # which clang-14 only recommends; llvm-14 for llvm-symbolizer (readable crash stacks).
+  # The sanitizer build (SANDTABLE_SANITIZE, gcc) needs nothing more: libasan8 and
+  # libubsan1 are dependencies of gcc-12's libgcc-12-dev (build-essential).
+  clang-14 libclang-rt-14-dev llvm-14
   python3-glad            # glad: the GL 4.5 core loader, generated at configure time (cmake/glad.cmake)
   # libraries the build links (CMakeLists.txt find_package / pkg-config)
   libgdal-dev             # GDAL/OGR: every map data reader and writer

@@ -2,6 +2,7 @@
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
+#include <cpl_vsi.h>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 
@@ -38,6 +39,13 @@ std::string trim(const char* s) {
     return std::string(v);
 }
 
+// Through GDAL's virtual file layer, so /vsimem/ (the fuzzer) and the other GDAL file
+// systems work as well as plain files.
+bool isRegularFile(const std::string& path) {
+    VSIStatBufL st;
+    return VSIStatExL(path.c_str(), &st, VSI_STAT_EXISTS_FLAG | VSI_STAT_NATURE_FLAG) == 0 && VSI_ISREG(st.st_mode);
+}
+
 GDALDataset* openQuiet(const std::string& path, const char* driver, const std::vector<const char*>& options,
                        std::string& why) {
     const char* drivers[] = {driver, nullptr};
@@ -63,8 +71,7 @@ RecordTable::~RecordTable() = default;
 
 RecordTable RecordTable::openCsv(const std::string& path) {
     registerGdal();
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) throw TableError(path + ": no such file");
+    if (!isRegularFile(path)) throw TableError(path + ": no such file");
     RecordTable t;
     t.format_ = TableFormat::Csv;
     t.name_ = path;
@@ -80,8 +87,7 @@ RecordTable RecordTable::openCsv(const std::string& path) {
 
 RecordTable RecordTable::openLayer(const std::string& path, const std::string& table) {
     registerGdal();
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) throw TableError(path + ": no such file");
+    if (!isRegularFile(path)) throw TableError(path + ": no such file");
     const std::string ext = lower(std::filesystem::path(path).extension().string());
     RecordTable t;
     std::string why;

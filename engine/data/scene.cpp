@@ -163,6 +163,10 @@ SceneSpec parseScene(const std::string& text, const std::string& file) {
         size_t line = 1;
         for (size_t i = 0; i < std::min(text.size(), static_cast<size_t>(e.byte)); ++i) line += text[i] == '\n';
         throw SceneError(file + ":" + std::to_string(line) + ": not valid JSON: " + e.what());
+    } catch (const nlohmann::json::exception& e) {
+        // Not a syntax error but still unreadable, e.g. a number beyond a double's range
+        // (out_of_range 406), which carries no position.
+        throw SceneError(file + ": not valid JSON: " + e.what());
     }
     JsonReader r(j, file, "");
     if (!j.is_object()) r.failHere("the scene must be a JSON object");

@@ -1,5 +1,7 @@
 #include "engine/indicators/records.hpp"
 
+#include <cpl_vsi.h>
+
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -41,10 +43,31 @@ namespace {
 
 std::string inQuotes(const std::string& s) { return "'" + s + "'"; }
 
+// The CGCS2000 -> WGS84 transformer, built on first use: PROJ's setup (a proj.db search)
+// costs far more than reading a table, and most sources have no cgcs2000 row.
+class LazyCgcs {
+public:
+    const Transformer* get() {
+        if (!tried_) {
+            tried_ = true;
+            try {
+                t_.emplace("cgcs2000", "wgs84");
+            } catch (const std::exception&) {
+                // stays empty: each cgcs2000 row is then a bad row saying so
+            }
+        }
+        return t_ ? &*t_ : nullptr;
+    }
+
+private:
+    std::optional<Transformer> t_;
+    bool tried_ = false;
+};
+
 // Reads the cells of one row; the first problem found becomes the row's reason.
 class Row {
 public:
-    Row(const RecordTable& t, const SquadCatalogue& squads, const ReadOptions& o, const Transformer* cgcs)
+    Row(const RecordTable& t, const SquadCatalogue& squads, const ReadOptions& o, LazyCgcs* cgcs)
         : t_(t), squads_(squads), opt_(o), cgcs_(cgcs) {}
     bool ok() const { return reason_.empty(); }
     const std::string& reason() const { return reason_; }
@@ -131,7 +154,8 @@ public:
         if (crs == "gcj02") {
             p = gcj02::toWgs84(p);
         } else if (crs == "cgcs2000") {
-            if (!cgcs_ || !cgcs_->forward(p)) fail("lon/lat: cannot convert from cgcs2000");
+            const Transformer* tr = cgcs_->get();
+            if (!tr || !tr->forward(p)) fail("lon/lat: cannot convert from cgcs2000");
         } else if (!crs.empty() && crs != "wgs84") {
             fail("crs: " + inQuotes(crs) + " is not wgs84, gcj02 or cgcs2000");
         }
@@ -151,20 +175,19 @@ private:
     const RecordTable& t_;
     const SquadCatalogue& squads_;
     const ReadOptions& opt_;
-    const Transformer* cgcs_;
+    LazyCgcs* cgcs_;
     std::string reason_;
 };
 
 class Reader {
 public:
     Reader(const std::string& path, const SquadCatalogue& squads, const ReadOptions& opt, Records& out)
-        : path_(path), squads_(squads), opt_(opt), out_(out), cgcs_("cgcs2000", "wgs84") {
-        std::error_code ec;
-        if (std::filesystem::is_directory(path, ec)) {
-            folder_ = true;
-        } else if (!std::filesystem::exists(path, ec)) {
+        : path_(path), squads_(squads), opt_(opt), out_(out) {
+        // GDAL's virtual file layer: /vsimem/ (the fuzzer) works as well as the disk.
+        VSIStatBufL st;
+        if (VSIStatExL(path.c_str(), &st, VSI_STAT_EXISTS_FLAG | VSI_STAT_NATURE_FLAG) != 0)
             throw RecordsError("records '" + path + "': no such folder or file");
-        }
+        folder_ = VSI_ISDIR(st.st_mode);
     }
 
     RecordTable open(Table t) {
@@ -273,7 +296,7 @@ public:
             const auto l = r.optionalNumber(level, "level");
             if (r.ok() && (!l || (*l != 1 && *l != 2 && *l != 3)))
                 r.fail("level: " + inQuotes(t.text(level).value_or("")) + " is not 1, 2 or 3");
-            c.level = static_cast<int>(l.value_or(1));
+            c.level = r.ok() ? static_cast<int>(*l) : 1;  // checked first: 1e300 is no int
             c.lonLat = r.lonLat(lon, lat, crs);
             unique(r, seen, c.id, c.line);
             if (r.ok()) out_.checkpoints.push_back(std::move(c));
@@ -365,7 +388,7 @@ public:
             const auto a = r.optionalNumber(n, "attendees");
             if (r.ok() && (!a || *a < 0 || *a != std::floor(*a) || *a > 1e6))
                 r.fail("attendees: " + inQuotes(t.text(n).value_or("")) + " is not a whole number >= 0");
-            tr.attendees = static_cast<int64_t>(a.value_or(0));
+            tr.attendees = r.ok() ? static_cast<int64_t>(*a) : 0;  // checked first: 1e20 is no int64
             if (r.ok()) out_.training.push_back(tr);
         });
     }
@@ -375,7 +398,7 @@ private:
     const SquadCatalogue& squads_;
     const ReadOptions& opt_;
     Records& out_;
-    Transformer cgcs_;
+    LazyCgcs cgcs_;
     bool folder_ = false;
 };
 

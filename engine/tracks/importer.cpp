@@ -1,6 +1,7 @@
 #include "engine/tracks/importer.hpp"
 
 #include <cpl_error.h>
+#include <cpl_vsi.h>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 
@@ -31,20 +32,22 @@ std::string lower(std::string s) {
 // Shared by both readers: feeds the state, hands accepted rows to the history in blocks,
 // reports progress at most ten times a second.
 struct Run {
-    HistoryStore& history;
+    HistoryStore* history;  // null: validate and count only (checkPositions)
     const ImportOptions& options;
     FeedState state;
     TimeMs now;
     SteadyClock::time_point start = SteadyClock::now(), lastProgress{};
     ImportProgress progress;
 
-    Run(HistoryStore& h, const ImportOptions& o)
+    Run(HistoryStore* h, const ImportOptions& o)
         : history(h), options(o), state(o.feed), now(o.now ? o.now : wallClockMs()) {
         state.setRecordHistory(true);
     }
     void handOver(bool force) {
-        if (state.pendingHistory() >= options.blockRows || (force && state.pendingHistory() > 0))
-            history.append(state.takeHistory(), true);  // waits for room: an import drops nothing
+        if (state.pendingHistory() >= options.blockRows || (force && state.pendingHistory() > 0)) {
+            auto rows = state.takeHistory();
+            if (history) history->append(std::move(rows), true);  // waits for room: an import drops nothing
+        }
     }
     void report(bool force) {
         if (!options.progress) return;
@@ -57,8 +60,21 @@ struct Run {
     }
 };
 
+// Files are read through GDAL's virtual file layer, so a path may also be /vsimem/ (the
+// fuzzer), /vsigzip/ or any other GDAL file system.
+struct VsiCloser {
+    void operator()(VSILFILE* f) const { VSIFCloseL(f); }
+};
+using VsiFile = std::unique_ptr<VSILFILE, VsiCloser>;
+
+bool isFile(const std::string& path) {
+    VSIStatBufL st;
+    return VSIStatExL(path.c_str(), &st, VSI_STAT_EXISTS_FLAG | VSI_STAT_NATURE_FLAG) == 0 && VSI_ISREG(st.st_mode);
+}
+
 bool importNdjson(Run& run, const std::string& path, std::string& error) {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+    errno = 0;
+    VsiFile f(VSIFOpenL(path.c_str(), "rb"));
     if (!f) {
         error = path + ": cannot open (" + std::strerror(errno) + ")";
         return false;
@@ -81,7 +97,7 @@ bool importNdjson(Run& run, const std::string& path, std::string& error) {
         }
     };
     for (;;) {
-        const size_t n = std::fread(buf.data(), 1, buf.size(), f.get());
+        const size_t n = VSIFReadL(buf.data(), 1, buf.size(), f.get());
         if (n == 0) break;
         size_t pos = 0;
         while (pos < n) {
@@ -102,7 +118,7 @@ bool importNdjson(Run& run, const std::string& path, std::string& error) {
         }
         offset += n;
     }
-    if (std::ferror(f.get())) {
+    if (!VSIFEofL(f.get())) {  // a read that stopped short of the end
         error = path + ": read error (" + std::strerror(errno) + ")";
         return false;
     }
@@ -114,11 +130,11 @@ bool importNdjson(Run& run, const std::string& path, std::string& error) {
 // Number of newlines: the CSV rows to expect, for the progress bar (OGR does not say
 // where it is in the file).
 uint64_t countLines(const std::string& path) {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+    VsiFile f(VSIFOpenL(path.c_str(), "rb"));
     if (!f) return 0;
     std::vector<char> buf(size_t{1} << 20);
     uint64_t n = 0;
-    for (size_t got; (got = std::fread(buf.data(), 1, buf.size(), f.get())) > 0;)
+    for (size_t got; (got = VSIFReadL(buf.data(), 1, buf.size(), f.get())) > 0;)
         n += static_cast<uint64_t>(std::count(buf.data(), buf.data() + got, '\n'));
     return n;
 }
@@ -141,7 +157,7 @@ bool parseInteger(std::string_view s, int64_t& out) {
 bool importCsv(Run& run, const std::string& path, std::string& error) {
     static std::once_flag once;
     std::call_once(once, [] { GDALAllRegister(); });
-    if (!std::filesystem::exists(path)) {
+    if (!isFile(path)) {
         error = path + ": no such file";
         return false;
     }
@@ -276,13 +292,15 @@ std::string importFormatOf(const std::string& path, const std::string& format) {
     return ext == ".csv" ? "csv" : "ndjson";
 }
 
-ImportResult importPositions(const std::vector<std::string>& files, HistoryStore& history,
-                             const ImportOptions& options) {
+namespace {
+
+ImportResult runImport(const std::vector<std::string>& files, HistoryStore* history, const ImportOptions& options) {
     Run run(history, options);
-    const uint64_t writtenBefore = history.stats().written;
+    const uint64_t writtenBefore = history ? history->stats().written : 0;
     for (const std::string& f : files) {
-        std::error_code ec;
-        if (importFormatOf(f, options.format) == "ndjson") run.progress.total += std::filesystem::file_size(f, ec);
+        VSIStatBufL st;
+        if (importFormatOf(f, options.format) == "ndjson" && VSIStatL(f.c_str(), &st) == 0)
+            run.progress.total += static_cast<uint64_t>(st.st_size);
     }
     ImportResult result;
     for (const std::string& f : files) {
@@ -294,17 +312,30 @@ ImportResult importPositions(const std::vector<std::string>& files, HistoryStore
         run.handOver(true);
         run.report(true);
     }
-    history.flush();
+    if (history) history->flush();
     result.counters = run.state.counters();
     for (size_t r = 0; r < kRejectReasonCount; ++r)
         result.samples[r].assign(run.state.samples()[r].begin(), run.state.samples()[r].end());
     result.positions = result.counters.positions;
     result.other = result.counters.checkins + result.counters.incidents;
-    result.history = history.stats();
-    result.written = result.history.written - writtenBefore;
+    if (history) {
+        result.history = history->stats();
+        result.written = result.history.written - writtenBefore;
+    }
     result.seconds = secondsSince(run.start);
     result.rowsPerSecond = result.seconds > 0 ? static_cast<double>(result.counters.lines) / result.seconds : 0;
     return result;
+}
+
+}  // namespace
+
+ImportResult importPositions(const std::vector<std::string>& files, HistoryStore& history,
+                             const ImportOptions& options) {
+    return runImport(files, &history, options);
+}
+
+ImportResult checkPositions(const std::vector<std::string>& files, const ImportOptions& options) {
+    return runImport(files, nullptr, options);
 }
 
 }  // namespace sandtable

@@ -3,7 +3,8 @@
 // NDJSON in the feed protocol, or CSV (columns officer, squad, t, lon, lat and optionally
 // crs, status, speed, heading, acc) read through OGR's CSV driver. Every row goes through
 // the feed's own validation (FeedParser::validate and FeedState), so a bad row is skipped
-// and counted under the same reason a live line would get.
+// and counted under the same reason a live line would get. Files are opened through
+// GDAL's virtual file layer: a path may be /vsimem/..., /vsigzip/... as well as a file.
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -48,6 +49,10 @@ struct ImportResult {
 // ImportResult::errors.
 ImportResult importPositions(const std::vector<std::string>& files, HistoryStore& history,
                              const ImportOptions& options = {});
+
+// The same reading and validation without a history store: every row is checked and
+// counted, nothing is written (a dry run; the history import's fuzzer, tests/fuzz).
+ImportResult checkPositions(const std::vector<std::string>& files, const ImportOptions& options = {});
 
 // The format a file is read as: "csv" or "ndjson".
 std::string importFormatOf(const std::string& path, const std::string& format);

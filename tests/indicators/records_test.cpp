@@ -228,6 +228,24 @@ TEST_CASE("bad rows are reported with file, line and reason, the other rows stil
     CHECK(res.squads[0].firstContact.den == 3);
 }
 
+// A number too large for its integer field was cast before (or despite) the range check:
+// undefined behaviour (found by tests/fuzz, fuzz_records). Now a bad row like any other.
+TEST_CASE("huge numbers in integer fields are bad rows, also after an earlier problem in the row",
+          "[indicators][records]") {
+    TempDir dir;
+    const std::string t = "2024-10-08T09:30:00+08:00";
+    writeRecords(dir,
+                 {{"checkpoints", "id,squad,level,lon,lat\nP1,nobody,1e300,121.4,31.23\nP2,alpha,1e300,121.4,31.23\n"},
+                  {"training", "squad,at,attendees\nalpha," + t + ",1e20\nnobody," + t + ",1e300\n"}});
+    const Records r = readRecords(dir.path.string(), threeSquads());
+    CHECK(r.checkpoints.empty());
+    CHECK(r.training.empty());
+    CHECK_THAT(reasonAt(r, "checkpoints.csv", 2), Catch::Contains("'nobody' is not in the squad catalogue"));
+    CHECK_THAT(reasonAt(r, "checkpoints.csv", 3), Catch::Contains("level: '1e300' is not 1, 2 or 3"));
+    CHECK_THAT(reasonAt(r, "training.csv", 2), Catch::Contains("attendees: '1e20' is not a whole number"));
+    CHECK_THAT(reasonAt(r, "training.csv", 3), Catch::Contains("'nobody' is not in the squad catalogue"));
+}
+
 TEST_CASE("a source that cannot be read at all is an error naming the folder, file, table or column",
           "[indicators][records]") {
     const auto cat = threeSquads();

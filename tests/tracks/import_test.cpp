@@ -1,5 +1,7 @@
 // The importer: NDJSON through the feed parser, CSV through OGR, bad rows skipped and
 // counted by the feed's reasons with file and line, good rows in the history.
+#include <cpl_vsi.h>
+#include <gdal.h>
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -154,4 +156,30 @@ TEST_CASE("an unreadable input or a CSV without a required column is an error na
     CHECK(r.errors[0] == csv + ": no column 'lat' (needs officer, squad, t, lon, lat)");
     CHECK(r.errors[1].find("missing.jsonl: cannot open") != std::string::npos);
     CHECK_FALSE(r.ok());
+}
+
+TEST_CASE("checkPositions: the same reading and counting without a history store, also from /vsimem/",
+          "[tracks][import]") {
+    GDALAllRegister();
+    const std::string ndjson = posLine(1, kT0) + "\nnot json\n" + posLine(1, kT0) + "\n";
+    const std::string csv = "officer,squad,t,lon,lat\nPT-0001,wanli," + std::to_string(kT0 + 60000) +
+                            ",121.4,31.25\nPT-0001,wanli,soon,121.4,31.25\n";
+    VSIFCloseL(VSIFileFromMemBuffer("/vsimem/check_test/a.jsonl",
+                                    reinterpret_cast<GByte*>(const_cast<char*>(ndjson.data())), ndjson.size(), FALSE));
+    VSIFCloseL(VSIFileFromMemBuffer("/vsimem/check_test/b.csv", reinterpret_cast<GByte*>(const_cast<char*>(csv.data())),
+                                    csv.size(), FALSE));
+    ImportOptions io;
+    io.now = kT0 + 3600000;
+    const ImportResult r =
+        checkPositions({"/vsimem/check_test/a.jsonl", "/vsimem/check_test/b.csv", "/vsimem/check_test/none.csv"}, io);
+    VSIUnlink("/vsimem/check_test/a.jsonl");
+    VSIUnlink("/vsimem/check_test/b.csv");
+    CHECK(r.counters.lines == 5);
+    CHECK(r.positions == 2);
+    CHECK(r.counters.duplicates == 1);
+    CHECK(reason(r, RejectReason::MalformedJson) == 1);
+    CHECK(reason(r, RejectReason::BadTime) == 1);
+    CHECK(r.written == 0);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0] == "/vsimem/check_test/none.csv: no such file");
 }

@@ -71,6 +71,10 @@ TEST_CASE("Bad scenes fail naming the file, the key and the reason", "[scene]") 
                Catch::Contains("scene.json: roads: expected a string"));
     CHECK_THAT(errorOf(R"({"crs": "EPSG:4549", "view": {"center": [121, 31]}, "credits": [1], "layers": []})"),
                Catch::Contains("scene.json: credits: expected a string or"));
+    // A number beyond a double's range is nlohmann's out_of_range, not a parse error: it
+    // escaped as a plain exception without the file (found by tests/fuzz, fuzz_scene).
+    CHECK_THAT(errorOf(R"({"crs": "EPSG:4549", "view": {"center": [121, 31], "zoom": 1e400}, "layers": []})"),
+               Catch::StartsWith("scene.json: not valid JSON") && Catch::Contains("number overflow"));
 }
 
 TEST_CASE("Colours parse from hex and arrays and are checked", "[scene]") {
