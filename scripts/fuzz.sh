@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers of outside input with libFuzzer (docs/reliability.md):
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
-# Targets: feed_line scene history_import records (default: all), each run for
+# Targets: feed_line scene history_import records wall_frame (default: all), each run for
 # SECONDS_PER_TARGET (default 600), one after the other. Configures and builds build-fuzz
 # with clang-14 (ASan + UBSan + libFuzzer; BUILD_DIR overrides), then runs each target
 # over a working copy of its seed corpus (build-fuzz/corpus/NAME: new inputs go there,
@@ -15,7 +15,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 build="${BUILD_DIR:-$here/build-fuzz}"
 seconds="${1:-600}"
 shift || true
-all=(feed_line scene history_import records)
+all=(feed_line scene history_import records wall_frame)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 for t in "${targets[@]}"; do
