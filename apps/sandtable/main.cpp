@@ -13,6 +13,7 @@
 #include <GLFW/glfw3.h>
 
 #include "engine/data/scene.hpp"
+#include "engine/feed/credentials.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/render/offscreen.hpp"
 #include "engine/render/tour.hpp"
@@ -249,8 +250,21 @@ int main(int argc, char** argv) {
         ->check(cli::endpointValidator());
     feed->add_option("--mqtt", o.feed.mqtt, "subscribe at an MQTT broker HOST[:PORT]");
     feed->add_option("--topic", o.feed.topic, "MQTT topic filter")->capture_default_str();
-    feed->add_option("--mqtt-user", o.feed.mqttUser, "MQTT user name");
-    feed->add_option("--mqtt-password", o.feed.mqttPassword, "MQTT password");
+    auto* mqttUser = feed->add_option("--mqtt-user", o.feed.mqttUser, "MQTT user name");
+    auto* mqttPassword = feed->add_option("--mqtt-password", o.feed.mqttPassword,
+                                          "MQTT password (visible to ps: prefer --mqtt-credentials)");
+    std::string credentials;
+    feed->add_option("--mqtt-credentials", credentials,
+                     "file with 'user = NAME' and 'password = SECRET', readable by its owner only (chmod 600)")
+        ->excludes(mqttUser)
+        ->excludes(mqttPassword);
+    auto* clientId =
+        feed->add_option("--mqtt-client-id", o.feed.mqttClientId, "fixed MQTT client id (default: a random one)");
+    feed->add_flag("--mqtt-persistent", o.feed.mqttPersistent,
+                   "persistent session: the broker queues messages while the cockpit is away (needs --mqtt-client-id)")
+        ->needs(clientId);
+    feed->add_option("--mqtt-tls-ca", o.feed.mqttCaFile, "TLS to the broker, verified with this CA certificate")
+        ->check(CLI::ExistingFile);
     feed->add_option("--stale-seconds", o.feed.staleSeconds, "an officer silent this long is shown as silent")
         ->check(CLI::Range(1.0, 86400.0))
         ->capture_default_str();
@@ -306,6 +320,16 @@ int main(int argc, char** argv) {
     if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
     o.feed.sim = !noSim && o.feed.replay.empty();
     if (!simStart.empty()) cli::parseTime(simStart, o.feed.simStart);
+    if (!credentials.empty()) {
+        try {
+            const Credentials c = readCredentialsFile(credentials);
+            o.feed.mqttUser = c.user;
+            o.feed.mqttPassword = c.password;
+        } catch (const CredentialsError& e) {
+            std::fprintf(stderr, "sandtable: --mqtt-credentials: %s\n", e.what());
+            return 2;
+        }
+    }
     o.cockpit.showPanel = !noPanel;
     if (!o.wallRect.empty() && (o.wallRect[2] < 64 || o.wallRect[3] < 64)) {
         std::fprintf(stderr, "sandtable: --wall-rect: W and H must be at least 64 px\n");

@@ -125,6 +125,13 @@ FeedSetup makeFeedPipeline(const FeedSources& s, const SceneSpec& scene) {
         mo.topics = {s.topic};
         mo.username = s.mqttUser;
         mo.password = s.mqttPassword;
+        mo.qos = 1;
+        mo.clientId = s.mqttClientId;
+        mo.cleanSession = !s.mqttPersistent;
+        if (!s.mqttCaFile.empty()) {
+            mo.tls.enabled = true;
+            mo.tls.cafile = s.mqttCaFile;
+        }
         feed->addTransport(std::make_unique<MqttTransport>(mo, "mqtt " + s.mqtt));
     }
     return setup;

@@ -31,6 +31,10 @@ struct FeedSources {
     std::string mqtt;  // HOST[:PORT]; empty: none
     std::string topic = "sandtable/feed/#";
     std::string mqttUser, mqttPassword;
+    // A persistent session (docs/feed.md#mqtt): a fixed client id and no clean session, so
+    // the broker queues QoS 1 messages while the cockpit is away; TLS with this CA file.
+    std::string mqttClientId, mqttCaFile;
+    bool mqttPersistent = false;
     double staleSeconds = 120;
     // The history (docs/history.md): on by default for live network sources (TCP, UDP,
     // MQTT), off for the simulator and for a replayed file (simulated or already recorded

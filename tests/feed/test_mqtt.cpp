@@ -4,8 +4,10 @@
 
 #include <fcntl.h>
 #include <mosquitto.h>
+
 #include <signal.h>
 #include <sys/wait.h>
+#include <filesystem>
 
 #include <algorithm>
 #include <atomic>
@@ -169,4 +171,69 @@ TEST_CASE("MQTT end to end through mosquitto, surviving a broker restart", "[fee
     CHECK(std::find(disc, states.end(), ConnState::Connected) != states.end());
     p.stop();
     CHECK(p.snapshot()->transports[0].state == ConnState::Stopped);
+}
+
+TEST_CASE("MQTT persistent session: messages queued while Sandtable is away survive a broker restart", "[feed][mqtt]") {
+    if (std::string(kBroker).empty() || ::access(kBroker, X_OK) != 0) {
+        test::skipOrFail("mosquitto broker not found", "SANDTABLE_REQUIRE_TOOLS");
+        return;
+    }
+    TempDir dir;
+    const uint16_t port = freeTcpPort();
+    const std::string conf = dir.file("mosquitto.conf");
+    {
+        // Persistence on: the broker saves its sessions and queued messages on SIGTERM, in a
+        // folder it can write after dropping root for its own user.
+        const std::filesystem::path store = dir.path / "persist";
+        std::filesystem::create_directories(store);
+        std::filesystem::permissions(dir.path, std::filesystem::perms::others_exec | std::filesystem::perms::group_exec,
+                                     std::filesystem::perm_options::add);
+        std::filesystem::permissions(store, std::filesystem::perms::all);
+        std::ofstream f(conf);
+        f << "listener " << port << " 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location "
+          << store.string() << "/\nautosave_interval 1\nmax_queued_messages 10000\n";
+    }
+    Broker broker(conf, dir.file("broker.log"));
+    REQUIRE(broker.start(port));
+    MqttOptions mo;
+    mo.port = port;
+    mo.topics = {"sandtable/feed/#"};
+    mo.qos = 1;
+    mo.clientId = "sandtable-wall-test";  // fixed id + no clean session: the broker keeps the session
+    mo.cleanSession = false;
+    mo.retry.initialMs = 100;
+    mo.retry.maxMs = 1000;
+    auto state = [](const FeedSnapshot& s) { return s.transports.empty() ? ConnState::Idle : s.transports[0].state; };
+    PipelineOptions po;
+    po.now = [] { return kT0 + 3600000; };
+    po.publishIntervalMs = 10;
+    {
+        FeedPipeline p({}, po);
+        p.addTransport(std::make_unique<MqttTransport>(mo));
+        p.start();
+        REQUIRE(p.waitFor([&](const FeedSnapshot& s) { return state(s) == ConnState::Connected; }, 20s));
+        std::vector<std::string> first;
+        for (int i = 0; i < 20; ++i) first.push_back(posLine(i, kT0 + i * 1000));
+        REQUIRE(publishAll(port, "sandtable/feed/a", first));
+        REQUIRE(p.waitFor([](const FeedSnapshot& s) { return s.counters.accepted == 20; }, 20s));
+        p.stop();  // Sandtable goes away; its session stays at the broker
+    }
+    // While it is away: 300 messages, queued by the broker for the session...
+    std::vector<std::string> queued;
+    for (int i = 0; i < 300; ++i) queued.push_back(posLine(i, kT0 + 100000 + i * 1000, 121.402));
+    REQUIRE(publishAll(port, "sandtable/feed/b", queued));
+    // ...then the broker is stopped (SIGTERM: it writes its persistence file) and restarted.
+    broker.stop();
+    REQUIRE(broker.start(port));
+    // Sandtable comes back with the same client id: every queued message arrives, once.
+    FeedPipeline p2({}, po);
+    p2.addTransport(std::make_unique<MqttTransport>(mo));
+    p2.start();
+    REQUIRE(p2.waitFor([](const FeedSnapshot& s) { return s.counters.accepted + s.counters.duplicates >= 300; }, 30s));
+    std::this_thread::sleep_for(500ms);  // nothing more may come
+    const auto s = p2.snapshot();
+    CHECK(s->counters.accepted == 300);
+    CHECK(s->counters.rejected == 0);
+    CHECK(s->officers.size() == 300);
+    p2.stop();
 }
