@@ -43,6 +43,11 @@ const std::vector<Workload>& registry() {
          "trails of 100 and 1,000 officers x 1,000 fixes, 600 s, the clock moving every frame: street and district "
          "zoom",
          runTrips},
+        // Not in a full run (it takes simulated hours): --workload soak, scripts/soak.sh.
+        {"soak",
+         "simulated hours of officers through the pipeline, the history store and 10 fps offscreen frames: memory, "
+         "GPU bytes, frame time and queues every simulated minute (--workload soak only)",
+         runSoak, true},
     };
     return table;
 }

@@ -33,6 +33,14 @@ struct Options {
     int frames = 0;             // 0: time-budgeted (see framesDone)
     std::string scene;          // scene file for `scene` and `ingest` latency
     std::string dataDir;        // data/putuo (jurisdictions for the simulator)
+    // `soak` (scripts/soak.sh): simulated hours (0: 2, --quick 0.1), officers, their
+    // report interval, the simulation's speed, the frame rate, the track budget (0: the
+    // feed's), the history's folder (empty: a temporary one, removed after).
+    double soakHours = 0;
+    int soakOfficers = 2000, soakIntervalS = 5;
+    double soakSpeedup = 100, soakFps = 10;
+    int soakTrackMb = 0;
+    std::string soakDir;
 };
 
 // Writes each record as one JSON line to stdout and, when given, to a file.
@@ -66,6 +74,7 @@ struct Workload {
     std::string name;
     std::string description;
     std::function<void(Env&)> run;
+    bool onlyWhenNamed = false;  // left out of a full run (and of --quick): only --workload NAME runs it
 };
 // name -> function, in the order a full run executes them. Add new workloads in
 // bench.cpp's table.
@@ -165,5 +174,6 @@ void runExport(Env& env);
 void runIdle(Env& env);
 void runHistory(Env& env);
 void runTrips(Env& env);
+void runSoak(Env& env);
 
 }  // namespace sandtable::bench

@@ -31,6 +31,24 @@ int main(int argc, char** argv) {
     app.add_option("--scene", o.scene, "scene for the scene workload")->check(CLI::ExistingFile);
     app.add_option("--data", o.dataDir, "sample data folder")->check(CLI::ExistingDirectory);
     app.add_flag("--list", list, "list the workloads");
+    auto* soak = app.add_option_group("Soak", "the soak workload (scripts/soak.sh, docs/reliability.md#soak)");
+    soak->add_option("--soak-hours", o.soakHours, "simulated hours (default 2; --quick 0.1)")
+        ->check(CLI::Range(0.01, 48.0));
+    soak->add_option("--soak-officers", o.soakOfficers, "simulated officers")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 200000));
+    soak->add_option("--soak-interval", o.soakIntervalS, "seconds between an officer's reports")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 600));
+    soak->add_option("--soak-speedup", o.soakSpeedup, "simulated seconds per second")
+        ->capture_default_str()
+        ->check(CLI::Range(1.0, 3600.0));
+    soak->add_option("--soak-fps", o.soakFps, "frames drawn per second")
+        ->capture_default_str()
+        ->check(CLI::Range(0.1, 120.0));
+    soak->add_option("--soak-track-mb", o.soakTrackMb, "the in-memory tracks' budget, MiB (default: the feed's, 256)")
+        ->check(CLI::Range(1, 65536));
+    soak->add_option("--soak-dir", o.soakDir, "keep the soak's history here (default: a temporary folder, removed)");
     app.add_flag("--info", infoOnly, "one line: renderer, GL version, EGL platform");
     if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
     if ((o.width > 0) != (o.height > 0)) {
@@ -79,7 +97,7 @@ int main(int argc, char** argv) {
                      env.glVersion.c_str(), env.eglPlatform.c_str(), o.quick ? ", quick" : "");
         int failed = 0;
         for (const auto& w : bench::registry()) {
-            if (!wanted.empty() && !wanted.count(w.name)) continue;
+            if (wanted.empty() ? w.onlyWhenNamed : !wanted.count(w.name)) continue;
             std::fprintf(stderr, "sandtable-bench: %s ...\n", w.name.c_str());
             try {
                 w.run(env);

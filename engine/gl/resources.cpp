@@ -1,5 +1,6 @@
 #include "engine/gl/resources.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <stdexcept>
@@ -39,6 +40,42 @@ bool checkErrors(const char* what, const char* file, int line) {
 
 size_t errorCount() { return gErrors.load(); }
 
+namespace {
+std::atomic<int64_t> gBufferBytes{0}, gTextureBytes{0}, gBuffers{0}, gTextures{0};
+
+// Bytes per texel of the internal formats the engine allocates; 4 for any other.
+int64_t texelBytes(GLenum internalFormat) {
+    switch (internalFormat) {
+    case GL_R8:
+        return 1;
+    case GL_RG8:
+    case GL_R16F:
+        return 2;
+    case GL_RGBA16F:
+    case GL_RG32F:
+        return 8;
+    case GL_RGBA32F:
+        return 16;
+    default:  // RGBA8, R32F, R32UI, RG16F, DEPTH24_STENCIL8
+        return 4;
+    }
+}
+}  // namespace
+
+MemoryTicket::MemoryTicket(Kind kind, int64_t bytes) : kind_(kind), bytes_(bytes) {
+    (kind == Kind::Buffer ? gBufferBytes : gTextureBytes) += bytes;
+    ++(kind == Kind::Buffer ? gBuffers : gTextures);
+}
+
+void MemoryTicket::release() {
+    if (bytes_ < 0) return;
+    (kind_ == Kind::Buffer ? gBufferBytes : gTextureBytes) -= bytes_;
+    --(kind_ == Kind::Buffer ? gBuffers : gTextures);
+    bytes_ = -1;
+}
+
+MemoryStats memoryStats() { return {gBufferBytes.load(), gTextureBytes.load(), gBuffers.load(), gTextures.load()}; }
+
 void vertexAttrib(const VertexArray& vao, GLuint index, GLint size, GLenum type, GLuint offset, bool normalized,
                   GLuint binding) {
     glEnableVertexArrayAttrib(vao.id(), index);
@@ -59,6 +96,7 @@ void Buffer::reserve(size_t bytes) {
     while (cap < bytes) cap *= 2;
     glNamedBufferData(h_.id(), static_cast<GLsizeiptr>(cap), nullptr, GL_DYNAMIC_DRAW);
     capacity_ = cap;
+    ticket_ = MemoryTicket(MemoryTicket::Kind::Buffer, static_cast<int64_t>(cap));
     ST_GL_CHECK("Buffer::reserve");
 }
 
@@ -82,6 +120,10 @@ Texture Texture::create2D(GLenum internalFormat, int width, int height, int leve
     glTextureStorage2D(t.id_, levels, internalFormat, width, height);
     t.w_ = width;
     t.h_ = height;
+    int64_t bytes = 0;
+    for (int l = 0, w = width, h = height; l < levels; ++l, w = std::max(1, w / 2), h = std::max(1, h / 2))
+        bytes += static_cast<int64_t>(w) * h * texelBytes(internalFormat);
+    t.ticket_ = MemoryTicket(MemoryTicket::Kind::Texture, bytes);
     t.setFilter(levels > 1 ? GL_LINEAR_MIPMAP_LINEAR : GL_LINEAR, GL_LINEAR);
     t.setWrap(GL_CLAMP_TO_EDGE);
     ST_GL_CHECK("Texture::create2D");
@@ -104,6 +146,7 @@ RenderTarget RenderTarget::create(int width, int height) {
     rt.color_ = Texture::create2D(GL_RGBA8, width, height);
     rt.depth_ = Renderbuffer::create();
     glNamedRenderbufferStorage(rt.depth_.id(), GL_DEPTH24_STENCIL8, width, height);
+    rt.depthTicket_ = MemoryTicket(MemoryTicket::Kind::Texture, int64_t{4} * width * height);
     glNamedFramebufferTexture(rt.fbo_.id(), GL_COLOR_ATTACHMENT0, rt.color_.id(), 0);
     glNamedFramebufferRenderbuffer(rt.fbo_.id(), GL_DEPTH_STENCIL_ATTACHMENT, GL_RENDERBUFFER, rt.depth_.id());
     const GLenum status = glCheckNamedFramebufferStatus(rt.fbo_.id(), GL_FRAMEBUFFER);

@@ -4,6 +4,7 @@
 // (the explicit "not created yet" state for members made later). No raw GLuint outlives
 // its owner: id() lends the name for GL calls only.
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <utility>
 
@@ -102,6 +103,41 @@ void vertexAttrib(const VertexArray& vao, GLuint index, GLint size, GLenum type,
                   GLuint binding = 0);
 void vertexAttribInt(const VertexArray& vao, GLuint index, GLint size, GLenum type, GLuint offset, GLuint binding = 0);
 
+// GPU memory the engine's own buffers and textures hold now (their storage as
+// allocated: a buffer's capacity, a texture's levels, a render target's depth-stencil),
+// process-wide; what the driver adds (ImGui's backend, mip padding) is not counted. Soak
+// runs and the metrics sample it to show that GPU memory stays flat.
+struct MemoryStats {
+    int64_t bufferBytes = 0, textureBytes = 0;
+    int64_t buffers = 0, textures = 0;
+};
+MemoryStats memoryStats();
+
+// The bytes one allocation holds, added to a process-wide tally while it lives.
+class MemoryTicket {
+public:
+    enum class Kind { Buffer, Texture };
+    MemoryTicket() = default;
+    MemoryTicket(Kind kind, int64_t bytes);
+    ~MemoryTicket() { release(); }
+    MemoryTicket(MemoryTicket&& o) noexcept : kind_(o.kind_), bytes_(std::exchange(o.bytes_, -1)) {}
+    MemoryTicket& operator=(MemoryTicket&& o) noexcept {
+        if (this != &o) {
+            release();
+            kind_ = o.kind_;
+            bytes_ = std::exchange(o.bytes_, -1);
+        }
+        return *this;
+    }
+    MemoryTicket(const MemoryTicket&) = delete;
+    MemoryTicket& operator=(const MemoryTicket&) = delete;
+    void release();
+
+private:
+    Kind kind_ = Kind::Buffer;
+    int64_t bytes_ = -1;  // -1: holds nothing (0 bytes still counts one object)
+};
+
 // A GPU buffer with its size; storage is (re)allocated by upload when it grows.
 class Buffer {
 public:
@@ -130,6 +166,7 @@ private:
     Handle<BufferTraits> h_;
     size_t size_ = 0;      // bytes in use
     size_t capacity_ = 0;  // bytes allocated
+    MemoryTicket ticket_;  // capacity_, in memoryStats()
 };
 
 class Texture {
@@ -142,13 +179,14 @@ public:
     int height() const { return h_; }
     explicit operator bool() const { return id_ != 0; }
     ~Texture() { reset(); }
-    Texture(Texture&& o) noexcept : id_(std::exchange(o.id_, 0)), w_(o.w_), h_(o.h_) {}
+    Texture(Texture&& o) noexcept : id_(std::exchange(o.id_, 0)), w_(o.w_), h_(o.h_), ticket_(std::move(o.ticket_)) {}
     Texture& operator=(Texture&& o) noexcept {
         if (this != &o) {
             reset();
             id_ = std::exchange(o.id_, 0);
             w_ = o.w_;
             h_ = o.h_;
+            ticket_ = std::move(o.ticket_);
         }
         return *this;
     }
@@ -159,6 +197,7 @@ public:
             glDeleteTextures(1, &id_);
             id_ = 0;
         }
+        ticket_.release();
     }
     void setFilter(GLenum minFilter, GLenum magFilter);
     void setWrap(GLenum wrap);
@@ -166,6 +205,7 @@ public:
 private:
     GLuint id_ = 0;
     int w_ = 0, h_ = 0;
+    MemoryTicket ticket_;  // its levels' bytes, in memoryStats()
 };
 
 // An offscreen colour (+ depth-stencil) target. Multisampling is off by design so that
@@ -184,6 +224,7 @@ private:
     Handle<FramebufferTraits> fbo_;
     Texture color_;
     Renderbuffer depth_;
+    MemoryTicket depthTicket_;
 };
 
 }  // namespace sandtable::gl

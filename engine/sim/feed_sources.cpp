@@ -16,6 +16,7 @@ FeedConfig FeedSources::feedConfig(const SceneSpec& scene) const {
     FeedConfig cfg;
     cfg.staleAfterMs = static_cast<TimeMs>(staleSeconds * 1000.0);
     cfg.squads = sceneSquads(scene).ids();
+    if (trackBudgetBytes) cfg.trackBudgetBytes = trackBudgetBytes;
     return cfg;
 }
 
@@ -76,6 +77,7 @@ FeedSetup makeFeedPipeline(const FeedSources& s, const SceneSpec& scene) {
         so.sim.officers = s.simOfficers;
         so.sim.badRate = s.simBadRate;
         so.sim.seed = s.simSeed;
+        if (s.simIntervalS > 0) so.sim.minIntervalS = so.sim.maxIntervalS = s.simIntervalS;
         so.jurisdictions = std::move(geo.jurisdictions);
         so.checkpoints = std::move(geo.checkpoints);
         so.roads = std::move(geo.roads);

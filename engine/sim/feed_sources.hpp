@@ -19,6 +19,7 @@ struct FeedSources {
     double simSpeedup = 1.0;
     double simBadRate = 0.005;
     uint64_t simSeed = 20241120;
+    int simIntervalS = 0;  // every simulated officer reports this often; 0: each at its own 5-30 s
     // The simulation's first instant; 0: now. Where the scene's records hold check-ins
     // after it, the simulated officers walk exactly those (a recorded day replayed:
     // engine/sim/recorded_day.hpp), else they walk random creek rounds.
@@ -36,6 +37,7 @@ struct FeedSources {
     std::string mqttClientId, mqttCaFile;
     bool mqttPersistent = false;
     double staleSeconds = 120;
+    size_t trackBudgetBytes = 0;  // the in-memory tracks' budget; 0: the feed's default (256 MiB)
     // The history (docs/history.md): on by default for live network sources (TCP, UDP,
     // MQTT), off for the simulator and for a replayed file (simulated or already recorded
     // officers must not end up in a real history twice) unless asked for.

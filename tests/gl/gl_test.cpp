@@ -58,6 +58,33 @@ TEST_CASE("Buffers upload, grow and read back, and moves transfer ownership", "[
     CHECK(glGetError() == GL_NO_ERROR);
 }
 
+TEST_CASE("GPU memory stats follow buffers, textures and render targets from allocation to release", "[gl]") {
+    ST_REQUIRE_GL();
+    const gl::MemoryStats before = gl::memoryStats();
+    {
+        gl::Buffer b = gl::Buffer::create();
+        b.upload(nullptr, 0);
+        b.reserve(3000);  // capacity grows in powers of two from 256: 4096
+        CHECK(gl::memoryStats().bufferBytes - before.bufferBytes == 4096);
+        CHECK(gl::memoryStats().buffers - before.buffers == 1);
+        b.reserve(5000);  // regrown: the old storage is no longer counted
+        CHECK(gl::memoryStats().bufferBytes - before.bufferBytes == 8192);
+        gl::Buffer moved = std::move(b);
+        CHECK(gl::memoryStats().bufferBytes - before.bufferBytes == 8192);
+        gl::Texture t = gl::Texture::create2D(GL_RGBA8, 64, 32, 2);  // 64x32 + 32x16 texels
+        CHECK(gl::memoryStats().textureBytes - before.textureBytes == (64 * 32 + 32 * 16) * 4);
+        gl::RenderTarget rt = gl::RenderTarget::create(10, 10);  // colour + depth-stencil
+        CHECK(gl::memoryStats().textureBytes - before.textureBytes == (64 * 32 + 32 * 16) * 4 + 800);
+        t.reset();
+        CHECK(gl::memoryStats().textureBytes - before.textureBytes == 800);
+    }
+    const gl::MemoryStats after = gl::memoryStats();
+    CHECK(after.bufferBytes == before.bufferBytes);
+    CHECK(after.textureBytes == before.textureBytes);
+    CHECK(after.buffers == before.buffers);
+    CHECK(after.textures == before.textures);
+}
+
 TEST_CASE("Render targets, textures and readback", "[gl]") {
     ST_REQUIRE_GL();
     gl::RenderTarget rt = gl::RenderTarget::create(64, 32);

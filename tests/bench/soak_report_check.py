@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""scripts/soak-report.py judges what it is given: flat synthetic samples pass, and each
+kind of growth after the warm-up (resident memory, GPU bytes, a history queue the writer
+does not drain, slowing frames) fails with its reason. Usage: soak_report_check.py OUTDIR"""
+import json
+import os
+import subprocess
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+report = os.path.join(here, "..", "..", "scripts", "soak-report.py")
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+
+
+def samples(**grow):
+    rows = []
+    for m in range(1, 121):  # two simulated hours
+        h = m / 60.0
+        rows.append({"workload": "soak", "case": "sample", "sim_minute": m, "wall_s": m * 0.6,
+                     "rss_mb": 300 + (m % 3) * 0.5 + grow.get("rss", 0) * h,
+                     "gpu_buffer_bytes": 3_000_000 + int(grow.get("gpu", 0) * h),
+                     "gpu_texture_bytes": 16_000_000, "gpu_objects": 32, "frames": 6,
+                     "frame_median_ms": 60 + grow.get("frame", 0) * h * h, "frame_max_ms": 90,
+                     "queued_lines": 100, "history_pending": int(500 + grow.get("pending", 0) * h),
+                     "history_written": m * 24000, "history_write_errors": 0, "history_dropped": 0,
+                     "history_last_batch_ms": 100, "track_points": 100000, "track_mb": 16.0,
+                     "track_dropped": 0, "officers": 2000, "officers_live": 2000, "lines": m * 24000,
+                     "accepted": m * 24000, "rejected": 0, "lines_per_s": 40000})
+    return rows
+
+
+def judge(name, rows):
+    path = os.path.join(out, name + ".jsonl")
+    with open(path, "w") as f:
+        for r in rows:
+            f.write(json.dumps(r) + "\n")
+    p = subprocess.run([sys.executable, report, path], capture_output=True, text=True)
+    return p.returncode, p.stdout
+
+
+failures = []
+rc, text = judge("flat", samples())
+if rc != 0:
+    failures.append(f"flat samples were judged failing:\n{text}")
+for name, grow, reason in [("leak", {"rss": 20}, "resident memory grows"),
+                           ("gpu", {"gpu": 1_000_000}, "GPU bytes grew"),
+                           ("writer", {"pending": 500_000}, "the history queue grows"),
+                           ("slowing", {"frame": 40}, "frames slowed")]:
+    rc, text = judge(name, samples(**grow))
+    if rc != 1 or reason not in text:
+        failures.append(f"{name}: expected exit 1 naming '{reason}', got {rc}:\n{text}")
+rc, text = judge("short", samples()[:5])
+if rc != 1 or "too few" not in text:
+    failures.append(f"short: expected 'too few', got {rc}:\n{text}")
+for f in failures:
+    print("FAIL:", f)
+print("soak_report_check:", "ok" if not failures else f"{len(failures)} failures")
+sys.exit(1 if failures else 0)
