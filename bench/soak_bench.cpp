@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "bench/bench.hpp"
@@ -99,6 +100,7 @@ void runSoak(Env& env) {
     auto last = wallStart;
     TimeMs simStart = 0, nextSample = 0;
     std::vector<double> frameMs, allFrameMs;
+    std::map<std::string, std::vector<double>> layerMs;  // each layer's draw time per frame (Map::stats)
     uint64_t frames = 0, late = 0, samples = 0;
     const TimeMs spanMs = static_cast<TimeMs>(hours * 3600000.0);
     // A stalled simulation (it cannot keep the pace) must not run forever: give up at 3x.
@@ -118,6 +120,7 @@ void runSoak(Env& env) {
         const double ms = msSince(t0);
         frameMs.push_back(ms);
         allFrameMs.push_back(ms);
+        for (const LayerStats& ls : map->stats()) layerMs[ls.id].push_back(ls.drawMs);
         ++frames;
 
         const auto snap = setup.feed->snapshot();
@@ -182,6 +185,9 @@ void runSoak(Env& env) {
     j["frames"] = frames;
     j["frames_over_period"] = late;
     addStats(j, "frame_", allFrameMs);
+    nlohmann::json layers = nlohmann::json::object();
+    for (const auto& [id, v] : layerMs) layers[id] = medianOf(v);
+    j["layer_draw_median_ms"] = layers;
     j["lines"] = snap->counters.lines;
     j["accepted"] = snap->counters.accepted;
     j["rejected"] = snap->counters.rejected;

@@ -197,7 +197,7 @@ int runCockpit(Options o, const SceneSpec& scene) {
         return changed;
     };
     cockpit.loadErrors = errors;
-    cockpit.extraUi = [&](Language l) { drawFeedHealth(*feed->snapshot(), wallClockMs(), l); };
+    cockpit.extraUi = [&](Language l) { drawFeedHealth(*feed->snapshot(), cockpit.time().now(), wallClockMs(), l); };
     const int rc = cockpit.run();
     feed->stop();
     return rc;

@@ -8,14 +8,18 @@
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
@@ -106,6 +110,45 @@ std::vector<std::string> queryColumn(GDALDataset& ds, const std::string& sql) {
 
 }  // namespace
 
+// Why a GeoPackage file cannot be a usable SQLite database, from its header alone (empty
+// when it looks whole, or when it cannot be read at all: then opening it fails with the
+// system's reason and nothing is moved). SQLite's file format: the 16-byte magic, the page
+// size at offset 16, the page count at 28, valid while the "version-valid-for" number at
+// 92 equals the change counter at 24. A file shorter than its page count says was cut.
+std::string unusableSqliteFile(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return {};
+    unsigned char h[100] = {};
+    const size_t n = std::fread(h, 1, sizeof h, f);
+    std::fseek(f, 0, SEEK_END);
+    const long size = std::ftell(f);
+    std::fclose(f);
+    if (size == 0) return "the file is empty";
+    if (n < sizeof h) return "truncated to " + std::to_string(size) + " bytes (no whole SQLite header)";
+    if (std::memcmp(h, "SQLite format 3", 16) != 0) return "not an SQLite database (no SQLite header)";
+    auto be32 = [&](int o) {
+        return uint32_t{h[o]} << 24 | uint32_t{h[o + 1]} << 16 | uint32_t{h[o + 2]} << 8 | uint32_t{h[o + 3]};
+    };
+    const uint32_t raw = uint32_t{h[16]} << 8 | h[17];
+    const uint64_t pageSize = raw == 1 ? 65536 : raw;
+    const uint64_t pages = be32(28);
+    // With a write-ahead log beside it the main file may lag its header (a checkpoint cut
+    // short by a full disk): SQLite recovers from the log, so only a file alone is judged.
+    std::error_code ec;
+    const auto wal = std::filesystem::file_size(path + "-wal", ec);
+    const bool alone = ec || wal == 0;
+    if (alone && be32(92) == be32(24) && pages > 0 && pageSize >= 512 &&
+        pages * pageSize > static_cast<uint64_t>(size))
+        return "truncated: " + std::to_string(size) + " of its " + std::to_string(pages * pageSize) + " bytes";
+    return {};
+}
+
+// An error text that says the database itself is damaged (not locked, not full).
+bool saysCorrupt(const std::string& err) {
+    return err.find("malformed") != std::string::npos || err.find("not a database") != std::string::npos ||
+           err.find("corrupt") != std::string::npos;
+}
+
 // ---------------------------------------------------------------- writer (writer thread only)
 
 class HistoryStore::Writer {
@@ -125,16 +168,31 @@ public:
             if (!ds_) return fail(err, lastGdalError("cannot connect"));
             return createPgSchema(err);
         }
-        const bool exists = std::filesystem::exists(dataset_);
+        bool exists = std::filesystem::exists(dataset_);
+        if (exists) {
+            std::string why = corruptSeen_ ? corruptSeen_.value() : unusableSqliteFile(dataset_);
+            if (!why.empty()) {
+                if (!quarantine(why, err)) return false;
+                exists = false;
+            }
+        }
         if (exists) {
             const char* drivers[] = {"GPKG", nullptr};
             ds_.reset(GDALDataset::Open(dataset_.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, drivers));
-        } else {
+            const std::string why = ds_ ? std::string() : lastGdalError("GDAL cannot open it as a GeoPackage");
+            if (!ds_ && ::access(dataset_.c_str(), R_OK | W_OK) == 0 && why.find("locked") == std::string::npos) {
+                // Readable and writable, a whole SQLite file, and still no GeoPackage.
+                if (!quarantine(why, err)) return false;
+                exists = false;
+            }
+        }
+        if (!exists) {
             GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GPKG");
             if (!drv) return fail(err, "GDAL has no GPKG driver");
             ds_.reset(drv->Create(dataset_.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
         }
         if (!ds_) return fail(err, lastGdalError("cannot open or create"));
+        corruptSeen_.reset();
         // WAL: readers (the cockpit reloading, QGIS) never block the writer, and a killed
         // writer loses only its open transaction. NORMAL sync: durable against a process
         // crash; only a power cut can lose the newest commits (never the file).
@@ -154,6 +212,11 @@ public:
         layer_ = nullptr;
         ds_.reset();
     }
+
+    // A write failed because the file is damaged: the next open() moves it aside.
+    void markCorrupt(const std::string& why) { corruptSeen_ = why; }
+    // What open() did to an unreadable file, once (empty: nothing).
+    std::string takeNotice() { return std::exchange(notice_, {}); }
 
     // GeoPackage: the file we write was deleted or replaced under us (writes would go to
     // an unlinked inode and vanish).
@@ -220,6 +283,30 @@ private:
     bool fail(std::string& err, const std::string& why) {
         err = why;
         return false;
+    }
+
+    // Moves the unreadable file (and its -wal/-shm) to FILE.corrupt-<UTC time>, so that it
+    // can be examined or repaired later, and lets open() start a new one.
+    bool quarantine(const std::string& why, std::string& err) {
+        ds_.reset();
+        const std::time_t now = std::time(nullptr);
+        std::tm tm{};
+        gmtime_r(&now, &tm);
+        char stamp[32];
+        std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+        const std::string moved = dataset_ + ".corrupt-" + stamp;
+        std::error_code ec;
+        std::filesystem::rename(dataset_, moved, ec);
+        if (ec) return fail(err, "unreadable (" + why + ") and cannot be moved aside: " + ec.message());
+        for (const char* side : {"-wal", "-shm"}) {
+            std::error_code e2;
+            if (std::filesystem::exists(dataset_ + side, e2))
+                std::filesystem::rename(dataset_ + side, moved + side, e2);
+        }
+        notice_ = "the history file was unreadable (" + why + "); it was moved aside to " + moved +
+                  " and a new one was started";
+        log::warn("history " + dataset_ + ": " + notice_);
+        return true;
     }
 
     bool createGpkgSchema(std::string& err) {
@@ -341,6 +428,8 @@ private:
     std::set<int64_t> known_;  // PostGIS day partitions that exist
     dev_t dev_ = 0;
     ino_t ino_ = 0;
+    std::optional<std::string> corruptSeen_;
+    std::string notice_;
 };
 
 // ---------------------------------------------------------------- store
@@ -391,6 +480,7 @@ HistoryStore::HistoryStore(HistoryOptions options) : options_(std::move(options)
     const bool ok = writer_->open(err);
     CPLPopErrorHandler();
     if (!ok) throw std::runtime_error("history " + stats_.target + ": " + err);
+    takeWriterNotice();
     thread_ = std::thread([this] { writerLoop(); });
 }
 
@@ -448,6 +538,15 @@ void HistoryStore::expire() {
     const uint64_t want = ++expireRequested_;
     wake_.notify_one();
     progress_.wait(lk, [&] { return expireDone_ >= want || stop_; });
+}
+
+void HistoryStore::takeWriterNotice() {
+    std::string notice = writer_->takeNotice();
+    if (notice.empty()) return;
+    std::lock_guard lk(mutex_);
+    ++stats_.quarantined;
+    stats_.notice = std::move(notice);
+    stats_.noticeAt = wallClockMs();
 }
 
 HistoryStats HistoryStore::stats() const {
@@ -521,6 +620,7 @@ void HistoryStore::writerLoop() {
         if (!writer_->isOpen()) {
             std::string err;
             if (!writer_->open(err)) noteError("cannot reopen: " + err);
+            takeWriterNotice();
         }
 
         if (writer_->isOpen() && (doExpire || SteadyClock::now() - lastExpire >= std::chrono::hours(1))) {
@@ -558,7 +658,9 @@ void HistoryStore::writerLoop() {
                 failed = true;
                 noteError("batch of " + std::to_string(batch.size()) +
                           " rows failed (kept, retried): " + (err.empty() ? std::string("not open") : err));
-                // A failed commit may leave the connection unusable: start afresh next time.
+                // A failed commit may leave the connection unusable: start afresh next time;
+                // a damaged file is moved aside then, and a new one takes the rows.
+                if (saysCorrupt(err)) writer_->markCorrupt(err);
                 writer_->close();
                 retryAt = SteadyClock::now() + std::chrono::milliseconds(options_.retryMs);
                 std::lock_guard lk(mutex_);

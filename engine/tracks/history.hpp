@@ -49,6 +49,11 @@ struct HistoryStats {
     size_t pending = 0;  // waiting in the queue
     std::string lastError;
     TimeMs lastErrorAt = 0;  // wall clock
+    // A GeoPackage found unreadable (truncated, not SQLite, malformed) is moved aside to
+    // FILE.corrupt-YYYYMMDDTHHMMSS and a new one started: what happened, for the panel.
+    uint64_t quarantined = 0;
+    std::string notice;
+    TimeMs noticeAt = 0;     // wall clock
     double lastBatchMs = 0;  // time the newest batch took to write and commit
 };
 
@@ -106,6 +111,7 @@ public:
 private:
     class Writer;
     void writerLoop();
+    void takeWriterNotice();  // the writer moved an unreadable file aside: into stats_
 
     HistoryOptions options_;
     bool postgres_ = false;

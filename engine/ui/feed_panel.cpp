@@ -2,6 +2,7 @@
 
 #include <imgui.h>
 
+#include <algorithm>
 #include <string>
 
 #include "engine/util/i18n.hpp"
@@ -19,7 +20,7 @@ const char* stateText(ConnState s, Language lang) { return tr(std::string("feed.
 
 }  // namespace
 
-void drawFeedHealth(const FeedSnapshot& snap, TimeMs now, Language lang) {
+void drawFeedHealth(const FeedSnapshot& snap, TimeMs now, TimeMs wallNow, Language lang) {
     if (!ImGui::CollapsingHeader(tr("feed.section", lang), ImGuiTreeNodeFlags_DefaultOpen)) return;
     const FeedCounters& c = snap.counters;
     const size_t stale = snap.countStale(now);
@@ -57,6 +58,22 @@ void drawFeedHealth(const FeedSnapshot& snap, TimeMs now, Language lang) {
         if (!t.detail.empty()) ImGui::TextDisabled("   %s", t.detail.c_str());
         if (!t.lastError.empty()) ImGui::TextDisabled(tr("feed.last_error", lang), t.lastError.c_str());
     }
+    if (!snap.hasHistory) return;
+    // The history store: what is written, what waits, and what went wrong (a full disk, a
+    // file deleted or found unreadable and moved aside), so the operator sees it here.
+    const HistoryStats& h = snap.history;
+    const bool trouble = h.writeErrors > 0 || h.droppedRows > 0 || h.quarantined > 0;
+    ImGui::Separator();
+    ImGui::TextUnformatted(tr("history.section", lang));
+    ImGui::TextColored(trouble ? ImVec4(1, 0.6f, 0.3f, 1) : ImVec4(0.4f, 0.9f, 0.5f, 1), "● %s", h.target.c_str());
+    ImGui::Text(tr("history.written", lang), static_cast<unsigned long long>(h.written), h.pending, h.lastBatchMs);
+    if (h.writeErrors || h.droppedRows)
+        ImGui::Text(tr("history.errors", lang), static_cast<unsigned long long>(h.writeErrors),
+                    static_cast<unsigned long long>(h.droppedRows));
+    auto ago = [&](TimeMs at) { return static_cast<double>(std::max<TimeMs>(0, wallNow - at)) / 1000.0; };
+    if (!h.lastError.empty())
+        ImGui::TextWrapped(tr("history.last_error", lang), ago(h.lastErrorAt), h.lastError.c_str());
+    if (!h.notice.empty()) ImGui::TextWrapped(tr("history.notice", lang), ago(h.noticeAt), h.notice.c_str());
 }
 
 }  // namespace sandtable

@@ -7,6 +7,9 @@
 
 namespace sandtable {
 
-void drawFeedHealth(const FeedSnapshot& snap, TimeMs now, Language lang);
+// The feed's and the history store's health in the panel. `now` is the frame's data time
+// (officers live or silent, the newest message's age: an accelerated simulation runs
+// ahead of the wall clock), `wallNow` the wall clock (ages of errors and notices).
+void drawFeedHealth(const FeedSnapshot& snap, TimeMs now, TimeMs wallNow, Language lang);
 
 }  // namespace sandtable

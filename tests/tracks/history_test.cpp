@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -372,4 +373,88 @@ TEST_CASE("a full disk: failed batches counted and retried, the file stays reada
     auto ds = openGpkg(dir.file("state/history.gpkg"), true);
     REQUIRE(ds);
     CHECK(countRows(*ds) == static_cast<int64_t>(written));
+}
+
+namespace {
+// The files of `dir` whose names start with `prefix`.
+std::vector<std::string> filesStartingWith(const std::string& dir, const std::string& prefix) {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        if (e.path().filename().string().rfind(prefix, 0) == 0) out.push_back(e.path().string());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+}  // namespace
+
+TEST_CASE("an unreadable history file is moved aside and a new one started, with a notice", "[tracks][history]") {
+    TempDir dir;
+    const std::string gpkg = dir.file("history.gpkg");
+    HistoryOptions o;
+    o.target = dir.path.string();
+    o.retentionDays = 0;
+    o.batchIntervalMs = 20;
+    {
+        HistoryStore h(o);
+        h.append(makeRows(3000, kT0));
+        REQUIRE(h.flush());
+    }
+    const auto whole = std::filesystem::file_size(gpkg);
+    REQUIRE(whole > 8192);
+    std::string expect;
+    SECTION("truncated while closed") {
+        std::filesystem::resize_file(gpkg, whole / 3);
+        expect = "truncated: " + std::to_string(whole / 3) + " of its";
+    }
+    SECTION("overwritten with other bytes") {
+        std::ofstream f(gpkg, std::ios::binary | std::ios::trunc);
+        for (int i = 0; i < 10; ++i) f << "this is not a GeoPackage at all, just text that replaced it\n";
+        expect = "not an SQLite database";
+    }
+    SECTION("emptied") {
+        std::filesystem::resize_file(gpkg, 0);
+        expect = "the file is empty";
+    }
+    HistoryStore h(o);  // does not throw: the wall keeps its history going
+    const HistoryStats st = h.stats();
+    INFO(st.notice);
+    CHECK(st.quarantined == 1);
+    CHECK(st.notice.find(expect) != std::string::npos);
+    CHECK(st.notice.find("moved aside to " + gpkg + ".corrupt-") != std::string::npos);
+    CHECK(st.noticeAt > 0);
+    const auto moved = filesStartingWith(dir.path.string(), "history.gpkg.corrupt-");
+    REQUIRE(!moved.empty());
+    CHECK(std::filesystem::path(moved[0]).filename().string().size() ==
+          std::string("history.gpkg.corrupt-20261201T120000Z").size());
+    // The new file takes rows and reads back.
+    h.append(makeRows(300, kT0 + 3600000));
+    REQUIRE(h.flush());
+    auto ds = openGpkg(gpkg);
+    REQUIRE(ds);
+    CHECK(countRows(*ds) == 300);
+}
+
+TEST_CASE("a whole history file is never moved aside, and one without permission fails naming it",
+          "[tracks][history]") {
+    TempDir dir;
+    const std::string gpkg = dir.file("history.gpkg");
+    HistoryOptions o;
+    o.target = dir.path.string();
+    {
+        HistoryStore h(o);
+        h.append(makeRows(10, kT0));
+        REQUIRE(h.flush());
+    }
+    // A whole file is never moved, however often it is opened.
+    for (int i = 0; i < 2; ++i) {
+        HistoryStore h(o);
+        CHECK(h.stats().quarantined == 0);
+        CHECK(h.stats().notice.empty());
+    }
+    CHECK(filesStartingWith(dir.path.string(), "history.gpkg.corrupt-").empty());
+    if (::geteuid() != 0) {  // root reads every file: the permission case needs another user
+        std::filesystem::permissions(gpkg, std::filesystem::perms::none);
+        CHECK_THROWS_WITH(HistoryStore(o), Catch::Contains("history.gpkg"));
+        CHECK(filesStartingWith(dir.path.string(), "history.gpkg.corrupt-").empty());
+        std::filesystem::permissions(gpkg, std::filesystem::perms::owner_all);
+    }
 }

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Faults a wall survives (issue 14, item 5), each on the real cockpit under Xvfb:
+
+  1. the history file found truncated (corrupted while the cockpit was down): the cockpit
+     starts anyway, moves the file aside (FILE.corrupt-...), says so in its log, and
+     writes the new positions to a new file;
+  2. the history on a full disk (a 1 MiB tmpfs in a mount namespace of the test's own):
+     write errors are logged and counted, the cockpit keeps drawing to the end and exits 0,
+     and what was written before the disk filled stays readable;
+  3. a vector source and the heatmap's records deleted while the cockpit runs: it keeps
+     drawing what it loaded (the screenshot at exit still shows the map);
+  4. the feed file rotated (renamed, a new one in its place) under a --replay: the replay
+     goes on with what it read.
+Each run ends by --exit-after with status 0 and a screenshot. Usage:
+    faults_check.py SANDTABLE SCENE OUTDIR"""
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from xsession import Display, skip_or_fail  # noqa: E402
+
+app, scene, out = sys.argv[1], sys.argv[2], sys.argv[3]
+shutil.rmtree(out, ignore_errors=True)
+os.makedirs(out)
+failures = []
+
+
+def check(cond, msg):
+    print(("ok   " if cond else "FAIL ") + msg)
+    if not cond:
+        failures.append(msg)
+
+
+def rows(gpkg):
+    con = sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True)
+    try:
+        return con.execute("SELECT count(*) FROM positions").fetchone()[0]
+    finally:
+        con.close()
+
+
+def run(display, name, args, during=None, seconds=8, wrap=None):
+    """The cockpit for `seconds`, `during(proc)` called while it runs; returns (rc, log)."""
+    log = os.path.join(out, name + ".log")
+    shot = os.path.join(out, name + ".png")
+    argv = [app, "--scene", scene, "--width", "960", "--height", "600", "--exit-after", str(seconds),
+            "--screenshot-on-exit", shot, *args]
+    if wrap:
+        argv = wrap(argv)
+    with open(log, "w") as f:
+        p = subprocess.Popen(argv, env=display.env, stdout=f, stderr=subprocess.STDOUT)
+        if during:
+            during(p)
+        try:
+            rc = p.wait(seconds + 120)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rc = "hung"
+    text = open(log).read()
+    check(rc == 0, f"{name}: exit status 0 (got {rc})")
+    check(os.path.exists(shot) and os.path.getsize(shot) > 10000, f"{name}: a screenshot at exit")
+    return rc, text
+
+
+with Display(1280, 800) as d:
+    # 1. A truncated history file at start.
+    hist = os.path.join(out, "state-truncated")
+    rc, _ = run(d, "history-seed", ["--history-dir", hist, "--sim-officers", "60", "--sim-speedup", "20"], seconds=5)
+    gpkg = os.path.join(hist, "history.gpkg")
+    before = rows(gpkg) if os.path.exists(gpkg) else 0
+    check(before > 0, f"the first run wrote a history ({before} rows)")
+    size = os.path.getsize(gpkg)
+    with open(gpkg, "r+b") as f:
+        f.truncate(size // 3)
+    rc, text = run(d, "history-truncated", ["--history-dir", hist, "--sim-officers", "60", "--sim-speedup", "20"],
+                   seconds=6)
+    moved = [n for n in os.listdir(hist) if n.startswith("history.gpkg.corrupt-") and not n.endswith(("-wal", "-shm"))]
+    check(len(moved) == 1 and os.path.getsize(os.path.join(hist, moved[0])) == size // 3,
+          f"the truncated file was moved aside, as it was ({moved})")
+    check("was unreadable (truncated:" in text and "moved aside to" in text,
+          "the log says the file was truncated and where it went")
+    check(os.path.exists(gpkg) and rows(gpkg) > 0, "a new history file holds the new positions")
+
+    # 2. The history on a full disk: a 1 MiB tmpfs in a mount namespace (unshare -rm).
+    full = os.path.join(out, "state-full")
+    os.makedirs(full)
+    if subprocess.run(["unshare", "-rm", "sh", "-c", f"mount -t tmpfs -o size=1m tmpfs {full}"],
+                      capture_output=True).returncode != 0:
+        skip_or_fail("cannot mount a tmpfs in a user and mount namespace here (unshare -rm)")
+    note = os.path.join(out, "full-rows.txt")
+
+    def in_namespace(argv):
+        # The cockpit inside the namespace; before it ends, count what the file holds.
+        q = " ".join(f"'{a}'" for a in argv)
+        return ["unshare", "-rm", "sh", "-c",
+                f"mount -t tmpfs -o size=1m tmpfs {full} && {q}; rc=$?; "
+                f"/usr/bin/python3 -c \"import sqlite3;print(sqlite3.connect('file:{full}/history.gpkg?mode=ro',"
+                f"uri=True).execute('select count(*) from positions').fetchone()[0])\" > {note} 2>&1; exit $rc"]
+
+    rc, text = run(d, "history-disk-full", ["--history-dir", full, "--sim-officers", "400", "--sim-speedup", "200"],
+                   seconds=10, wrap=in_namespace)
+    check("disk is full" in text and "failed (kept, retried)" in text, "the log says the disk is full")
+    kept = open(note).read().strip() if os.path.exists(note) else ""
+    check(kept.isdigit() and int(kept) > 0, f"the rows written before the disk filled are readable ({kept!r})")
+
+    # 3. Sources deleted while the cockpit runs (a copy of the sample data).
+    data = os.path.join(out, "putuo")
+    shutil.copytree(os.path.dirname(scene), data)
+    victims = [os.path.join(data, n) for n in ("roads.geojson", "records/complaints.csv")]
+
+    def delete_sources(p):
+        time.sleep(3)
+        for v in victims:
+            os.remove(v)
+
+    old_scene = scene
+    scene = os.path.join(data, os.path.basename(old_scene))
+    rc, text = run(d, "sources-deleted", ["--sim-officers", "100"], during=delete_sources, seconds=7)
+    check(not any(os.path.exists(v) for v in victims), f"deleted {victims} while it ran")
+    check("sandtable: error" not in text, "no error while drawing what was loaded")
+    scene = old_scene
+
+    # 4. The feed file rotated under a replay.
+    feed = os.path.join(out, "feed.ndjson")
+    t0 = 1732060800000  # 2024-11-20T08:00:00+08:00
+    with open(feed, "w") as f:
+        for i in range(600):
+            f.write('{"type":"position","officer":"PT-%03d","squad":"changfeng","t":%d,"lon":%.6f,"lat":31.2300}\n'
+                    % (i % 20, t0 + (i // 20) * 10000, 121.39 + (i % 20) * 0.001))
+
+    def rotate(p):
+        time.sleep(2)
+        os.rename(feed, feed + ".1")
+        with open(feed, "w") as f:
+            f.write('{"type":"position","officer":"PT-900","squad":"changfeng","t":%d,"lon":121.4,"lat":31.24}\n' % t0)
+
+    rc, text = run(d, "feed-rotated", ["--replay", feed, "--replay-speed", "60", "--no-sim"], during=rotate, seconds=6)
+    check("finished (end of " + feed + " (600 lines))" in text, "the replay read the whole file it opened (600 lines)")
+
+print("faults_check:", "ok" if not failures else f"{len(failures)} failed")
+sys.exit(1 if failures else 0)
