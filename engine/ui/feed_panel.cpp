@@ -56,6 +56,7 @@ void drawFeedHealth(const FeedSnapshot& snap, TimeMs now, Language lang) {
                            t.kind.c_str(), stateText(t.state, lang));
         if (!t.detail.empty()) ImGui::TextDisabled("   %s", t.detail.c_str());
         if (!t.lastError.empty()) ImGui::TextDisabled(tr("feed.last_error", lang), t.lastError.c_str());
+        if (t.retries > 0 || t.errors > 0) ImGui::TextDisabled(tr("feed.retries", lang), t.retries, t.errors);
     }
 }
 
