@@ -170,17 +170,17 @@ bool publishAll(uint16_t port, const std::string& topic, const std::vector<std::
                 const Login& login = {}) {
     ensureMosquittoInit();
     struct State {
-        std::atomic<bool> connected{false};
+        std::atomic<int> connack{-1};  // the CONNACK's code once it arrives (0: accepted)
         std::atomic<int> acked{0};
     } st;
     mosquitto* m = mosquitto_new(nullptr, true, &st);
-    mosquitto_connect_callback_set(m, [](mosquitto*, void* u, int rc) { static_cast<State*>(u)->connected = rc == 0; });
+    mosquitto_connect_callback_set(m, [](mosquitto*, void* u, int rc) { static_cast<State*>(u)->connack = rc; });
     mosquitto_publish_callback_set(m, [](mosquitto*, void* u, int) { ++static_cast<State*>(u)->acked; });
     if (!login.user.empty()) mosquitto_username_pw_set(m, login.user.c_str(), login.password.c_str());
     bool ok =
         mosquitto_connect(m, "127.0.0.1", port, 30) == MOSQ_ERR_SUCCESS && mosquitto_loop_start(m) == MOSQ_ERR_SUCCESS;
-    for (int i = 0; ok && i < 400 && !st.connected; ++i) std::this_thread::sleep_for(50ms);
-    ok = ok && st.connected;
+    for (int i = 0; ok && i < 400 && st.connack < 0; ++i) std::this_thread::sleep_for(50ms);
+    ok = ok && st.connack == 0;
     for (const auto& p : payloads)
         ok = ok && mosquitto_publish(m, nullptr, topic.c_str(), static_cast<int>(p.size()), p.data(), 1, false) ==
                        MOSQ_ERR_SUCCESS;
