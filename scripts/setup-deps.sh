@@ -40,7 +40,8 @@ PKGS=(
   libglx-mesa0            # GLX, for the GLFW window under X (Xvfb included)
   fonts-noto-cjk          # Noto Sans CJK SC: Chinese labels and UI
   # what the tests run (tests/apps, tests/feed)
-  mosquitto               # MQTT broker started by the MQTT end-to-end test
+  mosquitto               # MQTT brokers started by the MQTT tests (and mosquitto_passwd: the login test)
+  openssl                 # the openssl command: the MQTT TLS test makes its CA and server certificate
   postgresql postgresql-postgis  # throwaway PostGIS server of the PostGIS layer test
   gdal-bin                # ogr2ogr (PostGIS test), gdaltransform (interaction test)
   xvfb                    # a real X display for the window tests

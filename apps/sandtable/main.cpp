@@ -248,7 +248,9 @@ int main(int argc, char** argv) {
         ->check(cli::endpointValidator());
     feed->add_option("--udp", o.udp, "listen for UDP datagrams on [HOST:]PORT (loopback by default)")
         ->check(cli::endpointValidator());
-    feed->add_option("--mqtt", o.feed.mqtt, "subscribe at an MQTT broker HOST[:PORT]");
+    feed->add_option("--mqtt", o.feed.mqtt,
+                     "subscribe at an MQTT broker HOST[:PORT], or a failover list HOST[:PORT],HOST[:PORT],... "
+                     "(tried in turn)");
     feed->add_option("--topic", o.feed.topic, "MQTT topic filter")->capture_default_str();
     auto* mqttUser = feed->add_option("--mqtt-user", o.feed.mqttUser, "MQTT user name");
     auto* mqttPassword = feed->add_option("--mqtt-password", o.feed.mqttPassword,

@@ -105,6 +105,13 @@ public:
     // Counts a line refused before parsing (e.g. by a full queue).
     void reject(RejectReason reason, std::string_view source, uint64_t lineNo, std::string_view detail,
                 std::string_view line);
+    // Counts bytes a transport received but could not make a line of (the tail of a reset
+    // stream, an empty datagram): one more line seen, refused with `reason`.
+    void rejectLine(RejectReason reason, std::string_view source, uint64_t lineNo, std::string_view detail,
+                    std::string_view bytes) {
+        ++counters_.lines;
+        reject(reason, source, lineNo, detail, bytes);
+    }
 
     const FeedConfig& config() const { return config_; }
     uint64_t version() const { return version_; }

@@ -66,6 +66,14 @@ public:
         partial_.clear();
         discarding_ = false;
     }
+    // The stream broke (reset, read error): a final line without '\n' may be cut anywhere,
+    // so it is handed to onPartial (to be counted as incomplete), never as a line.
+    template <class F>
+    void abandon(F&& onPartial) {
+        if (!discarding_ && !partial_.empty()) onPartial(std::string_view(partial_));
+        partial_.clear();
+        discarding_ = false;
+    }
 
 private:
     template <class F>

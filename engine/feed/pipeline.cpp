@@ -49,6 +49,11 @@ public:
         lines_.fetch_add(1, std::memory_order_relaxed);
         return true;
     }
+    bool rejectLine(std::string_view bytes, uint64_t lineNo, RejectReason reason, std::string_view detail) override {
+        // The detail must outlive the queue: keep it in a small interned set.
+        return p_.enqueue(index_, bytes.substr(0, std::min(bytes.size(), p_.config_.maxLineBytes)), lineNo, 0, false, 0,
+                          reason, intern(detail));
+    }
     void setState(ConnState s, std::string_view detail) override {
         std::string msg;
         bool warn = false;
@@ -63,6 +68,7 @@ public:
                 st.recentStates.push_back(s);
                 if (s == ConnState::Connected) ++st.connects;
                 if (s == ConnState::Disconnected) ++st.disconnects;
+                if (s == ConnState::Retrying) ++st.retries;
             }
             st.detail = std::string(detail);
             msg = "feed " + name_ + ": " + connStateName(s) + (detail.empty() ? "" : " (" + st.detail + ")");
@@ -77,6 +83,7 @@ public:
             TransportStatus& st = p_.statuses_[index_];
             st.lastError = std::string(error);
             st.lastErrorAt = wallClockMs();
+            ++st.errors;
         }
         p_.statusChanged_ = true;
         // State changes carry the error into the log; this one is for the details view.
@@ -89,9 +96,19 @@ public:
     std::atomic<uint64_t> lines_{0}, bytes_{0};
 
 private:
+    const char* intern(std::string_view detail) {
+        std::lock_guard lk(detailsMutex_);
+        for (const auto& d : details_)
+            if (*d == detail) return d->c_str();
+        if (details_.size() >= 32) return "";  // details are a transport's few fixed texts
+        details_.push_back(std::make_unique<std::string>(detail));
+        return details_.back()->c_str();
+    }
     FeedPipeline& p_;
     uint32_t index_;
     std::string name_;
+    std::mutex detailsMutex_;
+    std::vector<std::unique_ptr<std::string>> details_;
 };
 
 // ---- pipeline ----
@@ -179,7 +196,7 @@ void FeedPipeline::stop() {
 }
 
 bool FeedPipeline::enqueue(uint32_t source, std::string_view line, uint64_t lineNo, TimeMs shift, bool wait,
-                           TimeMs sourceNow) {
+                           TimeMs sourceNow, RejectReason reject, const char* detail) {
     const TimeMs received = wallClockMs();
     bool wake;
     {
@@ -191,7 +208,8 @@ bool FeedPipeline::enqueue(uint32_t source, std::string_view line, uint64_t line
             }
             spaceCv_.wait_for(lk, milliseconds(100));
         }
-        queue_.push_back(Pending{queueBytes_.size(), line.size(), source, lineNo, shift, received, sourceNow});
+        queue_.push_back(
+            Pending{queueBytes_.size(), line.size(), source, lineNo, shift, received, sourceNow, reject, detail});
         queueBytes_.append(line);
         wake = queue_.size() == 1;
     }
@@ -224,9 +242,13 @@ void FeedPipeline::ingestLoop() {
             std::lock_guard lk(stateMutex_);
             for (uint64_t i = 0; i < dropped; ++i)
                 state_.reject(RejectReason::QueueOverflow, "pipeline", 0, "inbox full", {});
-            for (const Pending& p : items)
-                state_.ingestLine(std::string_view(bytes.data() + p.offset, p.length), names[p.source], p.lineNo,
-                                  p.sourceNow, kNoCutoff, p.shift, p.receivedAt);
+            for (const Pending& p : items) {
+                const std::string_view line(bytes.data() + p.offset, p.length);
+                if (p.reject != RejectReason::Count)
+                    state_.rejectLine(p.reject, names[p.source], p.lineNo, p.detail, line);
+                else
+                    state_.ingestLine(line, names[p.source], p.lineNo, p.sourceNow, kNoCutoff, p.shift, p.receivedAt);
+            }
             countRate(items.size());
             sendHistoryLocked();
             dirty_ = true;

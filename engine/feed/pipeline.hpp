@@ -114,9 +114,12 @@ private:
         uint32_t source;
         uint64_t lineNo;
         TimeMs shift, receivedAt;
-        TimeMs sourceNow;  // the source's now when the line arrived (future-time check)
+        TimeMs sourceNow;                           // the source's now when the line arrived (future-time check)
+        RejectReason reject = RejectReason::Count;  // Count: a line to ingest; else refused with this reason
+        const char* detail = "";                    // static: the reason's detail for the sample
     };
-    bool enqueue(uint32_t source, std::string_view line, uint64_t lineNo, TimeMs shift, bool wait, TimeMs sourceNow);
+    bool enqueue(uint32_t source, std::string_view line, uint64_t lineNo, TimeMs shift, bool wait, TimeMs sourceNow,
+                 RejectReason reject = RejectReason::Count, const char* detail = "");
     void ingestLoop();
     void startTransport(size_t i);
     void publishLocked();          // stateMutex_ held

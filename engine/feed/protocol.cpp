@@ -41,9 +41,9 @@ bool parseOfficerStatus(std::string_view s, OfficerStatus& out) {
 
 const char* rejectReasonName(RejectReason r) {
     static constexpr std::array<const char*, kRejectReasonCount> names{
-        "line_too_long", "malformed_json", "unknown_type",      "missing_field", "invalid_field", "bad_time",
-        "future_time",   "bad_coordinate", "unknown_crs",       "outside_area",  "unknown_squad", "unknown_status",
-        "bad_speed",     "implied_speed",  "too_many_officers", "queue_overflow"};
+        "line_too_long", "malformed_json", "unknown_type",      "missing_field",  "invalid_field", "bad_time",
+        "future_time",   "bad_coordinate", "unknown_crs",       "outside_area",   "unknown_squad", "unknown_status",
+        "bad_speed",     "implied_speed",  "too_many_officers", "queue_overflow", "incomplete"};
     const auto i = static_cast<size_t>(r);
     return i < names.size() ? names[i] : "?";
 }

@@ -40,6 +40,7 @@ enum class RejectReason : uint8_t {
     ImpliedSpeed,     // jump from the officer's previous fix faster than maxSpeedMps
     TooManyOfficers,  // a new officer id beyond FeedConfig::maxOfficers
     QueueOverflow,    // the pipeline's inbox was full (network transports only)
+    Incomplete,       // a stream broke (connection reset) before the line's '\n'
     Count
 };
 constexpr size_t kRejectReasonCount = static_cast<size_t>(RejectReason::Count);

@@ -1,6 +1,7 @@
 #include "engine/feed/transport.hpp"
 
 #include <fcntl.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -133,6 +134,7 @@ void TcpListenTransport::run(TransportContext& ctx) {
             std::string peer;
             net::LineSplitter split;
             uint64_t lineNo = 0;
+            steady_clock::time_point lastData;  // accepted or last bytes received
         };
         std::vector<std::unique_ptr<Client>> clients;
         auto report = [&] {
@@ -159,16 +161,27 @@ void TcpListenTransport::run(TransportContext& ctx) {
                 Client& c = *clients[i - 1];
                 const ssize_t got = ::read(c.fd.get(), buf.data(), buf.size());
                 if (got > 0) {
+                    c.lastData = steady_clock::now();
                     ctx.addBytes(static_cast<size_t>(got));
                     c.split.feed(buf.data(), static_cast<size_t>(got),
                                  [&](std::string_view l) { ctx.pushLine(l, ++c.lineNo, 0, true); });
                     continue;
                 }
                 if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-                c.split.finish([&](std::string_view l) { ctx.pushLine(l, ++c.lineNo, 0, true); });
+                const int readErr = got < 0 ? errno : 0;
+                bool cut = false;
+                if (got == 0) {  // orderly close: a last line without '\n' still counts
+                    c.split.finish([&](std::string_view l) { ctx.pushLine(l, ++c.lineNo, 0, true); });
+                } else {  // reset or error: an unterminated tail may be cut anywhere
+                    c.split.abandon([&](std::string_view l) {
+                        cut = true;
+                        ctx.rejectLine(l, ++c.lineNo, RejectReason::Incomplete, "connection reset mid-line");
+                    });
+                }
                 // A sender going away is routine (it reconnects); the listener stays up.
-                ctx.setError("peer " + c.peer + (got < 0 ? " error: " + net::errnoText(errno) : " closed") + " after " +
-                             std::to_string(c.lineNo) + " lines");
+                ctx.setError("peer " + c.peer + (got < 0 ? " error: " + net::errnoText(readErr) : " closed") +
+                             " after " + std::to_string(c.lineNo) + " lines" +
+                             (cut ? " (the last one cut off: counted as incomplete)" : ""));
                 clients.erase(clients.begin() + static_cast<std::ptrdiff_t>(i - 1));
                 changed = true;
             }
@@ -183,12 +196,33 @@ void TcpListenTransport::run(TransportContext& ctx) {
                     net::Fd cfd(
                         ::accept4(lfd.get(), reinterpret_cast<sockaddr*>(&peer), &plen, SOCK_NONBLOCK | SOCK_CLOEXEC));
                     if (!cfd.valid()) break;
+                    const auto now = steady_clock::now();
                     if (clients.size() >= opts_.maxClients) {
-                        ctx.setError("refused " + net::toString(peer) + ": too many clients");
-                        continue;
+                        // Full: the client silent the longest makes room (a peer that
+                        // connected and never sent, or went half-open), so idle or dead
+                        // connections cannot lock out a sender.
+                        auto idle = std::min_element(clients.begin(), clients.end(), [](const auto& a, const auto& b) {
+                            return a->lastData < b->lastData;
+                        });
+                        if (idle == clients.end()) {
+                            ctx.setError("refused " + net::toString(peer) + ": too many clients");
+                            continue;
+                        }
+                        const auto silentS = duration_cast<seconds>(now - (*idle)->lastData).count();
+                        ctx.setError("dropped " + (*idle)->peer + " (silent " + std::to_string(silentS) + " s) for " +
+                                     net::toString(peer) + ": " + std::to_string(opts_.maxClients) +
+                                     " clients at most");
+                        clients.erase(idle);
+                    }
+                    if (opts_.keepaliveIdleS > 0) {  // dead peers (no FIN, no RST) are found and dropped
+                        const int on = 1, idleS = opts_.keepaliveIdleS, intvlS = 10, count = 3;
+                        ::setsockopt(cfd.get(), SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+                        ::setsockopt(cfd.get(), IPPROTO_TCP, TCP_KEEPIDLE, &idleS, sizeof idleS);
+                        ::setsockopt(cfd.get(), IPPROTO_TCP, TCP_KEEPINTVL, &intvlS, sizeof intvlS);
+                        ::setsockopt(cfd.get(), IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
                     }
                     auto c = std::make_unique<Client>(
-                        Client{std::move(cfd), net::toString(peer), net::LineSplitter(ctx.maxLineBytes())});
+                        Client{std::move(cfd), net::toString(peer), net::LineSplitter(ctx.maxLineBytes()), 0, now});
                     clients.push_back(std::move(c));
                     changed = true;
                 }
@@ -304,6 +338,10 @@ void UdpListenTransport::run(TransportContext& ctx) {
                 const ssize_t got = ::recv(fd.get(), buf.data(), buf.size(), 0);
                 if (got < 0) break;
                 ++datagrams;
+                if (got == 0) {  // holds no line: garbage from the sender's point of view too
+                    ctx.rejectLine({}, datagrams, RejectReason::MalformedJson, "empty datagram");
+                    continue;
+                }
                 ctx.addBytes(static_cast<size_t>(got));
                 // One datagram holds whole lines; a missing final '\n' still ends a line.
                 net::LineSplitter split(ctx.maxLineBytes());

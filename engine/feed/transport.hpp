@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/feed/protocol.hpp"
 #include "engine/util/clock.hpp"
 
 namespace sandtable {
@@ -38,6 +39,8 @@ struct TransportStatus {
     uint64_t bytes = 0;
     uint32_t connects = 0;                // times it entered Connected
     uint32_t disconnects = 0;             // times it entered Disconnected
+    uint32_t retries = 0;                 // times it entered Retrying (failed attempts, lost connections)
+    uint32_t errors = 0;                  // errors reported (setError): failed attempts, peers lost or refused
     std::vector<ConnState> recentStates;  // last 16 states entered, oldest first
 };
 
@@ -52,6 +55,10 @@ public:
     // is full (back-pressure for files and TCP); otherwise a full inbox drops the line and
     // counts it as queue_overflow. Returns false when the line was not queued.
     virtual bool pushLine(std::string_view line, uint64_t lineNo, TimeMs timeShiftMs = 0, bool wait = true) = 0;
+    // Queues bytes that cannot be a line (the tail of a reset stream, an empty datagram):
+    // the state counts them under `reason` with this transport as the source, in order with
+    // the lines around them. Never blocks; false when the inbox is full (counted as overflow).
+    virtual bool rejectLine(std::string_view bytes, uint64_t lineNo, RejectReason reason, std::string_view detail) = 0;
     virtual void setState(ConnState s, std::string_view detail = {}) = 0;
     virtual void setError(std::string_view error) = 0;
     virtual void addBytes(size_t n) = 0;
@@ -99,10 +106,15 @@ private:
 };
 
 // Accepts TCP connections (any number of senders) and reads newline-delimited messages.
+// A peer that resets its connection mid-line has that unterminated tail counted as
+// `incomplete`, not parsed. Peers that connect and go silent cannot lock senders out: TCP
+// keepalive drops a dead peer (keepaliveIdleS + 3 probes 10 s apart), and at maxClients a
+// new connection replaces the client silent the longest instead of being refused.
 struct TcpListenOptions {
     std::string host = "127.0.0.1";  // loopback unless configured
     uint16_t port = 0;               // 0: any free port (see boundPort())
     size_t maxClients = 64;
+    int keepaliveIdleS = 60;  // first keepalive probe after this long without traffic; 0: no keepalive
     RetryOptions retry;
 };
 class TcpListenTransport final : public Transport {

@@ -115,15 +115,10 @@ FeedSetup makeFeedPipeline(const FeedSources& s, const SceneSpec& scene) {
     }
     if (!s.mqtt.empty()) {
         MqttOptions mo;
-        if (s.mqtt.find(':') == std::string::npos) {
-            mo.host = s.mqtt;  // the broker's standard port (MqttOptions' default)
-        } else {
-            net::HostPort hp;
-            std::string err;
-            if (!net::parseHostPort(s.mqtt, hp, &err)) throw std::runtime_error("--mqtt: " + err);
-            mo.host = hp.host;
-            mo.port = hp.port;
-        }
+        std::string err;  // HOST[:PORT] or a failover list HOST[:PORT],HOST[:PORT],...
+        if (!parseMqttBrokers(s.mqtt, mo.brokers, &err)) throw std::runtime_error("--mqtt: " + err);
+        mo.host = mo.brokers.front().host;
+        mo.port = mo.brokers.front().port;
         mo.topics = {s.topic};
         mo.username = s.mqttUser;
         mo.password = s.mqttPassword;

@@ -29,7 +29,7 @@ struct FeedSources {
     bool loop = false;             // ... and whether it loops
     std::string tcpHost, udpHost;  // empty port below: none
     int tcpPort = -1, udpPort = -1;
-    std::string mqtt;  // HOST[:PORT]; empty: none
+    std::string mqtt;  // HOST[:PORT] or a failover list HOST[:PORT],HOST[:PORT],...; empty: none
     std::string topic = "sandtable/feed/#";
     std::string mqttUser, mqttPassword;
     // A persistent session (docs/feed.md#mqtt): a fixed client id and no clean session, so

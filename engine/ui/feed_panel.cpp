@@ -57,6 +57,7 @@ void drawFeedHealth(const FeedSnapshot& snap, TimeMs now, TimeMs wallNow, Langua
                            t.kind.c_str(), stateText(t.state, lang));
         if (!t.detail.empty()) ImGui::TextDisabled("   %s", t.detail.c_str());
         if (!t.lastError.empty()) ImGui::TextDisabled(tr("feed.last_error", lang), t.lastError.c_str());
+        if (t.retries > 0 || t.errors > 0) ImGui::TextDisabled(tr("feed.retries", lang), t.retries, t.errors);
     }
     if (!snap.hasHistory) return;
     // The history store: what is written, what waits, and what went wrong (a full disk, a

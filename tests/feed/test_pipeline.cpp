@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <random>
 #include <thread>
 
 #include "engine/feed/net.hpp"
@@ -28,6 +29,30 @@ bool sendAll(int fd, const std::string& s) {
         done += static_cast<size_t>(n);
     }
     return true;
+}
+
+net::Fd connectTo(uint16_t port) {
+    net::Fd fd(::socket(AF_INET, SOCK_STREAM, 0));
+    const sockaddr_in a = loopback(port);
+    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) fd.reset();
+    return fd;
+}
+
+// Closes with SO_LINGER 0: the peer gets a RST instead of a FIN (a crashed or killed sender,
+// a middlebox dropping the connection).
+void resetConnection(net::Fd& fd) {
+    const linger l{1, 0};
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    fd.reset();
+}
+
+TcpListenTransport* startTcp(FeedPipeline& p, TcpListenOptions o = {}) {
+    auto tcp = std::make_unique<TcpListenTransport>(o);
+    TcpListenTransport* t = tcp.get();
+    p.addTransport(std::move(tcp));
+    p.start();
+    for (int i = 0; i < 2000 && t->boundPort() == 0; ++i) std::this_thread::sleep_for(10ms);
+    return t;
 }
 }  // namespace
 
@@ -181,6 +206,94 @@ TEST_CASE("TCP listener on loopback", "[feed][pipeline][tcp]") {
     CHECK(p.snapshot()->transports[0].state == ConnState::Stopped);
 }
 
+TEST_CASE("TCP listener: a peer resetting mid-line has the cut line counted as incomplete, never accepted",
+          "[feed][pipeline][tcp]") {
+    FeedPipeline p({}, fixedClock(kT0 + 3600000));
+    TcpListenTransport* t = startTcp(p);
+    REQUIRE(t->boundPort() != 0);
+    // A: ten lines, then half of the eleventh, then a reset.
+    net::Fd a = connectTo(t->boundPort());
+    REQUIRE(a.valid());
+    std::string lines;
+    for (int i = 0; i < 10; ++i) lines += posLine(i, kT0 + i) + "\n";
+    const std::string eleventh = posLine(10, kT0);
+    REQUIRE(sendAll(a.get(), lines + eleventh.substr(0, eleventh.size() / 2)));
+    // B: a whole JSON object but not its '\n', then a reset: the stream broke before the
+    // line ended, so it is not taken either.
+    net::Fd b = connectTo(t->boundPort());
+    REQUIRE(b.valid());
+    REQUIRE(sendAll(b.get(), posLine(20, kT0)));
+    // C: a sender that closes in order: its last line without '\n' still counts.
+    net::Fd c = connectTo(t->boundPort());
+    REQUIRE(c.valid());
+    REQUIRE(sendAll(c.get(), posLine(30, kT0) + "\n" + posLine(31, kT0)));
+    std::this_thread::sleep_for(200ms);  // the listener has read everything
+    resetConnection(a);
+    resetConnection(b);
+    ::shutdown(c.get(), SHUT_WR);
+    c.reset();
+    REQUIRE(p.waitFor([](const FeedSnapshot& s) { return s.counters.accepted + s.counters.rejected >= 14; }, 20s));
+    std::this_thread::sleep_for(100ms);
+    auto s = p.snapshot();
+    CHECK(s->counters.accepted == 12);
+    CHECK(s->counters.rejected == 2);
+    CHECK(s->counters.rejectedBy[static_cast<size_t>(RejectReason::Incomplete)] == 2);
+    CHECK(s->find("PT-0020") == nullptr);
+    CHECK(s->find("PT-0031") != nullptr);
+    const auto& samples = s->samples[static_cast<size_t>(RejectReason::Incomplete)];
+    REQUIRE(samples.size() == 2);
+    for (const auto& sm : samples) {
+        CHECK(sm.source == s->transports[0].name);
+        CHECK(sm.detail == "connection reset mid-line");
+    }
+    CHECK(((samples[0].lineNo == 11 && samples[1].lineNo == 1) || (samples[0].lineNo == 1 && samples[1].lineNo == 11)));
+    CHECK(s->transports[0].state == ConnState::Connected);
+    CHECK(s->transports[0].errors >= 3);  // each peer leaving is noted
+    // The listener is still up: a new sender gets through.
+    net::Fd d = connectTo(t->boundPort());
+    REQUIRE(d.valid());
+    REQUIRE(sendAll(d.get(), posLine(40, kT0) + "\n"));
+    REQUIRE(p.waitFor([](const FeedSnapshot& snap) { return snap.counters.accepted == 13; }, 20s));
+}
+
+TEST_CASE("TCP listener: peers that connect and never send cannot lock senders out", "[feed][pipeline][tcp]") {
+    for (const size_t maxClients : {size_t{64}, size_t{8}}) {
+        INFO("maxClients " << maxClients);
+        FeedPipeline p({}, fixedClock(kT0 + 3600000));
+        TcpListenOptions o;
+        o.maxClients = maxClients;
+        TcpListenTransport* t = startTcp(p, o);
+        REQUIRE(t->boundPort() != 0);
+        // 50 silent peers (half-open from our side: connected, never a byte), more than
+        // the second listener takes.
+        std::vector<net::Fd> silent;
+        for (int i = 0; i < 50; ++i) {
+            silent.push_back(connectTo(t->boundPort()));
+            REQUIRE(silent.back().valid());
+        }
+        std::this_thread::sleep_for(300ms);  // all accepted (or made room for)
+        // A real sender still gets its lines in, in two writes with a pause.
+        net::Fd sender = connectTo(t->boundPort());
+        REQUIRE(sender.valid());
+        std::string all;
+        for (int i = 0; i < 100; ++i) all += posLine(i, kT0 + i) + "\n";
+        REQUIRE(sendAll(sender.get(), all.substr(0, 5000)));
+        std::this_thread::sleep_for(50ms);
+        REQUIRE(sendAll(sender.get(), all.substr(5000)));
+        CHECK(p.waitFor([](const FeedSnapshot& s) { return s.counters.accepted == 100; }, 10s));
+        const auto s = p.snapshot();
+        CHECK(s->counters.rejected == 0);
+        CHECK(s->transports[0].state == ConnState::Connected);
+        if (maxClients < 50) {
+            CHECK_THAT(s->transports[0].lastError, Catch::Contains("silent"));
+            CHECK_THAT(s->transports[0].detail, Catch::Contains("8 client(s)"));
+        } else {
+            CHECK_THAT(s->transports[0].detail, Catch::Contains("51 client(s)"));
+        }
+        p.stop();
+    }
+}
+
 TEST_CASE("TCP client reconnects when the server goes away", "[feed][pipeline][tcp]") {
     const uint16_t port = freeTcpPort();
     FeedPipeline p({}, fixedClock(kT0 + 3600000));
@@ -238,6 +351,75 @@ TEST_CASE("UDP listener on loopback", "[feed][pipeline][udp]") {
     CHECK(s->counters.accepted == 52);
     CHECK(s->counters.rejectedBy[static_cast<size_t>(RejectReason::MissingField)] == 1);
     CHECK(s->transports[0].state == ConnState::Connected);
+}
+
+TEST_CASE("UDP listener: garbage datagrams are rejected and counted, good ones still arrive", "[feed][pipeline][udp]") {
+    FeedPipeline p({}, fixedClock(kT0 + 3600000));
+    auto udp = std::make_unique<UdpListenTransport>(UdpListenOptions());
+    UdpListenTransport* u = udp.get();
+    p.addTransport(std::move(udp));
+    p.start();
+    for (int i = 0; i < 2000 && u->boundPort() == 0; ++i) std::this_thread::sleep_for(10ms);
+    REQUIRE(u->boundPort() != 0);
+    net::Fd fd(::socket(AF_INET, SOCK_DGRAM, 0));
+    const sockaddr_in a = loopback(u->boundPort());
+    auto send = [&](const std::string& d) {
+        const ssize_t n = ::sendto(fd.get(), d.data(), d.size(), 0, reinterpret_cast<const sockaddr*>(&a), sizeof a);
+        // Gentle pacing: loopback UDP drops only when the socket buffer fills.
+        std::this_thread::sleep_for(d.size() > 10000 ? 20ms : 2ms);
+        return n == static_cast<ssize_t>(d.size());
+    };
+    std::mt19937 rng(20241120);
+    auto randomBytes = [&](size_t n) {
+        std::string d(n, '\0');
+        for (auto& ch : d) {
+            ch = static_cast<char>(rng() & 0xFF);
+            if (ch == '\n' || ch == '\r') ch = '\x01';  // one line per datagram: one reject each
+        }
+        return d;
+    };
+    uint64_t garbage = 0, good = 0;
+    for (int round = 0; round < 50; ++round) {
+        REQUIRE(send(posLine(round, kT0 + round)));
+        ++good;
+        REQUIRE(send(randomBytes(1 + rng() % 1500)));
+        ++garbage;
+        if (round % 10 == 0) {
+            REQUIRE(send(std::string()));  // zero-length
+            ++garbage;
+        }
+    }
+    // The largest UDP payload over IPv4: random bytes, then one line of 'x' without a '\n'.
+    REQUIRE(send(randomBytes(65507)));
+    REQUIRE(send(std::string(65507, 'x')));
+    garbage += 2;
+    // Invalid UTF-8 in an otherwise good line (a lone continuation byte, an overlong NUL,
+    // a truncated sequence).
+    for (const char* bad : {"PT-\x80", "PT-\xC0\x80", "PT-\xE4\xB8"}) {
+        const std::string line = R"({"type":"pos","officer":")" + std::string(bad) +
+                                 R"(","squad":"wanli","t":1732061700000,"lon":121.4,"lat":31.25})";
+        REQUIRE(send(line));
+        ++garbage;
+    }
+    REQUIRE(send(std::string()));  // one more empty one, the newest malformed sample
+    ++garbage;
+    REQUIRE(send(posLine(99, kT0)));
+    ++good;
+    REQUIRE(p.waitFor(
+        [&](const FeedSnapshot& s) { return s.counters.accepted + s.counters.rejected >= good + garbage; }, 20s));
+    std::this_thread::sleep_for(100ms);
+    const auto s = p.snapshot();
+    CHECK(s->counters.accepted == good);
+    CHECK(s->counters.rejected == garbage);  // every bad datagram counted, the empty ones included
+    CHECK(s->counters.rejectedBy[static_cast<size_t>(RejectReason::LineTooLong)] == 2);
+    CHECK(s->counters.rejectedBy[static_cast<size_t>(RejectReason::MalformedJson)] == garbage - 2);
+    CHECK(s->counters.rejectedBy[static_cast<size_t>(RejectReason::QueueOverflow)] == 0);
+    const auto& malformed = s->samples[static_cast<size_t>(RejectReason::MalformedJson)];
+    REQUIRE(!malformed.empty());
+    CHECK(malformed.back().detail == "empty datagram");
+    CHECK(malformed.back().source == s->transports[0].name);
+    CHECK(s->transports[0].state == ConnState::Connected);
+    CHECK(s->officers.size() == good);  // no officer id with broken UTF-8 got in
 }
 
 TEST_CASE("a busy port is retried with backoff, not fatal", "[feed][pipeline][tcp]") {
