@@ -50,6 +50,7 @@ struct HistoryStats {
     std::string lastError;
     TimeMs lastErrorAt = 0;  // wall clock
     double lastBatchMs = 0;  // time the newest batch took to write and commit
+    TimeMs lastWriteAt = 0;  // wall clock when the newest batch was committed (0: none yet)
 };
 
 struct HistoryLoad {
