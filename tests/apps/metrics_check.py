@@ -5,8 +5,9 @@ Xvfb says its port on stderr; /metrics, scraped twice and parsed with the refere
 parser (prometheus_client), shows the feed's accepted lines growing, rejects by reason,
 live officers, a frame time, resident memory, the history written; /healthz is 200 "ok";
 other paths 404, POST 405; no officer id in any label; a second cockpit on the same port
-exits 1 before opening a window; SIGTERM still exits 0.
-Usage: metrics_check.py SANDTABLE OUT_DIR"""
+exits 1 before opening a window; SIGTERM still exits 0. Then a `sandtable-render
+--wall-follow` node with no leader: its endpoint reports the loop turning and no frame.
+Usage: metrics_check.py SANDTABLE SANDTABLE_RENDER SCENE OUT_DIR"""
 import os
 import re
 import signal
@@ -24,7 +25,7 @@ try:
 except ImportError:
     skip_or_fail("python3-prometheus-client not installed")
 
-app, out = sys.argv[1:3]
+app, render, scene, out = sys.argv[1:5]
 os.makedirs(out, exist_ok=True)
 failures = []
 
@@ -66,11 +67,11 @@ def total(samples, name, **match):
     return sum(v for (n, l), v in samples.items() if n == name and all(dict(l).get(k) == x for k, x in match.items()))
 
 
-def wait_for_port(log_path, proc, timeout=90):
+def wait_for_port(log_path, proc, timeout=90, program="sandtable"):
     deadline = time.time() + timeout
     while time.time() < deadline:
         with open(log_path, encoding="utf-8", errors="replace") as f:
-            m = re.search(r"^sandtable: metrics on http://127\.0\.0\.1:(\d+)/metrics$", f.read(), re.M)
+            m = re.search(r"^" + program + r": metrics on http://127\.0\.0\.1:(\d+)/metrics$", f.read(), re.M)
         if m:
             return int(m.group(1))
         if proc.poll() is not None:
@@ -165,6 +166,29 @@ with Display(1024, 700) as d:
             proc.kill()
             rc = proc.wait()
     check(rc == 0, f"SIGTERM: exit {rc}")
+
+# A wall follower waiting for a leader that never comes: the loop turns, nothing is drawn.
+log_path = os.path.join(out, "follower.log")
+with open(log_path, "w") as log:
+    proc = subprocess.Popen([render, "--scene", scene, "--wall-follow", "tcp://127.0.0.1:9", "--wait", "8",
+                             "--metrics", "0"], stdout=log, stderr=subprocess.STDOUT)
+try:
+    port = wait_for_port(log_path, proc, program="sandtable-render")
+    check(port is not None, f"follower: the chosen port on stderr: {port}")
+    if port:
+        time.sleep(1)
+        _, s = scrape(f"http://127.0.0.1:{port}")
+        check(value(s, "sandtable_frames_drawn_total") == 0, "follower: no frame drawn without a leader")
+        turns = value(s, "sandtable_frame_loop_turns_total")
+        check(turns is not None and turns >= 3, f"follower: the loop turns while it waits: {turns}")
+        check(value(s, "sandtable_feed_lines_received_total") is None, "follower: no feed metrics (it has no feed)")
+        check(get(f"http://127.0.0.1:{port}/healthz")[0] == 200, "follower: /healthz 200 while waiting")
+    rc = proc.wait(60)
+    check(rc == 1, f"follower: gives up after --wait with exit {rc}")
+finally:
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
 
 if failures:
     print("metrics check FAILED:\n  " + "\n  ".join(failures))
