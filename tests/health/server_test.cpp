@@ -86,6 +86,18 @@ net::HostPort loopbackAnyPort() {
     return hp;
 }
 
+// Whether `a` is one of this machine's IPv4 addresses.
+bool localAddress(const in_addr& a) {
+    ifaddrs* list = nullptr;
+    if (::getifaddrs(&list) != 0) return false;
+    bool found = false;
+    for (ifaddrs* i = list; i && !found; i = i->ifa_next)
+        found = i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+                reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr == a.s_addr;
+    ::freeifaddrs(list);
+    return found;
+}
+
 // An IPv4 address of this machine that is not loopback, if it has one.
 bool nonLoopbackAddress(in_addr& out) {
     ifaddrs* list = nullptr;
@@ -208,9 +220,20 @@ TEST_CASE("an explicit HOST:PORT binds there, a port in use is refused", "[healt
     REQUIRE(net::parseHostPort("127.0.0.1:" + std::to_string(server.port()), same));
     auto start = [](const net::HostPort& at) { HealthServer s(at, {}, {}); };
     CHECK_THROWS_WITH(start(same), Catch::Contains("cannot listen on 127.0.0.1:") && Catch::Contains("in use"));
-    net::HostPort bad;  // TEST-NET-1 (RFC 5737): no address of this machine
-    REQUIRE(net::parseHostPort("192.0.2.1:0", bad));
-    CHECK_THROWS_WITH(start(bad), Catch::Contains("cannot listen on 192.0.2.1:0"));
+    // A documentation address (RFC 5737) that is not this machine's: nothing to bind.
+    std::string foreign;
+    for (const char* candidate : {"203.0.113.77", "198.51.100.77", "192.0.2.77"}) {
+        in_addr a{};
+        ::inet_pton(AF_INET, candidate, &a);
+        if (!localAddress(a)) {
+            foreign = candidate;
+            break;
+        }
+    }
+    REQUIRE_FALSE(foreign.empty());
+    net::HostPort bad;
+    REQUIRE(net::parseHostPort(foreign + ":0", bad));
+    CHECK_THROWS_WITH(start(bad), Catch::Contains("cannot listen on " + foreign + ":0"));
 }
 
 TEST_CASE("a client that sends half a request holds up no other scrape", "[health][server]") {
