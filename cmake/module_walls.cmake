@@ -13,7 +13,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
     "apps|\"bench/|\"tests/")
   # GL-free parts of the engine: no GL, window or UI headers, no GL-side engine modules.
   set(gl_free engine/util engine/geo engine/data engine/feed engine/sim engine/analysis engine/tracks engine/indicators
-      engine/time engine/report)
+      engine/time engine/report engine/health)
   set(gl_patterns "\"engine/gl/" "\"engine/render/" "\"engine/ui/" "<glad/" "<GLFW/" "<imgui" "<EGL/" "<GL/")
   set(violations "")
   foreach(rule ${rules})

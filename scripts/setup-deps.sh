@@ -30,6 +30,7 @@ PKGS=(
   libcli11-dev            # every app's options and --help
   libxlsxwriter-dev       # sandtable-kpi --xlsx
   libzmq3-dev cppzmq-dev  # a wall of several machines: the leader's frame state over ZeroMQ PUB/SUB
+  libmicrohttpd-dev       # the metrics endpoint (--metrics): Prometheus text and /healthz over HTTP
   libsystemd-dev          # sd_notify: the wall tells systemd it is up and alive (READY, WATCHDOG)
   libcairo2-dev           # sandtable-brief: the monthly report's PDF pages (cairo-pdf, cairo-ft)
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev  # sandtable-render --video: H.264 replays (libx264)
@@ -50,6 +51,7 @@ PKGS=(
   poppler-utils           # pdfinfo, pdftotext, pdffonts, pdftoppm: the monthly report test
   ffmpeg                  # ffprobe: the replay video test (frames, duration, codec)
   python3 python3-pil     # app test scripts; Pillow reads the PNGs they check
+  python3-prometheus-client  # the metrics test parses /metrics with the reference parser
 )
 
 SUDO=""

@@ -63,7 +63,7 @@ struct Options {
     std::string video, from, to;
     int fps = 30;
     double speed = 600;
-    std::string wallLead, wallFollow, wallGrid = "1x1", wallCell = "0,0";
+    std::string wallLead, wallFollow, wallGrid = "1x1", wallCell = "0,0", metrics;
     int bezel = 0, frames = 60;
     double hold = 5, wait = 30;
 };
@@ -141,8 +141,9 @@ int main(int argc, char** argv) {
     auto* lead = wall->add_option("--wall-lead", o.wallLead,
                                   "lead: publish --frames frame states of a replay from --from (at --speed, --fps "
                                   "a second) on this ZeroMQ endpoint (tcp://HOST:PORT)");
-    wall->add_option("--wall-follow", o.wallFollow, "follow: render this node's tile of the leader's frames")
-        ->excludes(lead);
+    auto* follow =
+        wall->add_option("--wall-follow", o.wallFollow, "follow: render this node's tile of the leader's frames")
+            ->excludes(lead);
     wall->add_option("--wall-grid", o.wallGrid, "the wall's monitors, COLSxROWS")->capture_default_str();
     wall->add_option("--wall-cell", o.wallCell, "this node's monitor, COL,ROW from the top left")
         ->capture_default_str();
@@ -158,6 +159,10 @@ int main(int argc, char** argv) {
     wall->add_option("--wait", o.wait, "seconds a follower waits for a state before giving up")
         ->check(CLI::Range(1.0, 86400.0))
         ->capture_default_str();
+    wall->add_option("--metrics", o.metrics,
+                     "a follower's Prometheus metrics and /healthz on [HOST:]PORT (loopback by default; 0: any free)")
+        ->check(cli::endpointValidator())
+        ->needs(follow);
     if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
     const bool wallNode = !o.wallLead.empty() || !o.wallFollow.empty();
     int gridCols = 1, gridRows = 1, cellCol = 0, cellRow = 0;
@@ -288,6 +293,7 @@ int main(int argc, char** argv) {
             w.bezel = o.bezel;
             w.waitSeconds = o.wait;
             w.out = o.out;
+            w.metrics = o.metrics;
             return runWallFollower(*map, w);
         }
         if (!o.video.empty()) {

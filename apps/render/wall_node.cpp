@@ -3,8 +3,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <thread>
 
+#include "engine/health/wall_health.hpp"
 #include "engine/render/offscreen.hpp"
 #include "engine/time/wall_sync.hpp"
 #include "engine/util/image.hpp"
@@ -69,11 +71,25 @@ int runWallLeader(Map& map, const WallLeadOptions& o) {
 }
 
 int runWallFollower(Map& map, const WallFollowOptions& o) {
+    // The metrics endpoint: frames and the process (a follower has no feed of its own), and
+    // /healthz's loop-stall rule (the loop turns every 200 ms, waiting or not).
+    std::unique_ptr<health::WallHealth> health;
+    std::unique_ptr<health::HealthServer> metrics;
+    if (!o.metrics.empty()) {
+        net::HostPort at;
+        net::parseHostPort(o.metrics, at);  // checked by the validator
+        health = std::make_unique<health::WallHealth>(nullptr);
+        metrics = health::serveWallHealth(at, *health);
+        std::fprintf(stderr, "sandtable-render: metrics on %s\n", metrics->url("/metrics").c_str());
+    }
+    health::FrameStats frames;
     WallSubscriber sub(o.endpoint);
     auto last = clk::now();
     uint64_t rendered = 0, firstSeq = 0;
     bool any = false;
     for (;;) {
+        frames.turn(wallClockMs());
+        if (health) health->publish(frames);
         const auto s = sub.next(200);
         if (!s) {
             if (std::chrono::duration<double>(clk::now() - last).count() > o.waitSeconds) {
@@ -98,8 +114,10 @@ int runWallFollower(Map& map, const WallFollowOptions& o) {
         map.camera.center = {s->centerX, s->centerY};
         map.camera.resolution = s->resolution;
         map.camera.rotation = s->rotation;
+        const auto drawStart = clk::now();
         const Image tile =
             renderCanvasRect(map, frameOf(*s), s->canvasWidth, s->canvasHeight, PixelRect{t.x, t.y, t.width, t.height});
+        frames.frame(std::chrono::duration<double>(clk::now() - drawStart).count(), wallClockMs());
         ++rendered;
         if (s->final) {
             if (!o.out.empty()) writePng(o.out, tile);

@@ -27,6 +27,7 @@ struct WallFollowOptions {
     int cols = 1, rows = 1, col = 0, row = 0, bezel = 0;
     double waitSeconds = 30;  // no state for this long: give up (exit 1)
     std::string out;          // the final state's tile as a PNG
+    std::string metrics;      // [HOST:]PORT of the metrics endpoint (frames, the process, /healthz); empty: none
 };
 int runWallFollower(Map& map, const WallFollowOptions& o);
 

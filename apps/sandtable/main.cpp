@@ -15,6 +15,7 @@
 #include "engine/data/scene.hpp"
 #include "engine/feed/credentials.hpp"
 #include "engine/gl/context.hpp"
+#include "engine/health/wall_health.hpp"
 #include "engine/render/offscreen.hpp"
 #include "engine/render/tour.hpp"
 #include "engine/sim/feed_sources.hpp"
@@ -36,7 +37,7 @@ struct Options {
     bool wall = false, noTour = false;
     std::vector<int> wallMonitors, wallRect;  // parsed and checked by CLI11
     std::string scene = std::string(SANDTABLE_DATA_DIR) + "/putuo/scene.json";
-    std::string out = "sandtable-putuo.png", lang = "zh", select, dispatch, view, tcp, udp;
+    std::string out = "sandtable-putuo.png", lang = "zh", select, dispatch, view, tcp, udp, metrics;
     bool headless = false;
     int monitor = -1;
     CockpitOptions cockpit;
@@ -87,6 +88,17 @@ void fillTimeline(const FeedSnapshot& snap, Timeline& tl, const void*& bucketed)
 int runCockpit(Options o, const SceneSpec& scene) {
     FeedSetup setup = makeFeedPipeline(o.feed, scene);
     auto feed = setup.feed;
+    // The metrics endpoint (docs/reliability.md#health-and-metrics), loopback unless a host is
+    // given; first, so that a port in use fails before the window opens.
+    std::unique_ptr<health::WallHealth> health;
+    std::unique_ptr<health::HealthServer> metrics;
+    if (!o.metrics.empty()) {
+        net::HostPort at;
+        net::parseHostPort(o.metrics, at);  // checked by the validator
+        health = std::make_unique<health::WallHealth>(feed, setup.liveClock);
+        metrics = health::serveWallHealth(at, *health);
+        std::fprintf(stderr, "sandtable: metrics on %s\n", metrics->url("/metrics").c_str());
+    }
     WindowPlacement where;
     where.width = o.cockpit.width;
     where.height = o.cockpit.height;
@@ -154,6 +166,7 @@ int runCockpit(Options o, const SceneSpec& scene) {
                                                     : loadJurisdictions(scene.jurisdictionsPath));
     }
     Cockpit cockpit(*window, *map, scene, std::move(time), o.cockpit);
+    cockpit.health = health.get();
     if (tour) {
         cockpit.everyTurn = [&](double dt, bool input) {
             tour->advance(dt, input);
@@ -319,6 +332,10 @@ int main(int argc, char** argv) {
     check->add_option("--exit-after", o.cockpit.exitAfterSeconds, "close after SECONDS")->check(CLI::Range(0.0, 1e9));
     check->add_option("--screenshot-on-exit", o.cockpit.screenshotOnExit, "save the window to this PNG on exit");
     check->add_option("--trace", o.cockpit.tracePath, "write what input did as JSON lines (tests)");
+    check
+        ->add_option("--metrics", o.metrics,
+                     "serve Prometheus metrics and /healthz on [HOST:]PORT (loopback by default; port 0: any free)")
+        ->check(cli::endpointValidator());
     if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
     o.feed.sim = !noSim && o.feed.replay.empty();
     if (!simStart.empty()) cli::parseTime(simStart, o.feed.simStart);

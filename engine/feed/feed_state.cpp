@@ -51,10 +51,31 @@ bool sameFix(const PositionFix& a, const FeedMessage& m, OfficerStatus status) {
 
 }  // namespace
 
+SourceCounters& FeedState::sourceCounters(std::string_view source) {
+    if (lastSource_ < sources_.size() && sources_[lastSource_].source == source) return sources_[lastSource_];
+    for (size_t i = 0; i < sources_.size(); ++i)
+        if (sources_[i].source == source) {
+            lastSource_ = i;
+            return sources_[i];
+        }
+    // The last place is "other": every source beyond the first kMaxFeedSources - 1.
+    if (sources_.size() + 1 >= kMaxFeedSources) {
+        if (sources_.size() < kMaxFeedSources) sources_.push_back(SourceCounters{"other"});
+        lastSource_ = sources_.size() - 1;
+        return sources_.back();
+    }
+    sources_.push_back(SourceCounters{std::string(source)});
+    lastSource_ = sources_.size() - 1;
+    return sources_.back();
+}
+
 void FeedState::reject(RejectReason reason, std::string_view source, uint64_t lineNo, std::string_view detail,
                        std::string_view line) {
     ++counters_.rejected;
     ++counters_.rejectedBy[static_cast<size_t>(reason)];
+    SourceCounters& sc = sourceCounters(source);
+    ++sc.rejected;
+    ++sc.rejectedBy[static_cast<size_t>(reason)];
     auto& q = samples_[static_cast<size_t>(reason)];
     if (config_.samplesPerReason == 0) return;
     if (q.size() >= config_.samplesPerReason) q.pop_front();
@@ -66,6 +87,7 @@ IngestOutcome FeedState::ingestLine(std::string_view line, std::string_view sour
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) return IngestOutcome::Empty;
     ++counters_.lines;
+    ++sourceCounters(source).lines;
     const ParseResult r = parser_.parse(line, now, msg_, timeShiftMs);
     return applyParsed(r, source, lineNo, line, cutoff, receivedAt);
 }
@@ -73,6 +95,7 @@ IngestOutcome FeedState::ingestLine(std::string_view line, std::string_view sour
 IngestOutcome FeedState::ingestMessage(const RawMessage& raw, std::string_view source, uint64_t lineNo,
                                        std::string_view excerpt, TimeMs now, TimeMs cutoff) {
     ++counters_.lines;
+    ++sourceCounters(source).lines;
     ParseResult r{false, RejectReason::LineTooLong, "line"};
     if (excerpt.size() <= config_.maxLineBytes) r = parser_.validate(raw, now, msg_);
     return applyParsed(r, source, lineNo, excerpt, cutoff, wallClockMs());
@@ -107,8 +130,12 @@ IngestOutcome FeedState::applyParsed(const ParseResult& r, std::string_view sour
             counters_.firstMessageTime == 0 ? msg_.t : std::min(counters_.firstMessageTime, msg_.t);
         if (msg_.type == FeedMessageType::Position) countActivity(msg_.t);
         counters_.lastReceivedAt = receivedAt;
+        SourceCounters& sc = sourceCounters(source);
+        ++sc.accepted;
+        if (o == IngestOutcome::Late) ++sc.late;
     } else if (o == IngestOutcome::Duplicate) {
         ++counters_.duplicates;
+        ++sourceCounters(source).duplicates;
     }
     return o;
 }

@@ -86,6 +86,19 @@ struct FeedCounters {
     TimeMs lastReceivedAt = 0;    // wall clock of the newest accepted line
 };
 
+// The same counts for one source (a transport's name, a file; "pipeline" for lines the
+// pipeline refused before any parsing, e.g. a full inbox), for the health metrics
+// (docs/reliability.md#health-and-metrics). FeedState keeps at most kMaxFeedSources apart;
+// any source after those is counted under "other", so that a label stays bounded.
+struct SourceCounters {
+    std::string source;
+    uint64_t lines = 0;     // non-empty lines seen
+    uint64_t accepted = 0;  // late ones included
+    uint64_t late = 0, duplicates = 0, rejected = 0;
+    std::array<uint64_t, kRejectReasonCount> rejectedBy{};
+};
+constexpr size_t kMaxFeedSources = 32;
+
 enum class IngestOutcome : uint8_t { Accepted, Late, Duplicate, Rejected, Skipped, Empty };
 
 class FeedState {
@@ -140,6 +153,8 @@ public:
     uint64_t incidentsVersion() const { return incidentsVersion_; }
     const FeedCounters& counters() const { return counters_; }
     const std::array<std::deque<RejectSample>, kRejectReasonCount>& samples() const { return samples_; }
+    // Counts per source, in the order the sources were first seen.
+    const std::vector<SourceCounters>& sources() const { return sources_; }
 
     size_t countStale(TimeMs now) const;
     // Accepted position fixes per minute of data time (the timeline's activity), the last
@@ -151,6 +166,7 @@ public:
 
 private:
     void countActivity(TimeMs t);
+    SourceCounters& sourceCounters(std::string_view source);
     IngestOutcome applyParsed(const ParseResult& r, std::string_view source, uint64_t lineNo, std::string_view line,
                               TimeMs cutoff, TimeMs receivedAt);
     void record(const OfficerState& o, const FeedMessage& m, OfficerStatus status);
@@ -182,6 +198,8 @@ private:
     std::vector<Incident> incidents_;
     uint64_t incidentsVersion_ = 0;
     FeedCounters counters_;
+    std::vector<SourceCounters> sources_;
+    size_t lastSource_ = 0;  // the source of the previous line (almost always the next one's)
     std::array<std::deque<RejectSample>, kRejectReasonCount> samples_;
     std::map<int64_t, uint32_t> activity_;  // minute -> fixes
     uint64_t activityVersion_ = 0;

@@ -281,6 +281,7 @@ void FeedPipeline::publishLocked() {
     s->squads = config_.squads;
     s->officers = state_.officers();
     s->counters = state_.counters();
+    s->sources = state_.sources();
     for (size_t r = 0; r < kRejectReasonCount; ++r)
         s->samples[r].assign(state_.samples()[r].begin(), state_.samples()[r].end());
     if (!checkinsCopy_ || state_.checkinsVersion() != checkinsCopyVersion_) {

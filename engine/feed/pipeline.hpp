@@ -40,6 +40,7 @@ struct FeedSnapshot {
     // Fixes per minute of data time (FeedState::activity), re-copied at most once a second.
     std::shared_ptr<const std::vector<std::pair<int64_t, uint32_t>>> activity;
     FeedCounters counters;
+    std::vector<SourceCounters> sources;                                // the same counts per source
     std::array<std::vector<RejectSample>, kRejectReasonCount> samples;  // newest last
     double messagesPerSecond = 0;                                       // lines over the last 10 s (wall clock)
     size_t queuedLines = 0;                                             // waiting for ingest when published

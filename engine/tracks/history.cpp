@@ -652,6 +652,7 @@ void HistoryStore::writerLoop() {
                 ++stats_.batches;
                 stats_.partitionsCreated += created;
                 stats_.lastBatchMs = ms;
+                stats_.lastWriteAt = wallClockMs();
                 done_ += batch.size();
                 batch.clear();
             } else {

@@ -55,6 +55,7 @@ struct HistoryStats {
     std::string notice;
     TimeMs noticeAt = 0;     // wall clock
     double lastBatchMs = 0;  // time the newest batch took to write and commit
+    TimeMs lastWriteAt = 0;  // wall clock when the newest batch was committed (0: none yet)
 };
 
 struct HistoryLoad {

@@ -464,6 +464,8 @@ int Cockpit::run() {
         else
             glfwPollEvents();
         service_.alive();  // the loop turns at least once a second: a hang stops the pings
+        frameStats_.turn(wallClockMs());
+        if (health) health->publish(frameStats_);
         const auto now = clk::now();
         const double dt = std::chrono::duration<double>(now - lastTick).count();
         lastTick = now;
@@ -557,6 +559,7 @@ int Cockpit::run() {
         if (frameIndex_ == 1) service_.ready("drawing " + std::to_string(fbw) + "x" + std::to_string(fbh));
         const double workMs = std::chrono::duration<double, std::milli>(clk::now() - now).count();
         frameMs = frameMs == 0 ? workMs : frameMs * 0.9 + workMs * 0.1;
+        frameStats_.frame(workMs / 1000.0, wallClockMs());
         if (exiting) break;
     }
     service_.stopping();

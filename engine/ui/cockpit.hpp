@@ -17,6 +17,8 @@
 
 #include "engine/data/scene.hpp"
 #include "engine/gl/context.hpp"
+#include "engine/health/frame_stats.hpp"
+#include "engine/health/wall_health.hpp"
 #include "engine/render/map.hpp"
 #include "engine/time/time_controller.hpp"
 #include "engine/ui/service_notify.hpp"
@@ -73,6 +75,9 @@ public:
     // Extra ImGui content (feed panels etc.).
     std::function<void(Language)> extraUi;
     std::vector<std::string> loadErrors;
+    // The metrics endpoint's view of this loop (--metrics): the frame stats are handed to it
+    // every turn (it copies them a few times a second, never waiting). Null: none.
+    health::WallHealth* health = nullptr;
     int run();
     TimeController& time() { return time_; }
     Timeline timeline;
@@ -116,6 +121,7 @@ private:
     std::FILE* trace_ = nullptr;
     uint64_t frameIndex_ = 0;
     ServiceNotifier service_;  // systemd: READY after the first frame, WATCHDOG from the loop
+    health::FrameStats frameStats_;
     struct ViewKey {
         double cx = 0, cy = 0, res = 0, rot = 0;
         int w = 0, h = 0;

@@ -178,3 +178,44 @@ TEST_CASE("an accepted outlier does not lock out the officer's true fixes: two t
         CHECK(st.officers()[0].lon == Approx(121.4001));
     }
 }
+
+TEST_CASE("counts are kept per source, and bounded in number", "[feed][state]") {
+    FeedState st;
+    const TimeMs now = kT0 + 600000;
+    REQUIRE(st.ingestLine(pos("A", kT0 + 20000, 121.40, 31.25), "tcp", 1, now) == IngestOutcome::Accepted);
+    REQUIRE(st.ingestLine(pos("A", kT0 + 10000, 121.40, 31.25), "tcp", 2, now) == IngestOutcome::Late);
+    REQUIRE(st.ingestLine(pos("A", kT0 + 20000, 121.40, 31.25), "mqtt", 1, now) == IngestOutcome::Duplicate);
+    REQUIRE(st.ingestLine("{not json", "mqtt", 2, now) == IngestOutcome::Rejected);
+    REQUIRE(st.ingestLine(pos("B", kT0, 0.0, 0.0), "mqtt", 3, now) == IngestOutcome::Rejected);  // outside the area
+    st.reject(RejectReason::QueueOverflow, "pipeline", 0, "inbox full", {});
+    const auto& s = st.sources();
+    REQUIRE(s.size() == 3);
+    CHECK(s[0].source == "tcp");
+    CHECK(s[0].lines == 2);
+    CHECK(s[0].accepted == 2);
+    CHECK(s[0].late == 1);
+    CHECK(s[0].rejected == 0);
+    CHECK(s[1].source == "mqtt");
+    CHECK(s[1].lines == 3);
+    CHECK(s[1].accepted == 0);
+    CHECK(s[1].duplicates == 1);
+    CHECK(s[1].rejected == 2);
+    CHECK(s[1].rejectedBy[static_cast<size_t>(RejectReason::MalformedJson)] == 1);
+    CHECK(s[1].rejectedBy[static_cast<size_t>(RejectReason::OutsideArea)] == 1);
+    CHECK(s[2].source == "pipeline");
+    CHECK(s[2].lines == 0);
+    CHECK(s[2].rejectedBy[static_cast<size_t>(RejectReason::QueueOverflow)] == 1);
+    // The totals are the sums over the sources.
+    uint64_t lines = 0, rejected = 0;
+    for (const auto& c : s) lines += c.lines, rejected += c.rejected;
+    CHECK(lines == st.counters().lines);
+    CHECK(rejected == st.counters().rejected);
+
+    // Sources past kMaxFeedSources - 1 share one "other" entry.
+    FeedState many;
+    for (int i = 0; i < 100; ++i) many.ingestLine("{bad", "file-" + std::to_string(i), 1, now);
+    REQUIRE(many.sources().size() == kMaxFeedSources);
+    CHECK(many.sources().back().source == "other");
+    CHECK(many.sources().back().lines == 100 - (kMaxFeedSources - 1));
+    CHECK(many.sources()[kMaxFeedSources - 2].source == "file-" + std::to_string(kMaxFeedSources - 2));
+}

@@ -77,11 +77,15 @@ TEST_CASE("a GeoPackage history: schema, batches, read back in time order", "[tr
     const auto rows = makeRows(10000, kT0);
     {
         HistoryStore h(o);
+        CHECK(h.stats().lastWriteAt == 0);
         auto copy = rows;
+        const TimeMs before = wallClockMs();
         REQUIRE(h.append(std::move(copy)));
         REQUIRE(h.flush());
         const HistoryStats s = h.stats();
         CHECK(s.written == 10000);
+        CHECK(s.lastWriteAt >= before);
+        CHECK(s.lastWriteAt <= wallClockMs());
         CHECK(s.batches >= 10);
         CHECK(s.writeErrors == 0);
         CHECK(s.target == dir.file("state/history.gpkg"));
