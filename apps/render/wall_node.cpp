@@ -6,6 +6,7 @@
 #include <memory>
 #include <thread>
 
+#include "engine/gl/resources.hpp"
 #include "engine/health/wall_health.hpp"
 #include "engine/render/offscreen.hpp"
 #include "engine/time/wall_sync.hpp"
@@ -89,6 +90,8 @@ int runWallFollower(Map& map, const WallFollowOptions& o) {
     bool any = false;
     for (;;) {
         frames.turn(wallClockMs());
+        frames.gpuBufferBytes = gl::memoryStats().bufferBytes;
+        frames.gpuTextureBytes = gl::memoryStats().textureBytes;
         if (health) health->publish(frames);
         const auto s = sub.next(200);
         if (!s) {

@@ -23,6 +23,9 @@ struct FrameStats {
     uint64_t turns = 0;                             // loop turns (drawn or not)
     TimeMs lastTurnAt = 0;                          // wall clock of the newest turn
     TimeMs lastFrameAt = 0;                         // wall clock of the newest frame
+    // The engine's GPU buffers and textures (gl::memoryStats, set by the GL host each
+    // turn); -1: not known (a host that does not set them).
+    int64_t gpuBufferBytes = -1, gpuTextureBytes = -1;
 
     void turn(TimeMs now);
     void frame(double seconds, TimeMs now);

@@ -94,6 +94,12 @@ void frameMetrics(const FrameStats& f, MetricSet& m) {
               num(f.turns));
     m.gauge("sandtable_frame_loop_last_turn_timestamp_seconds", "Unix time of the frame loop's newest turn.",
             seconds(f.lastTurnAt));
+    if (f.gpuBufferBytes >= 0) {
+        m.gauge("sandtable_gpu_memory_bytes", "GPU memory the engine's buffers and textures hold.",
+                static_cast<double>(f.gpuBufferBytes), {{"kind", "buffer"}});
+        m.gauge("sandtable_gpu_memory_bytes", "GPU memory the engine's buffers and textures hold.",
+                static_cast<double>(f.gpuTextureBytes), {{"kind", "texture"}});
+    }
 }
 
 }  // namespace

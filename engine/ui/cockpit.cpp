@@ -1,4 +1,5 @@
 #include "engine/ui/cockpit.hpp"
+#include "engine/gl/resources.hpp"
 
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>
@@ -465,6 +466,9 @@ int Cockpit::run() {
             glfwPollEvents();
         service_.alive();  // the loop turns at least once a second: a hang stops the pings
         frameStats_.turn(wallClockMs());
+        const gl::MemoryStats gm = gl::memoryStats();
+        frameStats_.gpuBufferBytes = gm.bufferBytes;
+        frameStats_.gpuTextureBytes = gm.textureBytes;
         if (health) health->publish(frameStats_);
         const auto now = clk::now();
         const double dt = std::chrono::duration<double>(now - lastTick).count();

@@ -117,7 +117,12 @@ with Display(1024, 700) as d:
         check(r2 is not None and r2 >= a2, f"received >= accepted: {r2} >= {a2}")
         rejects = {dict(l)["reason"]: v for (n, l), v in s2.items()
                    if n == "sandtable_feed_lines_rejected_total" and dict(l).get("source") == "simulator"}
-        check(len(rejects) == 16, f"every reject reason listed for the simulator: {len(rejects)}")
+        # The protocol's reasons, as engine/feed/protocol.cpp names them.
+        src = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "engine", "feed",
+                                "protocol.cpp")).read()
+        table = src[src.index("rejectReasonName(RejectReason r)"):]
+        reasons = set(re.findall(r'"([a-z_]+)"', table[:table.index("};")]))
+        check(set(rejects) == reasons, f"every reject reason listed for the simulator: {sorted(rejects)}")
         check(sum(rejects.values()) > 0, f"bad lines counted by reason: { {k: v for k, v in rejects.items() if v} }")
         live = value(s2, "sandtable_officers", state="live")
         check(live is not None and live > 0, f"officers live: {live}")
@@ -132,6 +137,10 @@ with Display(1024, 700) as d:
               "the +Inf bucket equals the count")
         rss = value(s2, "sandtable_process_resident_memory_bytes")
         check(rss is not None and rss > 10e6, f"resident memory: {rss}")
+        gpu_buf = value(s2, "sandtable_gpu_memory_bytes", kind="buffer")
+        gpu_tex = value(s2, "sandtable_gpu_memory_bytes", kind="texture")
+        check(gpu_buf is not None and gpu_buf > 0 and gpu_tex is not None and gpu_tex > 0,
+              f"GPU memory of the engine's buffers and textures: {gpu_buf}, {gpu_tex}")
         start = value(s2, "sandtable_process_start_time_seconds")
         check(start is not None and time.time() - 200 < start <= time.time(), f"start time: {start}")
         check(value(s2, "sandtable_healthy") == 1, "healthy")
