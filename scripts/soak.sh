@@ -24,5 +24,7 @@ out="${OUT:-soak-${hours}h.jsonl}"
 "$bench" --workload soak --soak-hours "$hours" --soak-track-mb "${TRACK_MB:-256}" --out "$out" "$@" >/dev/null
 plot_args=()
 [ -n "${PLOT:-}" ] && plot_args=(--plot "$PLOT")
-python3 "$here/scripts/soak-report.py" "$out" --warmup "${WARMUP:-0.5}" --max-rss-slope "${MAX_RSS_SLOPE:-5}" \
+py=/usr/bin/python3  # Debian's, with python3-matplotlib when installed (not a pyenv shim's)
+[ -x "$py" ] || py=python3
+"$py" "$here/scripts/soak-report.py" "$out" --warmup "${WARMUP:-0.5}" --max-rss-slope "${MAX_RSS_SLOPE:-5}" \
   --json "${out%.jsonl}.report.json" "${plot_args[@]}"

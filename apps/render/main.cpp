@@ -63,7 +63,8 @@ struct Options {
     std::string video, from, to;
     int fps = 30;
     double speed = 600;
-    std::string wallLead, wallFollow, wallGrid = "1x1", wallCell = "0,0", metrics;
+    std::string wallLead, wallFollow, metrics;
+    std::pair<int, int> wallGrid{1, 1}, wallCell{0, 0};  // COLSxROWS, COL,ROW
     int bezel = 0, frames = 60;
     double hold = 5, wait = 30;
 };
@@ -144,9 +145,14 @@ int main(int argc, char** argv) {
     auto* follow =
         wall->add_option("--wall-follow", o.wallFollow, "follow: render this node's tile of the leader's frames")
             ->excludes(lead);
-    wall->add_option("--wall-grid", o.wallGrid, "the wall's monitors, COLSxROWS")->capture_default_str();
-    wall->add_option("--wall-cell", o.wallCell, "this node's monitor, COL,ROW from the top left")
-        ->capture_default_str();
+    wall->add_option("--wall-grid", o.wallGrid, "the wall's monitors, COLSxROWS (default 1x1)")
+        ->delimiter('x')
+        ->type_name("COLSxROWS")
+        ->check(CLI::Range(1, 64));
+    wall->add_option("--wall-cell", o.wallCell, "this node's monitor, COL,ROW from the top left (default 0,0)")
+        ->delimiter(',')
+        ->type_name("COL,ROW")
+        ->check(CLI::Range(0, 63));
     wall->add_option("--bezel", o.bezel, "pixels hidden between neighbouring monitors")
         ->check(CLI::Range(0, 2000))
         ->capture_default_str();
@@ -165,19 +171,12 @@ int main(int argc, char** argv) {
         ->needs(follow);
     if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
     const bool wallNode = !o.wallLead.empty() || !o.wallFollow.empty();
-    int gridCols = 1, gridRows = 1, cellCol = 0, cellRow = 0;
+    const auto [gridCols, gridRows] = o.wallGrid;
+    const auto [cellCol, cellRow] = o.wallCell;
     if (wallNode) {
-        char x = 0, comma = 0, end = 0;
-        if (std::sscanf(o.wallGrid.c_str(), "%d%c%d%c", &gridCols, &x, &gridRows, &end) != 3 ||
-            (x != 'x' && x != 'X') || gridCols < 1 || gridRows < 1 || gridCols > 64 || gridRows > 64) {
-            std::fprintf(stderr, "sandtable-render: --wall-grid '%s': expected COLSxROWS, e.g. 2x2\n",
-                         o.wallGrid.c_str());
-            return 2;
-        }
-        if (std::sscanf(o.wallCell.c_str(), "%d%c%d%c", &cellCol, &comma, &cellRow, &end) != 3 || comma != ',' ||
-            cellCol < 0 || cellRow < 0 || cellCol >= gridCols || cellRow >= gridRows) {
-            std::fprintf(stderr, "sandtable-render: --wall-cell '%s': expected COL,ROW inside the %s grid\n",
-                         o.wallCell.c_str(), o.wallGrid.c_str());
+        if (cellCol >= gridCols || cellRow >= gridRows) {
+            std::fprintf(stderr, "sandtable-render: --wall-cell %d,%d: outside the %dx%d grid\n", cellCol, cellRow,
+                         gridCols, gridRows);
             return 2;
         }
         if (!o.wallLead.empty() && o.from.empty()) {

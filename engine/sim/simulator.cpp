@@ -494,7 +494,15 @@ void SimulatorTransport::run(TransportContext& ctx) {
     if (opts_.startNow) cfg.start = wallClockMs();
     now_ = cfg.start;
     Simulator sim(cfg, opts_.jurisdictions, opts_.checkpoints, opts_.roads);
-    ctx.setState(ConnState::Connected, "simulating " + std::to_string(cfg.officers) + " officers");
+    std::string detail = "simulating " + std::to_string(cfg.officers) + " officers";
+    if (const uint64_t skipped = sim.stats().plannedSkipped) {
+        // Recorded check-ins it cannot walk (an officer it does not have, an unknown
+        // checkpoint, before the start): said in the panel and the log, as sandtable-sim does.
+        detail += "; " + std::to_string(skipped) + " of the " + std::to_string(cfg.plannedCheckins.size()) +
+                  " recorded check-ins cannot be walked (officer or checkpoint unknown, or before the start)";
+        ctx.setError(std::to_string(skipped) + " recorded check-ins not walked");
+    }
+    ctx.setState(ConnState::Connected, detail);
     uint64_t n = 0;
     const auto push = [&](std::string_view line, TimeMs) {
         ctx.addBytes(line.size() + 1);

@@ -198,7 +198,7 @@ public:
         // A 64 MiB page cache: the two indexes' pages stay in memory as the file grows
         // (SQLite's default 2 MB re-read them from the OS with a pread each).
         if (!execSql(*ds_, "PRAGMA journal_mode = WAL", err) || !execSql(*ds_, "PRAGMA synchronous = NORMAL", err) ||
-            !execSql(*ds_, "PRAGMA cache_size = -65536", err))
+            !execSql(*ds_, "PRAGMA cache_size = -65536", err) || !execSql(*ds_, "PRAGMA secure_delete = ON", err))
             return fail(err, err);
         if (!createGpkgSchema(err)) return false;
         struct stat st {};
@@ -269,7 +269,11 @@ public:
         const auto n = queryColumn(*ds_, "SELECT count(*)" + where);
         const uint64_t count = n.empty() ? 0 : std::strtoull(n[0].c_str(), nullptr, 10);
         if (count == 0) return true;
+        // secure_delete (set at open) zeroes the deleted rows' bytes in the pages; the
+        // checkpoint then takes them out of the write-ahead log too: expired tracks are
+        // gone from the files, not only from queries.
         if (!execSql(*ds_, "DELETE" + where, err)) return false;
+        if (!execSql(*ds_, "PRAGMA wal_checkpoint(TRUNCATE)", err)) return false;
         rows += count;
         return true;
     }

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <set>
 #include <string>
@@ -166,6 +167,38 @@ TEST_CASE("retention removes rows older than the configured days", "[tracks][his
     REQUIRE(ds);
     CHECK(countRows(*ds) == 600);
     CHECK(countRows(*ds, " WHERE t < " + std::to_string(now - 90 * 86400000LL)) == 0);
+}
+
+TEST_CASE("expired tracks are gone from the files, not only from queries", "[tracks][history]") {
+    TempDir dir;
+    HistoryOptions o;
+    o.target = dir.file("h.gpkg");
+    o.retentionDays = 90;
+    const TimeMs now = kT0 + 10 * 86400000LL;
+    o.now = [now] { return now; };
+    auto rowsOf = [](const std::string& officer, size_t n, TimeMs t0) {
+        std::vector<HistoryRecord> rows = makeRows(n, t0, 1);
+        for (HistoryRecord& r : rows) r.officer = officer;
+        return rows;
+    };
+    // The file's bytes (and its write-ahead log's): does `needle` appear anywhere?
+    auto inFiles = [&](const std::string& needle) {
+        for (const char* suffix : {"", "-wal"}) {
+            std::ifstream f(dir.file("h.gpkg") + suffix, std::ios::binary);
+            const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+            if (bytes.find(needle) != std::string::npos) return true;
+        }
+        return false;
+    };
+    HistoryStore h(o);
+    h.append(rowsOf("PT-EXPIRED-7731", 2000, kT0 - 100 * 86400000LL));
+    h.append(rowsOf("PT-KEPT-4242", 2000, kT0));
+    REQUIRE(h.flush());
+    REQUIRE(inFiles("PT-EXPIRED-7731"));  // the probe finds what is there
+    h.expire();
+    CHECK(h.stats().expiredRows == 2000);
+    CHECK_FALSE(inFiles("PT-EXPIRED-7731"));
+    CHECK(inFiles("PT-KEPT-4242"));
 }
 
 TEST_CASE("a restarted pipeline restores the trails and officers from history", "[tracks][history][pipeline]") {
