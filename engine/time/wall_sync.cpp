@@ -30,7 +30,10 @@ bool decodeWallFrame(std::string_view message, WallFrameState& out, std::string*
     };
     const nlohmann::json j = nlohmann::json::parse(message, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return fail("not a JSON object");
-    if (j.value("type", std::string()) != "wall-frame") return fail("type is not \"wall-frame\"");
+    // Not j.value("type", ...): it throws when "type" is there but not a string.
+    const auto type = j.find("type");
+    if (type == j.end() || !type->is_string() || type->get_ref<const std::string&>() != "wall-frame")
+        return fail("type is not \"wall-frame\"");
     WallFrameState s;
     try {
         const auto& seq = j.at("seq");

@@ -47,6 +47,8 @@ TEST_CASE("wall frame states round-trip and bad ones are refused with a reason",
     for (const Bad& b :
          {Bad{"", "not a JSON object"}, Bad{"[1,2]", "not a JSON object"},
           Bad{good.substr(0, good.size() / 2), "not a JSON object"}, Bad{edit("\"wall-frame\"", "\"pos\""), "type"},
+          // Found by fuzz_wall_frame: a "type" that is not a string threw out of the decoder.
+          Bad{edit("\"wall-frame\"", "60"), "type"}, Bad{edit("\"wall-frame\"", "null"), "type"},
           Bad{edit("\"resolution\":5.3", "\"resolution\":0"), "impossible"},
           Bad{edit("\"resolution\":5.3", "\"resolution\":\"5\""), "wrong type"},
           Bad{edit("[7680,2160]", "[0,2160]"), "canvas"}, Bad{edit("[7680,2160]", "[99999,2160]"), "canvas"},
