@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""scripts/soak-report.py judges what it is given: flat synthetic samples pass, and each
-kind of growth after the warm-up (resident memory, GPU bytes, a history queue the writer
-does not drain, slowing frames) fails with its reason. Usage: soak_report_check.py OUTDIR"""
+"""scripts/soak-report.py judges what it is given: flat synthetic samples pass, so does one
+high-water step of a stream buffer, and each kind of growth after the warm-up (resident
+memory, GPU bytes, GL objects, a history queue the writer does not drain, slowing frames)
+fails with its reason. Usage: soak_report_check.py OUTDIR"""
 import json
 import os
 import subprocess
@@ -19,8 +20,10 @@ def samples(**grow):
         h = m / 60.0
         rows.append({"workload": "soak", "case": "sample", "sim_minute": m, "wall_s": m * 0.6,
                      "rss_mb": 300 + (m % 3) * 0.5 + grow.get("rss", 0) * h,
-                     "gpu_buffer_bytes": 3_000_000 + int(grow.get("gpu", 0) * h),
-                     "gpu_texture_bytes": 16_000_000, "gpu_objects": 32, "frames": 6,
+                     "gpu_buffer_bytes": 3_000_000 + int(grow.get("gpu", 0) * h)
+                     + (grow.get("gpu_step", 0) if m >= 107 else 0),
+                     "gpu_texture_bytes": 16_000_000, "gpu_objects": 32 + (m // 30 if grow.get("objects") else 0),
+                     "frames": 6,
                      "frame_median_ms": 60 + grow.get("frame", 0) * h * h, "frame_max_ms": 90,
                      "queued_lines": 100, "history_pending": int(500 + grow.get("pending", 0) * h),
                      "history_written": m * 24000, "history_write_errors": 0, "history_dropped": 0,
@@ -40,11 +43,14 @@ def judge(name, rows):
 
 
 failures = []
-rc, text = judge("flat", samples())
-if rc != 0:
-    failures.append(f"flat samples were judged failing:\n{text}")
+for name, grow in [("flat", {}), ("highwater", {"gpu_step": 131072})]:
+    rc, text = judge(name, samples(**grow))
+    if rc != 0:
+        failures.append(f"{name} samples were judged failing:\n{text}")
 for name, grow, reason in [("leak", {"rss": 20}, "resident memory grows"),
                            ("gpu", {"gpu": 1_000_000}, "GPU bytes grew"),
+                           ("gpu-jump", {"gpu_step": 4_000_000}, "GPU bytes grew"),
+                           ("objects", {"objects": True}, "GL objects were added"),
                            ("writer", {"pending": 500_000}, "the history queue grows"),
                            ("slowing", {"frame": 40}, "frames slowed")]:
     rc, text = judge(name, samples(**grow))
