@@ -17,6 +17,7 @@
 #include "bench/officers.hpp"
 #include "engine/gl/context.hpp"
 #include "engine/render/map.hpp"
+#include "engine/render/text.hpp"
 #include "layers/heatmap_layer.hpp"
 #include "layers/layer_factory.hpp"
 
@@ -271,6 +272,7 @@ void interactCase(Env& env, const SceneSpec& scene, int width, int height) {
     renderFrame(*map, still, target);  // the opening still (shaders, first aggregation)
     glFinish();
     const HeatmapLayer::Timing before = heat ? heat->timing() : HeatmapLayer::Timing{};
+    const FontAtlas::Stats glyphsBefore = map->font().stats();
 
     FrameTimer timer(env.timerQueries);
     const double ratio = target.pixelRatio;
@@ -303,6 +305,12 @@ void interactCase(Env& env, const SceneSpec& scene, int width, int height) {
         j["heat_colour_strips"] = t.colourStrips - before.colourStrips;
         j["heat_engine"] = heat->engine() ? heat->engine()->name() : "none";
     }
+    // Glyphs rasterised for the opening still and during the gestures (new names in view).
+    const FontAtlas::Stats& glyphs = map->font().stats();
+    j["glyphs_opening"] = glyphsBefore.rasterised;
+    j["glyph_ms_opening"] = glyphsBefore.ms;
+    j["glyphs_during"] = glyphs.rasterised - glyphsBefore.rasterised;
+    j["glyph_ms_during"] = glyphs.ms - glyphsBefore.ms;
     j["scene_errors"] = errors;
     memory.add(j);
     env.out->emit(j);
