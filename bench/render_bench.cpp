@@ -290,6 +290,7 @@ void interactCase(Env& env, const SceneSpec& scene, int width, int height) {
             officers->updateInstances(0, crowd.instances());
             renderFrame(*map, frame, target);
             timer.end();
+            frame.dtSeconds = timer.wallMs().back() / 1000.0;  // as a host's clock would say
         }
         ++gestures;
     }
@@ -303,6 +304,7 @@ void interactCase(Env& env, const SceneSpec& scene, int width, int height) {
         j["heat_aggregations"] = t.aggregations - before.aggregations;
         j["heat_colour_passes"] = t.colourPasses - before.colourPasses;
         j["heat_colour_strips"] = t.colourStrips - before.colourStrips;
+        j["heat_interim_passes"] = t.interimPasses - before.interimPasses;
         j["heat_engine"] = heat->engine() ? heat->engine()->name() : "none";
     }
     // Glyphs rasterised for the opening still and during the gestures (new names in view).

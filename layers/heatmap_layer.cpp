@@ -235,7 +235,7 @@ void HeatmapLayer::upload(UploadContext& u) {
         engine_->wait();
         if (engine_->poll()) adopt();
     }
-    colorize(u.shaders, *u.frame.camera);
+    colorize(u.shaders, u.frame);
     drawMs_ = msSince(t0);
 }
 
@@ -366,7 +366,16 @@ void HeatmapLayer::adopt() {
     if (!flightIncremental_) ++timing_.fullAggregations;
 }
 
-void HeatmapLayer::colorize(ShaderLibrary& shaders, const Camera& cam) {
+void HeatmapLayer::colorize(ShaderLibrary& shaders, const FrameState& frame) {
+    const Camera& cam = *frame.camera;
+    if (view_.pixelSize != lastScale_ || view_.rotation != lastRotation_) {
+        if (lastScale_ != 0) sinceScaleChange_ = 0, framesSinceScaleChange_ = 0;  // not the first view
+        lastScale_ = view_.pixelSize;
+        lastRotation_ = view_.rotation;
+    } else {
+        sinceScaleChange_ += frame.dtSeconds;
+        ++framesSinceScaleChange_;
+    }
     showing_ = shown_.valid && displayMax_ > 0.0 && shownRange_.first != shownRange_.second;
     if (!showing_) return;  // nothing to show: fully transparent
     const int w = cam.width, h = cam.height;
@@ -407,6 +416,7 @@ void HeatmapLayer::colorize(ShaderLibrary& shaders, const Camera& cam) {
         std::fabs(dx - rx) < 1e-3 && std::fabs(dy - ry) < 1e-3 && std::fabs(rx) < 1e9 && std::fabs(ry) < 1e9;
     const int sx = whole ? static_cast<int>(rx) - colorOffX_ : 0, sy = whole ? static_cast<int>(ry) - colorOffY_ : 0;
     if (key == colorKey_ && whole && std::abs(sx) < w && std::abs(sy) < h) {
+        showInterim_ = false;
         if (sx == 0 && sy == 0) return;
         colorOffX_ += sx;
         colorOffY_ += sy;
@@ -416,10 +426,41 @@ void HeatmapLayer::colorize(ShaderLibrary& shaders, const Camera& cam) {
         if (sx < 0) strips.push_back({0, 0, -sx, h});
         if (sy > 0) strips.push_back({0, h - sy, w, sy});
         if (sy < 0) strips.push_back({0, 0, w, -sy});
-        colourRects(shaders, strips, view_);
+        colourRects(shaders, strips, view_,
+                    {colorFbo_.id(), w, h, ((colorOffX_ % w) + w) % w, ((colorOffY_ % h) + h) % h});
         ++timing_.colourStrips;
         return;
     }
+    const bool gesture = sinceScaleChange_ < kSettleSeconds && framesSinceScaleChange_ < kSettleFrames;
+    if (!frame.complete && gesture && softwareRenderer() && w >= 64 && h >= 64) {
+        // A zoom gesture: the half-resolution interim, coloured again only when the view moved.
+        showInterim_ = true;
+        colorKey_ = {};  // the full cache is stale: the settled frame colours it whole
+        if (key == interimKey_ && view_.topLeft == interimTopLeft_) return;
+        interimKey_ = key;
+        interimTopLeft_ = view_.topLeft;
+        const int iw = (w + 1) / 2, ih = (h + 1) / 2;
+        if (!interim_ || interim_.width() != iw || interim_.height() != ih) {
+            interim_ = gl::Texture::create2D(GL_RGBA8, iw, ih);
+            interim_.setFilter(GL_LINEAR, GL_LINEAR);
+            interimFbo_ = gl::Handle<gl::FramebufferTraits>::create();
+            glNamedFramebufferTexture(interimFbo_.id(), GL_COLOR_ATTACHMENT0, interim_.id(), 0);
+        }
+        GridSpec half = view_;
+        half.pixelSize *= 2.0;
+        half.width = iw;
+        half.height = ih;
+        const GLfloat clear[4] = {0, 0, 0, 0};
+        glClearNamedFramebufferfv(interimFbo_.id(), GL_COLOR, 0, clear);
+        const int x0 = gridRect_.x / 2, y0 = gridRect_.y / 2;
+        const PixelRect r{x0, y0, std::min(iw, (gridRect_.x + gridRect_.width + 1) / 2) - x0,
+                          std::min(ih, (gridRect_.y + gridRect_.height + 1) / 2) - y0};
+        if (r.width > 0 && r.height > 0) colourRects(shaders, {r}, half, {interimFbo_.id(), iw, ih, 0, 0});
+        ++timing_.interimPasses;
+        return;
+    }
+    showInterim_ = false;
+    interimKey_ = {};
     colorKey_ = key;
     colorTopLeft_ = view_.topLeft;
     colorOffX_ = colorOffY_ = 0;
@@ -427,19 +468,18 @@ void HeatmapLayer::colorize(ShaderLibrary& shaders, const Camera& cam) {
     // the part of the canvas over the grid (zoomed out, the district is a fraction of it).
     const GLfloat clear[4] = {0, 0, 0, 0};
     glClearNamedFramebufferfv(colorFbo_.id(), GL_COLOR, 0, clear);
-    if (gridRect_.width > 0 && gridRect_.height > 0) colourRects(shaders, {gridRect_}, view_);
+    if (gridRect_.width > 0 && gridRect_.height > 0) colourRects(shaders, {gridRect_}, view_, {colorFbo_.id(), w, h});
     ++timing_.colourPasses;
 }
 
-// Colours canvas rectangles (pixels, rows from the top) into the cache, whose texel for
-// canvas pixel (x, y) is ((x + offX) mod w, (y + offY) mod h): each rectangle becomes up to
-// four scissored passes where it wraps.
-void HeatmapLayer::colourRects(ShaderLibrary& shaders, const std::vector<PixelRect>& rects, const GridSpec& view) {
+// Colours rectangles of `view` (pixels, rows from the top) into the target: each rectangle
+// becomes up to four scissored passes where it wraps.
+void HeatmapLayer::colourRects(ShaderLibrary& shaders, const std::vector<PixelRect>& rects, const GridSpec& view,
+                               const ColourTarget& target) {
     if (rects.empty()) return;
-    const int w = colorCache_.width(), h = colorCache_.height();
-    const int shiftX = ((colorOffX_ % w) + w) % w, shiftY = ((colorOffY_ % h) + h) % h;
+    const int w = target.w, h = target.h, shiftX = target.shiftX, shiftY = target.shiftY;
     // Map::prepare restores the host's framebuffer and viewport after the upload phase.
-    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, colorFbo_.id());
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, target.fbo);
     glViewport(0, 0, w, h);
     glDisable(GL_DEPTH_TEST);
     glDisable(GL_CULL_FACE);
@@ -459,8 +499,9 @@ void HeatmapLayer::colourRects(ShaderLibrary& shaders, const std::vector<PixelRe
     const int rows = static_cast<int>(std::floor(o.y + (r0.y + r0.height - 0.5) * gy.y - 0.5)) + 2 - row0 + 1;
     const bool separable = aligned && gy.y > 0.0 && one && rows > 0 && rows <= 8192 && r0.width * r0.height > w * h / 8;
     if (separable) {
-        if (!rowTex_ || rowTex_.width() != w || rowTex_.height() < rows) {
-            rowTex_ = gl::Texture::create2D(GL_R32F, w, std::max(rows, rowTex_ ? rowTex_.height() : 0));
+        if (!rowTex_ || rowTex_.width() < w || rowTex_.height() < rows) {  // the interim's fit in the full pass's
+            rowTex_ = gl::Texture::create2D(GL_R32F, std::max(w, rowTex_ ? rowTex_.width() : 0),
+                                            std::max(rows, rowTex_ ? rowTex_.height() : 0));
             rowTex_.setFilter(GL_NEAREST, GL_NEAREST);
             rowFbo_ = gl::Handle<gl::FramebufferTraits>::create();
             glNamedFramebufferTexture(rowFbo_.id(), GL_COLOR_ATTACHMENT0, rowTex_.id(), 0);
@@ -476,7 +517,7 @@ void HeatmapLayer::colourRects(ShaderLibrary& shaders, const std::vector<PixelRe
         glBindVertexArray(vao_.id());
         glScissor(r0.x, 0, r0.width, rows);
         glDrawArrays(GL_TRIANGLES, 0, 3);
-        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, colorFbo_.id());
+        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, target.fbo);
         glViewport(0, 0, w, h);
     }
     Program& p = shaders.graphics("heatmap_quad.vert", "heatmap_color.frag",
@@ -514,12 +555,19 @@ void HeatmapLayer::colourRects(ShaderLibrary& shaders, const std::vector<PixelRe
 }
 
 void HeatmapLayer::draw(const RenderContext& rc) {
-    if (!showing_ || !colorCache_) return;
-    Program& blit = rc.shaders->graphics("heatmap_quad.vert", "heatmap_blit.frag");
-    const int w = colorCache_.width(), h = colorCache_.height();
+    const bool interim = showInterim_ && interim_;
+    if (!showing_ || (!colorCache_ && !interim)) return;
+    Program& blit = rc.shaders->graphics("heatmap_quad.vert", "heatmap_blit.frag",
+                                         interim ? std::vector<std::string>{"INTERIM"} : std::vector<std::string>{});
     blit.set("uOpacity", std::clamp(opacity, 0.0f, 1.0f));
-    blit.set("uCanvas", w, h);
-    blit.set("uShift", ((colorOffX_ % w) + w) % w, ((colorOffY_ % h) + h) % h);
+    if (interim) {
+        blit.set("uInterimScale", 0.5f / static_cast<float>(interim_.width()),
+                 0.5f / static_cast<float>(interim_.height()));
+    } else {
+        const int w = colorCache_.width(), h = colorCache_.height();
+        blit.set("uCanvas", w, h);
+        blit.set("uShift", ((colorOffX_ % w) + w) % w, ((colorOffY_ % h) + h) % h);
+    }
     // The rectangle's place in the canvas (the framebuffer holds rc.target).
     blit.set("uTargetOrigin", rc.target.x, rc.target.y);
     blit.set("uTargetHeight", rc.target.height);
@@ -533,7 +581,7 @@ void HeatmapLayer::draw(const RenderContext& rc) {
     if (x1 <= x0 || y1 <= y0) return;
     glEnable(GL_SCISSOR_TEST);
     glScissor(x0 - rc.target.x, rc.target.y + rc.target.height - y1, x1 - x0, y1 - y0);
-    glBindTextureUnit(0, colorCache_.id());
+    glBindTextureUnit(0, interim ? interim_.id() : colorCache_.id());
     glDisable(GL_DEPTH_TEST);
     glDisable(GL_CULL_FACE);
     glEnable(GL_BLEND);

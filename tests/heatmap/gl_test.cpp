@@ -244,10 +244,11 @@ struct PanRig {
         cam.fit({350000.0, 3460000.0, 354000.0, 3463000.0}, 0.0);
         rt = gl::RenderTarget::create(W, H);
     }
-    void frame(bool complete) {
+    void frame(bool complete, double dtSeconds = 0.0) {
         FrameState fs;
         fs.camera = &cam;
         fs.complete = complete;
+        fs.dtSeconds = dtSeconds;
         RenderContext rc;
         rc.camera = &cam;
         rc.viewProjection = cam.viewProjection();
@@ -297,13 +298,19 @@ TEST_CASE("pans inside the margin redraw from the cached grid: no re-aggregation
         // Only the uncovered strips were coloured, never the whole canvas again.
         CHECK(rig.layer->timing().colourPasses == t.colourPasses);
         CHECK(rig.layer->timing().colourStrips == t.colourStrips + 120);
-        // A zoom step about the centre keeps the cell size (radius in metres): a colour pass
-        // from the same grid, no re-aggregation.
+        // A zoom step about the centre keeps the cell size (radius in metres): colours
+        // from the same grid, no re-aggregation; during the gesture at half resolution (on
+        // software GL), then the full pass once the scale has settled.
         rig.cam.zoomAbout({PanRig::W / 2.0, PanRig::H / 2.0}, 1.2);
         rig.frame(false);
         CHECK(rig.layer->timing().requests == t.requests);
-        CHECK(rig.layer->timing().colourPasses == t.colourPasses + 1);
+        const bool software = softwareRenderer();
+        CHECK(rig.layer->timing().interimPasses == t.interimPasses + (software ? 1 : 0));
+        CHECK(rig.layer->timing().colourPasses == t.colourPasses + (software ? 0 : 1));
         CHECK(rig.layer->displayMax() == max0);
+        for (int i = 0; i < 10; ++i) rig.frame(false);  // settles after 8 frames (this host gives no frame time)
+        CHECK(rig.layer->timing().interimPasses == t.interimPasses + (software ? 1 : 0));
+        CHECK(rig.layer->timing().colourPasses == t.colourPasses + 1);
         CHECK(gl::errorCount() == 0);
     }
 }
@@ -331,6 +338,72 @@ TEST_CASE("the colours shifted under whole-pixel pans equal a fresh colour pass"
     panned.cam.panPixels(0.5, 0.0);
     panned.frame(false);
     CHECK(panned.layer->timing().colourPasses == passes + 1);
+}
+
+TEST_CASE("a zoom gesture draws a half-resolution interim close to the exact colours, then the exact ones",
+          "[heatmap][gl]") {
+    if (!context()) return;
+    PanRig rig(Normalisation::Fixed);
+    rig.frame(true);
+    const auto t0 = rig.layer->timing();
+    if (!softwareRenderer()) {  // a GPU colours the whole canvas in well under a millisecond: no interim
+        rig.cam.zoomAbout({PanRig::W * 0.6, PanRig::H * 0.4}, 1.2);
+        rig.frame(false, 0.02);
+        CHECK(rig.layer->timing().interimPasses == 0);
+        PanRig exact(Normalisation::Fixed);
+        exact.cam = rig.cam;
+        exact.frame(true);
+        CHECK(worstDiff(rig.image(), exact.image()) <= 2);
+        return;
+    }
+    // Three wheel notches 40 ms apart (frames of 20 ms), about a point off the centre.
+    for (int notch = 0; notch < 3; ++notch) {
+        rig.cam.zoomAbout({PanRig::W * 0.6, PanRig::H * 0.4}, 1.2);
+        rig.frame(false, 0.02);
+        rig.frame(false, 0.02);
+    }
+    // One half-resolution pass a notch (none for the frames between), no full pass yet.
+    CHECK(rig.layer->timing().interimPasses == t0.interimPasses + 3);
+    CHECK(rig.layer->timing().colourPasses == t0.colourPasses);
+    const auto interim = rig.image();
+    const size_t aggregations = rig.layer->timing().aggregations;
+    // The scale settles (0.25 s of frames without a zoom): the exact colours, once.
+    for (int i = 0; i < 7; ++i) rig.frame(false, 0.04);
+    CHECK(rig.layer->timing().colourPasses == t0.colourPasses + 1);
+    const auto settled = rig.image();
+    PanRig exact(Normalisation::Fixed);
+    exact.cam = rig.cam;
+    exact.frame(true);
+    if (rig.layer->timing().aggregations == aggregations) {
+        CHECK(worstDiff(settled, exact.image()) <= 2);  // no new grid came meanwhile: the same grid's exact colours
+    }
+    // Bilinear from half resolution, against the full pass from the same grid: the same
+    // picture, softer by a pixel where the density drops to nothing (this rig's fixed
+    // maximum saturates most of the canvas, so those edges are many).
+    REQUIRE(rig.layer->timing().aggregations == aggregations);
+    double sum = 0;
+    size_t coloured = 0, off = 0;
+    for (size_t i = 0; i < settled.size(); i += 4) {
+        int d = 0;
+        for (size_t c = 0; c < 4; ++c) d = std::max(d, std::abs(int(interim[i + c]) - int(settled[i + c])));
+        sum += d;
+        off += d > 32;
+        coloured += settled[i + 3] > 0;
+    }
+    const double n = static_cast<double>(settled.size() / 4);
+    INFO("mean " << sum / n << ", " << off << " pixels off by more than 32");
+    CHECK(coloured > static_cast<size_t>(n / 10));
+    CHECK(sum / n < 8.0);
+    CHECK(static_cast<double>(off) < 0.06 * n);
+    // A still in the middle of a gesture is exact at once.
+    rig.cam.zoomAbout({PanRig::W * 0.3, PanRig::H * 0.5}, 1.0 / 1.2);
+    rig.frame(true, 0.02);
+    CHECK(rig.layer->timing().interimPasses == t0.interimPasses + 3);
+    PanRig still(Normalisation::Fixed);
+    still.cam = rig.cam;
+    still.frame(true);
+    CHECK(worstDiff(rig.image(), still.image()) <= 2);
+    CHECK(gl::errorCount() == 0);
 }
 
 TEST_CASE("a pan out of the margin re-aggregates without blocking, then shows the new grid", "[heatmap][gl]") {
