@@ -90,13 +90,17 @@ void tripsCase(Env& env, const SceneSpec& scene, const std::shared_ptr<FeedPipel
     FrameTimer timer(env.timerQueries);
     const auto start = std::chrono::steady_clock::now();
     size_t rebuilds = 0;
+    const size_t cacheBefore = trails->cacheRenders();
+    std::vector<double> drawnMs, blitMs;  // frames that drew the trails into the cache, and the others
     for (size_t i = 0; wantFrame(env, i, start); ++i) {
         frame.time += 33;  // the clock moves every frame; the fade follows on the GPU
         ++frame.frameIndex;
         frame.dtSeconds = 0.033;
+        const size_t renders = trails->cacheRenders();
         timer.begin();
         renderFrame(*map, frame, target);
         timer.end();
+        (trails->cacheRenders() != renders ? drawnMs : blitMs).push_back(timer.wallMs().back());
         if (trails->buildStats().to != built.to) ++rebuilds;
     }
 
@@ -113,6 +117,11 @@ void tripsCase(Env& env, const SceneSpec& scene, const std::shared_ptr<FeedPipel
     addFrameStats(j, timer);
     j["build_frame_ms"] = firstMs;  // walk + project + upload + first draw (shaders included)
     j["rebuilds"] = rebuilds;
+    // The trails are drawn into the layer's canvas cache once a second of frame time (the
+    // fade and the cut at "now"), and blitted by the frames between.
+    j["cache_renders"] = trails->cacheRenders() - cacheBefore;
+    j["draw_frame_median_ms"] = drawnMs.empty() ? nlohmann::json() : nlohmann::json(percentile(drawnMs, 0.5));
+    j["blit_frame_median_ms"] = blitMs.empty() ? nlohmann::json() : nlohmann::json(percentile(blitMs, 0.5));
     j["drawn_segments"] = trails->drawnSegments();  // of sizes.segments: the trails in view
     memory.add(j);
     env.out->emit(j);

@@ -193,34 +193,95 @@ void TrailLayer::rebuild(const FeedSnapshot& snap, TimeMs at, double toleranceM)
     dirty_ = true;
 }
 
-void TrailLayer::upload(UploadContext&) {
-    if (!dirty_) return;
-    if (!buffer_) {
-        buffer_ = gl::Buffer::create();
-        vao_ = gl::VertexArray::create();
+void TrailLayer::upload(UploadContext& u) {
+    if (dirty_) {
+        if (!buffer_) {
+            buffer_ = gl::Buffer::create();
+            vao_ = gl::VertexArray::create();
+        }
+        buffer_.upload(segments_.data(), segments_.size() * sizeof(TrailSegment));
+        glVertexArrayVertexBuffer(vao_.id(), 0, buffer_.id(), 0, sizeof(TrailSegment));
+        glVertexArrayBindingDivisor(vao_.id(), 0, 1);  // one segment per instance
+        gl::vertexAttrib(vao_, 0, 4, GL_FLOAT, offsetof(TrailSegment, x0));
+        gl::vertexAttrib(vao_, 1, 2, GL_FLOAT, offsetof(TrailSegment, t0));
+        gl::vertexAttribInt(vao_, 2, 4, GL_UNSIGNED_BYTE, offsetof(TrailSegment, squad));
+        gpuCount_ = segments_.size();
+        gpuRanges_ = ranges_;
+        dirty_ = false;
+        ++uploads_;
+        ST_GL_CHECK("TrailLayer::upload");
     }
-    buffer_.upload(segments_.data(), segments_.size() * sizeof(TrailSegment));
-    glVertexArrayVertexBuffer(vao_.id(), 0, buffer_.id(), 0, sizeof(TrailSegment));
-    glVertexArrayBindingDivisor(vao_.id(), 0, 1);  // one segment per instance
-    gl::vertexAttrib(vao_, 0, 4, GL_FLOAT, offsetof(TrailSegment, x0));
-    gl::vertexAttrib(vao_, 1, 2, GL_FLOAT, offsetof(TrailSegment, t0));
-    gl::vertexAttribInt(vao_, 2, 4, GL_UNSIGNED_BYTE, offsetof(TrailSegment, squad));
-    gpuCount_ = segments_.size();
-    gpuRanges_ = ranges_;
-    dirty_ = false;
-    ST_GL_CHECK("TrailLayer::upload");
+    cacheShown_ = gpuCount_ > 0 && u.frame.camera;
+    if (!cacheShown_) {
+        drawnSegments_ = 0;
+        return;
+    }
+    const Camera& cam = *u.frame.camera;
+    const CacheKey key{cam.center,
+                       cam.resolution,
+                       cam.rotation,
+                       cam.width,
+                       cam.height,
+                       u.frame.pixelRatio,
+                       opacity,
+                       opts_.widthPx,
+                       opts_.selectedWidthPx,
+                       opts_.trailSeconds,
+                       opts_.colorBy,
+                       focus_->squadMask,
+                       focus_->statusMask,
+                       uploads_};
+    const TimeMs moved = u.frame.time > cacheTime_ ? u.frame.time - cacheTime_ : cacheTime_ - u.frame.time;
+    if (cache_ && key == cacheKey_ && moved < kCacheRefreshMs && !u.frame.complete) return;
+    if (!cache_ || cache_.width() != cam.width || cache_.height() != cam.height) {
+        cache_ = gl::Texture::create2D(GL_RGBA8, cam.width, cam.height);
+        cache_.setFilter(GL_NEAREST, GL_NEAREST);
+        cacheFbo_ = gl::Handle<gl::FramebufferTraits>::create();
+        glNamedFramebufferTexture(cacheFbo_.id(), GL_COLOR_ATTACHMENT0, cache_.id(), 0);
+    }
+    // Map::prepare puts the host's framebuffer and viewport back after the upload phase.
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, cacheFbo_.id());
+    glViewport(0, 0, cam.width, cam.height);
+    glDisable(GL_SCISSOR_TEST);
+    const GLfloat clear[4] = {0, 0, 0, 0};
+    glClearNamedFramebufferfv(cacheFbo_.id(), GL_COLOR, 0, clear);
+    drawSegments(u.shaders, cam, cam.viewProjection(), cam.width, cam.height, u.frame.pixelRatio, u.frame.time);
+    cacheKey_ = key;
+    cacheTime_ = u.frame.time;
+    ++cacheRenders_;
+    ST_GL_CHECK("TrailLayer::upload (cache)");
 }
 
 void TrailLayer::draw(const RenderContext& rc) {
-    drawnSegments_ = 0;
-    if (gpuCount_ == 0) return;
-    Program& p = rc.shaders->graphics("trail.vert", "trail.frag");
+    if (!cacheShown_ || !cache_) return;
+    // The cache holds premultiplied colour (the segments' "over" blending into a cleared
+    // target), so it goes over the layers below as they would have: one, one minus alpha.
+    Program& p = rc.shaders->graphics("heatmap_quad.vert", "canvas_blit.frag");
+    p.set("uTargetOrigin", rc.target.x, rc.target.y);
+    p.set("uTargetHeight", rc.target.height);
     p.use();
-    p.set("uViewProjection", rc.viewProjection);
-    p.set("uViewport", Vec2f{static_cast<float>(rc.viewport.width), static_cast<float>(rc.viewport.height)});
-    p.set("uPixelRatio", rc.pixelRatio);
+    glBindTextureUnit(0, cache_.id());
+    glDisable(GL_DEPTH_TEST);
+    glDisable(GL_CULL_FACE);
+    glEnable(GL_BLEND);
+    glBlendFuncSeparate(GL_ONE, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+    glBindVertexArray(vao_.id());
+    glDrawArrays(GL_TRIANGLES, 0, 3);
+    glBindVertexArray(0);
+    glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+    ST_GL_CHECK("TrailLayer::draw");
+}
+
+void TrailLayer::drawSegments(ShaderLibrary& shaders, const Camera& cam, const Mat4f& viewProjection, int width,
+                              int height, float pixelRatio, TimeMs time) {
+    drawnSegments_ = 0;
+    Program& p = shaders.graphics("trail.vert", "trail.frag");
+    p.use();
+    p.set("uViewProjection", viewProjection);
+    p.set("uViewport", Vec2f{static_cast<float>(width), static_cast<float>(height)});
+    p.set("uPixelRatio", pixelRatio);
     p.set("uOpacity", opacity);
-    p.set("uNowSec", static_cast<float>(static_cast<double>(rc.time - epoch_) / 1000.0));
+    p.set("uNowSec", static_cast<float>(static_cast<double>(time - epoch_) / 1000.0));
     p.set("uTrailSec", static_cast<float>(opts_.trailSeconds));
     p.set("uWidth", opts_.widthPx);
     p.set("uSelectedWidth", opts_.selectedWidthPx);
@@ -237,9 +298,9 @@ void TrailLayer::draw(const RenderContext& rc) {
     glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
     glBindVertexArray(vao_.id());
     // The view's box (rotation included), origin-relative, grown by the widest line.
-    BBox view = rc.camera->visibleBounds();
+    BBox view = cam.visibleBounds();
     const double pad =
-        static_cast<double>(std::max(opts_.widthPx, opts_.selectedWidthPx) * rc.pixelRatio) * rc.camera->resolution;
+        static_cast<double>(std::max(opts_.widthPx, opts_.selectedWidthPx) * pixelRatio) * cam.resolution;
     const float vx0 = static_cast<float>(view.minX - ctx_.origin.x - pad),
                 vx1 = static_cast<float>(view.maxX - ctx_.origin.x + pad),
                 vy0 = static_cast<float>(view.minY - ctx_.origin.y - pad),
@@ -264,7 +325,7 @@ void TrailLayer::draw(const RenderContext& rc) {
     }
     flush();
     glBindVertexArray(0);
-    ST_GL_CHECK("TrailLayer::draw");
+    ST_GL_CHECK("TrailLayer::drawSegments");
 }
 
 bool TrailLayer::legend(LegendBlock& block) const {

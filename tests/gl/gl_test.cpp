@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <type_traits>
@@ -104,11 +105,16 @@ TEST_CASE("Every embedded shader compiles and links, and a shader error names fi
     ShaderLibrary lib;
     // Every file embedded from shaders/, so a new shader is covered without editing this:
     // compute shaders link alone; each fragment shader links with the vertex shader of its
-    // name (officer.frag: officer.vert) or, failing that, the one sharing the longest
-    // prefix (heatmap_blit.frag: heatmap_quad.vert); every vertex shader must be used.
+    // name (officer.frag: officer.vert), the one its text names ("Vertex shader: X.vert")
+    // or, failing those, the one sharing the longest prefix (heatmap_blit.frag:
+    // heatmap_quad.vert); every vertex shader must be used.
     std::vector<std::string> verts, frags, comps;
+    std::map<std::string, std::string> named;  // fragment shader -> the vertex shader it names
     for (const gl::EmbeddedShader& e : gl::embeddedShaders()) {
         const std::string n = e.name;
+        const std::string text = e.source, tag = "Vertex shader: ";
+        if (const size_t at = text.find(tag); at != std::string::npos)
+            named[n] = text.substr(at + tag.size(), text.find_first_of(" \n", at + tag.size()) - at - tag.size());
         const std::string ext = n.substr(n.rfind('.') + 1);
         if (ext == "vert")
             verts.push_back(n);
@@ -139,6 +145,7 @@ TEST_CASE("Every embedded shader compiles and links, and a shader error names fi
                 best = v;
             }
         }
+        if (named.count(f)) best = named[f];
         INFO(f << " with " << best);
         REQUIRE_FALSE(best.empty());
         CHECK_NOTHROW(lib.graphics(best, f));

@@ -19,6 +19,17 @@ std::string pos(const std::string& id, double lon, double lat, int sec, const ch
 }
 constexpr TimeMs kT0 = 1732060800000;  // 2024-11-20T08:00:00+08:00
 
+// An interactive frame (renderOffscreen draws stills: FrameState::complete).
+Image renderLive(Map& map, const FrameState& frame, int width, int height) {
+    gl::RenderTarget target = gl::RenderTarget::create(width, height);
+    target.bind();
+    map.render(frame, width, height, pixelRatioFor(width, height));
+    glFinish();
+    Image img = readFramebuffer(width, height);
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    return img;
+}
+
 struct Scene {
     MapContext ctx;
     std::unique_ptr<Map> map;
@@ -216,5 +227,59 @@ TEST_CASE("Trails outside the view are not submitted, the ones inside draw as be
     s.map->camera.resolution = 40.0;
     renderOffscreen(*s.map, f, 640, 480);
     CHECK(trails->drawnSegments() == trails->buildStats().segments);
+    CHECK(gl::errorCount() == 0);
+}
+
+TEST_CASE("Trails are drawn once into a canvas cache and blitted until the view, the focus or a second changes",
+          "[gl][trails]") {
+    ST_REQUIRE_GL();
+    Scene s;
+    for (int m = 20; m <= 50; ++m)
+        REQUIRE(s.feed->ingestLine(pos("PT-1", 121.385 + (m - 20) * 0.001, 31.24, m * 60)) == IngestOutcome::Accepted);
+    s.feed->publish();
+    TrailLayerOptions opts;
+    opts.trailSeconds = 40 * 60;
+    auto layer = std::make_unique<TrailLayer>("trails", I18nText{"轨迹", "Trails"}, s.ctx, opts);
+    TrailLayer* trails = layer.get();
+    trails->setFeed(s.feed);
+    auto focus = std::make_shared<OfficerFocus>();
+    trails->setFocus(focus);
+    s.map->addLayer(std::move(layer));
+    s.map->camera.resolution = 6.0;
+    FrameState f;  // interactive frames, as a window or a wall draws them
+    f.time = kT0 + 50 * 60 * 1000;
+    f.dtSeconds = 0.05;
+    const Image first = renderLive(*s.map, f, 640, 480);
+    REQUIRE(trails->cacheRenders() == 1);
+    const Vec2d walked = s.screen(121.385 + 25.5 * 0.001, 31.24);
+    CHECK(Scene::lit(first, walked) > 150);
+    // Under a second later, nothing else changed: the same pixels, from the cache.
+    f.time += 400;
+    const Image blitted = renderLive(*s.map, f, 640, 480);
+    CHECK(trails->cacheRenders() == 1);
+    CHECK(blitted.rgba == first.rgba);
+    // A second on: drawn again (the fade and the cut at "now" move on).
+    f.time += 700;
+    renderLive(*s.map, f, 640, 480);
+    CHECK(trails->cacheRenders() == 2);
+    // The view moves: drawn again, and the trail moves with it.
+    s.map->camera.panPixels(0, 40);
+    const Image panned = renderLive(*s.map, f, 640, 480);
+    CHECK(trails->cacheRenders() == 3);
+    CHECK(Scene::lit(panned, s.screen(121.385 + 25.5 * 0.001, 31.24)) > 150);
+    CHECK(Scene::lit(panned, walked) < Scene::lit(first, walked));
+    // The squad filter hides the officer's squad: drawn again, without the trail.
+    focus->squadMask = 0;
+    const Image filtered = renderLive(*s.map, f, 640, 480);
+    CHECK(trails->cacheRenders() == 4);
+    CHECK(Scene::lit(filtered, s.screen(121.385 + 25.5 * 0.001, 31.24)) < 20);
+    focus->squadMask = 0xffffffffu;
+    // A still is always drawn afresh; drawn in tiles it equals the single render (one
+    // cache for the canvas, each tile blits its rectangle).
+    const Image still = renderOffscreen(*s.map, f, 640, 480);
+    CHECK(trails->cacheRenders() == 5);
+    const Image tiled = renderTiled(*s.map, f, 640, 480, 250, 200);
+    CHECK(trails->cacheRenders() == 6);
+    CHECK(tiled.rgba == still.rgba);
     CHECK(gl::errorCount() == 0);
 }
