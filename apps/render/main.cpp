@@ -145,14 +145,10 @@ int main(int argc, char** argv) {
     auto* follow =
         wall->add_option("--wall-follow", o.wallFollow, "follow: render this node's tile of the leader's frames")
             ->excludes(lead);
-    wall->add_option("--wall-grid", o.wallGrid, "the wall's monitors, COLSxROWS (default 1x1)")
-        ->delimiter('x')
-        ->type_name("COLSxROWS")
-        ->check(CLI::Range(1, 64));
-    wall->add_option("--wall-cell", o.wallCell, "this node's monitor, COL,ROW from the top left (default 0,0)")
-        ->delimiter(',')
-        ->type_name("COL,ROW")
-        ->check(CLI::Range(0, 63));
+    cli::addIntPair(*wall, "--wall-grid", o.wallGrid, 'x', 1, 64, "COLSxROWS",
+                    "the wall's monitors, COLSxROWS (default 1x1)");
+    cli::addIntPair(*wall, "--wall-cell", o.wallCell, ',', 0, 63, "COL,ROW",
+                    "this node's monitor, COL,ROW from the top left (default 0,0)");
     wall->add_option("--bezel", o.bezel, "pixels hidden between neighbouring monitors")
         ->check(CLI::Range(0, 2000))
         ->capture_default_str();

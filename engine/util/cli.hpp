@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "engine/feed/net.hpp"
 #include "engine/feed/protocol.hpp"
@@ -93,6 +94,40 @@ inline const CLI::Validator& endpointValidator() {
         },
         "[HOST:]PORT");
     return v;
+}
+
+// Two whole numbers joined by `sep` ("3x2", "1,0"), each in [lo, hi], into `out`: a value
+// of another form is refused naming the form it should have (CLI11's own delimiter split
+// only says that numbers are missing).
+inline bool parseIntPair(const std::string& s, char sep, std::pair<int, int>& out) {
+    const size_t at = s.find(sep);
+    if (at == std::string::npos) return false;
+    auto num = [](const std::string& t, int& v) {
+        if (t.empty() || t.size() > 9 || t.find_first_not_of("0123456789") != std::string::npos) return false;
+        v = std::stoi(t);
+        return true;
+    };
+    return num(s.substr(0, at), out.first) && num(s.substr(at + 1), out.second);
+}
+inline CLI::Option* addIntPair(CLI::App& app, const std::string& name, std::pair<int, int>& out, char sep, int lo,
+                               int hi, const std::string& form, const std::string& description) {
+    const CLI::Validator check(
+        [sep, lo, hi, form](std::string& s) -> std::string {
+            std::pair<int, int> v;
+            if (!parseIntPair(s, sep, v))
+                return "expected " + form + ", two whole numbers joined by '" + std::string(1, sep) + "', got '" + s +
+                       "'";
+            if (v.first < lo || v.first > hi || v.second < lo || v.second > hi)
+                return "'" + s + "': each number of " + form + " is " + std::to_string(lo) + " to " +
+                       std::to_string(hi);
+            return {};
+        },
+        "each in [" + std::to_string(lo) + " - " + std::to_string(hi) + "]");
+    return app
+        .add_option_function<std::string>(
+            name, [&out, sep](const std::string& s) { parseIntPair(s, sep, out); }, description)
+        ->check(check)
+        ->type_name(form);
 }
 
 }  // namespace sandtable::cli

@@ -98,6 +98,15 @@ if os.path.exists(leader_png):
         check(tile.size == (tw, th) and diff <= 0.0005 * tw * th,
               f"tile {c},{r} ({tile.size[0]}x{tile.size[1]} at {x},{y}) equals the big render: {diff} pixels differ")
 
+# Malformed wall geometry is refused before anything starts: exit 2, naming the form.
+for args, says in [(["--wall-grid", "2y2"], "expected COLSxROWS"), (["--wall-grid", "0x2"], "1 to 64"),
+                   (["--wall-cell", "1;0"], "expected COL,ROW"), (["--wall-grid", "2x2", "--wall-cell", "2,0"],
+                                                                   "outside the 2x2 grid")]:
+    r = subprocess.run([render, "--scene", scene, "--wall-follow", "tcp://127.0.0.1:9", *args, "--out",
+                        os.path.join(out, "never.png")], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 2 and says in r.stderr, f"{' '.join(args)}: exit {r.returncode}, says '{says}': "
+                                                  f"{r.stderr.strip()[:160]}")
+
 if failures:
     print("wall sync check FAILED:\n  " + "\n  ".join(failures))
     sys.exit(1)
