@@ -79,14 +79,7 @@ void BlitLayer::draw(const RenderContext& rc) {
     p.set("uOffset", rc.target.x, rc.canvasHeight - rc.target.y - rc.target.height);
     p.set("uOpacity", opacity);
     p.use();
-    glBindTextureUnit(0, texture_.id());
-    glDisable(GL_DEPTH_TEST);
-    glDisable(GL_CULL_FACE);
-    glEnable(GL_BLEND);
-    glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
-    glBindVertexArray(vao_.id());
-    glDrawArrays(GL_TRIANGLES, 0, 3);
-    glBindVertexArray(0);
+    gl::drawViewportTriangle(vao_, texture_.id(), gl::BlendAlpha::Straight);
 }
 
 }  // namespace sandtable::bench

@@ -581,14 +581,7 @@ void HeatmapLayer::draw(const RenderContext& rc) {
     if (x1 <= x0 || y1 <= y0) return;
     glEnable(GL_SCISSOR_TEST);
     glScissor(x0 - rc.target.x, rc.target.y + rc.target.height - y1, x1 - x0, y1 - y0);
-    glBindTextureUnit(0, interim ? interim_.id() : colorCache_.id());
-    glDisable(GL_DEPTH_TEST);
-    glDisable(GL_CULL_FACE);
-    glEnable(GL_BLEND);
-    glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
-    glBindVertexArray(vao_.id());
-    glDrawArrays(GL_TRIANGLES, 0, 3);
-    glBindVertexArray(0);
+    gl::drawViewportTriangle(vao_, interim ? interim_.id() : colorCache_.id(), gl::BlendAlpha::Straight);
     glDisable(GL_SCISSOR_TEST);
     ST_GL_CHECK("HeatmapLayer::draw");
 }

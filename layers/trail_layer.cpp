@@ -260,15 +260,7 @@ void TrailLayer::draw(const RenderContext& rc) {
     p.set("uTargetOrigin", rc.target.x, rc.target.y);
     p.set("uTargetHeight", rc.target.height);
     p.use();
-    glBindTextureUnit(0, cache_.id());
-    glDisable(GL_DEPTH_TEST);
-    glDisable(GL_CULL_FACE);
-    glEnable(GL_BLEND);
-    glBlendFuncSeparate(GL_ONE, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
-    glBindVertexArray(vao_.id());
-    glDrawArrays(GL_TRIANGLES, 0, 3);
-    glBindVertexArray(0);
-    glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+    gl::drawViewportTriangle(vao_, cache_.id(), gl::BlendAlpha::Premultiplied);
     ST_GL_CHECK("TrailLayer::draw");
 }
 

@@ -89,6 +89,20 @@ void vertexAttribInt(const VertexArray& vao, GLuint index, GLint size, GLenum ty
     glVertexArrayAttribBinding(vao.id(), index, binding);
 }
 
+void drawViewportTriangle(const VertexArray& vao, GLuint texture, BlendAlpha alpha) {
+    glBindTextureUnit(0, texture);
+    glDisable(GL_DEPTH_TEST);
+    glDisable(GL_CULL_FACE);
+    glEnable(GL_BLEND);
+    glBlendFuncSeparate(alpha == BlendAlpha::Premultiplied ? GL_ONE : GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE,
+                        GL_ONE_MINUS_SRC_ALPHA);
+    glBindVertexArray(vao.id());
+    glDrawArrays(GL_TRIANGLES, 0, 3);
+    glBindVertexArray(0);
+    if (alpha == BlendAlpha::Premultiplied)
+        glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+}
+
 void Buffer::reserve(size_t bytes) {
     if (!h_) h_ = Handle<BufferTraits>::create();
     if (bytes <= capacity_ && capacity_ != 0) return;

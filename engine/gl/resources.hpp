@@ -103,6 +103,13 @@ void vertexAttrib(const VertexArray& vao, GLuint index, GLint size, GLenum type,
                   GLuint binding = 0);
 void vertexAttribInt(const VertexArray& vao, GLuint index, GLint size, GLenum type, GLuint offset, GLuint binding = 0);
 
+// Draws one triangle over the viewport (heatmap_quad.vert: the program in use is the
+// caller's) with `texture` on unit 0, no depth test or culling, blended over the
+// framebuffer's colour as straight alpha (source alpha, one minus source alpha) or as
+// premultiplied (one, one minus source alpha); the blend function is left straight.
+enum class BlendAlpha { Straight, Premultiplied };
+void drawViewportTriangle(const VertexArray& vao, GLuint texture, BlendAlpha alpha);
+
 // GPU memory the engine's own buffers and textures hold now (their storage as
 // allocated: a buffer's capacity, a texture's levels, a render target's depth-stencil),
 // process-wide; what the driver adds (ImGui's backend, mip padding) is not counted. Soak

@@ -53,6 +53,14 @@ struct Scene {
         po.now = [this] { return now; };
         feed = std::make_shared<FeedPipeline>(FeedConfig{}, po);
     }
+    // A trail layer over the feed's tracks, added to the map.
+    TrailLayer* addTrails(const TrailLayerOptions& opts) {
+        auto layer = std::make_unique<TrailLayer>("trails", I18nText{"轨迹", "Trails"}, ctx, opts);
+        TrailLayer* t = layer.get();
+        t->setFeed(feed);
+        map->addLayer(std::move(layer));
+        return t;
+    }
     Vec2d screen(double lon, double lat) {
         Vec2d p{lon, lat};
         toDisplay.forward(p);
@@ -89,10 +97,7 @@ TEST_CASE("Trails follow the track up to the frame time, fade with age, and brea
     TrailLayerOptions opts;
     opts.trailSeconds = 30 * 60;
     opts.maxGapSeconds = 120;
-    auto layer = std::make_unique<TrailLayer>("trails", I18nText{"轨迹", "Trails"}, s.ctx, opts);
-    TrailLayer* trails = layer.get();
-    trails->setFeed(s.feed);
-    s.map->addLayer(std::move(layer));
+    TrailLayer* trails = s.addTrails(opts);
     s.map->camera.resolution = 6.0;  // the 3 km walk fits the 640 px
     FrameState f;
     f.complete = true;
@@ -172,10 +177,7 @@ TEST_CASE("Zoomed out, trails keep at most their length over the zoom step's tol
     s.feed->publish();
     TrailLayerOptions opts;
     opts.trailSeconds = 30 * 60;
-    auto layer = std::make_unique<TrailLayer>("trails", I18nText{"轨迹", "Trails"}, s.ctx, opts);
-    TrailLayer* trails = layer.get();
-    trails->setFeed(s.feed);
-    s.map->addLayer(std::move(layer));
+    TrailLayer* trails = s.addTrails(opts);
     FrameState f;
     f.complete = true;
     f.time = kT0 + 3000 * 1000;  // 08:50, the whole walk inside the trail
@@ -210,10 +212,7 @@ TEST_CASE("Trails outside the view are not submitted, the ones inside draw as be
     s.feed->publish();
     TrailLayerOptions opts;
     opts.trailSeconds = 30 * 60;
-    auto layer = std::make_unique<TrailLayer>("trails", I18nText{"轨迹", "Trails"}, s.ctx, opts);
-    TrailLayer* trails = layer.get();
-    trails->setFeed(s.feed);
-    s.map->addLayer(std::move(layer));
+    TrailLayer* trails = s.addTrails(opts);
     s.map->camera.resolution = 2.0;
     FrameState f;
     f.complete = true;
@@ -239,12 +238,9 @@ TEST_CASE("Trails are drawn once into a canvas cache and blitted until the view,
     s.feed->publish();
     TrailLayerOptions opts;
     opts.trailSeconds = 40 * 60;
-    auto layer = std::make_unique<TrailLayer>("trails", I18nText{"轨迹", "Trails"}, s.ctx, opts);
-    TrailLayer* trails = layer.get();
-    trails->setFeed(s.feed);
+    TrailLayer* trails = s.addTrails(opts);
     auto focus = std::make_shared<OfficerFocus>();
     trails->setFocus(focus);
-    s.map->addLayer(std::move(layer));
     s.map->camera.resolution = 6.0;
     FrameState f;  // interactive frames, as a window or a wall draws them
     f.time = kT0 + 50 * 60 * 1000;
