@@ -24,18 +24,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from xsession import Display  # noqa: E402
+from checks import check, failures  # noqa: E402
 
 app, scene, out = sys.argv[1], sys.argv[2], sys.argv[3]
 only_disk_full = len(sys.argv) > 4 and sys.argv[4] == "disk-full"
 shutil.rmtree(out, ignore_errors=True)
 os.makedirs(out)
-failures = []
-
-
-def check(cond, msg):
-    print(("ok   " if cond else "FAIL ") + msg)
-    if not cond:
-        failures.append(msg)
 
 
 def rows(gpkg):

@@ -12,6 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 import pngcheck  # noqa: E402
+from checks import check, failures  # noqa: E402
 
 sim, imp, render, scene, out = sys.argv[1:6]
 os.makedirs(out, exist_ok=True)
@@ -20,13 +21,6 @@ gpkg = os.path.join(out, "history.gpkg")
 for f in (gpkg, gpkg + "-wal", gpkg + "-shm"):
     if os.path.exists(f):
         os.remove(f)
-failures = []
-
-
-def check(cond, msg):
-    print(("ok   " if cond else "FAIL ") + msg)
-    if not cond:
-        failures.append(msg)
 
 
 def run(argv):

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(__file__))
 from xsession import App, Display  # noqa: E402
+from checks import check, failures  # noqa: E402
 
 app_bin, scene, out = sys.argv[1:4]
 os.makedirs(out, exist_ok=True)
@@ -57,13 +58,6 @@ def to_screen(view, wx, wy):
     return w / 2 + (c * dx - s * dy) / res, h / 2 - (s * dx + c * dy) / res
 
 
-failures = []
-
-
-def check(cond, msg):
-    print(("ok   " if cond else "FAIL ") + msg)
-    if not cond:
-        failures.append(msg)
 
 
 with Display(1280, 800) as d:

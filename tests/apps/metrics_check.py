@@ -19,6 +19,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from xsession import Display, skip_or_fail  # noqa: E402
+from checks import check, failures  # noqa: E402
 
 try:
     from prometheus_client.parser import text_string_to_metric_families
@@ -27,13 +28,6 @@ except ImportError:
 
 app, render, scene, out = sys.argv[1:5]
 os.makedirs(out, exist_ok=True)
-failures = []
-
-
-def check(cond, msg):
-    print(("ok   " if cond else "FAIL ") + msg)
-    if not cond:
-        failures.append(msg)
 
 
 def get(url, method="GET", data=None):

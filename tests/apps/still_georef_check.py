@@ -12,17 +12,13 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(__file__))
+from checks import check, failures  # noqa: E402
+
 render, scene, out = sys.argv[1:4]
 os.makedirs(out, exist_ok=True)
-failures = []
 LON, LAT, ZOOM = 121.40, 31.245, 14
 W, H = 3000, 1800
-
-
-def check(cond, msg):
-    print(("ok   " if cond else "FAIL ") + msg)
-    if not cond:
-        failures.append(msg)
 
 
 def run(*args):

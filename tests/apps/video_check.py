@@ -13,19 +13,13 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 from xsession import skip_or_fail  # noqa: E402
+from checks import check, failures  # noqa: E402
 
 sim, render, scene, out = sys.argv[1:5]
 os.makedirs(out, exist_ok=True)
-failures = []
 for tool in ("ffprobe", "ffmpeg"):
     if not shutil.which(tool):
         skip_or_fail(f"{tool} not installed")
-
-
-def check(cond, msg):
-    print(("ok   " if cond else "FAIL ") + msg)
-    if not cond:
-        failures.append(msg)
 
 
 feed = os.path.join(out, "hour.ndjson")

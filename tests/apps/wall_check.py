@@ -15,19 +15,13 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 import pngcheck  # noqa: E402
 from xsession import App, Display  # noqa: E402
+from checks import check, failures  # noqa: E402
 
 app_bin, out = sys.argv[1:3]
 os.makedirs(out, exist_ok=True)
 W, H = 1600, 900
 STRIP = (5, 12, 20)      # the strip's fill (layers/wall_status_layer.cpp kStrip over the map)
 LIVE = (0x4c, 0xd9, 0x64)  # the LIVE badge
-failures = []
-
-
-def check(cond, msg):
-    print(("ok   " if cond else "FAIL ") + msg)
-    if not cond:
-        failures.append(msg)
 
 
 def centres(app):

@@ -16,16 +16,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import pngcheck  # noqa: E402
+from checks import check, failures  # noqa: E402
 
 sim, render, scene, out = sys.argv[1:5]
 os.makedirs(out, exist_ok=True)
-failures = []
-
-
-def check(cond, msg):
-    print(("ok   " if cond else "FAIL ") + msg)
-    if not cond:
-        failures.append(msg)
 
 
 def free_port():

@@ -20,17 +20,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from xsession import Display, skip_or_fail  # noqa: E402
+from checks import check, failures  # noqa: E402
 
 app_bin, unit, out = sys.argv[1:4]
 os.makedirs(out, exist_ok=True)
-failures = []
 WATCHDOG_S = 2.0
-
-
-def check(cond, msg):
-    print(("ok   " if cond else "FAIL ") + msg)
-    if not cond:
-        failures.append(msg)
 
 
 # --- the unit file ---
