@@ -1,6 +1,7 @@
 #include "layers/trail_layer.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdio>
@@ -80,14 +81,37 @@ void TrailLayer::update(const FrameState& frame) {
         epoch_ = frame.time;  // float seconds from here stay exact to milliseconds for hours
         epochSet_ = true;
     }
-    const bool selectionChanged = focus_->selected != builtSelection_;
-    const bool outside =
-        frame.time > built_.to || frame.time - static_cast<TimeMs>(opts_.trailSeconds * 1000) < built_.from;
-    // New fixes are taken at most once a second (a still takes them at once).
-    const bool newData = snap->tracks != builtFrom_ && (sinceBuild_ >= 1.0 || frame.complete);
-    const double tolerance = toleranceAt(frame.camera ? frame.camera->resolution : 0.0);
-    if (selectionChanged || outside || newData || !builtFrom_ || tolerance != built_.toleranceM)
-        rebuild(*snap, frame.time, tolerance);
+    // A build in flight lands when done; a still waits for it, then for one of its own
+    // state if that is needed, so that it shows exactly its moment.
+    for (int pass = 0; pass < 2; ++pass) {
+        if (job_.valid() && (frame.complete || job_.wait_for(std::chrono::seconds(0)) == std::future_status::ready))
+            adopt(job_.get());
+        if (job_.valid()) return;  // still building: the previous trails are drawn meanwhile
+        const bool selectionChanged = focus_->selected != builtSelection_;
+        const bool outside =
+            frame.time > built_.to || frame.time - static_cast<TimeMs>(opts_.trailSeconds * 1000) < built_.from;
+        // New fixes are taken at most once a second (a still takes them at once).
+        const bool newData = snap->tracks != builtFrom_ && (sinceBuild_ >= 1.0 || frame.complete);
+        const double tolerance = toleranceAt(frame.camera ? frame.camera->resolution : 0.0);
+        if (!(selectionChanged || outside || newData || !builtFrom_ || tolerance != built_.toleranceM)) return;
+        // The walk, simplification and projection of every track in the window (40-100 ms
+        // a second at 2,000 officers) run beside the render thread.
+        builtFrom_ = snap->tracks;
+        builtSelection_ = focus_->selected;
+        sinceBuild_ = 0;
+        job_ = std::async(std::launch::async,
+                          [this, tracks = snap->tracks, selected = focus_->selected, opts = opts_, at = frame.time,
+                           tolerance] { return build(*tracks, selected, opts, at, tolerance); });
+        if (!frame.complete) return;
+    }
+}
+
+void TrailLayer::adopt(Built b) {
+    segments_ = std::move(b.segments);
+    ranges_ = std::move(b.ranges);
+    built_ = b.stats;
+    dirty_ = true;
+    ++builds_;
 }
 
 double TrailLayer::toleranceAt(double resolution) const {
@@ -96,23 +120,21 @@ double TrailLayer::toleranceAt(double resolution) const {
     return std::max(opts_.simplifyM, opts_.simplifyPx * step);
 }
 
-void TrailLayer::rebuild(const FeedSnapshot& snap, TimeMs at, double toleranceM) {
-    const TrackView& tv = *snap.tracks;
-    builtFrom_ = snap.tracks;
-    builtSelection_ = focus_->selected;
-    sinceBuild_ = 0;
-    const auto trailMs = static_cast<TimeMs>(opts_.trailSeconds * 1000);
+TrailLayer::Built TrailLayer::build(const TrackView& tv, const std::string& selectedId, const TrailLayerOptions& opts,
+                                    TimeMs at, double toleranceM) const {
+    Built out;
+    std::vector<TrailSegment>& segs = out.segments;
+    std::vector<Range>& runs = out.ranges;
+    const auto trailMs = static_cast<TimeMs>(opts.trailSeconds * 1000);
     // A margin each side so a replay playing on (or back) stays inside for a while.
     const TimeMs margin = std::max<TimeMs>(60000, trailMs / 4);
     BuildStats b;
     b.toleranceM = toleranceM;
     b.from = at - trailMs - margin;
     b.to = at + margin;
-    segments_.clear();
-    const auto maxGapMs = static_cast<TimeMs>(opts_.maxGapSeconds * 1000);
-    ranges_.clear();
+    const auto maxGapMs = static_cast<TimeMs>(opts.maxGapSeconds * 1000);
     auto addTrack = [&](uint32_t slot, TimeMs t0, TimeMs t1, uint8_t flags) {
-        const size_t firstSegment = segments_.size();
+        const size_t firstSegment = segs.size();
         bool have = false, havePrev = false;
         PositionFix last, prev;  // the last kept fix (segments start there), the fix before this one
         Vec2d lastXY;
@@ -125,7 +147,7 @@ void TrailLayer::rebuild(const FeedSnapshot& snap, TimeMs at, double toleranceM)
                 if (f.t - prev.t > maxGapMs) {
                     ++b.gapBreaks;
                     have = false;
-                } else if (pdt > 0 && metres(prev.lon, prev.lat, f.lon, f.lat) / pdt > opts_.maxSpeedMps) {
+                } else if (pdt > 0 && metres(prev.lon, prev.lat, f.lon, f.lat) / pdt > opts.maxSpeedMps) {
                     ++b.jumpBreaks;
                     have = false;
                 }
@@ -150,8 +172,8 @@ void TrailLayer::rebuild(const FeedSnapshot& snap, TimeMs at, double toleranceM)
             if (have) {
                 const int squad = tv.squadAt(slot, f.t);
                 const double v = std::isfinite(f.speed) ? f.speed : (dt > 0 ? d / dt : 0);
-                const uint8_t speedClass = v < opts_.walkMps ? 0 : (v < opts_.rideMps ? 1 : 2);
-                segments_.push_back(TrailSegment{
+                const uint8_t speedClass = v < opts.walkMps ? 0 : (v < opts.rideMps ? 1 : 2);
+                segs.push_back(TrailSegment{
                     static_cast<float>(lastXY.x), static_cast<float>(lastXY.y), static_cast<float>(p.x),
                     static_cast<float>(p.y), static_cast<float>(static_cast<double>(last.t - epoch_) / 1000.0),
                     static_cast<float>(static_cast<double>(f.t - epoch_) / 1000.0),
@@ -162,24 +184,24 @@ void TrailLayer::rebuild(const FeedSnapshot& snap, TimeMs at, double toleranceM)
             lastXY = p;
             have = true;
         });
-        if (segments_.size() > firstSegment) {
+        if (segs.size() > firstSegment) {
             Range r;
             r.first = static_cast<uint32_t>(firstSegment);
-            r.count = static_cast<uint32_t>(segments_.size() - firstSegment);
-            r.minX = r.maxX = segments_[firstSegment].x0;
-            r.minY = r.maxY = segments_[firstSegment].y0;
-            for (size_t k = firstSegment; k < segments_.size(); ++k) {
-                const TrailSegment& g = segments_[k];
+            r.count = static_cast<uint32_t>(segs.size() - firstSegment);
+            r.minX = r.maxX = segs[firstSegment].x0;
+            r.minY = r.maxY = segs[firstSegment].y0;
+            for (size_t k = firstSegment; k < segs.size(); ++k) {
+                const TrailSegment& g = segs[k];
                 r.minX = std::min({r.minX, g.x0, g.x1});
                 r.maxX = std::max({r.maxX, g.x0, g.x1});
                 r.minY = std::min({r.minY, g.y0, g.y1});
                 r.maxY = std::max({r.maxY, g.y0, g.y1});
             }
-            ranges_.push_back(r);
+            runs.push_back(r);
         }
     };
     std::optional<uint32_t> selected;
-    if (!focus_->selected.empty()) selected = tv.slotOf(focus_->selected);
+    if (!selectedId.empty()) selected = tv.slotOf(selectedId);
     for (uint32_t slot = 0; slot < tv.slots(); ++slot)
         if (slot != selected) addTrack(slot, b.from, b.to, 0);
     if (selected) {
@@ -187,10 +209,10 @@ void TrailLayer::rebuild(const FeedSnapshot& snap, TimeMs at, double toleranceM)
         const TimeMs day = ((at + kShanghaiMs) / kDayMs) * kDayMs - kShanghaiMs;
         addTrack(*selected, std::min(day, b.from), b.to, 1);
     }
-    b.segments = segments_.size();
-    b.ranges = ranges_.size();
-    built_ = b;
-    dirty_ = true;
+    b.segments = segs.size();
+    b.ranges = runs.size();
+    out.stats = b;
+    return out;
 }
 
 void TrailLayer::upload(UploadContext& u) {

@@ -5,6 +5,7 @@
 // selected officer's whole day (Shanghai time) drawn over the rest. One instance per
 // segment (trail.vert); the frame time is a uniform, so a replay playing forward needs no
 // buffer update until the time leaves the window the buffer holds.
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -76,8 +77,27 @@ public:
     const std::vector<TrailSegment>& segments() const { return segments_; }
     TimeMs epoch() const { return epoch_; }
 
+    // Builds landed since the layer was made (each walks the tracks in the window).
+    size_t builds() const { return builds_; }
+
 private:
-    void rebuild(const FeedSnapshot& snap, TimeMs at, double toleranceM);
+    // Each officer's segments are contiguous: its run and the run's box (origin-relative),
+    // so a draw skips the trails outside the view (llvmpipe runs the vertex shader of every
+    // instance submitted, on one thread).
+    struct Range {
+        uint32_t first = 0, count = 0;
+        float minX = 0, minY = 0, maxX = 0, maxY = 0;
+    };
+    struct Built {
+        std::vector<TrailSegment> segments;
+        std::vector<Range> ranges;
+        BuildStats stats;
+    };
+    // The trails of every officer in the window around `at` (on a worker thread: reads
+    // only its arguments, ctx_, epoch_ and toDisplay_, which no other thread uses).
+    Built build(const TrackView& tv, const std::string& selectedId, const TrailLayerOptions& opts, TimeMs at,
+                double toleranceM) const;
+    void adopt(Built b);
     void drawSegments(ShaderLibrary& shaders, const Camera& cam, const Mat4f& viewProjection, int width, int height,
                       float pixelRatio, TimeMs time);
 
@@ -94,13 +114,6 @@ private:
     double sinceBuild_ = 1e9;  // real seconds since the last rebuild
     BuildStats built_;
     std::vector<TrailSegment> segments_;
-    // Each officer's segments are contiguous: its run and the run's box (origin-relative),
-    // so a draw skips the trails outside the view (llvmpipe runs the vertex shader of every
-    // instance submitted, on one thread).
-    struct Range {
-        uint32_t first = 0, count = 0;
-        float minX = 0, minY = 0, maxX = 0, maxY = 0;
-    };
     std::vector<Range> ranges_, gpuRanges_;
     size_t drawnSegments_ = 0;
     bool dirty_ = false;
@@ -132,6 +145,8 @@ private:
     bool cacheShown_ = false;
     gl::Texture cache_;
     gl::Handle<gl::FramebufferTraits> cacheFbo_;
+    size_t builds_ = 0;
+    std::future<Built> job_;  // the build in flight (last: it finishes before the members it reads go)
     std::vector<float> statusPalette_, squadPalette_, speedPalette_;
 };
 

@@ -144,7 +144,9 @@ def case_feed_rotated(d):
         with open(feed, "w") as f:
             f.write('{"type":"position","officer":"PT-900","squad":"changfeng","t":%d,"lon":121.4,"lat":31.24}\n' % t0)
 
-    rc, text = run(d, "feed-rotated", ["--replay", feed, "--replay-speed", "60", "--no-sim"], during=rotate, seconds=6)
+    # 300 s of feed at 60x: 5 s of replay; the run is longer so that a slow start (a loaded CI
+    # machine) still sees the end of the file.
+    rc, text = run(d, "feed-rotated", ["--replay", feed, "--replay-speed", "60", "--no-sim"], during=rotate, seconds=10)
     check("finished (end of " + feed + " (600 lines))" in text, "the replay read the whole file it opened (600 lines)")
 
 

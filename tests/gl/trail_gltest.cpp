@@ -1,4 +1,7 @@
 // Trails and officer markers as of the frame time, from the feed's tracks.
+#include <chrono>
+#include <thread>
+
 #include "engine/feed/pipeline.hpp"
 #include "engine/geo/projection.hpp"
 #include "engine/render/offscreen.hpp"
@@ -245,7 +248,13 @@ TEST_CASE("Trails are drawn once into a canvas cache and blitted until the view,
     FrameState f;  // interactive frames, as a window or a wall draws them
     f.time = kT0 + 50 * 60 * 1000;
     f.dtSeconds = 0.05;
-    const Image first = renderLive(*s.map, f, 640, 480);
+    // The first build runs beside the render thread: frames go on until it lands.
+    Image first = renderLive(*s.map, f, 640, 480);
+    for (int i = 0; i < 400 && trails->builds() == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        first = renderLive(*s.map, f, 640, 480);
+    }
+    REQUIRE(trails->builds() == 1);
     REQUIRE(trails->cacheRenders() == 1);
     const Vec2d walked = s.screen(121.385 + 25.5 * 0.001, 31.24);
     CHECK(Scene::lit(first, walked) > 150);
