@@ -82,7 +82,9 @@ void tripsCase(Env& env, const SceneSpec& scene, const std::shared_ptr<FeedPipel
     auto t0 = std::chrono::steady_clock::now();
     FrameTimer first(env.timerQueries);
     first.begin();
-    renderFrame(*map, frame, target);  // the build: every fix walked, projected, uploaded
+    FrameState still = frame;  // the build (every fix walked, projected, uploaded), waited for
+    still.complete = true;
+    renderFrame(*map, still, target);
     first.end();
     const double firstMs = msSince(t0);
     const TrailLayer::BuildStats built = trails->buildStats();
