@@ -173,12 +173,7 @@ void FontAtlas::rasterise(char32_t cp, Glyph& g) {
     const int pad = static_cast<int>(kSpread);
     const std::vector<uint8_t> sdf =
         signedDistanceField(cov.buffer, static_cast<int>(cov.width), static_cast<int>(cov.rows), cov.pitch, pad);
-    struct {
-        int width, rows, pitch;
-        const uint8_t* buffer;
-    } bm{static_cast<int>(cov.width) + 2 * pad, static_cast<int>(cov.rows) + 2 * pad,
-         static_cast<int>(cov.width) + 2 * pad, sdf.data()};
-    const int w = bm.width, h = bm.rows;
+    const int w = static_cast<int>(cov.width) + 2 * pad, h = static_cast<int>(cov.rows) + 2 * pad;  // sdf's size
     if (shelfX_ + w + 1 > kAtlas) {
         shelfX_ = 0;
         shelfY_ += shelfH_ + 1;
@@ -194,7 +189,7 @@ void FontAtlas::rasterise(char32_t cp, Glyph& g) {
         dirtyMaxY_ = kAtlas;
     }
     for (int y = 0; y < h; ++y)
-        std::copy_n(bm.buffer + static_cast<ptrdiff_t>(y) * bm.pitch, w,
+        std::copy_n(sdf.data() + static_cast<ptrdiff_t>(y) * w, w,
                     &pixels_[static_cast<size_t>(shelfY_ + y) * kAtlas + static_cast<size_t>(shelfX_)]);
     g.u0 = static_cast<float>(shelfX_) / kAtlas;
     g.v0 = static_cast<float>(shelfY_) / kAtlas;
