@@ -1,8 +1,10 @@
 #include "layers/raster_layer.hpp"
 
 #include <chrono>
+#include <cstdio>
 
 #include "engine/gl/shader.hpp"
+#include "engine/util/log.hpp"
 
 namespace sandtable {
 
@@ -47,11 +49,16 @@ void RasterLayer::update(const FrameState& frame) {
     for (const TileKey& k : requests_) inFlight_.erase(keyOf(k));
     requests_.clear();
     size_t missing = 0;
+    const auto now = std::chrono::steady_clock::now();
     for (const TileKey& k : wanted_) {
         const uint64_t key = keyOf(k);
         if (auto it = cache_.find(key); it != cache_.end()) {
             lru_.splice(lru_.begin(), lru_, it->second.second);  // mark as recently used
             continue;
+        }
+        if (auto it = retryAt_.find(key); it != retryAt_.end()) {
+            if (now < it->second) continue;  // failed lately: left transparent until its retry
+            retryAt_.erase(it);
         }
         ++missing;
         if (inFlight_.insert(key).second) requests_.push_back(k);
@@ -68,10 +75,46 @@ void RasterLayer::update(const FrameState& frame) {
     }
     for (TilePixels& t : done_) {
         inFlight_.erase(keyOf(t.key));
+        if (t.failed) {
+            noteReadError(t);
+            continue;
+        }
         pending_.push_back(std::move(t));
         ++tilesRead_;
     }
     done_.clear();
+}
+
+namespace {
+std::string secondsText(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", s);
+    return buf;
+}
+}  // namespace
+
+void RasterLayer::noteReadError(const TilePixels& t) {
+    const auto now = std::chrono::steady_clock::now();
+    if (retryAt_.size() > 4096)  // tiles of views long left: forget the ones past their retry
+        std::erase_if(retryAt_, [&](const auto& e) { return e.second <= now; });
+    retryAt_[keyOf(t.key)] = now + std::chrono::milliseconds(static_cast<int64_t>(retryMs));
+    ++readErrors_;
+    lastReadError_ = t.error;
+    if (loggedErrors_ == 0 || now - lastLogged_ >= std::chrono::minutes(1)) {
+        const size_t since = readErrors_ - loggedErrors_;
+        log::warn("layer '" + id_ + "': " + t.error +
+                  (since > 1 ? " (" + std::to_string(since) + " tile reads failed since the last report)" : "") +
+                  "; the tiles stay empty and are read again every " + secondsText(retryMs / 1000.0) + " s");
+        loggedErrors_ = readErrors_;
+        lastLogged_ = now;
+    }
+    std::string w = std::to_string(readErrors_) + " tile read(s) failed; last: " + t.error;
+    if (warningSlot_ == SIZE_MAX) {
+        warningSlot_ = warnings_.size();
+        warnings_.push_back(std::move(w));
+    } else {
+        warnings_[warningSlot_] = std::move(w);
+    }
 }
 
 void RasterLayer::upload(UploadContext&) {

@@ -4,7 +4,9 @@
 // (LRU cache of textures), so a large raster never becomes one giant texture. Tiles are
 // read (GDAL warp + RasterIO) on the layer's own loader thread, so the render thread never
 // waits on disk; a still (FrameState::complete) waits for the tiles it shows.
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <list>
 #include <memory>
@@ -35,6 +37,12 @@ public:
     size_t cacheCapacity = 256;  // tiles kept beyond the view's own (it never evicts those)
     size_t cachedTiles() const { return cache_.size(); }
     size_t tilesRead() const { return tilesRead_; }
+    // Tile reads GDAL failed (the file truncated or overwritten while open, a disk or
+    // network error): counted, logged (the first, then at most once a minute), shown among
+    // the layer's warnings; the tile stays transparent and is read again after retryMs.
+    size_t readErrors() const { return readErrors_; }
+    const std::string& lastReadError() const { return lastReadError_; }
+    double retryMs = 5000;
 
 private:
     struct Tile {
@@ -62,6 +70,12 @@ private:
     std::unordered_map<uint64_t, std::pair<Tile, std::list<uint64_t>::iterator>> cache_;
     std::list<uint64_t> lru_;
     size_t tilesRead_ = 0;
+    void noteReadError(const TilePixels& t);
+    size_t readErrors_ = 0, loggedErrors_ = 0;
+    std::string lastReadError_;
+    std::chrono::steady_clock::time_point lastLogged_{};
+    std::unordered_map<uint64_t, std::chrono::steady_clock::time_point> retryAt_;  // failed tiles
+    size_t warningSlot_ = SIZE_MAX;  // its entry in warnings_, once there is one
     gl::Buffer quadBuf_;
     gl::VertexArray vao_;
 };

@@ -37,7 +37,7 @@ std::string wktOf(const std::string& crs) {
 }  // namespace
 
 RasterSource::RasterSource(const std::string& path, const std::string& displayCrs, const std::string& srcCrsOverride)
-    : impl_(std::make_unique<Impl>()) {
+    : impl_(std::make_unique<Impl>()), path_(path) {
     static std::once_flag once;
     std::call_once(once, [] { GDALAllRegister(); });
     CPLErrorReset();
@@ -126,11 +126,20 @@ TilePixels RasterSource::read(const TileKey& key) const {
     std::vector<double> buf(n);
     std::vector<uint8_t> valid(n, 1);
     const int useBands = std::min(bands_, 4);
+    CPLPushErrorHandler(CPLQuietErrorHandler);  // a failure is reported by the layer, once
+    struct PopHandler {
+        ~PopHandler() { CPLPopErrorHandler(); }
+    } popHandler;
     for (int b = 0; b < useBands; ++b) {
         GDALRasterBand* band = impl_->warped->GetRasterBand(b + 1);
+        CPLErrorReset();
         if (band->RasterIO(GF_Read, px0, py0, pw, ph, buf.data(), t.width, t.height, GDT_Float64, 0, 0, &extra) !=
             CE_None) {
             std::fill(t.rgba.begin(), t.rgba.end(), 0);
+            t.failed = true;
+            const char* why = CPLGetLastErrorMsg();
+            t.error = "raster '" + path_ + "': tile " + std::to_string(key.level) + "/" + std::to_string(key.x) + "/" +
+                      std::to_string(key.y) + " could not be read: " + (why && *why ? why : "unknown GDAL error");
             return t;
         }
         const double mn = impl_->scaleMin[static_cast<size_t>(b)], mx = impl_->scaleMax[static_cast<size_t>(b)];

@@ -21,6 +21,10 @@ struct TilePixels {
     int width = 0, height = 0;  // pixels (edge tiles are smaller)
     BBox bounds;                // display CRS
     std::vector<uint8_t> rgba;  // rows top to bottom
+    // GDAL could not read the tile (a file truncated or overwritten while open, a disk or
+    // network error): rgba is transparent and error names the file and GDAL's reason.
+    bool failed = false;
+    std::string error;
 };
 
 class RasterSource {
@@ -43,12 +47,15 @@ public:
     int levelFor(double resolution) const;
     // Tiles of a level that intersect a box.
     std::vector<TileKey> tilesIn(int level, const BBox& box) const;
-    // Reads one tile as RGBA8 (thread-compatible: one reader per RasterSource).
+    // Reads one tile as RGBA8 (thread-compatible: one reader per RasterSource). Never
+    // throws: a failed read comes back transparent with `failed` and the reason.
     TilePixels read(const TileKey& key) const;
+    const std::string& path() const { return path_; }
 
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
+    std::string path_;
     BBox bounds_;
     double pixelSize_ = 1.0;
     int width_ = 0, height_ = 0, levels_ = 1, bands_ = 0;

@@ -7,14 +7,17 @@
   2. the history on a full disk (a 1 MiB tmpfs in a mount namespace of the test's own):
      write errors are logged and counted, the cockpit keeps drawing to the end and exits 0,
      and what was written before the disk filled stays readable;
-  3. a vector source and the heatmap's records deleted while the cockpit runs: it keeps
-     drawing what it loaded (the screenshot at exit still shows the map);
+  3. a vector source, the heatmap's records and a raster deleted while the cockpit runs: it
+     keeps drawing what it loaded (the screenshot at exit still shows the map), the deleted
+     raster's open file is still read; a second raster cut short in place: its failed tile
+     reads are logged (and listed among the layer's warnings in the panel), the rest draws;
   4. the feed file rotated (renamed, a new one in its place) under a --replay: the replay
      goes on with what it read.
 Each run ends by --exit-after with status 0 and a screenshot. Usage:
     faults_check.py SANDTABLE SCENE OUTDIR [disk-full]
 With `disk-full` only case 2 runs (its own CTest test: it is skipped, exit 77, where the
 kernel lets no user and mount namespace be made), else the other three."""
+import json
 import os
 import shutil
 import sqlite3
@@ -40,7 +43,7 @@ def rows(gpkg):
         con.close()
 
 
-def run(display, name, args, during=None, seconds=8, wrap=None):
+def run(display, name, args, during=None, seconds=8, wrap=None, env=None):
     """The cockpit for `seconds`, `during(proc)` called while it runs; returns (rc, log)."""
     log = os.path.join(out, name + ".log")
     shot = os.path.join(out, name + ".png")
@@ -49,7 +52,7 @@ def run(display, name, args, during=None, seconds=8, wrap=None):
     if wrap:
         argv = wrap(argv)
     with open(log, "w") as f:
-        p = subprocess.Popen(argv, env=display.env, stdout=f, stderr=subprocess.STDOUT)
+        p = subprocess.Popen(argv, env=dict(display.env, **(env or {})), stdout=f, stderr=subprocess.STDOUT)
         if during:
             during(p)
         try:
@@ -111,21 +114,48 @@ def case_disk_full(d):
 
 def case_sources_deleted(d):
     global scene
-    # 3. Sources deleted while the cockpit runs (a copy of the sample data).
+    # 3. Sources deleted while the cockpit runs (a copy of the sample data): a vector source,
+    # the heatmap's records and a raster; a second raster is cut short in place (a copy tool
+    # rewriting it) while open.
     data = os.path.join(out, "putuo")
     shutil.copytree(os.path.dirname(scene), data)
-    victims = [os.path.join(data, n) for n in ("roads.geojson", "records/complaints.csv")]
+    rasters = {}
+    for name in ("ortho_a", "ortho_b"):
+        rasters[name] = os.path.join(data, name + ".tif")
+        subprocess.run(["gdal_rasterize", "-q", "-burn", "90", "-init", "30", "-ot", "Byte", "-ts", "4000", "4000",
+                        os.path.join(data, "district.geojson"), rasters[name]], check=True, timeout=120)
+    with open(os.path.join(data, "scene.json")) as f:
+        spec = json.load(f)
+    for i, name in enumerate(rasters):
+        spec["layers"].insert(1 + i, {"id": name, "type": "raster", "title": {"zh": name, "en": name},
+                                      "source": {"path": name + ".tif"}})
+    with open(os.path.join(data, "scene.json"), "w") as f:
+        json.dump(spec, f, ensure_ascii=False)
+    victims = [os.path.join(data, n) for n in ("roads.geojson", "records/complaints.csv")] + [rasters["ortho_a"]]
+    full = os.path.getsize(rasters["ortho_b"])
 
     def delete_sources(p):
         time.sleep(3)
         for v in victims:
             os.remove(v)
+        os.truncate(rasters["ortho_b"], full // 4)
+        # Zoom in over the middle of the map: both rasters need tiles of a finer level.
+        d.xdotool("mousemove", 480, 300)
+        for _ in range(4):
+            d.xdotool("click", 4)
+            time.sleep(0.2)
 
     old_scene = scene
     scene = os.path.join(data, os.path.basename(old_scene))
-    rc, text = run(d, "sources-deleted", ["--sim-officers", "100"], during=delete_sources, seconds=7)
+    # A 1 MB GDAL block cache: the tiles after the zoom are read from the file again, not
+    # from what the first frames left in the cache.
+    rc, text = run(d, "sources-deleted", ["--sim-officers", "100"], during=delete_sources, seconds=9,
+                   env={"GDAL_CACHEMAX": "1"})
     check(not any(os.path.exists(v) for v in victims), f"deleted {victims} while it ran")
     check("sandtable: error" not in text, "no error while drawing what was loaded")
+    check("layer 'ortho_a'" not in text, "the deleted raster is still read (it is open): no read errors")
+    check(f"layer 'ortho_b': raster '{rasters['ortho_b']}': tile " in text and "could not be read" in text,
+          "the raster cut short: the failed tile reads are logged, naming the layer, the file and the tile")
     scene = old_scene
 
 

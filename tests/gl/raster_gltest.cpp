@@ -1,6 +1,9 @@
 #include <gdal_priv.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
 
 #include "engine/data/raster_source.hpp"
 #include "engine/render/offscreen.hpp"
@@ -11,9 +14,9 @@ using namespace sandtable;
 
 namespace {
 // A 3000 x 2000 RGB GeoTIFF in WGS84 over Putuo: red rises west to east, green south to north.
-std::string makeGeoTiff() {
+std::string makeGeoTiff(const std::string& name = "sandtable_raster_test.tif") {
     GDALAllRegister();
-    const std::string path = (std::filesystem::temp_directory_path() / "sandtable_raster_test.tif").string();
+    const std::string path = (std::filesystem::temp_directory_path() / name).string();
     GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GTiff");
     const int w = 3000, h = 2000;
     GDALDatasetUniquePtr ds(drv->Create(path.c_str(), w, h, 3, GDT_Byte, nullptr));
@@ -110,5 +113,80 @@ TEST_CASE("A view wanting more raster tiles than the cache holds keeps them all:
             holes += p[0] > 240 && p[1] < 20 && p[2] > 240;
         }
     CHECK(holes == 0);
+    CHECK(glGetError() == GL_NO_ERROR);
+}
+
+TEST_CASE(
+    "A raster damaged while open: failed tile reads are counted, shown and retried, and one deleted is still read",
+    "[gl][raster][faults]") {
+    ST_REQUIRE_GL();
+    const std::string path = makeGeoTiff("sandtable_raster_fault_test.tif");
+    std::string bytes;
+    {
+        std::ifstream in(path, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    REQUIRE(bytes.size() > 10'000'000);
+    auto src = std::make_unique<RasterSource>(path, "EPSG:4549");
+    MapContext ctx;
+    ctx.displayCrs = "EPSG:4549";
+    ctx.origin = src->bounds().center();
+    ctx.refLatitude = 31.25;
+    const BBox b = src->bounds();
+    Map map(ctx);
+    map.background = Color::fromHex(0xff00ff);  // a hole shows magenta
+    auto owned = std::make_unique<RasterLayer>("ortho", I18nText{"r", "r"}, std::move(src), ctx, 0.0);
+    RasterLayer* layer = owned.get();
+    layer->retryMs = 50;
+    map.addLayer(std::move(owned));
+    map.camera.width = 200;
+    map.camera.height = 150;
+    map.camera.resolution = (b.maxX - b.minX) / 3000.0;  // level 0: only the strips in view are read
+    const double inset = 200 * map.camera.resolution;
+    auto viewAt = [&](double x, double y) {
+        map.camera.center = {x, y};
+        return renderOffscreen(map, FrameState{}, 200, 150);
+    };
+    auto magenta = [](const Image& img) {
+        const uint8_t* p = img.pixel(100, 75);
+        return p[0] > 240 && p[1] < 20 && p[2] > 240;
+    };
+    // The north-west corner, read whole.
+    CHECK_FALSE(magenta(viewAt(b.minX + inset, b.maxY - inset)));
+    CHECK(layer->readErrors() == 0);
+    const size_t warningsBefore = layer->warnings().size();
+
+    // Cut to a quarter in place (a copy tool rewriting it, a disk error): the south-east
+    // corner's strips are gone. The view is drawn (transparent there), nothing crashes, the
+    // failure is counted and named among the layer's warnings.
+    std::filesystem::resize_file(path, bytes.size() / 4);
+    const Image cut = viewAt(b.maxX - inset, b.minY + inset);
+    CHECK(magenta(cut));
+    CHECK(layer->readErrors() > 0);
+    CHECK(layer->lastReadError().find(path) != std::string::npos);
+    CHECK(layer->lastReadError().find("could not be read") != std::string::npos);
+    REQUIRE(layer->warnings().size() == warningsBefore + 1);
+    CHECK(layer->warnings().back().find("tile read(s) failed") != std::string::npos);
+    // Within the retry delay the failed tiles are not read again.
+    const size_t errors = layer->readErrors();
+    viewAt(b.maxX - inset, b.minY + inset);
+    CHECK(layer->readErrors() == errors);
+
+    // The file whole again (same inode): after the retry delay the tiles are read and drawn.
+    {
+        std::fstream io(path, std::ios::in | std::ios::out | std::ios::binary);
+        io.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(80));
+    CHECK_FALSE(magenta(viewAt(b.maxX - inset, b.minY + inset)));
+    CHECK(layer->readErrors() == errors);
+    CHECK(layer->warnings().size() == warningsBefore + 1);  // one entry, updated, not one per failure
+
+    // Deleted while open: the open file is still read (a new corner's tiles arrive).
+    std::filesystem::remove(path);
+    const size_t read = layer->tilesRead();
+    CHECK_FALSE(magenta(viewAt(b.minX + inset, b.minY + inset)));
+    CHECK(layer->tilesRead() > read);
+    CHECK(layer->readErrors() == errors);
     CHECK(glGetError() == GL_NO_ERROR);
 }
