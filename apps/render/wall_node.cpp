@@ -9,6 +9,7 @@
 #include "engine/gl/resources.hpp"
 #include "engine/health/wall_health.hpp"
 #include "engine/render/offscreen.hpp"
+#include "engine/render/wall_frame.hpp"
 #include "engine/time/wall_sync.hpp"
 #include "engine/util/image.hpp"
 
@@ -16,16 +17,6 @@ namespace sandtable {
 
 namespace {
 using clk = std::chrono::steady_clock;
-
-FrameState frameOf(const WallFrameState& s) {
-    FrameState f;
-    f.time = s.time;
-    f.timeMode = s.replay ? FrameState::TimeMode::Replay : FrameState::TimeMode::Live;
-    f.speed = s.speed;
-    f.paused = s.paused;
-    f.frameIndex = s.seq;
-    return f;
-}
 }  // namespace
 
 int runWallLeader(Map& map, const WallLeadOptions& o) {
@@ -41,6 +32,7 @@ int runWallLeader(Map& map, const WallLeadOptions& o) {
     s.rotation = map.camera.rotation;
     s.canvasWidth = o.width;
     s.canvasHeight = o.height;
+    s.english = map.language == Language::English;
     const auto period = std::chrono::duration<double>(1.0 / o.fps);
     const auto t0 = clk::now();
     for (int i = 0; i <= o.frames; ++i) {
@@ -114,12 +106,10 @@ int runWallFollower(Map& map, const WallFollowOptions& o) {
         }
         if (!any) firstSeq = s->seq;
         any = true;
-        map.camera.center = {s->centerX, s->centerY};
-        map.camera.resolution = s->resolution;
-        map.camera.rotation = s->rotation;
+        applyWallState(*s, map);
         const auto drawStart = clk::now();
-        const Image tile =
-            renderCanvasRect(map, frameOf(*s), s->canvasWidth, s->canvasHeight, PixelRect{t.x, t.y, t.width, t.height});
+        const Image tile = renderCanvasRect(map, frameOf(*s), s->canvasWidth, s->canvasHeight,
+                                            PixelRect{t.x, t.y, t.width, t.height}, s->pixelRatio);
         frames.frame(std::chrono::duration<double>(clk::now() - drawStart).count(), wallClockMs());
         ++rendered;
         if (s->final) {

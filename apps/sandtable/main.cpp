@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <tuple>
+#include <utility>
 
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>
@@ -36,6 +38,9 @@ namespace {
 struct Options {
     bool wall = false, noTour = false;
     std::vector<int> wallMonitors, wallRect;  // parsed and checked by CLI11
+    std::string wallLead, wallFollow;
+    std::pair<int, int> wallGrid{1, 1}, wallCell{0, 0};  // COLSxROWS, COL,ROW
+    int bezel = 0;
     std::string scene = std::string(SANDTABLE_DATA_DIR) + "/putuo/scene.json";
     std::string out = "sandtable-putuo.png", lang = "zh", select, dispatch, view, tcp, udp, metrics;
     bool headless = false;
@@ -127,7 +132,19 @@ int runCockpit(Options o, const SceneSpec& scene) {
     attachFeed(*map, feed, static_cast<TimeMs>(o.feed.staleSeconds * 1000.0));
     int fbw = 0, fbh = 0;
     glfwGetFramebufferSize(window->window(), &fbw, &fbh);
-    applySceneView(scene, *map, fbw, fbh);
+    // A wall node: this window is one monitor of the canvas (a leader fits the scene's view
+    // to the whole canvas; a follower takes the leader's).
+    WallNodeOptions& node = o.cockpit.wallNode;
+    node.role = !o.wallLead.empty()     ? WallNodeOptions::Role::Lead
+                : !o.wallFollow.empty() ? WallNodeOptions::Role::Follow
+                                        : WallNodeOptions::Role::None;
+    node.endpoint = node.role == WallNodeOptions::Role::Lead ? o.wallLead : o.wallFollow;
+    std::tie(node.cols, node.rows) = o.wallGrid;
+    std::tie(node.col, node.row) = o.wallCell;
+    node.bezel = o.bezel;
+    int canvasW = fbw, canvasH = fbh;
+    wallLeaderCanvas(node, fbw, fbh, canvasW, canvasH);
+    applySceneView(scene, *map, canvasW, canvasH);
     if (!o.view.empty()) applyViewString(o.view, *map);
     feed->start();
     // One clock: live (the wall clock, or an accelerated simulation's own clock); a
@@ -156,7 +173,7 @@ int runCockpit(Options o, const SceneSpec& scene) {
             for (const auto& l : map->layers())
                 l->showInLegend = std::find(scene.wall.legendLayers.begin(), scene.wall.legendLayers.end(), l->id()) !=
                                   scene.wall.legendLayers.end();
-        if (!o.noTour && !scene.wall.tour.empty())
+        if (!o.noTour && !scene.wall.tour.empty() && node.role != WallNodeOptions::Role::Follow)
             // The squads' places: the indicators' jurisdictions (read once, with the scene),
             // else the scene's file; a scene with none tours only its views and the district.
             tour = std::make_unique<TourPlayer>(scene.wall, *map,
@@ -328,6 +345,20 @@ int main(int argc, char** argv) {
             },
             ""));
     wall->add_flag("--no-tour", o.noTour, "wall mode without the scene's tour");
+    auto* lead = wall->add_option("--wall-lead", o.wallLead,
+                                  "a wall of several machines: lead it, publishing every frame's state on this ZeroMQ "
+                                  "endpoint (tcp://HOST:PORT; this window is --wall-cell of --wall-grid)");
+    wall->add_option("--wall-follow", o.wallFollow,
+                     "a wall of several machines: follow the leader at this endpoint, drawing --wall-cell of its "
+                     "canvas")
+        ->excludes(lead);
+    cli::addIntPair(*wall, "--wall-grid", o.wallGrid, 'x', 1, 64, "COLSxROWS",
+                    "the wall's monitors, COLSxROWS (default 1x1)");
+    cli::addIntPair(*wall, "--wall-cell", o.wallCell, ',', 0, 63, "COL,ROW",
+                    "this window's monitor, COL,ROW from the top left (default 0,0)");
+    wall->add_option("--bezel", o.bezel, "pixels hidden between neighbouring monitors")
+        ->check(CLI::Range(0, 2000))
+        ->capture_default_str();
     auto* check = app.add_option_group("Unattended checks");
     check->add_option("--exit-after", o.cockpit.exitAfterSeconds, "close after SECONDS")->check(CLI::Range(0.0, 1e9));
     check->add_option("--screenshot-on-exit", o.cockpit.screenshotOnExit, "save the window to this PNG on exit");
@@ -350,6 +381,15 @@ int main(int argc, char** argv) {
         }
     }
     o.cockpit.showPanel = !noPanel;
+    if ((!o.wallLead.empty() || !o.wallFollow.empty()) && !o.wall) {
+        std::fprintf(stderr, "sandtable: --wall-lead and --wall-follow need --wall\n");
+        return 2;
+    }
+    if (o.wallCell.first >= o.wallGrid.first || o.wallCell.second >= o.wallGrid.second) {
+        std::fprintf(stderr, "sandtable: --wall-cell %d,%d: outside the %dx%d grid\n", o.wallCell.first,
+                     o.wallCell.second, o.wallGrid.first, o.wallGrid.second);
+        return 2;
+    }
     if (!o.wallRect.empty() && (o.wallRect[2] < 64 || o.wallRect[3] < 64)) {
         std::fprintf(stderr, "sandtable: --wall-rect: W and H must be at least 64 px\n");
         return 2;

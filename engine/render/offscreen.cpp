@@ -21,12 +21,14 @@ Image renderOffscreen(Map& map, const FrameState& frame, int width, int height) 
     return img;
 }
 
-Image renderCanvasRect(Map& map, const FrameState& frame, int canvasWidth, int canvasHeight, const PixelRect& rect) {
+Image renderCanvasRect(Map& map, const FrameState& frame, int canvasWidth, int canvasHeight, const PixelRect& rect,
+                       float pixelRatio) {
     gl::RenderTarget target = gl::RenderTarget::create(rect.width, rect.height);
     target.bind();
     FrameState still = frame;
     still.complete = true;
-    map.prepare(still, canvasWidth, canvasHeight, pixelRatioFor(canvasWidth, canvasHeight));
+    map.prepare(still, canvasWidth, canvasHeight,
+                pixelRatio > 0 ? pixelRatio : pixelRatioFor(canvasWidth, canvasHeight));
     map.draw(rect);
     glFinish();
     Image img = readFramebuffer(rect.width, rect.height);

@@ -17,8 +17,10 @@ Image renderOffscreen(Map& map, const FrameState& frame, int width, int height);
 
 // One rectangle of a canvas: the frame prepared for the whole canvasWidth x canvasHeight
 // (labels, legend, heat normalisation placed on the canvas) and only `rect` drawn (a wall
-// node's monitor, bezels left out). Returns rect's pixels.
-Image renderCanvasRect(Map& map, const FrameState& frame, int canvasWidth, int canvasHeight, const PixelRect& rect);
+// node's monitor, bezels left out), at pixelRatio (0: pixelRatioFor the canvas). Returns
+// rect's pixels.
+Image renderCanvasRect(Map& map, const FrameState& frame, int canvasWidth, int canvasHeight, const PixelRect& rect,
+                       float pixelRatio = 0);
 
 // The same frame, prepared once for the whole width x height canvas and drawn tile by
 // tile (at most tileWidth x tileHeight each) into one image: canvases larger than the

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include <cerrno>
 #include <cmath>
 #include <stdexcept>
 
@@ -19,6 +20,10 @@ std::string encodeWallFrame(const WallFrameState& s) {
                               {"resolution", s.resolution},
                               {"rotation", s.rotation},
                               {"canvas", {s.canvasWidth, s.canvasHeight}},
+                              {"pixel_ratio", s.pixelRatio},
+                              {"inset_bottom", s.insetBottom},
+                              {"wall", s.wall},
+                              {"english", s.english},
                               {"final", s.final}};
     return j.dump();
 }
@@ -61,6 +66,27 @@ bool decodeWallFrame(std::string_view message, WallFrameState& out, std::string*
         if (w < 1 || h < 1 || w > 65536 || h > 65536) return fail("canvas outside 1..65536 px");
         s.canvasWidth = static_cast<int>(w);
         s.canvasHeight = static_cast<int>(h);
+        // Optional (older leaders do not send them).
+        if (const auto pr = j.find("pixel_ratio"); pr != j.end()) {
+            if (!pr->is_number()) return fail("pixel_ratio is not a number");
+            const double v = pr->get<double>();
+            if (!(v == 0 || (v >= 0.25 && v <= 64))) return fail("pixel_ratio outside 0.25..64 (or 0)");
+            s.pixelRatio = static_cast<float>(v);
+        }
+        if (const auto ib = j.find("inset_bottom"); ib != j.end()) {
+            if (!ib->is_number_integer()) return fail("inset_bottom is not an integer");
+            const int64_t v = ib->get<int64_t>();
+            if (v < 0 || v >= h) return fail("inset_bottom outside the canvas");
+            s.insetBottom = static_cast<int>(v);
+        }
+        if (const auto wl = j.find("wall"); wl != j.end()) {
+            if (!wl->is_boolean()) return fail("wall is not a boolean");
+            s.wall = wl->get<bool>();
+        }
+        if (const auto en = j.find("english"); en != j.end()) {
+            if (!en->is_boolean()) return fail("english is not a boolean");
+            s.english = en->get<bool>();
+        }
     } catch (const nlohmann::json::exception& e) {
         return fail(std::string("missing field: ") + e.what());
     }
@@ -100,6 +126,8 @@ WallPublisher::WallPublisher(const std::string& endpoint) : impl_(std::make_uniq
 
 WallPublisher::~WallPublisher() = default;
 
+std::string WallPublisher::endpoint() const { return impl_->sock.get(zmq::sockopt::last_endpoint); }
+
 void WallPublisher::publish(const WallFrameState& s) {
     const std::string m = encodeWallFrame(s);
     impl_->sock.send(zmq::buffer(m), zmq::send_flags::dontwait);  // never blocks the leader's frame
@@ -126,10 +154,21 @@ WallSubscriber::~WallSubscriber() = default;
 
 std::optional<WallFrameState> WallSubscriber::next(int timeoutMs) {
     zmq::pollitem_t item{impl_->sock.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, std::chrono::milliseconds(timeoutMs)) <= 0) return std::nullopt;
     std::optional<WallFrameState> newest;
     zmq::message_t msg;
-    while (impl_->sock.recv(msg, zmq::recv_flags::dontwait)) {
+    try {
+        if (zmq::poll(&item, 1, std::chrono::milliseconds(timeoutMs)) <= 0) return std::nullopt;
+    } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) return std::nullopt;  // a signal (SIGTERM: the host stops after this turn)
+        throw;
+    }
+    for (;;) {
+        try {
+            if (!impl_->sock.recv(msg, zmq::recv_flags::dontwait)) break;
+        } catch (const zmq::error_t& e) {
+            if (e.num() == EINTR) break;
+            throw;
+        }
         ++received_;
         WallFrameState s;
         std::string err;

@@ -22,7 +22,14 @@ struct WallFrameState {
     double speed = 1.0;
     double centerX = 0, centerY = 0, resolution = 1, rotation = 0;  // the canvas camera, display CRS
     int canvasWidth = 0, canvasHeight = 0;                          // px, bezels included
-    bool final = false;  // the leader's last frame: headless followers write their tile and stop
+    // How the canvas is drawn, so that every node draws it alike: the UI scale (0: each
+    // node derives it from the canvas size, as the headless nodes do), the canvas pixels
+    // along the bottom kept for a wall's status strip, and the wall theme (big type).
+    float pixelRatio = 0;
+    int insetBottom = 0;
+    bool wall = false;
+    bool english = false;  // the map's language (the leader's L)
+    bool final = false;    // the leader's last frame: headless followers write their tile and stop
 };
 
 std::string encodeWallFrame(const WallFrameState& s);
@@ -46,6 +53,8 @@ public:
     ~WallPublisher();
     void publish(const WallFrameState& s);
     uint64_t sent() const { return sent_; }
+    // The endpoint bound (a wildcard port, "tcp://127.0.0.1:*", resolved).
+    std::string endpoint() const;
 
 private:
     struct Impl;

@@ -20,6 +20,7 @@
 #include "engine/geo/projection.hpp"
 #include "engine/render/offscreen.hpp"
 #include "engine/render/text.hpp"
+#include "engine/render/wall_frame.hpp"
 #include "engine/util/civil_time.hpp"
 #include "engine/util/i18n.hpp"
 #include "engine/util/image.hpp"
@@ -29,6 +30,11 @@ namespace sandtable {
 
 Cockpit::Cockpit(WindowContext& window, Map& map, const SceneSpec& scene, TimeController time, CockpitOptions opts)
     : window_(window), map_(map), scene_(scene), time_(std::move(time)), opts_(std::move(opts)) {
+    // First, so that an endpoint that cannot be bound fails before anything else is set up.
+    if (opts_.wallNode.role == WallNodeOptions::Role::Lead)
+        wallPub_ = std::make_unique<WallPublisher>(opts_.wallNode.endpoint);
+    else if (opts_.wallNode.role == WallNodeOptions::Role::Follow)
+        wallSub_ = std::make_unique<WallSubscriber>(opts_.wallNode.endpoint);
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
@@ -117,6 +123,90 @@ Cockpit::~Cockpit() {
     ImGui::DestroyContext();
 }
 
+PixelRect wallLeaderCanvas(const WallNodeOptions& w, int fbw, int fbh, int& canvasWidth, int& canvasHeight) {
+    if (w.role != WallNodeOptions::Role::Lead) {
+        canvasWidth = fbw;
+        canvasHeight = fbh;
+        return {0, 0, fbw, fbh};
+    }
+    canvasWidth = w.cols * fbw + (w.cols - 1) * w.bezel;
+    canvasHeight = w.rows * fbh + (w.rows - 1) * w.bezel;
+    return {w.col * (fbw + w.bezel), w.row * (fbh + w.bezel), fbw, fbh};
+}
+
+void Cockpit::layoutCanvas(int fbw, int fbh) {
+    int cw = fbw, ch = fbh;
+    tile_ = wallLeaderCanvas(opts_.wallNode, fbw, fbh, cw, ch);
+    tileScale_ = 1.0;
+    if (wallSub_ && leaderState_) {
+        applyWallState(*leaderState_, map_);
+        const WallNodeOptions& w = opts_.wallNode;
+        WallTile t;
+        if (wallTileRect(leaderState_->canvasWidth, leaderState_->canvasHeight, w.cols, w.rows, w.col, w.row, w.bezel,
+                         t)) {
+            // A monitor denser or sparser than the leader's shows the same ground in its own pixels.
+            tileScale_ = static_cast<double>(fbw) / t.width;
+            map_.camera.resolution /= tileScale_;
+            cw = static_cast<int>(std::lround(leaderState_->canvasWidth * tileScale_));
+            ch = static_cast<int>(std::lround(leaderState_->canvasHeight * tileScale_));
+            tile_ = {static_cast<int>(std::lround(t.x * tileScale_)), static_cast<int>(std::lround(t.y * tileScale_)),
+                     fbw, fbh};
+        } else if (!tileMisfitLogged_) {
+            tileMisfitLogged_ = true;
+            log::error("wall follower: cell " + std::to_string(w.col) + "," + std::to_string(w.row) + " of " +
+                       std::to_string(w.cols) + "x" + std::to_string(w.rows) + " with " + std::to_string(w.bezel) +
+                       " px bezels does not fit the leader's " + std::to_string(leaderState_->canvasWidth) + "x" +
+                       std::to_string(leaderState_->canvasHeight) + " canvas; showing the whole canvas");
+            cw = leaderState_->canvasWidth;
+            ch = leaderState_->canvasHeight;
+            tileScale_ = std::min(static_cast<double>(fbw) / cw, static_cast<double>(fbh) / ch);
+            map_.camera.resolution /= tileScale_;
+        }
+    }
+    map_.camera.width = cw;
+    map_.camera.height = ch;
+}
+
+bool Cockpit::takeLeaderState(int waitMs) {
+    auto s = wallSub_->next(waitMs);
+    const auto now = std::chrono::steady_clock::now();
+    if (!s) {
+        if (leaderState_ && !leaderLost_ && now - leaderSeen_ > std::chrono::seconds(3)) {
+            leaderLost_ = true;
+            log::warn("wall follower: no frame state from the leader at " + opts_.wallNode.endpoint +
+                      " for 3 s; showing its last frame");
+        }
+        return false;
+    }
+    if (leaderLost_) log::info("wall follower: the leader at " + opts_.wallNode.endpoint + " is back");
+    if (!leaderState_) log::info("wall follower: first frame state from " + opts_.wallNode.endpoint);
+    leaderLost_ = false;
+    leaderState_ = *s;
+    leaderStateNew_ = true;
+    leaderSeen_ = now;
+    return true;
+}
+
+void Cockpit::drawWallNotice(Language lang) {
+    if (!wallSub_) return;
+    const double age = std::chrono::duration<double>(std::chrono::steady_clock::now() - leaderSeen_).count();
+    if (leaderState_ && age < 3.0) return;
+    char buf[512];
+    if (!leaderState_)
+        std::snprintf(buf, sizeof buf, tr("wall.waiting_leader", lang), opts_.wallNode.endpoint.c_str());
+    else
+        std::snprintf(buf, sizeof buf, tr("wall.leader_silent", lang), opts_.wallNode.endpoint.c_str(), age);
+    const ImGuiIO& io = ImGui::GetIO();
+    const float size = std::max(18.0f, io.DisplaySize.y / 30.0f);
+    ImFont* font = ImGui::GetFont();
+    const ImVec2 ext = font->CalcTextSizeA(size, FLT_MAX, 0.0f, buf);
+    const ImVec2 at((io.DisplaySize.x - ext.x) * 0.5f, io.DisplaySize.y * 0.4f);
+    ImDrawList* dl = ImGui::GetForegroundDrawList();
+    dl->AddRectFilled(ImVec2(at.x - size, at.y - size * 0.5f), ImVec2(at.x + ext.x + size, at.y + ext.y + size * 0.5f),
+                      IM_COL32(10, 20, 34, 230), size * 0.3f);
+    dl->AddText(font, size, at, IM_COL32(255, 196, 64, 255), buf);
+}
+
 bool Cockpit::overUi(double x, double y) const {
     for (const Rect& r : uiRects_)
         if (x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h) return true;
@@ -127,6 +217,17 @@ void Cockpit::trace(const std::string& fields) {
     if (!trace_) return;
     std::fprintf(trace_, "{\"frame\":%llu,%s}\n", static_cast<unsigned long long>(frameIndex_), fields.c_str());
     std::fflush(trace_);
+}
+
+void Cockpit::traceWall(const char* event, const WallFrameState& s) {
+    if (!trace_) return;
+    char buf[384];
+    std::snprintf(buf, sizeof buf,
+                  "\"event\":\"%s\",\"seq\":%llu,\"t\":%lld,\"center\":[%.4f,%.4f],\"resolution\":%.9g,"
+                  "\"rotation\":%.9g,\"canvas\":[%d,%d],\"tile\":[%d,%d,%d,%d]",
+                  event, static_cast<unsigned long long>(s.seq), static_cast<long long>(s.time), s.centerX, s.centerY,
+                  s.resolution, s.rotation, s.canvasWidth, s.canvasHeight, tile_.x, tile_.y, tile_.width, tile_.height);
+    trace(buf);
 }
 
 void Cockpit::traceView() {
@@ -146,12 +247,16 @@ void Cockpit::traceView() {
 
 // One queued GLFW event. `scale` converts window coordinates to framebuffer pixels.
 void Cockpit::applyEvent(const InputEvent& e, double scale) {
+    // A wall follower's map and clock are the leader's: only its panel (H) and F12 here.
+    const bool follower = wallSub_ != nullptr;
+    // Where the cursor is on the canvas (a wall leader's window is one tile of it).
+    const Vec2d onCanvas{tile_.x + cursorX_ * scale, tile_.y + cursorY_ * scale};
     switch (e.kind) {
     case InputEvent::Kind::Move: {
         const double dx = (e.x - cursorX_) * scale, dy = (e.y - cursorY_) * scale;
         cursorX_ = e.x;
         cursorY_ = e.y;
-        if (dragButton_ < 0 || !dragOnMap_) return;
+        if (follower || dragButton_ < 0 || !dragOnMap_) return;
         if (std::hypot(e.x - pressX_, e.y - pressY_) * scale > 4.0) dragMoved_ = true;
         map_.stopFlight();  // the hand wins over a flight (an alert's, a wall tour's)
         if (dragButton_ == GLFW_MOUSE_BUTTON_LEFT)
@@ -161,7 +266,7 @@ void Cockpit::applyEvent(const InputEvent& e, double scale) {
         return;
     }
     case InputEvent::Kind::Button: {
-        if (e.code != GLFW_MOUSE_BUTTON_LEFT && e.code != GLFW_MOUSE_BUTTON_RIGHT) return;
+        if (follower || (e.code != GLFW_MOUSE_BUTTON_LEFT && e.code != GLFW_MOUSE_BUTTON_RIGHT)) return;
         if (e.action == GLFW_PRESS) {
             if (dragButton_ >= 0) return;  // one gesture at a time
             dragButton_ = e.code;
@@ -177,7 +282,7 @@ void Cockpit::applyEvent(const InputEvent& e, double scale) {
         dragButton_ = -1;
         if (!click) return;
         // A click (press and release without dragging) goes to the layers, top-most first.
-        const Vec2d at{cursorX_ * scale, cursorY_ * scale};
+        const Vec2d at = onCanvas;
         const bool ctrl = (e.mods & GLFW_MOD_CONTROL) != 0;
         const auto& layers = map_.layers();
         for (auto it = layers.rbegin(); it != layers.rend(); ++it)
@@ -192,15 +297,16 @@ void Cockpit::applyEvent(const InputEvent& e, double scale) {
         return;
     }
     case InputEvent::Kind::Scroll: {
-        if (e.y == 0.0 || overUi(cursorX_, cursorY_)) return;
+        if (follower || e.y == 0.0 || overUi(cursorX_, cursorY_)) return;
         map_.stopFlight();
-        map_.camera.zoomAbout({cursorX_ * scale, cursorY_ * scale}, std::pow(1.2, e.y));
+        map_.camera.zoomAbout(onCanvas, std::pow(1.2, e.y));
         return;
     }
     case InputEvent::Kind::Key: {
         if (e.action == GLFW_RELEASE || wantText_) return;  // typing into a panel field is not a shortcut
         const bool press = e.action == GLFW_PRESS;
         const bool shift = (e.mods & GLFW_MOD_SHIFT) != 0;
+        if (follower && e.code != GLFW_KEY_F12 && e.code != GLFW_KEY_H) return;
         if (press && e.code == GLFW_KEY_F12)
             screenshotRequested_ = true;
         else if (press && e.code == GLFW_KEY_L) {
@@ -238,8 +344,7 @@ void Cockpit::handleInput() {
     glfwGetFramebufferSize(window_.window(), &fbw, &fbh);
     glfwGetWindowSize(window_.window(), &ww, &wh);
     const double scale = ww > 0 ? static_cast<double>(fbw) / ww : 1.0;
-    map_.camera.width = fbw;
-    map_.camera.height = fbh;
+    layoutCanvas(fbw, fbh);
     while (!events_.empty()) {
         const InputEvent e = events_.front();
         events_.pop_front();
@@ -452,7 +557,7 @@ int Cockpit::run() {
         const auto now0 = clk::now();
         const double sinceDraw = std::chrono::duration<double>(now0 - lastDraw).count();
         const bool hurry = first || uiFrames > 0 || time_.animating() || screenshotRequested_ || map_.busy() ||
-                           dataPending || !events_.empty();
+                           dataPending || !events_.empty() || leaderStateNew_;
         double waitS;
         if (hurry) {
             waitS = minFrameS - sinceDraw;
@@ -460,10 +565,15 @@ int Cockpit::run() {
             const double toNextSecond = 1.0 - static_cast<double>(wallClockMs() % 1000) / 1000.0;
             waitS = std::min({toNextSecond, kDataRedrawS, 1.0});
         }
-        if (waitS > 0.0005)
-            glfwWaitEventsTimeout(waitS);
-        else
+        if (wallSub_) {
+            // A follower waits on the leader's states (at most 50 ms, for its own input).
             glfwPollEvents();
+            takeLeaderState(static_cast<int>(std::clamp(waitS, 0.0, 0.05) * 1000.0));
+        } else if (waitS > 0.0005) {
+            glfwWaitEventsTimeout(waitS);
+        } else {
+            glfwPollEvents();
+        }
         service_.alive();  // the loop turns at least once a second: a hang stops the pings
         frameStats_.turn(wallClockMs());
         const gl::MemoryStats gm = gl::memoryStats();
@@ -484,6 +594,10 @@ int Cockpit::run() {
         if (everyTurn) everyTurn(dt, operatorInput);
         if (beforeFrame && beforeFrame(time_.now())) dataPending = true;
         for (const auto& l : map_.layers()) {
+            if (wallSub_) {  // the leader's camera rules a follower's view
+                l->takeViewRequest();
+                continue;
+            }
             if (auto req = l->takeViewRequest()) {
                 map_.flyTo(req->center, req->resolution);
                 trace("\"event\":\"fly\",\"layer\":\"" + l->id() + "\"");
@@ -498,7 +612,7 @@ int Cockpit::run() {
         const bool dataDue = dataPending && std::chrono::duration<double>(now - lastDataDraw).count() >= kDataRedrawS;
         const TimeMs second = time_.now() / 1000;
         const bool draw = first || input || uiFrames > 0 || time_.animating() || screenshotRequested_ || exiting ||
-                          dataDue || map_.busy() || second != drawnSecond;
+                          dataDue || map_.busy() || second != drawnSecond || leaderStateNew_;
         if (input) uiFrames = 2;
         if (!draw) continue;
         if (std::chrono::duration<double>(now - lastDraw).count() < minFrameS && !exiting && !first) continue;
@@ -520,6 +634,7 @@ int Cockpit::run() {
             drawUi(frameMs);
             drawTimeline(map_.language);
         }
+        drawWallNotice(map_.language);
         ImGui::Render();
         // Where the UI is this frame (panels, popups, open combos): a press there is the UI's.
         uiRects_.clear();
@@ -534,21 +649,38 @@ int Cockpit::run() {
         glfwGetFramebufferSize(window_.window(), &fbw, &fbh);
         if (fbw > 0 && fbh > 0) {
             glBindFramebuffer(GL_FRAMEBUFFER, 0);
+            layoutCanvas(fbw, fbh);
             FrameState frame;
             frame.time = time_.now();
             frame.timeMode = time_.live() ? FrameState::TimeMode::Live : FrameState::TimeMode::Replay;
             frame.speed = time_.speed();
             frame.paused = time_.paused();
-            frame.dtSeconds = sinceLastDraw;  // animations (camera flights) advance by drawn time
-            frame.frameIndex = frameIndex_;
             float ratio = pixelRatioFor(fbw, fbh);
             if (opts_.wall) {
-                // 12 px labels x ratio >= height / 45: read from 5 m.
+                // 12 px labels x ratio >= height / 45 (one monitor's height): read from 5 m.
                 ratio = std::max(ratio, static_cast<float>(fbh) / 540.0f);
                 frame.insetBottom = static_cast<float>(fbh) * opts_.wallStripFraction;
                 frame.wall = true;
             }
-            map_.render(frame, fbw, fbh, ratio);
+            if (wallSub_ && leaderState_) {
+                // The leader's frame: its time, and its canvas as this monitor's pixels show it.
+                frame = frameOf(*leaderState_);
+                frame.insetBottom = static_cast<float>(frame.insetBottom * tileScale_);
+                if (leaderState_->pixelRatio > 0) ratio = static_cast<float>(leaderState_->pixelRatio * tileScale_);
+            }
+            frame.dtSeconds = sinceLastDraw;  // animations (camera flights) advance by drawn time
+            frame.frameIndex = frameIndex_;
+            map_.prepare(frame, map_.camera.width, map_.camera.height, ratio);
+            if (wallPub_) {
+                const WallFrameState s = wallStateOf(map_);
+                wallPub_->publish(s);
+                traceWall("wall_publish", s);
+            } else if (wallSub_ && leaderState_ && leaderStateNew_) {
+                ++statesDrawn_;
+                traceWall("wall_state", *leaderState_);
+            }
+            leaderStateNew_ = false;
+            map_.draw(tile_);
             ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
         }
         if (screenshotRequested_) {

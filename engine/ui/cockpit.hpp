@@ -9,9 +9,12 @@
 // released within one frame still toggles, a drag that starts, moves and ends between
 // two frames still pans by exactly the distance the hand moved. ImGui gets the same
 // events through its own (chained) callbacks for the panels.
+#include <chrono>
 #include <cstdio>
 #include <deque>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,9 +24,25 @@
 #include "engine/health/wall_health.hpp"
 #include "engine/render/map.hpp"
 #include "engine/time/time_controller.hpp"
+#include "engine/time/wall_sync.hpp"
 #include "engine/ui/service_notify.hpp"
 
 namespace sandtable {
+
+// A node of a wall of several machines (docs/cli.md#a-wall-of-several-machines), each
+// window one monitor of a canvas of cols x rows equal monitors with `bezel` pixels hidden
+// between neighbours. The leader draws its monitor's tile and publishes the state of every
+// frame it prepares (time, canvas camera, canvas, UI scale, language); its operator's hand
+// moves the whole canvas. A follower draws its tile of the newest state it received and
+// ignores map and time input (H still shows its panel, F12 saves its tile).
+struct WallNodeOptions {
+    enum class Role : uint8_t { None, Lead, Follow };
+    Role role = Role::None;
+    std::string endpoint;  // ZeroMQ: the leader binds it, followers connect to it
+    int cols = 1, rows = 1, col = 0, row = 0, bezel = 0;
+};
+// The canvas a leader's window of fbw x fbh is one monitor of, and that monitor's tile.
+PixelRect wallLeaderCanvas(const WallNodeOptions& w, int fbw, int fbh, int& canvasWidth, int& canvasHeight);
 
 struct CockpitOptions {
     int width = 1600, height = 900;
@@ -43,6 +62,7 @@ struct CockpitOptions {
     // JSON lines of what the operator's input did (view changes, selections, toggles), for
     // automated interaction tests and diagnostics (docs/cli.md).
     std::string tracePath;
+    WallNodeOptions wallNode;
 };
 
 // One input event as GLFW delivered it (window coordinates, y down).
@@ -96,6 +116,12 @@ private:
     void traceTime();
     void drawUi(double frameMs);
     void saveScreenshot(const std::string& path);
+    // The canvas and this window's tile of it for a framebuffer of fbw x fbh (sets the
+    // camera's size to the canvas); a follower's from the newest leader state.
+    void layoutCanvas(int fbw, int fbh);
+    bool takeLeaderState(int waitMs);
+    void drawWallNotice(Language lang);
+    void traceWall(const char* event, const WallFrameState& s);
 
     WindowContext& window_;
     Map& map_;
@@ -128,6 +154,16 @@ private:
         bool operator==(const ViewKey&) const = default;
     };
     ViewKey tracedView_;
+    // A wall node (opts_.wallNode): the tile of the canvas this window shows (the whole
+    // canvas otherwise), and the leader's newest state on a follower.
+    PixelRect tile_;
+    double tileScale_ = 1.0;  // a follower's pixels per leader pixel (a denser monitor)
+    std::unique_ptr<WallPublisher> wallPub_;
+    std::unique_ptr<WallSubscriber> wallSub_;
+    std::optional<WallFrameState> leaderState_;
+    bool leaderStateNew_ = false, leaderLost_ = false, tileMisfitLogged_ = false;
+    std::chrono::steady_clock::time_point leaderSeen_{};
+    uint64_t statesDrawn_ = 0;
 };
 
 }  // namespace sandtable

@@ -424,6 +424,10 @@ const std::vector<I18nEntry>& table() {
         {"wall.no_data", {"暂无定位数据", "no position data yet"}},
         {"wall.silent", {"失联警员 %zu 人：%s", "%zu officers silent: %s"}},
         {"wall.tour_paused", {"巡览已暂停（有人操作）", "Tour paused (operator at the wall)"}},
+        {"wall.waiting_leader", {"等待大屏主控节点 %s 的画面状态…", "Waiting for the wall leader at %s…"}},
+        {"wall.leader_silent",
+         {"大屏主控节点 %s 已 %.0f 秒无画面状态，显示最后一帧",
+          "No frame state from the wall leader at %s for %.0f s: showing its last frame"}},
         // window
         {"window.title", {"数字沙盘 Sandtable", "Sandtable 数字沙盘"}},
     };

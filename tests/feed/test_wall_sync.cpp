@@ -22,6 +22,9 @@ TEST_CASE("wall frame states round-trip and bad ones are refused with a reason",
     s.rotation = -0.25;
     s.canvasWidth = 7680;
     s.canvasHeight = 2160;
+    s.pixelRatio = 2.0f;
+    s.insetBottom = 97;
+    s.wall = true;
     s.final = true;
     WallFrameState back;
     REQUIRE(decodeWallFrame(encodeWallFrame(s), back));
@@ -33,6 +36,9 @@ TEST_CASE("wall frame states round-trip and bad ones are refused with a reason",
     CHECK(back.resolution == s.resolution);
     CHECK(back.rotation == s.rotation);
     CHECK(back.canvasWidth == 7680);
+    CHECK(back.pixelRatio == 2.0f);
+    CHECK(back.insetBottom == 97);
+    CHECK(back.wall);
     std::string err;
     const std::string good = encodeWallFrame(s);
     struct Bad {
@@ -53,12 +59,28 @@ TEST_CASE("wall frame states round-trip and bad ones are refused with a reason",
           Bad{edit("\"resolution\":5.3", "\"resolution\":\"5\""), "wrong type"},
           Bad{edit("[7680,2160]", "[0,2160]"), "canvas"}, Bad{edit("[7680,2160]", "[99999,2160]"), "canvas"},
           Bad{edit("\"seq\":42", "\"seq\":-1"), "integer"}, Bad{edit("\"final\":true", "\"final\":1"), "boolean"},
-          Bad{edit(",\"rotation\":-0.25", ""), "missing"}}) {
+          Bad{edit(",\"rotation\":-0.25", ""), "missing"},
+          Bad{edit("\"pixel_ratio\":2.0", "\"pixel_ratio\":1e9"), "pixel_ratio"},
+          Bad{edit("\"pixel_ratio\":2.0", "\"pixel_ratio\":\"2\""), "pixel_ratio"},
+          Bad{edit("\"inset_bottom\":97", "\"inset_bottom\":5000"), "inset_bottom"},
+          Bad{edit("\"wall\":true", "\"wall\":1"), "wall"}}) {
         INFO(b.text);
         WallFrameState out;
         CHECK_FALSE(decodeWallFrame(b.text, out, &err));
         CHECK_THAT(err, Catch::Contains(b.reason));
     }
+    // An older leader's message without the optional fields: derived on each node.
+    std::string old = good;
+    for (const std::string field :
+         {",\"pixel_ratio\":2.0", ",\"inset_bottom\":97", ",\"wall\":true", ",\"english\":false"}) {
+        const auto at = old.find(field);
+        REQUIRE(at != std::string::npos);
+        old.erase(at, field.size());
+    }
+    REQUIRE(decodeWallFrame(old, back, &err));
+    CHECK(back.pixelRatio == 0.0f);
+    CHECK(back.insetBottom == 0);
+    CHECK_FALSE(back.wall);
 }
 
 TEST_CASE("wall tiles split the canvas into equal monitors with the bezels left out", "[feed][wall]") {
