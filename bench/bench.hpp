@@ -41,6 +41,12 @@ struct Options {
     double soakSpeedup = 100, soakFps = 10;
     int soakTrackMb = 0;
     std::string soakDir;
+    // A wall leader's soak: the canvas (--width x --height) is COLS x ROWS monitors with
+    // soakBezel px between them, in the wall theme with its status strip; each frame's state
+    // goes over ZeroMQ on loopback to a follower socket in the same process and the
+    // leader's tile is drawn from the frame prepared for the canvas. {1,1}: the plain soak.
+    std::pair<int, int> soakWall{1, 1};
+    int soakBezel = 20;
 };
 
 // Writes each record as one JSON line to stdout and, when given, to a file.

@@ -48,6 +48,12 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.1, 120.0));
     soak->add_option("--soak-track-mb", o.soakTrackMb, "the in-memory tracks' budget, MiB (default: the feed's, 256)")
         ->check(CLI::Range(1, 65536));
+    cli::addIntPair(*soak, "--soak-wall", o.soakWall, 'x', 1, 16, "COLSxROWS",
+                    "soak as a wall leader: the canvas as COLSxROWS monitors (wall theme, status strip, frame "
+                    "states over ZeroMQ to a follower socket, the leader's tile drawn)");
+    soak->add_option("--soak-bezel", o.soakBezel, "pixels between a --soak-wall's monitors")
+        ->check(CLI::Range(0, 200))
+        ->capture_default_str();
     soak->add_option("--soak-dir", o.soakDir, "keep the soak's history here (default: a temporary folder, removed)");
     app.add_flag("--info", infoOnly, "one line: renderer, GL version, EGL platform");
     if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;

@@ -21,9 +21,14 @@
 #include "engine/feed/pipeline.hpp"
 #include "engine/gl/resources.hpp"
 #include "engine/render/map.hpp"
+#include "engine/render/offscreen.hpp"
+#include "engine/render/wall_frame.hpp"
 #include "engine/sim/feed_sources.hpp"
 #include "engine/time/time_controller.hpp"
+#include "engine/time/wall_sync.hpp"
 #include "layers/layer_factory.hpp"
+#include "layers/squad_layer.hpp"
+#include "layers/wall_status_layer.hpp"
 
 namespace sandtable::bench {
 
@@ -78,7 +83,34 @@ void runSoak(Env& env) {
     for (const std::string& e : errors) std::fprintf(stderr, "sandtable-bench: soak: %s\n", e.c_str());
     attachFeed(*map, setup.feed, static_cast<TimeMs>(s.staleSeconds * 1000.0));
     applySceneView(scene, *map, width, height);
-    Target target(width, height);
+    // A wall leader's soak: the cockpit's wall (status strip, big type) on a canvas of
+    // monitors; each frame's state published and received on loopback, the leader's tile
+    // (the top-left monitor) drawn from the frame prepared for the whole canvas.
+    const auto [wallCols, wallRows] = o.soakWall;
+    const bool wall = wallCols * wallRows > 1;
+    std::vector<PixelRect> tiles;
+    for (int r = 0; r < wallRows; ++r)
+        for (int c = 0; c < wallCols; ++c) {
+            WallTile t;
+            if (!wallTileRect(width, height, wallCols, wallRows, c, r, wall ? o.soakBezel : 0, t))
+                throw std::runtime_error("soak: --soak-wall does not fit the canvas");
+            tiles.push_back({t.x, t.y, t.width, t.height});
+        }
+    std::unique_ptr<WallPublisher> pub;
+    std::unique_ptr<WallSubscriber> sub;
+    uint64_t statesReceived = 0, statesWrong = 0;
+    float ratio = pixelRatioFor(width, height);
+    if (wall) {
+        auto status = std::make_unique<WallStatusLayer>(static_cast<TimeMs>(s.staleSeconds * 1000.0));
+        status->setFeed(setup.feed);
+        for (const auto& l : map->layers())
+            if (auto* sq = dynamic_cast<SquadLayer*>(l.get())) status->setIndicators(sq->model());
+        map->addLayer(std::move(status));
+        pub = std::make_unique<WallPublisher>("tcp://127.0.0.1:*");
+        sub = std::make_unique<WallSubscriber>(pub->endpoint());
+        ratio = std::max(pixelRatioFor(tiles[0].width, tiles[0].height), static_cast<float>(tiles[0].height) / 540.0f);
+    }
+    Target target(tiles[0].width, tiles[0].height);
     TimeController time;
     if (setup.liveClock) time.setLiveSource(setup.liveClock);
 
@@ -89,7 +121,9 @@ void runSoak(Env& env) {
                      {"fps", o.soakFps},
                      {"hours", hours},
                      {"history", dir.path.string()},
-                     {"track_budget_mb", o.soakTrackMb > 0 ? o.soakTrackMb : 256}};
+                     {"track_budget_mb", o.soakTrackMb > 0 ? o.soakTrackMb : 256},
+                     {"wall", {wallCols, wallRows}},
+                     {"bezel", wall ? o.soakBezel : 0}};
     std::fprintf(stderr, "sandtable-bench: soak: %.2f simulated h of %zu officers every %d s at %gx, %dx%d at %g fps\n",
                  hours, s.simOfficers, s.simIntervalS, s.simSpeedup, width, height, o.soakFps);
 
@@ -115,7 +149,23 @@ void runSoak(Env& env) {
         frame.frameIndex = frames;
         last = now;
         const auto t0 = std::chrono::steady_clock::now();
-        renderFrame(*map, frame, target);
+        if (!wall) {
+            renderFrame(*map, frame, target);
+        } else {
+            frame.wall = true;
+            frame.insetBottom = static_cast<float>(tiles[0].height) * 0.045f;  // the cockpit's strip
+            glBindFramebuffer(GL_FRAMEBUFFER, target.rt.framebuffer());
+            map->prepare(frame, width, height, ratio);
+            const WallFrameState sent = wallStateOf(*map);
+            pub->publish(sent);
+            // What a follower gets: the newest state (conflated), as sent.
+            if (const auto got = sub->next(frames == 0 ? 1000 : 0)) {
+                ++statesReceived;
+                statesWrong += got->centerX != sent.centerX || got->resolution != sent.resolution ||
+                               got->canvasWidth != sent.canvasWidth || got->time > sent.time;
+            }
+            map->draw(tiles[0]);  // the leader's own monitor (each follower draws its own, on its machine)
+        }
         glFinish();
         const double ms = msSince(t0);
         frameMs.push_back(ms);
@@ -160,6 +210,11 @@ void runSoak(Env& env) {
             j["accepted"] = snap->counters.accepted;
             j["rejected"] = snap->counters.rejected;
             j["lines_per_s"] = snap->messagesPerSecond;
+            if (wall) {
+                j["wall_states_sent"] = pub->sent();
+                j["wall_states_received"] = statesReceived;
+                j["wall_states_bad"] = sub->bad() + statesWrong;
+            }
             env.out->emit(j);
             frameMs.clear();
             ++samples;
@@ -197,6 +252,11 @@ void runSoak(Env& env) {
     j["history_dropped"] = snap->history.droppedRows;
     j["rss_mb"] = rssMb();
     j["peak_rss_mb"] = peakRssMb();
+    if (wall) {
+        j["wall_states_sent"] = pub->sent();
+        j["wall_states_received"] = statesReceived;
+        j["wall_states_bad"] = sub->bad() + statesWrong;
+    }
     std::error_code ec;
     j["history_file_mb"] = static_cast<double>(fs::file_size(dir.path / "history.gpkg", ec)) / (1024.0 * 1024.0);
     env.out->emit(j);

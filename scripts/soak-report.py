@@ -119,6 +119,19 @@ def main():
     if res["frame_median_ms_last_quarter"] > 1.5 * res["frame_median_ms_first_quarter"]:
         failed.append(f"frames slowed from {res['frame_median_ms_first_quarter']:.1f} to "
                       f"{res['frame_median_ms_last_quarter']:.1f} ms (median)")
+    if "wall_states_sent" in samples[-1]:  # a wall leader's soak (--soak-wall)
+        res["wall_states_sent"] = samples[-1]["wall_states_sent"]
+        res["wall_states_received"] = samples[-1]["wall_states_received"]
+        res["wall_states_bad"] = samples[-1]["wall_states_bad"]
+        got_after = after[-1]["wall_states_received"] - after[0]["wall_states_received"]
+        sent_after = after[-1]["wall_states_sent"] - after[0]["wall_states_sent"]
+        if res["wall_states_bad"]:
+            failed.append(f"the follower socket got {res['wall_states_bad']} bad or wrong frame states")
+        # The follower's socket keeps only the newest state (ZMQ_CONFLATE): it must keep
+        # receiving, not receive every state.
+        if sent_after and got_after == 0:
+            failed.append(f"the follower socket received none of the {sent_after} frame states sent after the "
+                          f"warm-up")
     res["failed"] = failed
 
     print(f"soak: {res['simulated_hours']:.2f} simulated h, {len(samples)} samples, warm-up {res['warmup_hours']:.2f} h")
@@ -129,6 +142,9 @@ def main():
           f"{res['history_pending_max']} rows (slope {res['history_pending_slope_rows_per_h']:+.0f}/h)")
     print(f"soak: frame median {res['frame_median_ms_first_quarter']:.1f} ms (first quarter) -> "
           f"{res['frame_median_ms_last_quarter']:.1f} ms (last quarter)")
+    if "wall_states_sent" in res:
+        print(f"soak: wall frame states {res['wall_states_sent']} sent, {res['wall_states_received']} received, "
+              f"{res['wall_states_bad']} bad")
     for f in failed:
         print(f"soak: FAILED: {f}")
     if a.json:
