@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
         "Wall", "a headless node of a wall of several machines (docs/cli.md#a-wall-of-several-machines)");
     auto* lead = wall->add_option("--wall-lead", o.wallLead,
                                   "lead: publish --frames frame states of a replay from --from (at --speed, --fps "
-                                  "a second) on this ZeroMQ endpoint (tcp://HOST:PORT)");
+                                  "a second) on this endpoint (PORT or :PORT: loopback; HOST:PORT; tcp://...)");
     auto* follow =
         wall->add_option("--wall-follow", o.wallFollow, "follow: render this node's tile of the leader's frames")
             ->excludes(lead);

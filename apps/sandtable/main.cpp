@@ -345,9 +345,11 @@ int main(int argc, char** argv) {
             },
             ""));
     wall->add_flag("--no-tour", o.noTour, "wall mode without the scene's tour");
-    auto* lead = wall->add_option("--wall-lead", o.wallLead,
-                                  "a wall of several machines: lead it, publishing every frame's state on this ZeroMQ "
-                                  "endpoint (tcp://HOST:PORT; this window is --wall-cell of --wall-grid)");
+    auto* lead =
+        wall->add_option("--wall-lead", o.wallLead,
+                         "a wall of several machines: lead it, publishing every frame's state on this endpoint "
+                         "(PORT or :PORT: loopback; HOST:PORT; tcp://...; this window is --wall-cell of "
+                         "--wall-grid)");
     wall->add_option("--wall-follow", o.wallFollow,
                      "a wall of several machines: follow the leader at this endpoint, drawing --wall-cell of its "
                      "canvas")

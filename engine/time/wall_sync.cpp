@@ -7,6 +7,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "engine/feed/net.hpp"
+
 namespace sandtable {
 
 std::string encodeWallFrame(const WallFrameState& s) {
@@ -112,15 +114,29 @@ struct WallPublisher::Impl {
     zmq::socket_t sock{ctx, zmq::socket_type::pub};
 };
 
-WallPublisher::WallPublisher(const std::string& endpoint) : impl_(std::make_unique<Impl>()) {
+std::string wallEndpoint(const std::string& given) {
+    if (given.find("://") != std::string::npos) return given;
+    net::HostPort hp;
+    std::string err;
+    if (!net::parseHostPort(given, hp, &err))
+        throw std::invalid_argument("wall endpoint '" + given + "': " + err +
+                                    " (expected PORT, HOST:PORT or tcp://HOST:PORT)");
+    return "tcp://" + hp.host + ":" + std::to_string(hp.port);
+}
+
+WallPublisher::WallPublisher(const std::string& given) : impl_(std::make_unique<Impl>()) {
+    std::string endpoint;
     try {
+        endpoint = wallEndpoint(given);
         impl_->sock.set(zmq::sockopt::linger, 0);
         // The default send queue (1,000): a follower's SUB keeps only the newest state
         // (ZMQ_CONFLATE) while its I/O thread drains the connection, so nothing piles up
         // there; a small queue here would drop the newest states of a burst instead.
         impl_->sock.bind(endpoint);
     } catch (const zmq::error_t& e) {
-        throw std::runtime_error("wall leader: cannot bind '" + endpoint + "': " + e.what());
+        throw std::runtime_error("wall leader: cannot bind '" + given + "': " + e.what());
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(std::string("wall leader: ") + e.what());
     }
 }
 
@@ -144,9 +160,11 @@ WallSubscriber::WallSubscriber(const std::string& endpoint) : impl_(std::make_un
         impl_->sock.set(zmq::sockopt::linger, 0);
         impl_->sock.set(zmq::sockopt::conflate, 1);  // only the newest state: catch up by skipping
         impl_->sock.set(zmq::sockopt::subscribe, "");
-        impl_->sock.connect(endpoint);
+        impl_->sock.connect(wallEndpoint(endpoint));
     } catch (const zmq::error_t& e) {
         throw std::runtime_error("wall follower: cannot connect to '" + endpoint + "': " + e.what());
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(std::string("wall follower: ") + e.what());
     }
 }
 

@@ -46,9 +46,15 @@ struct WallTile {
 // False when the grid does not fit the canvas (a tile under 16 px, a cell outside the grid).
 bool wallTileRect(int canvasWidth, int canvasHeight, int cols, int rows, int col, int row, int bezel, WallTile& out);
 
+// A frame-state endpoint as the options take it: "PORT" or ":PORT" (loopback, like every
+// listener), "HOST:PORT", or a ZeroMQ endpoint ("tcp://…", "ipc://…") as it is. Throws
+// std::invalid_argument naming what is wrong.
+std::string wallEndpoint(const std::string& given);
+
 class WallPublisher {
 public:
-    // Binds a ZeroMQ PUB socket ("tcp://127.0.0.1:5560"); throws std::runtime_error naming it.
+    // Binds a ZeroMQ PUB socket (wallEndpoint: "5560" is tcp://127.0.0.1:5560); throws
+    // std::runtime_error naming it.
     explicit WallPublisher(const std::string& endpoint);
     ~WallPublisher();
     void publish(const WallFrameState& s);

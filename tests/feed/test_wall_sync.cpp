@@ -83,6 +83,16 @@ TEST_CASE("wall frame states round-trip and bad ones are refused with a reason",
     CHECK_FALSE(back.wall);
 }
 
+TEST_CASE("wall endpoints: a bare port means loopback, ZeroMQ endpoints pass as they are", "[feed][wall]") {
+    CHECK(wallEndpoint("5560") == "tcp://127.0.0.1:5560");
+    CHECK(wallEndpoint(":5560") == "tcp://127.0.0.1:5560");
+    CHECK(wallEndpoint("10.0.0.5:5560") == "tcp://10.0.0.5:5560");
+    CHECK(wallEndpoint("tcp://*:5560") == "tcp://*:5560");
+    CHECK(wallEndpoint("ipc:///run/sandtable-wall") == "ipc:///run/sandtable-wall");
+    CHECK_THROWS_WITH(wallEndpoint("host:port"), Catch::Contains("expected PORT, HOST:PORT"));
+    CHECK_THROWS_WITH(WallPublisher("nonsense:"), Catch::Contains("wall leader: wall endpoint 'nonsense:'"));
+}
+
 TEST_CASE("wall tiles split the canvas into equal monitors with the bezels left out", "[feed][wall]") {
     WallTile t;
     REQUIRE(wallTileRect(1280, 720, 2, 2, 1, 1, 20, t));
