@@ -1,5 +1,7 @@
 #include "engine/data/jurisdictions.hpp"
 
+#include "engine/util/log.hpp"
+
 #include <gdal_priv.h>
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
@@ -103,9 +105,15 @@ std::vector<Jurisdiction> loadJurisdictions(const std::string& path) {
     return out;
 }
 
-std::vector<Checkpoint> loadCheckpoints(const std::string& path) {
+std::vector<Checkpoint> loadCheckpoints(const std::string& path, size_t* skippedOut) {
     auto ds = openVector(path);
     std::vector<Checkpoint> out;
+    size_t skipped = 0;
+    // A row that is not a checkpoint is skipped with its reason (the first ten named, then
+    // a count), never silently.
+    auto skip = [&](GIntBig fid, const std::string& why) {
+        if (++skipped <= 10) log::warn(path + ": feature " + std::to_string(fid) + ": " + why + "; skipped");
+    };
     for (OGRLayer* layer : ds->GetLayers()) {
         auto ct = toWgs84(layer);
         const OGRFeatureDefn* def = layer->GetLayerDefn();
@@ -114,6 +122,7 @@ std::vector<Checkpoint> loadCheckpoints(const std::string& path) {
                   latF = def->GetFieldIndex("lat"), crsF = def->GetFieldIndex("crs");
         if (idF < 0 || squadF < 0) throw std::runtime_error(path + ": checkpoints need 'id' and 'squad' fields");
         for (auto& feature : *layer) {
+            const GIntBig fid = feature->GetFID();
             Checkpoint c;
             OGRGeometry* g = feature->GetGeometryRef();
             if (g && wkbFlatten(g->getGeometryType()) == wkbPoint) {
@@ -128,21 +137,48 @@ std::vector<Checkpoint> loadCheckpoints(const std::string& path) {
                 char* end = nullptr;
                 const char* lon = feature->GetFieldAsString(lonF);
                 c.lonLat.x = std::strtod(lon, &end);
-                if (end == lon) continue;
+                if (end == lon || *end) {
+                    skip(fid, std::string("lon '") + lon + "' is not a number");
+                    continue;
+                }
                 const char* lat = feature->GetFieldAsString(latF);
                 c.lonLat.y = std::strtod(lat, &end);
-                if (end == lat) continue;
+                if (end == lat || *end) {
+                    skip(fid, std::string("lat '") + lat + "' is not a number");
+                    continue;
+                }
                 if (crsF >= 0 && std::string(feature->GetFieldAsString(crsF)) == "gcj02")
                     c.lonLat = gcj02::toWgs84(c.lonLat);
             } else {
+                skip(fid, g ? "the geometry is not a point" : "no point geometry and no lon/lat columns");
+                continue;
+            }
+            if (!std::isfinite(c.lonLat.x) || !std::isfinite(c.lonLat.y) || std::abs(c.lonLat.x) > 180.0 ||
+                std::abs(c.lonLat.y) > 90.0) {
+                skip(fid, "position " + std::to_string(c.lonLat.x) + "," + std::to_string(c.lonLat.y) +
+                              " is not a longitude and latitude");
                 continue;
             }
             c.id = feature->GetFieldAsString(idF);
             c.squad = feature->GetFieldAsString(squadF);
-            c.level = levelF >= 0 ? std::clamp(feature->GetFieldAsInteger(levelF), 1, 3) : 1;
+            if (c.id.empty() || c.squad.empty()) {
+                skip(fid, c.id.empty() ? "no id" : "no squad");
+                continue;
+            }
+            c.level = 1;
+            if (levelF >= 0) {
+                const int level = feature->GetFieldAsInteger(levelF);
+                if (level < 1 || level > 3) {
+                    skip(fid, std::string("level '") + feature->GetFieldAsString(levelF) + "' is not 1, 2 or 3");
+                    continue;
+                }
+                c.level = level;
+            }
             out.push_back(std::move(c));
         }
     }
+    if (skipped > 10) log::warn(path + ": " + std::to_string(skipped) + " checkpoint rows skipped in all");
+    if (skippedOut) *skippedOut = skipped;
     return out;
 }
 

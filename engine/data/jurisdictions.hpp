@@ -26,8 +26,10 @@ struct Checkpoint {
 // naming the file and the reason.
 std::vector<Jurisdiction> loadJurisdictions(const std::string& path);
 // Reads points with `id`, `squad`, `level`: point features, or rows with lon/lat columns
-// (the records' checkpoints.csv). Throws like loadJurisdictions.
-std::vector<Checkpoint> loadCheckpoints(const std::string& path);
+// (the records' checkpoints.csv). Throws like loadJurisdictions. A row that is not a
+// checkpoint (no position, a bad number, outside lon/lat range, no id or squad, a level
+// not 1..3) is skipped and logged with its reason, and counted in *skipped.
+std::vector<Checkpoint> loadCheckpoints(const std::string& path, size_t* skipped = nullptr);
 // Checkpoints every ~spacingM along the district's southern edge (where a step south
 // leaves every jurisdiction: Suzhou Creek in Putuo), levels cycling 1, 2, 3.
 std::vector<Checkpoint> deriveCheckpoints(const std::vector<Jurisdiction>& jurisdictions, double spacingM = 800.0);

@@ -253,3 +253,28 @@ TEST_CASE("on the sample's OSM roads, patrols stay on the streets", "[feed][sim]
     INFO(near << " of " << total << " patrol fixes within 30 m of a road");
     CHECK(static_cast<double>(near) >= 0.8 * static_cast<double>(total));
 }
+
+TEST_CASE("checkpoint rows that are not checkpoints are skipped and counted, the rest load", "[feed][sim][records]") {
+    const auto path = std::filesystem::temp_directory_path() / "sandtable_checkpoints_bad.csv";
+    {
+        std::ofstream f(path);
+        f << "id,squad,level,lon,lat,crs\n"
+          << "A-1,changfeng,1,121.40,31.23,\n"       // good
+          << "A-2,changfeng,2,121.41,31.23,gcj02\n"  // good (GCJ-02)
+          << "A-3,changfeng,1,east,31.23,\n"         // lon not a number
+          << "A-4,changfeng,1,121.41,,\n"            // no lat
+          << "A-5,changfeng,7,121.41,31.23,\n"       // level out of range
+          << ",changfeng,1,121.41,31.23,\n"          // no id
+          << "A-7,changfeng,1,1214.1,31.23,\n"       // not a longitude
+          << "A-8,,1,121.41,31.23,\n"                // no squad
+          << "A-9,changfeng,3,121.42abc,31.23,\n";   // trailing garbage
+    }
+    size_t skipped = 99;
+    const auto cps = loadCheckpoints(path.string(), &skipped);
+    REQUIRE(cps.size() == 2);
+    CHECK(cps[0].id == "A-1");
+    CHECK(cps[1].level == 2);
+    CHECK(cps[1].lonLat.x != Approx(121.41).margin(1e-6));  // moved from GCJ-02 to WGS84
+    CHECK(skipped == 7);
+    std::filesystem::remove(path);
+}
