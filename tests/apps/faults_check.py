@@ -169,7 +169,12 @@ def case_feed_rotated(d):
                     % (i % 20, t0 + (i // 20) * 10000, 121.39 + (i % 20) * 0.001))
 
     def rotate(p):
-        time.sleep(2)
+        # Once the replay has opened the file (a loaded machine starts the cockpit slowly:
+        # a fixed delay rotated it before the replay began, which then read the new file).
+        log = os.path.join(out, "feed-rotated.log")
+        deadline = time.time() + 90
+        while time.time() < deadline and "connected (replaying" not in open(log).read():
+            time.sleep(0.1)
         os.rename(feed, feed + ".1")
         with open(feed, "w") as f:
             f.write('{"type":"position","officer":"PT-900","squad":"changfeng","t":%d,"lon":121.4,"lat":31.24}\n' % t0)
