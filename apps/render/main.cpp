@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +25,7 @@
 #include "engine/indicators/json.hpp"
 #include "engine/render/offscreen.hpp"
 #include "engine/report/video.hpp"
+#include "engine/time/wall_sync.hpp"
 #include "engine/tracks/coverage.hpp"
 #include "engine/tracks/history.hpp"
 #include "engine/util/cli.hpp"
@@ -167,6 +169,15 @@ int main(int argc, char** argv) {
         ->needs(follow);
     if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
     const bool wallNode = !o.wallLead.empty() || !o.wallFollow.empty();
+    for (const std::string* ep : {&o.wallLead, &o.wallFollow}) {
+        if (ep->empty()) continue;
+        try {
+            wallEndpoint(*ep);
+        } catch (const std::invalid_argument& e) {
+            std::fprintf(stderr, "%s: %s\n", "sandtable-render", e.what());
+            return 2;
+        }
+    }
     const auto [gridCols, gridRows] = o.wallGrid;
     const auto [cellCol, cellRow] = o.wallCell;
     if (wallNode) {

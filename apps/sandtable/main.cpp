@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -383,6 +384,15 @@ int main(int argc, char** argv) {
         }
     }
     o.cockpit.showPanel = !noPanel;
+    for (const std::string* ep : {&o.wallLead, &o.wallFollow}) {
+        if (ep->empty()) continue;
+        try {
+            wallEndpoint(*ep);
+        } catch (const std::invalid_argument& e) {
+            std::fprintf(stderr, "%s: %s\n", "sandtable", e.what());
+            return 2;
+        }
+    }
     if ((!o.wallLead.empty() || !o.wallFollow.empty()) && !o.wall) {
         std::fprintf(stderr, "sandtable: --wall-lead and --wall-follow need --wall\n");
         return 2;

@@ -30,7 +30,10 @@ namespace sandtable {
 
 Cockpit::Cockpit(WindowContext& window, Map& map, const SceneSpec& scene, TimeController time, CockpitOptions opts)
     : window_(window), map_(map), scene_(scene), time_(std::move(time)), opts_(std::move(opts)) {
-    // First, so that an endpoint that cannot be bound fails before anything else is set up.
+    // First, so that an endpoint that cannot be bound fails before anything else is set up
+    // (and named as ZeroMQ sees it in the log and on screen: "5560" is tcp://127.0.0.1:5560).
+    if (opts_.wallNode.role != WallNodeOptions::Role::None)
+        opts_.wallNode.endpoint = wallEndpoint(opts_.wallNode.endpoint);
     if (opts_.wallNode.role == WallNodeOptions::Role::Lead)
         wallPub_ = std::make_unique<WallPublisher>(opts_.wallNode.endpoint);
     else if (opts_.wallNode.role == WallNodeOptions::Role::Follow)
@@ -151,16 +154,19 @@ void Cockpit::layoutCanvas(int fbw, int fbh) {
             ch = static_cast<int>(std::lround(leaderState_->canvasHeight * tileScale_));
             tile_ = {static_cast<int>(std::lround(t.x * tileScale_)), static_cast<int>(std::lround(t.y * tileScale_)),
                      fbw, fbh};
-        } else if (!tileMisfitLogged_) {
+        } else {
+            if (!tileMisfitLogged_)
+                log::error("wall follower: cell " + std::to_string(w.col) + "," + std::to_string(w.row) + " of " +
+                           std::to_string(w.cols) + "x" + std::to_string(w.rows) + " with " + std::to_string(w.bezel) +
+                           " px bezels does not fit the leader's " + std::to_string(leaderState_->canvasWidth) + "x" +
+                           std::to_string(leaderState_->canvasHeight) + " canvas; showing the whole canvas");
             tileMisfitLogged_ = true;
-            log::error("wall follower: cell " + std::to_string(w.col) + "," + std::to_string(w.row) + " of " +
-                       std::to_string(w.cols) + "x" + std::to_string(w.rows) + " with " + std::to_string(w.bezel) +
-                       " px bezels does not fit the leader's " + std::to_string(leaderState_->canvasWidth) + "x" +
-                       std::to_string(leaderState_->canvasHeight) + " canvas; showing the whole canvas");
-            cw = leaderState_->canvasWidth;
-            ch = leaderState_->canvasHeight;
-            tileScale_ = std::min(static_cast<double>(fbw) / cw, static_cast<double>(fbh) / ch);
+            // The whole canvas, fitted into the window.
+            tileScale_ = std::min(static_cast<double>(fbw) / leaderState_->canvasWidth,
+                                  static_cast<double>(fbh) / leaderState_->canvasHeight);
             map_.camera.resolution /= tileScale_;
+            cw = static_cast<int>(std::lround(leaderState_->canvasWidth * tileScale_));
+            ch = static_cast<int>(std::lround(leaderState_->canvasHeight * tileScale_));
         }
     }
     map_.camera.width = cw;
@@ -197,7 +203,7 @@ void Cockpit::drawWallNotice(Language lang) {
     else
         std::snprintf(buf, sizeof buf, tr("wall.leader_silent", lang), opts_.wallNode.endpoint.c_str(), age);
     const ImGuiIO& io = ImGui::GetIO();
-    const float size = std::max(18.0f, io.DisplaySize.y / 30.0f);
+    const float size = std::max(24.0f, io.DisplaySize.y / 18.0f);  // read from across the room
     ImFont* font = ImGui::GetFont();
     const ImVec2 ext = font->CalcTextSizeA(size, FLT_MAX, 0.0f, buf);
     const ImVec2 at((io.DisplaySize.x - ext.x) * 0.5f, io.DisplaySize.y * 0.4f);

@@ -100,6 +100,11 @@ for args, says in [(["--wall-grid", "2y2"], "expected COLSxROWS"), (["--wall-gri
                         os.path.join(out, "never.png")], capture_output=True, text=True, timeout=60)
     check(r.returncode == 2 and says in r.stderr, f"{' '.join(args)}: exit {r.returncode}, says '{says}': "
                                                   f"{r.stderr.strip()[:160]}")
+# A malformed endpoint too (a bare PORT or :PORT is loopback; HOST: is nothing).
+r = subprocess.run([render, "--scene", scene, "--wall-follow", "leader:", "--out", os.path.join(out, "never.png")],
+                   capture_output=True, text=True, timeout=60)
+check(r.returncode == 2 and "wall endpoint 'leader:'" in r.stderr,
+      f"--wall-follow leader: exits 2 naming the endpoint: {r.returncode} {r.stderr.strip()[:160]}")
 
 if failures:
     print("wall sync check FAILED:\n  " + "\n  ".join(failures))
