@@ -25,7 +25,6 @@
 #include "engine/indicators/json.hpp"
 #include "engine/render/offscreen.hpp"
 #include "engine/report/video.hpp"
-#include "engine/time/wall_sync.hpp"
 #include "engine/tracks/coverage.hpp"
 #include "engine/tracks/history.hpp"
 #include "engine/util/cli.hpp"
@@ -66,8 +65,8 @@ struct Options {
     int fps = 30;
     double speed = 600;
     std::string wallLead, wallFollow, metrics;
-    std::pair<int, int> wallGrid{1, 1}, wallCell{0, 0};  // COLSxROWS, COL,ROW
-    int bezel = 0, frames = 60;
+    cli::WallGeometry wallAt;
+    int frames = 60;
     double hold = 5, wait = 30;
 };
 
@@ -143,17 +142,13 @@ int main(int argc, char** argv) {
         "Wall", "a headless node of a wall of several machines (docs/cli.md#a-wall-of-several-machines)");
     auto* lead = wall->add_option("--wall-lead", o.wallLead,
                                   "lead: publish --frames frame states of a replay from --from (at --speed, --fps "
-                                  "a second) on this endpoint (PORT or :PORT: loopback; HOST:PORT; tcp://...)");
+                                  "a second) on this endpoint (PORT or :PORT: loopback; HOST:PORT; tcp://...)")
+                     ->check(cli::wallEndpointValidator());
     auto* follow =
         wall->add_option("--wall-follow", o.wallFollow, "follow: render this node's tile of the leader's frames")
+            ->check(cli::wallEndpointValidator())
             ->excludes(lead);
-    cli::addIntPair(*wall, "--wall-grid", o.wallGrid, 'x', 1, 64, "COLSxROWS",
-                    "the wall's monitors, COLSxROWS (default 1x1)");
-    cli::addIntPair(*wall, "--wall-cell", o.wallCell, ',', 0, 63, "COL,ROW",
-                    "this node's monitor, COL,ROW from the top left (default 0,0)");
-    wall->add_option("--bezel", o.bezel, "pixels hidden between neighbouring monitors")
-        ->check(CLI::Range(0, 2000))
-        ->capture_default_str();
+    cli::addWallGeometry(*wall, o.wallAt, "this node's monitor");
     wall->add_option("--frames", o.frames, "the leader's frame states before the final one")
         ->check(CLI::Range(1, 10000000))
         ->capture_default_str();
@@ -169,23 +164,10 @@ int main(int argc, char** argv) {
         ->needs(follow);
     if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
     const bool wallNode = !o.wallLead.empty() || !o.wallFollow.empty();
-    for (const std::string* ep : {&o.wallLead, &o.wallFollow}) {
-        if (ep->empty()) continue;
-        try {
-            wallEndpoint(*ep);
-        } catch (const std::invalid_argument& e) {
-            std::fprintf(stderr, "%s: %s\n", "sandtable-render", e.what());
-            return 2;
-        }
-    }
-    const auto [gridCols, gridRows] = o.wallGrid;
-    const auto [cellCol, cellRow] = o.wallCell;
+    const auto [gridCols, gridRows] = o.wallAt.grid;
+    const auto [cellCol, cellRow] = o.wallAt.cell;
     if (wallNode) {
-        if (cellCol >= gridCols || cellRow >= gridRows) {
-            std::fprintf(stderr, "sandtable-render: --wall-cell %d,%d: outside the %dx%d grid\n", cellCol, cellRow,
-                         gridCols, gridRows);
-            return 2;
-        }
+        if (!cli::checkWallCell(o.wallAt, "sandtable-render")) return 2;
         if (!o.wallLead.empty() && o.from.empty()) {
             std::fprintf(stderr, "sandtable-render: --wall-lead needs --from (the replay's first instant)\n");
             return 2;
@@ -296,7 +278,7 @@ int main(int argc, char** argv) {
             w.rows = gridRows;
             w.col = cellCol;
             w.row = cellRow;
-            w.bezel = o.bezel;
+            w.bezel = o.wallAt.bezel;
             w.waitSeconds = o.wait;
             w.out = o.out;
             w.metrics = o.metrics;

@@ -40,8 +40,7 @@ struct Options {
     bool wall = false, noTour = false;
     std::vector<int> wallMonitors, wallRect;  // parsed and checked by CLI11
     std::string wallLead, wallFollow;
-    std::pair<int, int> wallGrid{1, 1}, wallCell{0, 0};  // COLSxROWS, COL,ROW
-    int bezel = 0;
+    cli::WallGeometry wallAt;
     std::string scene = std::string(SANDTABLE_DATA_DIR) + "/putuo/scene.json";
     std::string out = "sandtable-putuo.png", lang = "zh", select, dispatch, view, tcp, udp, metrics;
     bool headless = false;
@@ -140,9 +139,9 @@ int runCockpit(Options o, const SceneSpec& scene) {
                 : !o.wallFollow.empty() ? WallNodeOptions::Role::Follow
                                         : WallNodeOptions::Role::None;
     node.endpoint = node.role == WallNodeOptions::Role::Lead ? o.wallLead : o.wallFollow;
-    std::tie(node.cols, node.rows) = o.wallGrid;
-    std::tie(node.col, node.row) = o.wallCell;
-    node.bezel = o.bezel;
+    std::tie(node.cols, node.rows) = o.wallAt.grid;
+    std::tie(node.col, node.row) = o.wallAt.cell;
+    node.bezel = o.wallAt.bezel;
     int canvasW = fbw, canvasH = fbh;
     wallLeaderCanvas(node, fbw, fbh, canvasW, canvasH);
     applySceneView(scene, *map, canvasW, canvasH);
@@ -350,18 +349,14 @@ int main(int argc, char** argv) {
         wall->add_option("--wall-lead", o.wallLead,
                          "a wall of several machines: lead it, publishing every frame's state on this endpoint "
                          "(PORT or :PORT: loopback; HOST:PORT; tcp://...; this window is --wall-cell of "
-                         "--wall-grid)");
+                         "--wall-grid)")
+            ->check(cli::wallEndpointValidator());
     wall->add_option("--wall-follow", o.wallFollow,
                      "a wall of several machines: follow the leader at this endpoint, drawing --wall-cell of its "
                      "canvas")
+        ->check(cli::wallEndpointValidator())
         ->excludes(lead);
-    cli::addIntPair(*wall, "--wall-grid", o.wallGrid, 'x', 1, 64, "COLSxROWS",
-                    "the wall's monitors, COLSxROWS (default 1x1)");
-    cli::addIntPair(*wall, "--wall-cell", o.wallCell, ',', 0, 63, "COL,ROW",
-                    "this window's monitor, COL,ROW from the top left (default 0,0)");
-    wall->add_option("--bezel", o.bezel, "pixels hidden between neighbouring monitors")
-        ->check(CLI::Range(0, 2000))
-        ->capture_default_str();
+    cli::addWallGeometry(*wall, o.wallAt, "this window's monitor");
     auto* check = app.add_option_group("Unattended checks");
     check->add_option("--exit-after", o.cockpit.exitAfterSeconds, "close after SECONDS")->check(CLI::Range(0.0, 1e9));
     check->add_option("--screenshot-on-exit", o.cockpit.screenshotOnExit, "save the window to this PNG on exit");
@@ -384,24 +379,11 @@ int main(int argc, char** argv) {
         }
     }
     o.cockpit.showPanel = !noPanel;
-    for (const std::string* ep : {&o.wallLead, &o.wallFollow}) {
-        if (ep->empty()) continue;
-        try {
-            wallEndpoint(*ep);
-        } catch (const std::invalid_argument& e) {
-            std::fprintf(stderr, "%s: %s\n", "sandtable", e.what());
-            return 2;
-        }
-    }
     if ((!o.wallLead.empty() || !o.wallFollow.empty()) && !o.wall) {
         std::fprintf(stderr, "sandtable: --wall-lead and --wall-follow need --wall\n");
         return 2;
     }
-    if (o.wallCell.first >= o.wallGrid.first || o.wallCell.second >= o.wallGrid.second) {
-        std::fprintf(stderr, "sandtable: --wall-cell %d,%d: outside the %dx%d grid\n", o.wallCell.first,
-                     o.wallCell.second, o.wallGrid.first, o.wallGrid.second);
-        return 2;
-    }
+    if (!cli::checkWallCell(o.wallAt, "sandtable")) return 2;
     if (!o.wallRect.empty() && (o.wallRect[2] < 64 || o.wallRect[3] < 64)) {
         std::fprintf(stderr, "sandtable: --wall-rect: W and H must be at least 64 px\n");
         return 2;

@@ -6,11 +6,13 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
 #include "engine/feed/net.hpp"
 #include "engine/feed/protocol.hpp"
+#include "engine/time/wall_sync.hpp"
 #include "engine/util/math.hpp"
 
 namespace sandtable::cli {
@@ -128,6 +130,42 @@ inline CLI::Option* addIntPair(CLI::App& app, const std::string& name, std::pair
             name, [&out, sep](const std::string& s) { parseIntPair(s, sep, out); }, description)
         ->check(check)
         ->type_name(form);
+}
+
+// A frame-state endpoint of a wall (wallEndpoint: PORT or :PORT loopback, HOST:PORT, or a
+// ZeroMQ endpoint), refused naming the forms it may take.
+inline const CLI::Validator& wallEndpointValidator() {
+    static const CLI::Validator v(
+        [](std::string& s) -> std::string {
+            try {
+                wallEndpoint(s);
+                return {};
+            } catch (const std::invalid_argument& e) {
+                return e.what();
+            }
+        },
+        "ENDPOINT");
+    return v;
+}
+
+// Where a wall node's monitor is: --wall-grid COLSxROWS, --wall-cell COL,ROW, --bezel PX.
+struct WallGeometry {
+    std::pair<int, int> grid{1, 1}, cell{0, 0};
+    int bezel = 0;
+};
+inline void addWallGeometry(CLI::App& app, WallGeometry& g, const std::string& cellIs) {
+    addIntPair(app, "--wall-grid", g.grid, 'x', 1, 64, "COLSxROWS", "the wall's monitors, COLSxROWS (default 1x1)");
+    addIntPair(app, "--wall-cell", g.cell, ',', 0, 63, "COL,ROW", cellIs + ", COL,ROW from the top left (default 0,0)");
+    app.add_option("--bezel", g.bezel, "pixels hidden between neighbouring monitors")
+        ->check(CLI::Range(0, 2000))
+        ->capture_default_str();
+}
+// False, with the message printed as `program`, when the cell is outside the grid.
+inline bool checkWallCell(const WallGeometry& g, const char* program) {
+    if (g.cell.first < g.grid.first && g.cell.second < g.grid.second) return true;
+    std::fprintf(stderr, "%s: --wall-cell %d,%d: outside the %dx%d grid\n", program, g.cell.first, g.cell.second,
+                 g.grid.first, g.grid.second);
+    return false;
 }
 
 }  // namespace sandtable::cli

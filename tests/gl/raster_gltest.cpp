@@ -36,6 +36,26 @@ std::string makeGeoTiff(const std::string& name = "sandtable_raster_test.tif") {
     }
     return path;
 }
+// A map over the raster with only its layer, a magenta background (holes show).
+struct RasterMap {
+    BBox bounds;
+    MapContext ctx;
+    std::unique_ptr<Map> map;
+    RasterLayer* layer = nullptr;
+};
+RasterMap rasterMap(std::unique_ptr<RasterSource> src, const std::string& id) {
+    RasterMap r;
+    r.bounds = src->bounds();
+    r.ctx.displayCrs = "EPSG:4549";
+    r.ctx.origin = r.bounds.center();
+    r.ctx.refLatitude = 31.25;
+    r.map = std::make_unique<Map>(r.ctx);
+    r.map->background = Color::fromHex(0xff00ff);
+    auto owned = std::make_unique<RasterLayer>(id, I18nText{id, id}, std::move(src), r.ctx, 0.0);
+    r.layer = owned.get();
+    r.map->addLayer(std::move(owned));
+    return r;
+}
 }  // namespace
 
 TEST_CASE("Rasters are warped to the display CRS and drawn from a tile pyramid", "[gl][raster]") {
@@ -80,19 +100,12 @@ TEST_CASE("Rasters are warped to the display CRS and drawn from a tile pyramid",
 TEST_CASE("A view wanting more raster tiles than the cache holds keeps them all: no re-reads, no holes",
           "[gl][raster]") {
     ST_REQUIRE_GL();
-    auto src = std::make_unique<RasterSource>(makeGeoTiff(), "EPSG:4549");
-    MapContext ctx;
-    ctx.displayCrs = "EPSG:4549";
-    ctx.origin = src->bounds().center();
-    ctx.refLatitude = 31.25;
-    const BBox bounds = src->bounds();
-    Map map(ctx);
-    map.background = Color::fromHex(0xff00ff);  // a hole shows magenta
-    auto owned = std::make_unique<RasterLayer>("r", I18nText{"r", "r"}, std::move(src), ctx, 0.0);
-    RasterLayer* layer = owned.get();
+    RasterMap r = rasterMap(std::make_unique<RasterSource>(makeGeoTiff(), "EPSG:4549"), "r");
+    const BBox bounds = r.bounds;
+    Map& map = *r.map;
+    RasterLayer* layer = r.layer;
     layer->cacheCapacity = 4;  // far below the view's working set (a 4K wall's, scaled down)
-    map.addLayer(std::move(owned));
-    map.camera.center = ctx.origin;
+    map.camera.center = r.ctx.origin;
     map.camera.width = 800;
     map.camera.height = 600;
     map.camera.resolution = (bounds.maxX - bounds.minX) / 1600.0;  // inside the raster, a fine level
@@ -127,18 +140,11 @@ TEST_CASE(
         bytes.assign(std::istreambuf_iterator<char>(in), {});
     }
     REQUIRE(bytes.size() > 10'000'000);
-    auto src = std::make_unique<RasterSource>(path, "EPSG:4549");
-    MapContext ctx;
-    ctx.displayCrs = "EPSG:4549";
-    ctx.origin = src->bounds().center();
-    ctx.refLatitude = 31.25;
-    const BBox b = src->bounds();
-    Map map(ctx);
-    map.background = Color::fromHex(0xff00ff);  // a hole shows magenta
-    auto owned = std::make_unique<RasterLayer>("ortho", I18nText{"r", "r"}, std::move(src), ctx, 0.0);
-    RasterLayer* layer = owned.get();
+    RasterMap r = rasterMap(std::make_unique<RasterSource>(path, "EPSG:4549"), "ortho");
+    const BBox b = r.bounds;
+    Map& map = *r.map;
+    RasterLayer* layer = r.layer;
     layer->retryMs = 50;
-    map.addLayer(std::move(owned));
     map.camera.width = 200;
     map.camera.height = 150;
     map.camera.resolution = (b.maxX - b.minX) / 3000.0;  // level 0: only the strips in view are read
