@@ -1,5 +1,8 @@
 #include "bench/bench.hpp"
 
+#include <dlfcn.h>
+#include <malloc.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -306,6 +309,22 @@ static double statusKb(const char* key) {
 
 double peakRssMb() { return statusKb("VmHWM:") / 1024.0; }
 double rssMb() { return statusKb("VmRSS:") / 1024.0; }
+
+MemoryBreakdown memoryBreakdown() {
+    MemoryBreakdown m;
+    m.anonMb = statusKb("RssAnon:") / 1024.0;
+    m.fileMb = statusKb("RssFile:") / 1024.0;
+    m.shmemMb = statusKb("RssShmem:") / 1024.0;
+    const struct mallinfo2 mi = ::mallinfo2();  // every arena's totals
+    m.heapUsedMb = static_cast<double>(mi.uordblks + mi.hblkhd) / (1024.0 * 1024.0);
+    m.heapFreeMb = static_cast<double>(mi.fordblks) / (1024.0 * 1024.0);
+    // SQLite's heap (its page caches: the history's is bounded by PRAGMA cache_size), from
+    // the libsqlite3 GDAL loaded; NAN where it is not in the process.
+    using MemoryUsed = long long (*)();
+    static const auto used = reinterpret_cast<MemoryUsed>(::dlsym(RTLD_DEFAULT, "sqlite3_memory_used"));
+    m.sqliteMb = used ? static_cast<double>(used()) / (1024.0 * 1024.0) : NAN;
+    return m;
+}
 
 MemoryProbe::MemoryProbe() : reset_(resetPeakRss()), startMb_(rssMb()) {}
 

@@ -149,6 +149,14 @@ private:
 };
 double peakRssMb();
 double rssMb();
+// Where resident memory is (/proc/self/status) and what malloc holds (mallinfo2, all
+// arenas): heap in use grows with a leak; free heap is fragmentation; file-backed and
+// shared pages (mapped files, SQLite's WAL index) are not the process's own allocations;
+// SQLite's share of the heap is its page caches.
+struct MemoryBreakdown {
+    double anonMb = 0, fileMb = 0, shmemMb = 0, heapUsedMb = 0, heapFreeMb = 0, sqliteMb = 0;
+};
+MemoryBreakdown memoryBreakdown();
 
 // The offscreen target a workload draws into; bound for the workload's lifetime.
 struct Target {

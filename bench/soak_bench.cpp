@@ -189,6 +189,13 @@ void runSoak(Env& env) {
             j["sim_minute"] = (simNow - simStart) / 60000;
             j["wall_s"] = std::chrono::duration<double>(now - wallStart).count();
             j["rss_mb"] = rssMb();
+            const MemoryBreakdown mb = memoryBreakdown();
+            j["rss_anon_mb"] = mb.anonMb;
+            j["rss_file_mb"] = mb.fileMb;
+            j["rss_shmem_mb"] = mb.shmemMb;
+            j["heap_used_mb"] = mb.heapUsedMb;
+            j["heap_free_mb"] = mb.heapFreeMb;
+            j["sqlite_mb"] = mb.sqliteMb;
             j["gpu_buffer_bytes"] = gm.bufferBytes;
             j["gpu_texture_bytes"] = gm.textureBytes;
             j["gpu_objects"] = gm.buffers + gm.textures;

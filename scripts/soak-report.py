@@ -8,6 +8,10 @@ After the warm-up (the first FRACTION of the simulated span, default 0.5) these 
 else the exit status is 1 and each failed check is printed:
   - resident memory: the least-squares slope of rss_mb over simulated hours is at most
     --max-rss-slope (default 5 MB per simulated hour);
+  - the heap in use outside the two bounded caches (malloc's bytes in use less the track
+    store's and SQLite's, where the samples hold them): its slope is at most the same
+    limit. A leak grows it; memory malloc keeps after a busy moment (free heap) does not,
+    so this names a leak even when the pipeline's heap trims keep RSS flat or late;
   - GPU memory: no GL objects are added, and the engine's buffer and texture bytes stay
     level: at most two growth steps and at most 10 % above the level at the warm-up's end
     (a buffer's capacity doubles to its high-water mark, so a per-frame stream buffer may
@@ -86,6 +90,15 @@ def main():
         "history_dropped": samples[-1]["history_dropped"],
         "track_mb_end": after[-1]["track_mb"],
     }
+    if "heap_used_mb" in after[0]:
+        def own(s):
+            sq = s.get("sqlite_mb")
+            return s["heap_used_mb"] - s["track_mb"] - (sq if sq is not None and sq == sq else 0.0)
+        res["heap_own_mb_at_warmup_end"] = own(after[0])
+        res["heap_own_mb_end"] = own(after[-1])
+        res["heap_own_slope_mb_per_h"] = slope(hours, [own(s) for s in after])
+        res["heap_free_mb_end"] = after[-1]["heap_free_mb"]
+        res["sqlite_mb_end"] = after[-1].get("sqlite_mb")
     q = max(1, len(after) // 4)
     res["frame_median_ms_first_quarter"] = median([s["frame_median_ms"] for s in after[:q]])
     res["frame_median_ms_last_quarter"] = median([s["frame_median_ms"] for s in after[-q:]])
@@ -100,6 +113,9 @@ def main():
     if res["rss_slope_mb_per_h"] > a.max_rss_slope:
         failed.append(f"resident memory grows {res['rss_slope_mb_per_h']:.2f} MB per simulated hour after the "
                       f"warm-up (limit {a.max_rss_slope})")
+    if res.get("heap_own_slope_mb_per_h", 0) > a.max_rss_slope:
+        failed.append(f"the heap in use outside the track store and SQLite grows {res['heap_own_slope_mb_per_h']:.2f} "
+                      f"MB per simulated hour after the warm-up (limit {a.max_rss_slope})")
     lo, hi = res["gpu_bytes_after_warmup"]
     start = after[0]["gpu_buffer_bytes"] + after[0]["gpu_texture_bytes"]
     steps = res["gpu_bytes_growth_steps"]
@@ -138,6 +154,10 @@ def main():
     print(f"soak: RSS {res['rss_mb_at_warmup_end']:.0f} -> {res['rss_mb_end']:.0f} MB after the warm-up, slope "
           f"{res['rss_slope_mb_per_h']:+.2f} MB/h (limit {a.max_rss_slope}); without the tracks "
           f"{res['rss_minus_tracks_slope_mb_per_h']:+.2f} MB/h")
+    if "heap_own_slope_mb_per_h" in res:
+        print(f"soak: heap in use outside the tracks and SQLite {res['heap_own_mb_at_warmup_end']:.0f} -> "
+              f"{res['heap_own_mb_end']:.0f} MB, slope {res['heap_own_slope_mb_per_h']:+.2f} MB/h; free heap "
+              f"{res['heap_free_mb_end']:.0f} MB, SQLite {res['sqlite_mb_end'] or 0:.0f} MB at the end")
     print(f"soak: GPU bytes {lo} .. {hi} ({steps} growth steps), GL objects {o0} .. {o1}; ingest queue max {res['queued_lines_max']} lines; history queue max "
           f"{res['history_pending_max']} rows (slope {res['history_pending_slope_rows_per_h']:+.0f}/h)")
     print(f"soak: frame median {res['frame_median_ms_first_quarter']:.1f} ms (first quarter) -> "

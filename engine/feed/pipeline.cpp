@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <fstream>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "engine/util/log.hpp"
 
@@ -217,6 +220,12 @@ bool FeedPipeline::enqueue(uint32_t source, std::string_view line, uint64_t line
     return true;
 }
 
+void releaseFreeHeap() {
+#if defined(__GLIBC__)
+    ::malloc_trim(0);
+#endif
+}
+
 void FeedPipeline::ingestLoop() {
     std::string bytes;
     std::vector<Pending> items;
@@ -253,8 +262,13 @@ void FeedPipeline::ingestLoop() {
             sendHistoryLocked();
             dirty_ = true;
         }
+        linesSinceTrim_ += items.size();
         bytes.clear();
         items.clear();
+        if (options_.trimHeapEveryLines && linesSinceTrim_ >= options_.trimHeapEveryLines && options_.trimHeap) {
+            linesSinceTrim_ = 0;
+            options_.trimHeap();
+        }
         if (stopping) break;
         std::lock_guard lk(stateMutex_);  // publish() may run on another thread too
         const auto wall = steady_clock::now();

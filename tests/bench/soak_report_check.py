@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """scripts/soak-report.py judges what it is given: flat synthetic samples pass, so does one
 high-water step of a stream buffer, and each kind of growth after the warm-up (resident
-memory, GPU bytes, GL objects, a history queue the writer does not drain, slowing frames)
+memory, the heap in use while RSS is level, GPU bytes, GL objects, a history queue the writer does not drain, slowing frames)
 fails with its reason. Usage: soak_report_check.py OUTDIR"""
 import json
 import os
@@ -28,7 +28,8 @@ def samples(**grow):
                      "queued_lines": 100, "history_pending": int(500 + grow.get("pending", 0) * h),
                      "history_written": m * 24000, "history_write_errors": 0, "history_dropped": 0,
                      "history_last_batch_ms": 100, "track_points": 100000, "track_mb": 16.0,
-                     "track_dropped": 0, "officers": 2000, "officers_live": 2000, "lines": m * 24000,
+                     "track_dropped": 0, "heap_used_mb": 150 + grow.get("heap", 0) * h,
+                     "heap_free_mb": 20.0, "sqlite_mb": 75.0, "officers": 2000, "officers_live": 2000, "lines": m * 24000,
                      "accepted": m * 24000, "rejected": 0, "lines_per_s": 40000})
     return rows
 
@@ -48,6 +49,7 @@ for name, grow in [("flat", {}), ("highwater", {"gpu_step": 131072})]:
     if rc != 0:
         failures.append(f"{name} samples were judged failing:\n{text}")
 for name, grow, reason in [("leak", {"rss": 20}, "resident memory grows"),
+                           ("heap", {"heap": 20}, "the heap in use outside the track store and SQLite grows"),
                            ("gpu", {"gpu": 1_000_000}, "GPU bytes grew"),
                            ("gpu-jump", {"gpu_step": 4_000_000}, "GPU bytes grew"),
                            ("objects", {"objects": True}, "GL objects were added"),

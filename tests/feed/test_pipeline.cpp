@@ -173,6 +173,42 @@ TEST_CASE("replay transport delivers a file once with its own times", "[feed][pi
     }
 }
 
+TEST_CASE("the ingest thread hands freed heap back every N lines and never when told not to",
+          "[feed][pipeline][replay]") {
+    TempDir dir;
+    const std::string path = dir.file("replay.jsonl");
+    {
+        std::ofstream f(path);
+        for (int i = 0; i < 250; ++i) f << posLine(i % 10, kT0 + i * 1000) << "\n";
+        f << "not json\n";  // a rejected line is churn too: it counts
+    }
+    for (const uint64_t every : {uint64_t{100}, uint64_t{0}}) {
+        std::atomic<int> trims{0};
+        PipelineOptions po = fixedClock(kT0 + 3600000);
+        po.trimHeapEveryLines = every;
+        po.trimHeap = [&trims] { ++trims; };
+        FeedPipeline p({}, po);
+        ReplayOptions o;
+        o.path = path;
+        p.addTransport(std::make_unique<ReplayTransport>(o));
+        p.start();
+        REQUIRE(p.waitFor(
+            [](const FeedSnapshot& s) { return !s.transports.empty() && s.transports[0].state == ConnState::Finished; },
+            20s));
+        p.stop();
+        CHECK(p.snapshot()->counters.lines == 251);
+        // 251 lines in batches of any size: a trim once at least 100 have come since the
+        // last, so one or two (never more than 251 / 100); none when it is off.
+        if (every) {
+            CHECK(trims.load() >= 1);
+            CHECK(trims.load() <= 2);
+        } else {
+            CHECK(trims.load() == 0);
+        }
+    }
+    releaseFreeHeap();  // the real one returns (glibc: malloc_trim)
+}
+
 TEST_CASE("TCP listener on loopback", "[feed][pipeline][tcp]") {
     FeedPipeline p({}, fixedClock(kT0 + 3600000));
     auto tcp = std::make_unique<TcpListenTransport>(TcpListenOptions());
