@@ -27,7 +27,6 @@
 #include "engine/time/time_controller.hpp"
 #include "engine/time/wall_sync.hpp"
 #include "layers/layer_factory.hpp"
-#include "layers/squad_layer.hpp"
 #include "layers/wall_status_layer.hpp"
 
 namespace sandtable::bench {
@@ -101,14 +100,10 @@ void runSoak(Env& env) {
     uint64_t statesReceived = 0, statesWrong = 0;
     float ratio = pixelRatioFor(width, height);
     if (wall) {
-        auto status = std::make_unique<WallStatusLayer>(static_cast<TimeMs>(s.staleSeconds * 1000.0));
-        status->setFeed(setup.feed);
-        for (const auto& l : map->layers())
-            if (auto* sq = dynamic_cast<SquadLayer*>(l.get())) status->setIndicators(sq->model());
-        map->addLayer(std::move(status));
+        addWallStatus(*map, setup.feed, static_cast<TimeMs>(s.staleSeconds * 1000.0));
         pub = std::make_unique<WallPublisher>("tcp://127.0.0.1:*");
         sub = std::make_unique<WallSubscriber>(pub->endpoint());
-        ratio = std::max(pixelRatioFor(tiles[0].width, tiles[0].height), static_cast<float>(tiles[0].height) / 540.0f);
+        ratio = wallPixelRatio(tiles[0].width, tiles[0].height);
     }
     Target target(tiles[0].width, tiles[0].height);
     TimeController time;
@@ -153,7 +148,7 @@ void runSoak(Env& env) {
             renderFrame(*map, frame, target);
         } else {
             frame.wall = true;
-            frame.insetBottom = static_cast<float>(tiles[0].height) * 0.045f;  // the cockpit's strip
+            frame.insetBottom = static_cast<float>(tiles[0].height) * kWallStripFraction;
             glBindFramebuffer(GL_FRAMEBUFFER, target.rt.framebuffer());
             map->prepare(frame, width, height, ratio);
             const WallFrameState sent = wallStateOf(*map);

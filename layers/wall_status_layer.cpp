@@ -5,9 +5,11 @@
 #include <cstdio>
 
 #include "engine/render/labels.hpp"
+#include "engine/render/map.hpp"
 #include "engine/render/painter.hpp"
 #include "engine/util/civil_time.hpp"
 #include "engine/util/i18n.hpp"
+#include "layers/squad_layer.hpp"
 
 namespace sandtable {
 
@@ -26,6 +28,16 @@ std::string format(const char* key, Language l, double a) {
 }
 
 }  // namespace
+
+WallStatusLayer& addWallStatus(Map& map, std::shared_ptr<FeedPipeline> feed, TimeMs staleAfterMs) {
+    auto status = std::make_unique<WallStatusLayer>(staleAfterMs);
+    status->setFeed(std::move(feed));
+    for (const auto& l : map.layers())
+        if (auto* sq = dynamic_cast<SquadLayer*>(l.get())) status->setIndicators(sq->model());
+    WallStatusLayer& s = *status;
+    map.addLayer(std::move(status));
+    return s;
+}
 
 WallStatusLayer::WallStatusLayer(TimeMs staleAfterMs)
     : Layer("wall-status", text("wall.layer")), staleAfterMs_(staleAfterMs) {}

@@ -15,11 +15,14 @@
 
 namespace sandtable {
 
+class Map;
+
 class WallStatusLayer final : public Layer {
 public:
     explicit WallStatusLayer(TimeMs staleAfterMs);
     void setFeed(std::shared_ptr<FeedPipeline> feed) { feed_ = std::move(feed); }
     void setIndicators(std::shared_ptr<indicators::IndicatorModel> m) { model_ = std::move(m); }
+    const std::shared_ptr<indicators::IndicatorModel>& indicators() const { return model_; }
     void setTourTitle(I18nText t) { tourTitle_ = std::move(t); }
 
     void update(const FrameState& frame) override;
@@ -40,5 +43,9 @@ private:
     bool feedTrouble_ = false;
     float stripTop_ = 0, stripHeight_ = 0;
 };
+
+// Adds the wall's status strip to `map` (which owns it), fed by `feed`, with the
+// indicators of the map's squad layer where it has one; the cockpit's wall and the soak.
+WallStatusLayer& addWallStatus(Map& map, std::shared_ptr<FeedPipeline> feed, TimeMs staleAfterMs);
 
 }  // namespace sandtable

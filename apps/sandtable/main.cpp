@@ -29,7 +29,6 @@
 #include "layers/dispatch_layer.hpp"
 #include "layers/layer_factory.hpp"
 #include "layers/officer_layer.hpp"
-#include "layers/squad_layer.hpp"
 #include "layers/wall_status_layer.hpp"
 
 using namespace sandtable;
@@ -161,14 +160,8 @@ int runCockpit(Options o, const SceneSpec& scene) {
     if (o.wall) {
         o.cockpit.wall = true;
         o.cockpit.showPanel = false;
-        auto status = std::make_unique<WallStatusLayer>(static_cast<TimeMs>(o.feed.staleSeconds * 1000.0));
-        status->setFeed(feed);
-        std::shared_ptr<indicators::IndicatorModel> model;
-        for (const auto& l : map->layers())
-            if (auto* sq = dynamic_cast<SquadLayer*>(l.get())) model = sq->model();
-        if (model) status->setIndicators(model);
-        wallStatus = status.get();
-        map->addLayer(std::move(status));
+        wallStatus = &addWallStatus(*map, feed, static_cast<TimeMs>(o.feed.staleSeconds * 1000.0));
+        const std::shared_ptr<indicators::IndicatorModel> model = wallStatus->indicators();
         if (!scene.wall.legendLayers.empty())  // a wall's legend lists what it is read for
             for (const auto& l : map->layers())
                 l->showInLegend = std::find(scene.wall.legendLayers.begin(), scene.wall.legendLayers.end(), l->id()) !=

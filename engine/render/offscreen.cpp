@@ -9,6 +9,10 @@ float pixelRatioFor(int width, int height) {
     return std::max(0.75f, static_cast<float>(std::min(width, height)) / 1080.0f);
 }
 
+float wallPixelRatio(int monitorWidth, int monitorHeight) {
+    return std::max(pixelRatioFor(monitorWidth, monitorHeight), static_cast<float>(monitorHeight) / 540.0f);
+}
+
 Image renderOffscreen(Map& map, const FrameState& frame, int width, int height) {
     gl::RenderTarget target = gl::RenderTarget::create(width, height);
     target.bind();

@@ -10,6 +10,11 @@ namespace sandtable {
 
 // UI/pixel scale for an output size: 1 at 1080p-class outputs, 2 at 4K.
 float pixelRatioFor(int width, int height);
+// A wall monitor's: type readable from 5 m (12 px labels x ratio >= 1/45 of the monitor's
+// height), never below pixelRatioFor.
+float wallPixelRatio(int monitorWidth, int monitorHeight);
+// The share of a wall monitor's height kept at the bottom for its status strip.
+inline constexpr float kWallStripFraction = 0.045f;
 
 // Renders one frame at width x height and returns the image (top row first).
 // Calls glFinish so that timings around it include the GPU work.

@@ -661,10 +661,8 @@ int Cockpit::run() {
             frame.timeMode = time_.live() ? FrameState::TimeMode::Live : FrameState::TimeMode::Replay;
             frame.speed = time_.speed();
             frame.paused = time_.paused();
-            float ratio = pixelRatioFor(fbw, fbh);
+            float ratio = opts_.wall ? wallPixelRatio(fbw, fbh) : pixelRatioFor(fbw, fbh);
             if (opts_.wall) {
-                // 12 px labels x ratio >= height / 45 (one monitor's height): read from 5 m.
-                ratio = std::max(ratio, static_cast<float>(fbh) / 540.0f);
                 frame.insetBottom = static_cast<float>(fbh) * opts_.wallStripFraction;
                 frame.wall = true;
             }

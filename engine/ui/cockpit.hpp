@@ -23,6 +23,7 @@
 #include "engine/health/frame_stats.hpp"
 #include "engine/health/wall_health.hpp"
 #include "engine/render/map.hpp"
+#include "engine/render/offscreen.hpp"
 #include "engine/time/time_controller.hpp"
 #include "engine/time/wall_sync.hpp"
 #include "engine/ui/service_notify.hpp"
@@ -57,7 +58,7 @@ struct CockpitOptions {
     // maintenance engineer), type readable from 5 m (the pixel ratio such that a map label
     // is at least 1/45 of the height), and this bottom strip kept for the wall's status.
     bool wall = false;
-    float wallStripFraction = 0.045f;
+    float wallStripFraction = kWallStripFraction;
     std::string screenshotOnExit;  // save a screenshot to this file before exiting
     // JSON lines of what the operator's input did (view changes, selections, toggles), for
     // automated interaction tests and diagnostics (docs/cli.md).
