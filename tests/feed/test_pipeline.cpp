@@ -46,6 +46,17 @@ void resetConnection(net::Fd& fd) {
     fd.reset();
 }
 
+// Replays `path` once through `p` (started here) and waits until the file is done.
+bool replayToEnd(FeedPipeline& p, const std::string& path) {
+    ReplayOptions o;
+    o.path = path;
+    p.addTransport(std::make_unique<ReplayTransport>(o));
+    p.start();
+    return p.waitFor(
+        [](const FeedSnapshot& s) { return !s.transports.empty() && s.transports[0].state == ConnState::Finished; },
+        20s);
+}
+
 TcpListenTransport* startTcp(FeedPipeline& p, TcpListenOptions o = {}) {
     auto tcp = std::make_unique<TcpListenTransport>(o);
     TcpListenTransport* t = tcp.get();
@@ -124,13 +135,7 @@ TEST_CASE("replay transport delivers a file once with its own times", "[feed][pi
     }
     {
         FeedPipeline p({}, fixedClock(kT0 + 3600000));
-        ReplayOptions o;
-        o.path = path;
-        p.addTransport(std::make_unique<ReplayTransport>(o));
-        p.start();
-        REQUIRE(p.waitFor(
-            [](const FeedSnapshot& s) { return !s.transports.empty() && s.transports[0].state == ConnState::Finished; },
-            20s));
+        REQUIRE(replayToEnd(p, path));
         p.stop();
         auto s = p.snapshot();
         CHECK(s->counters.accepted == 50);
@@ -147,13 +152,7 @@ TEST_CASE("replay transport delivers a file once with its own times", "[feed][pi
             f << posLine(0, kT0) << "\n" << posLine(1, wallClockMs() + 24 * 3600000) << "\n";
         }
         FeedPipeline p({}, fixedClock(kT0 - 3600000));
-        ReplayOptions o;
-        o.path = future;
-        p.addTransport(std::make_unique<ReplayTransport>(o));
-        p.start();
-        REQUIRE(p.waitFor(
-            [](const FeedSnapshot& s) { return !s.transports.empty() && s.transports[0].state == ConnState::Finished; },
-            20s));
+        REQUIRE(replayToEnd(p, future));
         p.stop();
         auto s = p.snapshot();
         CHECK(s->counters.accepted == 1);
@@ -188,13 +187,7 @@ TEST_CASE("the ingest thread hands freed heap back every N lines and never when 
         po.trimHeapEveryLines = every;
         po.trimHeap = [&trims] { ++trims; };
         FeedPipeline p({}, po);
-        ReplayOptions o;
-        o.path = path;
-        p.addTransport(std::make_unique<ReplayTransport>(o));
-        p.start();
-        REQUIRE(p.waitFor(
-            [](const FeedSnapshot& s) { return !s.transports.empty() && s.transports[0].state == ConnState::Finished; },
-            20s));
+        REQUIRE(replayToEnd(p, path));
         p.stop();
         CHECK(p.snapshot()->counters.lines == 251);
         // 251 lines in batches of any size: a trim once at least 100 have come since the
