@@ -1,7 +1,6 @@
 #include "bench/bench.hpp"
 
-#include <dlfcn.h>
-#include <malloc.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -310,20 +309,23 @@ static double statusKb(const char* key) {
 double peakRssMb() { return statusKb("VmHWM:") / 1024.0; }
 double rssMb() { return statusKb("VmRSS:") / 1024.0; }
 
-MemoryBreakdown memoryBreakdown() {
-    MemoryBreakdown m;
-    m.anonMb = statusKb("RssAnon:") / 1024.0;
-    m.fileMb = statusKb("RssFile:") / 1024.0;
-    m.shmemMb = statusKb("RssShmem:") / 1024.0;
-    const struct mallinfo2 mi = ::mallinfo2();  // every arena's totals
-    m.heapUsedMb = static_cast<double>(mi.uordblks + mi.hblkhd) / (1024.0 * 1024.0);
-    m.heapFreeMb = static_cast<double>(mi.fordblks) / (1024.0 * 1024.0);
-    // SQLite's heap (its page caches: the history's is bounded by PRAGMA cache_size), from
-    // the libsqlite3 GDAL loaded; NAN where it is not in the process.
-    using MemoryUsed = long long (*)();
-    static const auto used = reinterpret_cast<MemoryUsed>(::dlsym(RTLD_DEFAULT, "sqlite3_memory_used"));
-    m.sqliteMb = used ? static_cast<double>(used()) / (1024.0 * 1024.0) : NAN;
-    return m;
+RenderCpu renderCpu() {
+    namespace fs = std::filesystem;
+    const std::string self = std::to_string(::gettid());
+    RenderCpu r;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator("/proc/self/task", ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
+        const std::string tid = it->path().filename().string();
+        std::string comm;
+        std::getline(std::ifstream(it->path() / "comm"), comm);
+        if (tid != self && comm.rfind("llvmpipe", 0) != 0) continue;
+        double run = 0, wait = 0;
+        if (!(std::ifstream(it->path() / "schedstat") >> run >> wait)) continue;  // the thread ended
+        r.runMs = (std::isnan(r.runMs) ? 0 : r.runMs) + run / 1e6;
+        r.waitMs = (std::isnan(r.waitMs) ? 0 : r.waitMs) + wait / 1e6;
+    }
+    return r;
 }
 
 MemoryProbe::MemoryProbe() : reset_(resetPeakRss()), startMb_(rssMb()) {}

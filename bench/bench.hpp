@@ -4,6 +4,7 @@
 // GPU time where the driver has timer queries), percentiles, peak memory and one JSON
 // line per measured case. Workloads draw through the same Map::render as every host.
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -149,14 +150,15 @@ private:
 };
 double peakRssMb();
 double rssMb();
-// Where resident memory is (/proc/self/status) and what malloc holds (mallinfo2, all
-// arenas): heap in use grows with a leak; free heap is fragmentation; file-backed and
-// shared pages (mapped files, SQLite's WAL index) are not the process's own allocations;
-// SQLite's share of the heap is its page caches.
-struct MemoryBreakdown {
-    double anonMb = 0, fileMb = 0, shmemMb = 0, heapUsedMb = 0, heapFreeMb = 0, sqliteMb = 0;
+// What the scheduler gave the calling thread and the GL driver's own threads (Mesa's
+// llvmpipe-N rasterizers) so far (/proc/self/task/*/schedstat, nanosecond counters): CPU
+// time run, and time spent runnable waiting for a CPU. Drawing's work, which does not
+// change with how busy the machine is, and how busy the machine was. NAN where the kernel
+// has no schedstat.
+struct RenderCpu {
+    double runMs = NAN, waitMs = NAN;
 };
-MemoryBreakdown memoryBreakdown();
+RenderCpu renderCpu();
 
 // The offscreen target a workload draws into; bound for the workload's lifetime.
 struct Target {

@@ -20,6 +20,7 @@
 #include "engine/data/scene.hpp"
 #include "engine/feed/pipeline.hpp"
 #include "engine/gl/resources.hpp"
+#include "engine/health/process_stats.hpp"
 #include "engine/render/map.hpp"
 #include "engine/render/offscreen.hpp"
 #include "engine/render/wall_frame.hpp"
@@ -131,6 +132,7 @@ void runSoak(Env& env) {
     std::vector<double> frameMs, allFrameMs;
     std::map<std::string, std::vector<double>> layerMs;  // each layer's draw time per frame (Map::stats)
     uint64_t frames = 0, late = 0, samples = 0;
+    RenderCpu cpuAtSample = renderCpu();
     const TimeMs spanMs = static_cast<TimeMs>(hours * 3600000.0);
     // A stalled simulation (it cannot keep the pace) must not run forever: give up at 3x.
     const double maxWallS = hours * 3600.0 / s.simSpeedup * 3.0 + 60.0;
@@ -184,19 +186,32 @@ void runSoak(Env& env) {
             j["sim_minute"] = (simNow - simStart) / 60000;
             j["wall_s"] = std::chrono::duration<double>(now - wallStart).count();
             j["rss_mb"] = rssMb();
-            const MemoryBreakdown mb = memoryBreakdown();
-            j["rss_anon_mb"] = mb.anonMb;
-            j["rss_file_mb"] = mb.fileMb;
-            j["rss_shmem_mb"] = mb.shmemMb;
-            j["heap_used_mb"] = mb.heapUsedMb;
-            j["heap_free_mb"] = mb.heapFreeMb;
-            j["sqlite_mb"] = mb.sqliteMb;
+            // Where it is and what malloc and SQLite hold (the same figures as the metrics).
+            const health::ProcessStats ps = health::readProcessStats();
+            constexpr double kMb = 1024.0 * 1024.0;
+            j["rss_anon_mb"] = ps.residentAnonBytes / kMb;
+            j["rss_file_mb"] = ps.residentFileBytes / kMb;
+            j["rss_shmem_mb"] = ps.residentShmemBytes / kMb;
+            if (ps.heapInUseBytes >= 0) {
+                j["heap_used_mb"] = ps.heapInUseBytes / kMb;
+                j["heap_free_mb"] = ps.heapFreeBytes / kMb;
+            }
+            if (ps.sqliteHeapBytes >= 0) j["sqlite_mb"] = ps.sqliteHeapBytes / kMb;
             j["gpu_buffer_bytes"] = gm.bufferBytes;
             j["gpu_texture_bytes"] = gm.textureBytes;
             j["gpu_objects"] = gm.buffers + gm.textures;
             j["frames"] = frameMs.size();
             j["frame_median_ms"] = medianOf(frameMs);
             j["frame_max_ms"] = maxOf(frameMs);
+            // The drawing's CPU time per frame (this thread and llvmpipe's) and its wait for a
+            // CPU: the judge tells a slower frame from a busier machine by them.
+            const RenderCpu cpu = renderCpu();
+            const double n = static_cast<double>(frameMs.size());
+            if (!std::isnan(cpu.runMs) && n > 0) {
+                j["frame_cpu_ms"] = (cpu.runMs - cpuAtSample.runMs) / n;
+                j["frame_cpu_wait_ms"] = (cpu.waitMs - cpuAtSample.waitMs) / n;
+            }
+            cpuAtSample = cpu;
             j["queued_lines"] = snap->queuedLines;
             j["history_pending"] = snap->history.pending;
             j["history_written"] = snap->history.written;

@@ -2,9 +2,6 @@
 
 #include <algorithm>
 #include <fstream>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 #include "engine/util/log.hpp"
 
@@ -218,12 +215,6 @@ bool FeedPipeline::enqueue(uint32_t source, std::string_view line, uint64_t line
     }
     if (wake) queueCv_.notify_one();
     return true;
-}
-
-void releaseFreeHeap() {
-#if defined(__GLIBC__)
-    ::malloc_trim(0);
-#endif
 }
 
 void FeedPipeline::ingestLoop() {

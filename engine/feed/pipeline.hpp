@@ -24,13 +24,10 @@
 
 #include "engine/feed/feed_state.hpp"
 #include "engine/feed/transport.hpp"
+#include "engine/health/process_stats.hpp"
 #include "engine/tracks/history.hpp"
 
 namespace sandtable {
-
-// Returns the heap's free pages to the OS (glibc's malloc_trim(0), every arena); nothing
-// where the C library has no such call.
-void releaseFreeHeap();
 
 struct FeedSnapshot {
     uint64_t version = 0;  // FeedState::version() when published
@@ -72,13 +69,12 @@ struct PipelineOptions {
     // Where accepted positions are written behind the track store (none: memory only).
     std::shared_ptr<HistoryStore> history;
     // A wall runs for months: every this many lines ingested (0: never) the ingest thread,
-    // outside its locks, hands the heap pages freed since back to the OS (trimHeap). Each
-    // line's parse, snapshot copies and history rows are freed on other threads than they
-    // were made on, and glibc keeps such freed pages in its arenas: resident memory then
-    // climbs with the busiest moment so far (docs/reliability.md#soak). At 2,000 officers
-    // every 5 s, 50,000 lines is a trim every two minutes; one costs ~1.5 ms here.
+    // outside its locks, hands the heap pages freed since back to the OS (trimHeap). Without
+    // it glibc kept them in its arenas and resident memory climbed with the busiest moment
+    // so far while the heap in use stayed level (docs/reliability.md#soak). At 2,000
+    // officers every 5 s, 50,000 lines is a trim every two minutes; one costs ~1.5 ms here.
     uint64_t trimHeapEveryLines = 50000;
-    std::function<void()> trimHeap = releaseFreeHeap;  // tests count the calls
+    std::function<void()> trimHeap = health::releaseFreeHeap;  // tests count the calls
 };
 
 class FeedPipeline {

@@ -1,9 +1,14 @@
 #include "engine/health/process_stats.hpp"
 
+#include <dlfcn.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -43,7 +48,29 @@ double startTicks() {
     return std::strtod(field.c_str(), nullptr);
 }
 
+// The "Key:  N kB" lines of /proc/self/status asked for, in bytes, in one read.
+void readStatus(ProcessStats& s) {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    const struct {
+        const char* key;
+        double ProcessStats::*field;
+    } wanted[] = {{"RssAnon:", &ProcessStats::residentAnonBytes},
+                  {"RssFile:", &ProcessStats::residentFileBytes},
+                  {"RssShmem:", &ProcessStats::residentShmemBytes}};
+    while (std::getline(in, line))
+        for (const auto& w : wanted)
+            if (line.rfind(w.key, 0) == 0)
+                s.*w.field = std::strtod(line.c_str() + std::strlen(w.key), nullptr) * 1024.0;
+}
+
 }  // namespace
+
+void releaseFreeHeap() {
+#if defined(__GLIBC__)
+    ::malloc_trim(0);
+#endif
+}
 
 ProcessStats readProcessStats() {
     ProcessStats s;
@@ -56,6 +83,17 @@ ProcessStats readProcessStats() {
         }
         std::fclose(f);
     }
+    readStatus(s);
+#if defined(__GLIBC__)
+    const struct mallinfo2 mi = ::mallinfo2();
+    if (mi.arena + mi.hblkhd > 0) {  // glibc's malloc: it has at least its main arena
+        s.heapInUseBytes = static_cast<double>(mi.uordblks + mi.hblkhd);
+        s.heapFreeBytes = static_cast<double>(mi.fordblks);
+    }
+#endif
+    using MemoryUsed = long long (*)();
+    static const auto sqliteUsed = reinterpret_cast<MemoryUsed>(::dlsym(RTLD_DEFAULT, "sqlite3_memory_used"));
+    if (sqliteUsed) s.sqliteHeapBytes = static_cast<double>(sqliteUsed());
     std::error_code ec;
     size_t fds = 0;
     for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);

@@ -130,6 +130,19 @@ void WallHealth::collect(MetricSet& m) const {
             p.startTimeSeconds > 0 ? p.startTimeSeconds : seconds(startedAt_));
     m.gauge("sandtable_process_resident_memory_bytes", "Resident memory (/proc/self/statm).", p.residentBytes);
     m.gauge("sandtable_process_virtual_memory_bytes", "Virtual memory size (/proc/self/statm).", p.virtualBytes);
+    m.gauge("sandtable_process_resident_anon_bytes", "Resident anonymous memory: heap and stacks (/proc/self/status).",
+            p.residentAnonBytes);
+    m.gauge("sandtable_process_resident_file_bytes", "Resident pages of mapped files (/proc/self/status).",
+            p.residentFileBytes);
+    m.gauge("sandtable_process_resident_shmem_bytes", "Resident shared memory (/proc/self/status).",
+            p.residentShmemBytes);
+    if (p.heapInUseBytes >= 0) {
+        m.gauge("sandtable_heap_in_use_bytes", "Heap handed out by malloc (mallinfo2, every arena).", p.heapInUseBytes);
+        m.gauge("sandtable_heap_free_bytes", "Heap freed but kept in malloc's arenas (mallinfo2).", p.heapFreeBytes);
+    }
+    if (p.sqliteHeapBytes >= 0)
+        m.gauge("sandtable_sqlite_heap_bytes", "SQLite's heap: its page caches (sqlite3_memory_used).",
+                p.sqliteHeapBytes);
     m.gauge("sandtable_process_open_fds", "Open file descriptors.", p.openFds);
     frameMetrics(frames(), m);
     if (feed_) feedMetrics(*feed_->snapshot(), now_ ? now_() : wallClockMs(), m);

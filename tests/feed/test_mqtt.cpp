@@ -537,6 +537,10 @@ TEST_CASE("MQTT outage through a fault-injecting proxy: every message published 
     // (Not REQUIREd: a shortfall is reported by the checks below, with the figures.)
     p.waitFor([&](const FeedSnapshot& s) { return s.counters.accepted >= static_cast<uint64_t>(published); }, 15s);
     std::this_thread::sleep_for(500ms);  // redeliveries still on their way would show now
+    // The transport's line count and the pipeline's counters are published apart: wait
+    // (briefly) for the snapshot in which both have seen the last line.
+    p.waitFor(
+        [](const FeedSnapshot& s) { return s.transports[0].lines == s.counters.accepted + s.counters.duplicates; }, 5s);
     const auto s = p.snapshot();
     std::cout << "MQTT outage: " << published << " published, " << s->counters.accepted << " accepted, "
               << s->counters.duplicates << " duplicates (QoS 1 redelivery), " << s->counters.rejected

@@ -199,7 +199,7 @@ TEST_CASE("the ingest thread hands freed heap back every N lines and never when 
             CHECK(trims.load() == 0);
         }
     }
-    releaseFreeHeap();  // the real one returns (glibc: malloc_trim)
+    health::releaseFreeHeap();  // the real one returns (glibc: malloc_trim)
 }
 
 TEST_CASE("TCP listener on loopback", "[feed][pipeline][tcp]") {

@@ -14,6 +14,7 @@
 #include "engine/data/roads.hpp"
 #include "engine/sim/simulator.hpp"
 #include "test_support.hpp"
+#include "tests/support/temp_path.hpp"
 
 using namespace sandtable;
 
@@ -255,7 +256,7 @@ TEST_CASE("on the sample's OSM roads, patrols stay on the streets", "[feed][sim]
 }
 
 TEST_CASE("checkpoint rows that are not checkpoints are skipped and counted, the rest load", "[feed][sim][records]") {
-    const auto path = std::filesystem::temp_directory_path() / "sandtable_checkpoints_bad.csv";
+    const auto path = test::processTempPath("sandtable_checkpoints_bad.csv");
     {
         std::ofstream f(path);
         f << "id,squad,level,lon,lat,crs\n"

@@ -9,6 +9,7 @@
 #include "engine/render/offscreen.hpp"
 #include "gl_fixture.hpp"
 #include "layers/raster_layer.hpp"
+#include "tests/support/temp_path.hpp"
 
 using namespace sandtable;
 
@@ -16,7 +17,7 @@ namespace {
 // A 3000 x 2000 RGB GeoTIFF in WGS84 over Putuo: red rises west to east, green south to north.
 std::string makeGeoTiff(const std::string& name = "sandtable_raster_test.tif") {
     GDALAllRegister();
-    const std::string path = (std::filesystem::temp_directory_path() / name).string();
+    const std::string path = test::processTempPath(name).string();
     GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GTiff");
     const int w = 3000, h = 2000;
     GDALDatasetUniquePtr ds(drv->Create(path.c_str(), w, h, 3, GDT_Byte, nullptr));

@@ -7,6 +7,7 @@
 #include "engine/render/offscreen.hpp"
 #include "gl_fixture.hpp"
 #include "layers/vector_layer.hpp"
+#include "tests/support/temp_path.hpp"
 
 using namespace sandtable;
 
@@ -43,7 +44,7 @@ Vec2d screenOf(const Map& map, double lon, double lat) {
 
 TEST_CASE("Class breaks and categories colour polygons, and strokes have their pixel width", "[gl][vector]") {
     ST_REQUIRE_GL();
-    const std::string path = (std::filesystem::temp_directory_path() / "sandtable_choropleth.geojson").string();
+    const std::string path = test::processTempPath("sandtable_choropleth.geojson").string();
     std::ofstream(path) << kGeoJson;
 
     nlohmann::json j =
@@ -91,7 +92,7 @@ TEST_CASE("Strokes coloured and sized by category, wider ones on top, with their
     // Two roads crossing at (121.40, 31.24): a minor one north-south and a major one
     // east-west, written minor first so that only the width order puts the major on top;
     // a third with a class the style does not list.
-    const std::string path = (std::filesystem::temp_directory_path() / "sandtable_roads.geojson").string();
+    const std::string path = test::processTempPath("sandtable_roads.geojson").string();
     std::ofstream(path) << R"({"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"class":"secondary"},"geometry":{"type":"LineString","coordinates":[[121.400,31.235],[121.400,31.245]]}},
  {"type":"Feature","properties":{"class":"motorway"},"geometry":{"type":"LineString","coordinates":[[121.390,31.240],[121.410,31.240]]}},

@@ -77,6 +77,15 @@ TEST_CASE("wall metrics: feed counts by source and reason, officers, frames, pro
     CHECK(m.value("sandtable_process_resident_memory_bytes") > 1e6);
     CHECK(m.value("sandtable_process_virtual_memory_bytes") >= m.value("sandtable_process_resident_memory_bytes"));
     CHECK(m.value("sandtable_process_open_fds") >= 3);
+    CHECK(m.value("sandtable_process_resident_anon_bytes") > 0);
+    CHECK(m.value("sandtable_process_resident_anon_bytes") <= m.value("sandtable_process_resident_memory_bytes"));
+#if defined(__SANITIZE_ADDRESS__)
+    // ASan's allocator keeps no glibc books: no heap gauges rather than zeros.
+    CHECK(m.find("sandtable_heap_in_use_bytes") == nullptr);
+#else
+    CHECK(m.value("sandtable_heap_in_use_bytes") > 0);
+    CHECK(m.value("sandtable_heap_free_bytes") >= 0);
+#endif
     const double start = m.value("sandtable_process_start_time_seconds");
     CHECK(start > 1.7e9);
     CHECK(start <= static_cast<double>(wallClockMs()) / 1000.0 + 1);

@@ -22,6 +22,7 @@
 #include "layers/heatmap_layer.hpp"
 #include "tests/heatmap/heat_test_util.hpp"
 #include "tests/support/skip.hpp"
+#include "tests/support/temp_path.hpp"
 
 using namespace sandtable;
 using sandtable::test::clusteredPoints;
@@ -177,7 +178,7 @@ TEST_CASE("heatmap layer renders to PNG: transparent where zero, ramp where dens
     Image img(W, H);
     glReadPixels(0, 0, W, H, GL_RGBA, GL_UNSIGNED_BYTE, img.rgba.data());
     img.flipVertically();
-    const auto path = std::filesystem::temp_directory_path() / "sandtable_heatmap_layer_render.png";
+    const auto path = test::processTempPath("sandtable_heatmap_layer_render.png");
     writePng(path.string(), img);
     std::printf("heatmap render written to %s (aggregate %.1f ms, cell %.2f px, %s engine)\n", path.c_str(),
                 layer.timing().aggregateMs, layer.timing().cellPx, layer.engine()->name());

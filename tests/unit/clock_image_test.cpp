@@ -5,6 +5,7 @@
 #include "engine/time/time_controller.hpp"
 #include "engine/util/civil_time.hpp"
 #include "engine/util/image.hpp"
+#include "tests/support/temp_path.hpp"
 
 using namespace sandtable;
 
@@ -95,7 +96,7 @@ TEST_CASE("PNG round trip and image comparison", "[image]") {
             p[2] = 90;
             p[3] = 255;
         }
-    const std::string path = (std::filesystem::temp_directory_path() / "sandtable_img_test.png").string();
+    const std::string path = test::processTempPath("sandtable_img_test.png").string();
     writePng(path, a);
     const Image b = readPng(path);
     REQUIRE(b.width == 40);

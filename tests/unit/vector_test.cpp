@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "engine/data/vector_source.hpp"
+#include "tests/support/temp_path.hpp"
 
 using namespace sandtable;
 
@@ -17,7 +18,7 @@ double triangleArea(const std::vector<Vec2d>& t) {
     return a;
 }
 std::string writeTemp(const std::string& name, const std::string& text) {
-    const auto p = std::filesystem::temp_directory_path() / ("sandtable_test_" + name);
+    const auto p = test::processTempPath("sandtable_test_" + name);
     std::ofstream(p) << text;
     return p.string();
 }
@@ -82,7 +83,7 @@ TEST_CASE("Invalid geometries are repaired or skipped with a warning naming the 
 TEST_CASE("Shapefile and GeoPackage sources read through the same path", "[vector]") {
     // Write the jurisdictions as GPKG with ogr2ogr-equivalent GDAL calls via VectorTranslate.
     const std::string src = std::string(SANDTABLE_SOURCE_DIR) + "/data/putuo/district.geojson";
-    const auto dir = std::filesystem::temp_directory_path() / "sandtable_formats";
+    const auto dir = test::processTempPath("sandtable_formats");
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     for (const char* fmt : {"GPKG", "ESRI Shapefile"}) {
