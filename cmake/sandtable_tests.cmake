@@ -22,12 +22,9 @@ endfunction()
 
 # An end-to-end script test: exit 0 passes, 77 is skipped, anything else fails.
 function(sandtable_script_test name)
-  cmake_parse_arguments(A "" "LABEL;TIMEOUT;PROCESSORS" "COMMAND" ${ARGN})
+  cmake_parse_arguments(A "" "LABEL;TIMEOUT" "COMMAND" ${ARGN})
   add_test(NAME "${name}" COMMAND ${A_COMMAND})
   set(props SKIP_RETURN_CODE 77 LABELS "${A_LABEL}")
-  if(A_PROCESSORS)
-    list(APPEND props PROCESSORS ${A_PROCESSORS})
-  endif()
   if(A_TIMEOUT)
     list(APPEND props TIMEOUT ${A_TIMEOUT})
   endif()
