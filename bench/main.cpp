@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
     app.add_option("--width", o.width, "one resolution instead of each workload's own")->check(CLI::Range(16, 16384));
     app.add_option("--height", o.height, "(with --width)")->check(CLI::Range(16, 16384));
     app.add_option("--frames", o.frames, "frames per case")->check(CLI::Range(1, 1000000));
+    app.add_flag("!--no-canvas-cache", o.canvasCache,
+                 "interact: draw every layer every frame (the cockpit keeps the still layers' pixels)");
     app.add_option("--out", out, "also write the lines to this file");
     app.add_option("--scene", o.scene, "scene for the scene workload")->check(CLI::ExistingFile);
     app.add_option("--data", o.dataDir, "sample data folder")->check(CLI::ExistingDirectory);

@@ -256,6 +256,7 @@ void interactCase(Env& env, const SceneSpec& scene, int width, int height) {
     const MemoryProbe memory;
     std::vector<std::string> errors;
     auto map = buildMap(scene, errors);
+    map->cacheCanvas = env.options.canvasCache;  // as the cockpit draws (on unless --no-canvas-cache)
     applySceneView(scene, *map, width, height);
     OfficerLayer* officers = addOfficerLayer(*map);
     officers->setEpoch(kBenchTime);
@@ -273,6 +274,7 @@ void interactCase(Env& env, const SceneSpec& scene, int width, int height) {
     glFinish();
     const HeatmapLayer::Timing before = heat ? heat->timing() : HeatmapLayer::Timing{};
     const FontAtlas::Stats glyphsBefore = map->font().stats();
+    const Map::CanvasCacheStats cacheBefore = map->canvasCacheStats();
 
     FrameTimer timer(env.timerQueries);
     const double ratio = target.pixelRatio;
@@ -313,6 +315,14 @@ void interactCase(Env& env, const SceneSpec& scene, int width, int height) {
     j["glyph_ms_opening"] = glyphsBefore.ms;
     j["glyphs_during"] = glyphs.rasterised - glyphsBefore.rasterised;
     j["glyph_ms_during"] = glyphs.ms - glyphsBefore.ms;
+    const Map::CanvasCacheStats& cache = map->canvasCacheStats();
+    j["canvas_cache"] = map->cacheCanvas;
+    j["canvas_cache_whole_draws"] = cache.wholeDraws - cacheBefore.wholeDraws;
+    j["canvas_cache_shifts"] = cache.shifts - cacheBefore.shifts;
+    j["canvas_cache_reuses"] = cache.reuses - cacheBefore.reuses;
+    j["canvas_cache_direct"] = cache.direct - cacheBefore.direct;
+    j["canvas_cache_strip_pixels"] = cache.stripPixels - cacheBefore.stripPixels;
+    j["canvas_cached_layers"] = cache.cachedLayers;
     j["scene_errors"] = errors;
     memory.add(j);
     env.out->emit(j);

@@ -235,7 +235,14 @@ void HeatmapLayer::upload(UploadContext& u) {
         engine_->wait();
         if (engine_->poll()) adopt();
     }
+    // What draw() shows changes with a whole colour pass (new grid, maximum, ramp, zoom, a
+    // fractional pan), an interim pass, or the layer starting or stopping to show; strips
+    // coloured after a whole-pixel pan are the same pixels shifted.
+    const bool wasShowing = showing_, wasInterim = showInterim_;
+    const size_t passes = timing_.colourPasses + timing_.interimPasses;
     colorize(u.shaders, u.frame);
+    if (showing_ != wasShowing || showInterim_ != wasInterim || timing_.colourPasses + timing_.interimPasses != passes)
+        ++drawRevision_;
     drawMs_ = msSince(t0);
 }
 
@@ -431,7 +438,10 @@ void HeatmapLayer::colorize(ShaderLibrary& shaders, const FrameState& frame) {
         ++timing_.colourStrips;
         return;
     }
-    const bool gesture = sinceScaleChange_ < kSettleSeconds && framesSinceScaleChange_ < kSettleFrames;
+    // A pan that changes no scale ends the gesture at once: the hand has moved on to
+    // dragging, and one exact pass (then strips) beats an interim pass every frame.
+    const bool panned = framesSinceScaleChange_ > 0 && view_.topLeft != interimTopLeft_;
+    const bool gesture = sinceScaleChange_ < kSettleSeconds && framesSinceScaleChange_ < kSettleFrames && !panned;
     if (!frame.complete && gesture && softwareRenderer() && w >= 64 && h >= 64) {
         // A zoom gesture: the half-resolution interim, coloured again only when the view moved.
         showInterim_ = true;

@@ -141,6 +141,12 @@ public:
     const HeatEngine* engine() const { return engine_.get(); }
     // A job is in flight (the host should draw again soon).
     bool busy() const override { return inFlight_; }
+    // A heatmap of a fixed point set draws from its colour cache: the same pixels for the
+    // same camera until a colour pass. One over a time window or a feed changes with time.
+    std::optional<uint64_t> drawRevision() const override {
+        if (feed_ || streaming_ || settings_.windowMs > 0) return std::nullopt;
+        return drawRevision_;
+    }
 
     struct Timing {
         double aggregateMs = 0.0;  // the engine's time for the last finished job (bin + convolve + normalise)
@@ -253,7 +259,7 @@ private:
     // changed less than kSettleSeconds and kSettleFrames ago), the canvas is coloured at half resolution
     // into `interim_` and drawn from it with bilinear filtering: a quarter of the pixels of
     // a full pass, which at 1080p on llvmpipe is ~20 ms a zoom step. The exact full pass
-    // follows once the scale has settled, and at once for a still.
+    // follows once the scale has settled or the view is dragged, and at once for a still.
     static constexpr double kSettleSeconds = 0.25;
     static constexpr int kSettleFrames = 8;  // for hosts that give no frame time
     gl::Texture interim_;
@@ -268,6 +274,7 @@ private:
     gl::Handle<gl::FramebufferTraits> rowFbo_;
     gl::VertexArray vao_;
     Timing timing_;
+    uint64_t drawRevision_ = 0;
     double drawMs_ = 0.0;
 };
 

@@ -266,6 +266,7 @@ void VectorLayer::update(const FrameState& frame) {
 void VectorLayer::upload(UploadContext&) {
     if (!dirty_) return;
     dirty_ = false;
+    ++uploads_;
     if (!fillVao_) {
         fillBuf_ = gl::Buffer::create();
         segBuf_ = gl::Buffer::create();

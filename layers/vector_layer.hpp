@@ -77,6 +77,8 @@ public:
     void collectLabels(const FrameState& frame, LabelSet& labels) override;
     bool legend(LegendBlock& block) const override;
     LayerStats stats() const override;
+    // Geometry and style only: the same pixels for the same camera.
+    std::optional<uint64_t> drawRevision() const override { return uploads_ + (dirty_ ? 1 : 0); }
 
     const VectorData& data() const { return data_; }
     const VectorStyle& style() const { return style_; }
@@ -94,6 +96,7 @@ private:
     MapContext ctx_;
     double loadMs_ = 0;
     bool dirty_ = true;
+    uint64_t uploads_ = 0;  // buffers uploaded (drawRevision)
     double zoom_ = 0;
     Language language_ = Language::Chinese;
 

@@ -146,6 +146,13 @@ public:
     virtual void overlay(const FrameState&, Painter&) {}
     // GL draw calls only, for one rectangle of the prepared canvas.
     virtual void draw(const RenderContext& ctx) = 0;
+    // Whether the map may keep this layer's pixels between frames (Map::cacheCanvas): a
+    // layer whose draw() shows the same for the same camera, and under a pan by whole
+    // pixels the same pixels shifted, returns a number that changes whenever anything else
+    // in what it draws changes (data, style, a new aggregation, a tile arriving; visibility
+    // and opacity are the map's to watch). nullopt, the default: what it draws depends on
+    // the frame's time or changes every frame.
+    virtual std::optional<uint64_t> drawRevision() const { return std::nullopt; }
     // Its ImGui panel section, if any (interactive hosts only).
     virtual void drawUi(Language) {}
     // Labels this layer wants placed this frame (collision handled across layers, in

@@ -128,14 +128,8 @@ void Map::prepare(FrameState frame, int width, int height, float pixelRatio) {
     drawn_ = false;
 }
 
-void Map::draw(const PixelRect& r) {
+void Map::drawLayers(const PixelRect& r, size_t begin, size_t end) {
     using clock = std::chrono::steady_clock;
-    glViewport(0, 0, r.width, r.height);
-    glDisable(GL_SCISSOR_TEST);
-    glClearColor(background.r, background.g, background.b, 1.0f);
-    glClearStencil(0);
-    glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT | GL_STENCIL_BUFFER_BIT);
-
     // Marks that straddle a seam between two rectangles (point sprites, whose centre
     // decides whether GL draws them at all) must show on both sides: the layers draw into
     // a viewport grown by a margin on every side that borders another part of the canvas;
@@ -161,7 +155,7 @@ void Map::draw(const PixelRect& r) {
     rc.pixelRatio = prepared_.pixelRatio;
     rc.shaders = &shaders_;
     rc.time = prepared_.time;
-    for (size_t i = 0; i < layers_.size(); ++i) {
+    for (size_t i = begin; i < end && i < layers_.size(); ++i) {
         Layer& l = *layers_[i];
         if (!l.visible || l.opacity <= 0.0f) continue;
         const auto t0 = clock::now();
@@ -170,6 +164,187 @@ void Map::draw(const PixelRect& r) {
         ST_GL_CHECK(("layer " + l.id()).c_str());
     }
     glViewport(0, 0, r.width, r.height);
+}
+
+// The canvas cache: a texture of the drawn rectangle's size holding the bottom layers'
+// pixels, addressed modulo its size (GL's rows, from the bottom): the rectangle's pixel
+// (x, y) is texel ((x + offX) mod w, (y + offY) mod h).
+struct Map::CanvasCache {
+    struct Entry {
+        const Layer* layer = nullptr;
+        uint64_t revision = 0;
+        float opacity = 0;
+        bool operator==(const Entry&) const = default;
+    };
+    struct Key {
+        PixelRect rect;
+        int canvasW = 0, canvasH = 0;
+        double resolution = 0, rotation = 0;
+        float pixelRatio = 0;
+        float bg[3] = {0, 0, 0};
+        std::vector<Entry> layers;
+        bool operator==(const Key&) const = default;
+    };
+    Key key;
+    bool valid = false;
+    Vec2d anchor;  // the world point at the rectangle's top-left corner when drawn whole
+    int shiftX = 0, shiftY = 0;  // whole screen pixels (right, down) the view moved since
+    gl::Texture ring;
+    gl::Handle<gl::FramebufferTraits> ringFbo;
+    struct Scratch {
+        gl::Texture tex;
+        gl::Handle<gl::FramebufferTraits> fbo;
+    };
+    std::vector<Scratch> scratch;  // strip targets by size (a handful: strips are rounded up)
+
+    GLuint scratchFor(int w, int h) {
+        for (const Scratch& s : scratch)
+            if (s.tex.width() == w && s.tex.height() == h) return s.fbo.id();
+        if (scratch.size() >= 6) scratch.erase(scratch.begin());
+        Scratch s;
+        s.tex = gl::Texture::create2D(GL_RGBA8, w, h);
+        s.fbo = gl::Handle<gl::FramebufferTraits>::create();
+        glNamedFramebufferTexture(s.fbo.id(), GL_COLOR_ATTACHMENT0, s.tex.id(), 0);
+        scratch.push_back(std::move(s));
+        return scratch.back().fbo.id();
+    }
+    GLuint scratchTexture(GLuint fbo) const {
+        for (const Scratch& s : scratch)
+            if (s.fbo.id() == fbo) return s.tex.id();
+        return 0;
+    }
+};
+
+size_t Map::drawCached(const PixelRect& r) {
+    // The bottom run of visible layers that can be cached (hidden ones between them don't
+    // break it).
+    CanvasCache::Key key{r, camera.width, camera.height, camera.resolution, camera.rotation, prepared_.pixelRatio,
+                         {background.r, background.g, background.b}, {}};
+    size_t end = 0;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+        const Layer& l = *layers_[i];
+        if (!l.visible || l.opacity <= 0.0f) continue;
+        const std::optional<uint64_t> rev = l.drawRevision();
+        if (!rev) break;
+        key.layers.push_back({&l, *rev, l.opacity});
+        end = i + 1;
+    }
+    cacheStats_.cachedLayers = key.layers.empty() ? 0 : end;
+    if (key.layers.empty() || r.width < 16 || r.height < 16) {
+        cache_.reset();
+        ++cacheStats_.direct;
+        return 0;
+    }
+    if (!cache_) cache_ = std::make_unique<CanvasCache>();
+    CanvasCache& c = *cache_;
+    const int w = r.width, h = r.height;
+    GLint host = 0;
+    glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &host);
+    if (!c.ring || c.ring.width() != w || c.ring.height() != h) {
+        c.ring = gl::Texture::create2D(GL_RGBA8, w, h);
+        c.ring.setFilter(GL_NEAREST, GL_NEAREST);
+        c.ringFbo = gl::Handle<gl::FramebufferTraits>::create();
+        glNamedFramebufferTexture(c.ringFbo.id(), GL_COLOR_ATTACHMENT0, c.ring.id(), 0);
+        c.valid = false;
+    }
+    // Where the anchor is now, in the rectangle's pixels: a whole number of pixels means
+    // the cached pixels are exactly those of a new draw, shifted.
+    const Vec2d corner{static_cast<double>(r.x), static_cast<double>(r.y)};
+    auto wholeFrom = [&](Vec2d anchor, double& rx, double& ry) {
+        const Vec2d p = camera.worldToScreen(anchor) - corner;
+        rx = std::round(p.x), ry = std::round(p.y);
+        return std::fabs(p.x - rx) < 1e-3 && std::fabs(p.y - ry) < 1e-3 && std::fabs(rx) < w && std::fabs(ry) < h;
+    };
+    double rx = 0, ry = 0;
+    const bool whole = wholeFrom(c.anchor, rx, ry);
+    const GLfloat bg[4] = {background.r, background.g, background.b, 1.0f};
+    if (c.valid && key == c.key && whole) {
+        // The view moved right by -rx and down by -ry pixels since the whole draw.
+        const int sx = -static_cast<int>(rx) - c.shiftX, sy = -static_cast<int>(ry) - c.shiftY;
+        if (sx == 0 && sy == 0) {
+            ++cacheStats_.reuses;
+        } else {
+            c.shiftX += sx;
+            c.shiftY += sy;
+            // The uncovered strips (rectangle pixels, rows from the top), grown inwards to a
+            // multiple of 16 pixels so that a few strip targets serve every drag.
+            auto up = [](int v, int limit) { return std::min(limit, (v + 15) / 16 * 16); };
+            std::vector<std::pair<PixelRect, PixelRect>> strips;  // drawn, needed
+            if (sx > 0) strips.push_back({{w - up(sx, w), 0, up(sx, w), h}, {w - sx, 0, sx, h}});
+            if (sx < 0) strips.push_back({{0, 0, up(-sx, w), h}, {0, 0, -sx, h}});
+            if (sy > 0) strips.push_back({{0, h - up(sy, h), w, up(sy, h)}, {0, h - sy, w, sy}});
+            if (sy < 0) strips.push_back({{0, 0, w, up(-sy, h)}, {0, 0, w, -sy}});
+            const int offX = ((c.shiftX % w) + w) % w, offY = ((-c.shiftY % h) + h) % h;
+            for (const auto& [drawn, need] : strips) {
+                const GLuint fbo = c.scratchFor(drawn.width, drawn.height);
+                glBindFramebuffer(GL_DRAW_FRAMEBUFFER, fbo);
+                glDisable(GL_SCISSOR_TEST);
+                glClearNamedFramebufferfv(fbo, GL_COLOR, 0, bg);
+                drawLayers({r.x + drawn.x, r.y + drawn.y, drawn.width, drawn.height}, 0, end);
+                // The needed part, GL rows from the bottom, into the ring where it wraps.
+                const int srcX = need.x - drawn.x, srcY = (drawn.y + drawn.height) - (need.y + need.height);
+                const int gx = need.x, gy = h - (need.y + need.height);
+                const int u0 = (gx + offX) % w, v0 = (gy + offY) % h;
+                const int uSplit = std::min(need.width, w - u0), vSplit = std::min(need.height, h - v0);
+                const int us[2][3] = {{u0, 0, uSplit}, {0, uSplit, need.width - uSplit}};
+                const int vs[2][3] = {{v0, 0, vSplit}, {0, vSplit, need.height - vSplit}};
+                for (const auto& u : us)
+                    for (const auto& v : vs) {
+                        if (u[2] <= 0 || v[2] <= 0) continue;
+                        glCopyImageSubData(c.scratchTexture(fbo), GL_TEXTURE_2D, 0, srcX + u[1], srcY + v[1], 0,
+                                           c.ring.id(), GL_TEXTURE_2D, 0, u[0], v[0], 0, u[2], v[2], 1);
+                    }
+                cacheStats_.stripPixels += static_cast<size_t>(need.width) * static_cast<size_t>(need.height);
+            }
+            ++cacheStats_.shifts;
+        }
+    } else {
+        // Drawn whole into the host's framebuffer, then copied into the cache (a copy is
+        // cheaper than a pass that reads it back). Skipping the copy while the view is still
+        // changing (a zoom gesture) was measured: it moves the cost to the frame after.
+        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, static_cast<GLuint>(host));
+        glViewport(0, 0, w, h);
+        glDisable(GL_SCISSOR_TEST);
+        glClear(GL_COLOR_BUFFER_BIT);
+        drawLayers(r, 0, end);
+        c.key = std::move(key);
+        c.valid = true;
+        c.anchor = camera.screenToWorld(corner);
+        c.shiftX = c.shiftY = 0;
+        glBlitNamedFramebuffer(static_cast<GLuint>(host), c.ringFbo.id(), 0, 0, w, h, 0, 0, w, h, GL_COLOR_BUFFER_BIT,
+                               GL_NEAREST);
+        ++cacheStats_.wholeDraws;
+        ST_GL_CHECK("Map canvas cache");
+        return end;
+    }
+    // The cache into the host's framebuffer as it is (the background is in it): four copies
+    // where its modulo addressing wraps.
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, static_cast<GLuint>(host));
+    glViewport(0, 0, w, h);
+    glDisable(GL_SCISSOR_TEST);
+    const int ox = ((c.shiftX % w) + w) % w, oy = ((-c.shiftY % h) + h) % h;
+    const int xs[2][3] = {{0, ox, w - ox}, {w - ox, 0, ox}};  // destination, source, length
+    const int ys[2][3] = {{0, oy, h - oy}, {h - oy, 0, oy}};
+    for (const auto& x : xs)
+        for (const auto& y : ys) {
+            if (x[2] <= 0 || y[2] <= 0) continue;
+            glBlitNamedFramebuffer(c.ringFbo.id(), static_cast<GLuint>(host), x[1], y[1], x[1] + x[2], y[1] + y[2], x[0],
+                                   y[0], x[0] + x[2], y[0] + y[2], GL_COLOR_BUFFER_BIT, GL_NEAREST);
+        }
+    ST_GL_CHECK("Map canvas cache");
+    return end;
+}
+
+void Map::draw(const PixelRect& r) {
+    glViewport(0, 0, r.width, r.height);
+    glDisable(GL_SCISSOR_TEST);
+    glClearColor(background.r, background.g, background.b, 1.0f);
+    glClearStencil(0);
+    const size_t cached = cacheCanvas ? drawCached(r) : 0;
+    if (!cacheCanvas) cache_.reset();
+    // The cache, when drawn, covers every colour pixel.
+    glClear((cached ? 0 : GL_COLOR_BUFFER_BIT) | GL_DEPTH_BUFFER_BIT | GL_STENCIL_BUFFER_BIT);
+    drawLayers(r, cached, layers_.size());
     painter_->draw(r.x, r.y, r.width, r.height);
     drawn_ = true;
 }

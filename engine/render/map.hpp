@@ -28,6 +28,23 @@ public:
     I18nText title;
     I18nText attribution;
     Language language = Language::Chinese;
+    // Interactive hosts (the cockpit, a wall node) set this: the pixels of the bottom run of
+    // layers whose drawing depends only on the camera (Layer::drawRevision) are kept in a
+    // canvas-sized texture between frames. While none of them changed, a pan by whole
+    // pixels shifts that texture (addressed modulo its size) and draws those layers only
+    // into the strips it uncovered; the layers above are drawn over it every frame. The
+    // texture is drawn whole again when a layer's revision, the zoom, the rotation, the
+    // canvas or the drawn rectangle changes, or after a fractional pan. Stills leave it off.
+    bool cacheCanvas = false;
+    struct CanvasCacheStats {
+        size_t wholeDraws = 0;   // frames that drew the cached layers whole into the cache
+        size_t shifts = 0;       // frames that shifted it and drew only the uncovered strips
+        size_t reuses = 0;       // frames that drew it as it was
+        size_t direct = 0;       // frames that drew every layer directly (nothing to cache)
+        size_t stripPixels = 0;  // pixels drawn into strips
+        size_t cachedLayers = 0; // layers drawn from the cache in the last frame
+    };
+    const CanvasCacheStats& canvasCacheStats() const { return cacheStats_; }
 
     void addLayer(LayerPtr layer);
     void insertLayer(size_t index, LayerPtr layer);
@@ -79,6 +96,15 @@ private:
         double t = 0, seconds = 1;
     } flight_;
     void advanceFlight(double dt);
+    // Draws layers [begin, end) for rectangle r of the canvas into the bound framebuffer,
+    // whose size is the rectangle's (no clear).
+    void drawLayers(const PixelRect& r, size_t begin, size_t end);
+    // With cacheCanvas: brings the canvas cache up to date for r, draws it into the bound
+    // framebuffer and returns how many layers (from the bottom) it holds; 0 when none.
+    size_t drawCached(const PixelRect& r);
+    struct CanvasCache;
+    std::unique_ptr<CanvasCache> cache_;
+    CanvasCacheStats cacheStats_;
     bool drawn_ = false;  // draw() of the prepared frame has run once (draw times counted once)
     ShaderLibrary shaders_;
     std::unique_ptr<FontAtlas> font_;

@@ -30,6 +30,9 @@ namespace sandtable {
 
 Cockpit::Cockpit(WindowContext& window, Map& map, const SceneSpec& scene, TimeController time, CockpitOptions opts)
     : window_(window), map_(map), scene_(scene), time_(std::move(time)), opts_(std::move(opts)) {
+    // A window redrawn as the hand moves: the layers under the live ones are kept between
+    // frames and shifted under whole-pixel pans (Map::cacheCanvas).
+    map_.cacheCanvas = true;
     // First, so that an endpoint that cannot be bound fails before anything else is set up
     // (and named as ZeroMQ sees it in the log and on screen: "5560" is tcp://127.0.0.1:5560).
     if (opts_.wallNode.role != WallNodeOptions::Role::None)
