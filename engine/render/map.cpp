@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 #include "engine/data/scene.hpp"
@@ -187,7 +188,7 @@ struct Map::CanvasCache {
     };
     Key key;
     bool valid = false;
-    Vec2d anchor;  // the world point at the rectangle's top-left corner when drawn whole
+    Vec2d anchor;                // the world point at the rectangle's top-left corner when drawn whole
     int shiftX = 0, shiftY = 0;  // whole screen pixels (right, down) the view moved since
     gl::Texture ring;
     gl::Handle<gl::FramebufferTraits> ringFbo;
@@ -218,8 +219,14 @@ struct Map::CanvasCache {
 size_t Map::drawCached(const PixelRect& r) {
     // The bottom run of visible layers that can be cached (hidden ones between them don't
     // break it).
-    CanvasCache::Key key{r, camera.width, camera.height, camera.resolution, camera.rotation, prepared_.pixelRatio,
-                         {background.r, background.g, background.b}, {}};
+    CanvasCache::Key key{r,
+                         camera.width,
+                         camera.height,
+                         camera.resolution,
+                         camera.rotation,
+                         prepared_.pixelRatio,
+                         {background.r, background.g, background.b},
+                         {}};
     size_t end = 0;
     for (size_t i = 0; i < layers_.size(); ++i) {
         const Layer& l = *layers_[i];
@@ -250,17 +257,16 @@ size_t Map::drawCached(const PixelRect& r) {
     // Where the anchor is now, in the rectangle's pixels: a whole number of pixels means
     // the cached pixels are exactly those of a new draw, shifted.
     const Vec2d corner{static_cast<double>(r.x), static_cast<double>(r.y)};
-    auto wholeFrom = [&](Vec2d anchor, double& rx, double& ry) {
-        const Vec2d p = camera.worldToScreen(anchor) - corner;
-        rx = std::round(p.x), ry = std::round(p.y);
-        return std::fabs(p.x - rx) < 1e-3 && std::fabs(p.y - ry) < 1e-3 && std::fabs(rx) < w && std::fabs(ry) < h;
-    };
-    double rx = 0, ry = 0;
-    const bool whole = wholeFrom(c.anchor, rx, ry);
+    // The view moved right by -rx and down by -ry pixels since the whole draw, and by
+    // (sx, sy) since the last frame; a step of a whole rectangle or more leaves nothing
+    // to keep.
+    const Vec2d p = camera.worldToScreen(c.anchor) - corner;
+    const double rx = std::round(p.x), ry = std::round(p.y);
+    const bool whole =
+        std::fabs(p.x - rx) < 1e-3 && std::fabs(p.y - ry) < 1e-3 && std::fabs(rx) < 1e9 && std::fabs(ry) < 1e9;
+    const int sx = whole ? -static_cast<int>(rx) - c.shiftX : 0, sy = whole ? -static_cast<int>(ry) - c.shiftY : 0;
     const GLfloat bg[4] = {background.r, background.g, background.b, 1.0f};
-    if (c.valid && key == c.key && whole) {
-        // The view moved right by -rx and down by -ry pixels since the whole draw.
-        const int sx = -static_cast<int>(rx) - c.shiftX, sy = -static_cast<int>(ry) - c.shiftY;
+    if (c.valid && key == c.key && whole && std::abs(sx) < w && std::abs(sy) < h) {
         if (sx == 0 && sy == 0) {
             ++cacheStats_.reuses;
         } else {
@@ -328,8 +334,8 @@ size_t Map::drawCached(const PixelRect& r) {
     for (const auto& x : xs)
         for (const auto& y : ys) {
             if (x[2] <= 0 || y[2] <= 0) continue;
-            glBlitNamedFramebuffer(c.ringFbo.id(), static_cast<GLuint>(host), x[1], y[1], x[1] + x[2], y[1] + y[2], x[0],
-                                   y[0], x[0] + x[2], y[0] + y[2], GL_COLOR_BUFFER_BIT, GL_NEAREST);
+            glBlitNamedFramebuffer(c.ringFbo.id(), static_cast<GLuint>(host), x[1], y[1], x[1] + x[2], y[1] + y[2],
+                                   x[0], y[0], x[0] + x[2], y[0] + y[2], GL_COLOR_BUFFER_BIT, GL_NEAREST);
         }
     ST_GL_CHECK("Map canvas cache");
     return end;

@@ -37,12 +37,12 @@ public:
     // canvas or the drawn rectangle changes, or after a fractional pan. Stills leave it off.
     bool cacheCanvas = false;
     struct CanvasCacheStats {
-        size_t wholeDraws = 0;   // frames that drew the cached layers whole into the cache
-        size_t shifts = 0;       // frames that shifted it and drew only the uncovered strips
-        size_t reuses = 0;       // frames that drew it as it was
-        size_t direct = 0;       // frames that drew every layer directly (nothing to cache)
-        size_t stripPixels = 0;  // pixels drawn into strips
-        size_t cachedLayers = 0; // layers drawn from the cache in the last frame
+        size_t wholeDraws = 0;    // frames that drew the cached layers whole into the cache
+        size_t shifts = 0;        // frames that shifted it and drew only the uncovered strips
+        size_t reuses = 0;        // frames that drew it as it was
+        size_t direct = 0;        // frames that drew every layer directly (nothing to cache)
+        size_t stripPixels = 0;   // pixels drawn into strips
+        size_t cachedLayers = 0;  // layers drawn from the cache in the last frame
     };
     const CanvasCacheStats& canvasCacheStats() const { return cacheStats_; }
 
