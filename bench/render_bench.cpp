@@ -280,11 +280,15 @@ void interactCase(Env& env, const SceneSpec& scene, int width, int height) {
     const double ratio = target.pixelRatio;
     const Vec2d cursor{width * 0.6, height * 0.45};
     size_t gestures = 0;
+    // Frame times by kind: a drag frame, the frame a wheel notch lands on, the other frames
+    // of a zoom gesture.
+    std::vector<double> drag, notch, zoomRest;
     for (const Gesture& g : interactionScript()) {
         const int every = g.zoom ? std::max(1, g.frames / std::abs(g.zoom)) : 0;
         for (int f = 0; f < g.frames; ++f) {
             if (g.dx != 0 || g.dy != 0) map->camera.panPixels(std::round(g.dx * ratio), std::round(g.dy * ratio));
-            if (every && f % every == 0) map->camera.zoomAbout(cursor, g.zoom > 0 ? 1.2 : 1.0 / 1.2);
+            const bool isNotch = every && f % every == 0;
+            if (isNotch) map->camera.zoomAbout(cursor, g.zoom > 0 ? 1.2 : 1.0 / 1.2);
             crowd.step();
             frame.time += 33;
             ++frame.frameIndex;
@@ -293,12 +297,18 @@ void interactCase(Env& env, const SceneSpec& scene, int width, int height) {
             renderFrame(*map, frame, target);
             timer.end();
             frame.dtSeconds = timer.wallMs().back() / 1000.0;  // as a host's clock would say
+            (g.zoom ? (isNotch ? notch : zoomRest) : drag).push_back(timer.wallMs().back());
         }
         ++gestures;
     }
     nlohmann::json j = env.record("interact", "putuo+2k officers, scripted drag and zoom", width, height);
     j["sizes"] = {{"officers", 2000}, {"layers", map->layers().size()}, {"gestures", gestures}};
     addFrameStats(j, timer);
+    for (const auto& [name, v] : {std::pair{"drag", &drag}, {"notch", &notch}, {"zoom_rest", &zoomRest}}) {
+        j[std::string(name) + "_frames"] = v->size();
+        j[std::string(name) + "_median_ms"] = percentile(*v, 0.5);
+        j[std::string(name) + "_p95_ms"] = percentile(*v, 0.95);
+    }
     if (heat) {
         const HeatmapLayer::Timing& t = heat->timing();
         j["heatmap"] = heat->id();
