@@ -275,6 +275,7 @@ void VectorLayer::upload(UploadContext&) {
         segVao_ = gl::VertexArray::create();
         markerVao_ = gl::VertexArray::create();
     }
+    fillOpaque_ = std::all_of(fillVerts_.begin(), fillVerts_.end(), [](const FillVertex& v) { return v.a == 255; });
     fillBuf_.upload(fillVerts_.data(), fillVerts_.size() * sizeof(FillVertex));
     segBuf_.upload(segments_.data(), segments_.size() * sizeof(Segment));
     markerBuf_.upload(markers_.data(), markers_.size() * sizeof(Marker));
@@ -308,7 +309,10 @@ void VectorLayer::draw(const RenderContext& rc) {
         p.set("uViewProjection", rc.viewProjection);
         p.set("uOpacity", opacity);
         glBindVertexArray(fillVao_.id());
+        const bool opaque = fillOpaque_ && opacity >= 1.0f;
+        if (opaque) glDisable(GL_BLEND);
         glDrawArrays(GL_TRIANGLES, 0, static_cast<GLsizei>(fillVerts_.size()));
+        if (opaque) glEnable(GL_BLEND);
     }
     if (!segments_.empty()) {
         Program& p = rc.shaders->graphics("line.vert", "line.frag");

@@ -114,6 +114,10 @@ private:
         uint8_t r, g, b, a;
     };
     std::vector<FillVertex> fillVerts_;
+    // Every fill colour is opaque: at full opacity the fill is drawn without blending (the
+    // same pixels; software GL then skips reading what is under it, and drops the work of
+    // what an opaque triangle covers whole).
+    bool fillOpaque_ = false;
     std::vector<Segment> segments_;
     std::vector<Marker> markers_;
     gl::Buffer fillBuf_, segBuf_, markerBuf_;
