@@ -10,6 +10,7 @@
 #include "gl_fixture.hpp"
 #include "layers/vector_layer.hpp"
 #include "tests/support/temp_path.hpp"
+#include "vector_map.hpp"
 
 using namespace sandtable;
 
@@ -65,22 +66,11 @@ struct Maps {
 Maps makeMaps(const std::string& path, bool markAtBottom) {
     Maps m;
     for (int k = 0; k < 2; ++k) {
-        MapContext ctx;
-        ctx.displayCrs = "EPSG:4549";
-        ctx.refLatitude = 31.24;
-        VectorSourceSpec spec;
-        spec.path = path;
-        VectorData data = loadVector(spec, ctx.displayCrs);
-        ctx.origin = data.bounds.center();
-        auto map = std::make_unique<Map>(ctx);
-        map->background = Color::fromHex(0x101010);
-        map->camera.width = 400;
-        map->camera.height = 240;
-        map->camera.fit(data.bounds, 10);
-        if (markAtBottom) map->addLayer(std::make_unique<MarkLayer>());
-        map->addLayer(
-            std::make_unique<VectorLayer>("v", I18nText{"v", "v"}, std::move(data), styleWith("#e0a020"), ctx, 0.0));
-        if (!markAtBottom) map->addLayer(std::make_unique<MarkLayer>());
+        auto map = test::vectorMap(path, styleWith("#e0a020"), 400, 240, 10, Color::fromHex(0x101010));
+        if (markAtBottom)
+            map->insertLayer(0, std::make_unique<MarkLayer>());
+        else
+            map->addLayer(std::make_unique<MarkLayer>());
         map->cacheCanvas = k == 0;
         (k == 0 ? m.cached : m.direct) = std::move(map);
     }

@@ -8,6 +8,7 @@
 #include "gl_fixture.hpp"
 #include "layers/vector_layer.hpp"
 #include "tests/support/temp_path.hpp"
+#include "vector_map.hpp"
 
 using namespace sandtable;
 
@@ -18,21 +19,7 @@ const char* kGeoJson = R"({"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"value":50,"kind":"b"},"geometry":{"type":"Polygon","coordinates":[[[121.400,31.240],[121.405,31.240],[121.405,31.245],[121.400,31.245],[121.400,31.240]]]}}]})";
 
 std::unique_ptr<Map> makeMap(VectorStyle style, const std::string& path) {
-    MapContext ctx;
-    ctx.displayCrs = "EPSG:4549";
-    ctx.refLatitude = 31.24;
-    VectorSourceSpec spec;
-    spec.path = path;
-    VectorData data = loadVector(spec, ctx.displayCrs);
-    ctx.origin = data.bounds.center();
-    auto map = std::make_unique<Map>(ctx);
-    map->background = Color::fromHex(0x000000);
-    map->camera.center = data.bounds.center();
-    map->camera.width = 400;
-    map->camera.height = 200;
-    map->camera.fit(data.bounds, 20);
-    map->addLayer(std::make_unique<VectorLayer>("v", I18nText{"v", "v"}, std::move(data), std::move(style), ctx, 0.0));
-    return map;
+    return test::vectorMap(path, std::move(style), 400, 200, 20, Color::fromHex(0x000000));
 }
 
 Vec2d screenOf(const Map& map, double lon, double lat) {
