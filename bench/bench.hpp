@@ -33,6 +33,7 @@ struct Options {
     int width = 0, height = 0;  // 0: each workload's own resolutions
     int frames = 0;             // 0: time-budgeted (see framesDone)
     bool canvasCache = true;    // `interact` draws with Map::cacheCanvas, as the cockpit does
+    bool zoomPreview = true;    // and with its zoom preview (Map::zoomPreview: on software GL)
     std::string scene;          // scene file for `scene` and `ingest` latency
     std::string dataDir;        // data/putuo (jurisdictions for the simulator)
     // `soak` (scripts/soak.sh): simulated hours (0: 2, --quick 0.1), officers, their

@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
     o.scene = std::string(SANDTABLE_SOURCE_DIR) + "/data/putuo/scene.json";
     o.dataDir = std::string(SANDTABLE_SOURCE_DIR) + "/data/putuo";
     std::string out, names;
-    bool infoOnly = false, list = false, noCanvasCache = false;
+    bool infoOnly = false, list = false, noCanvasCache = false, noZoomPreview = false;
     CLI::App app("Offscreen benchmarks of the renderer and the feed: one JSON line per case.", "sandtable-bench");
     cli::setup(app);
     app.add_flag("--quick", o.quick, "a short run of every workload (the CI smoke test)");
@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
     app.add_option("--frames", o.frames, "frames per case")->check(CLI::Range(1, 1000000));
     app.add_flag("--no-canvas-cache", noCanvasCache,
                  "interact: draw every layer every frame (the cockpit keeps the still layers' pixels)");
+    app.add_flag("--no-zoom-preview", noZoomPreview,
+                 "interact: draw the cached layers at every wheel notch (the cockpit shows them scaled until the "
+                 "zoom settles, on software GL)");
     app.add_option("--out", out, "also write the lines to this file");
     app.add_option("--scene", o.scene, "scene for the scene workload")->check(CLI::ExistingFile);
     app.add_option("--data", o.dataDir, "sample data folder")->check(CLI::ExistingDirectory);
@@ -60,6 +63,7 @@ int main(int argc, char** argv) {
     app.add_flag("--info", infoOnly, "one line: renderer, GL version, EGL platform");
     if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
     o.canvasCache = !noCanvasCache;
+    o.zoomPreview = !noZoomPreview;
     if ((o.width > 0) != (o.height > 0)) {
         std::fprintf(stderr, "sandtable-bench: --width and --height go together\n");
         return 2;

@@ -257,6 +257,7 @@ void interactCase(Env& env, const SceneSpec& scene, int width, int height) {
     std::vector<std::string> errors;
     auto map = buildMap(scene, errors);
     map->cacheCanvas = env.options.canvasCache;  // as the cockpit draws (on unless --no-canvas-cache)
+    if (!env.options.zoomPreview) map->zoomPreview = Map::ZoomPreview::Off;
     applySceneView(scene, *map, width, height);
     OfficerLayer* officers = addOfficerLayer(*map);
     officers->setEpoch(kBenchTime);
@@ -327,10 +328,12 @@ void interactCase(Env& env, const SceneSpec& scene, int width, int height) {
     j["glyph_ms_during"] = glyphs.ms - glyphsBefore.ms;
     const Map::CanvasCacheStats& cache = map->canvasCacheStats();
     j["canvas_cache"] = map->cacheCanvas;
+    j["zoom_preview"] = map->cacheCanvas && map->zoomPreview != Map::ZoomPreview::Off;
     j["canvas_cache_whole_draws"] = cache.wholeDraws - cacheBefore.wholeDraws;
     j["canvas_cache_shifts"] = cache.shifts - cacheBefore.shifts;
     j["canvas_cache_reuses"] = cache.reuses - cacheBefore.reuses;
     j["canvas_cache_direct"] = cache.direct - cacheBefore.direct;
+    j["canvas_cache_previews"] = cache.previews - cacheBefore.previews;
     j["canvas_cache_strip_pixels"] = cache.stripPixels - cacheBefore.stripPixels;
     j["canvas_cached_layers"] = cache.cachedLayers;
     j["scene_errors"] = errors;

@@ -441,7 +441,16 @@ void HeatmapLayer::colorize(ShaderLibrary& shaders, const FrameState& frame) {
     // A pan that changes no scale ends the gesture at once: the hand has moved on to
     // dragging, and one exact pass (then strips) beats an interim pass every frame.
     const bool panned = framesSinceScaleChange_ > 0 && view_.topLeft != interimTopLeft_;
-    const bool gesture = sinceScaleChange_ < kSettleSeconds && framesSinceScaleChange_ < kSettleFrames && !panned;
+    const bool gesture =
+        sinceScaleChange_ < kGestureSettleSeconds && framesSinceScaleChange_ < kGestureSettleFrames && !panned;
+    if (frame.canvasPreview && !frame.complete && gesture) {
+        // The map shows its cached canvas, this layer's pixels in it, scaled: nothing here
+        // is drawn this frame. The full cache is stale; where the gesture started is kept
+        // as an interim pass would keep it, so that a drag still ends the gesture.
+        colorKey_ = {};
+        if (framesSinceScaleChange_ == 0) interimTopLeft_ = view_.topLeft;
+        return;
+    }
     if (!frame.complete && gesture && softwareRenderer() && w >= 64 && h >= 64) {
         // A zoom gesture: the half-resolution interim, coloured again only when the view moved.
         showInterim_ = true;

@@ -256,12 +256,13 @@ private:
     gl::Handle<gl::FramebufferTraits> colorFbo_;
     PixelRect gridRect_;  // canvas pixels over the grid drawn (this frame's view): colour pass and blit stop there
     // While a zoom gesture goes on (interactive frames, software GL, the view's scale
-    // changed less than kSettleSeconds and kSettleFrames ago), the canvas is coloured at half resolution
+    // changed less than kGestureSettleSeconds and kGestureSettleFrames ago, engine/render/layer.hpp),
+    // the canvas is coloured at half resolution
     // into `interim_` and drawn from it with bilinear filtering: a quarter of the pixels of
     // a full pass, which at 1080p on llvmpipe is ~20 ms a zoom step. The exact full pass
     // follows once the scale has settled or the view is dragged, and at once for a still.
-    static constexpr double kSettleSeconds = 0.25;
-    static constexpr int kSettleFrames = 8;  // for hosts that give no frame time
+    // While the map shows its canvas cache scaled instead (FrameState::canvasPreview), no
+    // interim is coloured at all.
     gl::Texture interim_;
     gl::Handle<gl::FramebufferTraits> interimFbo_;
     bool showInterim_ = false;

@@ -41,6 +41,14 @@ struct PixelRect {
     bool operator==(const PixelRect&) const = default;
 };
 
+// A zoom gesture on an interactive frame: the view's scale or rotation changed less than
+// this long and this many frames ago, and the view has not been dragged since. Layers and
+// the map show cheaper previews of what a zoom step changes meanwhile (the heatmap's
+// half-resolution interim, the map's scaled canvas cache) on software GL; the exact pixels
+// follow once it settles.
+inline constexpr double kGestureSettleSeconds = 0.25;
+inline constexpr int kGestureSettleFrames = 8;  // for hosts that give no frame time
+
 // Describes the frame: one instant, one canvas (read-only for layers).
 struct FrameState {
     const Camera* camera = nullptr;  // the whole canvas (its width/height are the canvas size)
@@ -69,6 +77,11 @@ struct FrameState {
     bool wall = false;
     // The legend of the visible layers, gathered by the map during prepare (decorations).
     const std::vector<LegendBlock>* legend = nullptr;
+    // Set by the map for the layers of its canvas cache while it shows them as a scaled
+    // image of their last whole draw (Map::zoomPreview): their draw() is not called this
+    // frame, so a layer may skip the work that only draw() would show (the heatmap skips
+    // its interim colouring); what decides its drawRevision must still be kept up.
+    bool canvasPreview = false;
 };
 
 // What upload() gets: the GL resources a layer may need to prepare its GPU state.

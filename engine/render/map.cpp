@@ -1,6 +1,7 @@
 #include "engine/render/map.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -9,9 +10,88 @@
 #include "engine/data/scene.hpp"
 
 #include "engine/geo/projection.hpp"
+#include "engine/render/heat_engine.hpp"
 #include "engine/util/image.hpp"
 
 namespace sandtable {
+
+namespace {
+// A layer held by the canvas cache, as it was drawn into it.
+struct CacheEntry {
+    const Layer* layer = nullptr;
+    uint64_t revision = 0;
+    float opacity = 0;
+    bool operator==(const CacheEntry&) const = default;
+};
+
+// The bottom run of visible layers that can be cached (hidden ones between them don't
+// break it): their entries, and the index past the last of them (0: none).
+size_t cacheableRun(const std::vector<LayerPtr>& layers, std::vector<CacheEntry>& run) {
+    run.clear();
+    size_t end = 0;
+    for (size_t i = 0; i < layers.size(); ++i) {
+        const Layer& l = *layers[i];
+        if (!l.visible || l.opacity <= 0.0f) continue;
+        const std::optional<uint64_t> rev = l.drawRevision();
+        if (!rev) break;
+        run.push_back({&l, *rev, l.opacity});
+        end = i + 1;
+    }
+    return end;
+}
+}  // namespace
+
+// The canvas cache: a texture of the drawn rectangle's size holding the bottom layers'
+// pixels, addressed modulo its size (GL's rows, from the bottom): the rectangle's pixel
+// (x, y) is texel ((x + offX) mod w, (y + offY) mod h).
+struct Map::CanvasCache {
+    using Entry = CacheEntry;
+    struct Key {
+        PixelRect rect;
+        int canvasW = 0, canvasH = 0;
+        double resolution = 0, rotation = 0;
+        float pixelRatio = 0;
+        float bg[3] = {0, 0, 0};
+        std::vector<Entry> layers;
+        bool operator==(const Key&) const = default;
+    };
+    Key key;
+    bool valid = false;
+    Vec2d anchor;                // the world point at the rectangle's top-left corner when drawn whole
+    Camera view;                 // the canvas camera it was drawn whole with
+    int shiftX = 0, shiftY = 0;  // whole screen pixels (right, down) the view moved since
+    gl::Texture ring;            // sampled bilinearly, repeating (zoomPreview); copied by blits
+    gl::Handle<gl::FramebufferTraits> ringFbo;
+    gl::VertexArray vao;         // none bound: the preview's one triangle
+    // The last preview drawn and the map it was drawn with: a frame of the gesture whose
+    // view did not change (the wheel at rest) copies it instead of filtering again.
+    gl::Texture preview;
+    gl::Handle<gl::FramebufferTraits> previewFbo;
+    std::array<float, 8> previewMap{};
+    bool previewValid = false;
+    struct Scratch {
+        gl::Texture tex;
+        gl::Handle<gl::FramebufferTraits> fbo;
+    };
+    std::vector<Scratch> scratch;  // strip targets by size (a handful: strips are rounded up)
+
+    GLuint scratchFor(int w, int h) {
+        for (const Scratch& s : scratch)
+            if (s.tex.width() == w && s.tex.height() == h) return s.fbo.id();
+        if (scratch.size() >= 6) scratch.erase(scratch.begin());
+        Scratch s;
+        s.tex = gl::Texture::create2D(GL_RGBA8, w, h);
+        s.fbo = gl::Handle<gl::FramebufferTraits>::create();
+        glNamedFramebufferTexture(s.fbo.id(), GL_COLOR_ATTACHMENT0, s.tex.id(), 0);
+        scratch.push_back(std::move(s));
+        return scratch.back().fbo.id();
+    }
+    GLuint scratchTexture(GLuint fbo) const {
+        for (const Scratch& s : scratch)
+            if (s.fbo.id() == fbo) return s.tex.id();
+        return 0;
+    }
+};
 
 Map::Map(MapContext ctx) : context(std::move(ctx)) {
     camera.origin = context.origin;
@@ -85,6 +165,24 @@ void Map::prepare(FrameState frame, int width, int height, float pixelRatio) {
     frame.pixelRatio = pixelRatio;
     frame.zoom = resolutionToZoom(camera.resolution * std::min(width, height) / 1080.0, context.refLatitude);
 
+    // The zoom gesture, judged as the heatmap judges its interim: a scale or rotation
+    // change starts it, a drag (a move at the same scale) ends it at once.
+    if (camera.resolution != gesture_.resolution || camera.rotation != gesture_.rotation) {
+        if (gesture_.resolution != 0) gesture_.sinceChange = 0, gesture_.framesSinceChange = 0;  // not the first view
+        gesture_.resolution = camera.resolution;
+        gesture_.rotation = camera.rotation;
+        gesture_.center = camera.center;
+    } else {
+        gesture_.sinceChange += frame.dtSeconds;
+        ++gesture_.framesSinceChange;
+        if (!(camera.center == gesture_.center)) gesture_.framesSinceChange = 1 << 30;
+    }
+    lastFrameWholeCanvas_ = drawsSincePrepare_ == 1 && drewWholeCanvas_;
+    drawsSincePrepare_ = 0;
+    previewEnd_ = previewRun(frame);
+    FrameState previewFrame = frame;
+    previewFrame.canvasPreview = true;
+
     painter_->begin(width, height);
     labels_.clear();
     // Layers may render into their own targets while uploading (the heatmap's colour
@@ -92,15 +190,28 @@ void Map::prepare(FrameState frame, int width, int height, float pixelRatio) {
     GLint hostFramebuffer = 0, hostViewport[4] = {0, 0, width, height};
     glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &hostFramebuffer);
     glGetIntegerv(GL_VIEWPORT, hostViewport);
-    UploadContext upload{frame, shaders_};
     for (size_t i = 0; i < layers_.size(); ++i) {
         Layer& l = *layers_[i];
         if (!l.visible || l.opacity <= 0.0f) continue;
         const auto t0 = clock::now();
         l.update(frame);
+        UploadContext upload{i < previewEnd_ ? previewFrame : frame, shaders_};
         l.upload(upload);
         drawMs_[i] = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
         ST_GL_CHECK(("layer " + l.id()).c_str());
+    }
+    if (previewEnd_) {
+        // A layer of the cache changed what it draws while uploading (a new aggregation
+        // shown): the cache is drawn whole after all, so the layers told of a preview
+        // prepare for drawing now.
+        std::vector<CacheEntry> run;
+        if (cacheableRun(layers_, run) != previewEnd_ || run != cache_->key.layers) {
+            const size_t end = previewEnd_;
+            previewEnd_ = 0;
+            UploadContext upload{frame, shaders_};
+            for (size_t i = 0; i < end; ++i)
+                if (layers_[i]->visible && layers_[i]->opacity > 0.0f) layers_[i]->upload(upload);
+        }
     }
     glBindFramebuffer(GL_DRAW_FRAMEBUFFER, static_cast<GLuint>(hostFramebuffer));
     glViewport(hostViewport[0], hostViewport[1], hostViewport[2], hostViewport[3]);
@@ -167,58 +278,9 @@ void Map::drawLayers(const PixelRect& r, size_t begin, size_t end) {
     glViewport(0, 0, r.width, r.height);
 }
 
-// The canvas cache: a texture of the drawn rectangle's size holding the bottom layers'
-// pixels, addressed modulo its size (GL's rows, from the bottom): the rectangle's pixel
-// (x, y) is texel ((x + offX) mod w, (y + offY) mod h).
-struct Map::CanvasCache {
-    struct Entry {
-        const Layer* layer = nullptr;
-        uint64_t revision = 0;
-        float opacity = 0;
-        bool operator==(const Entry&) const = default;
-    };
-    struct Key {
-        PixelRect rect;
-        int canvasW = 0, canvasH = 0;
-        double resolution = 0, rotation = 0;
-        float pixelRatio = 0;
-        float bg[3] = {0, 0, 0};
-        std::vector<Entry> layers;
-        bool operator==(const Key&) const = default;
-    };
-    Key key;
-    bool valid = false;
-    Vec2d anchor;                // the world point at the rectangle's top-left corner when drawn whole
-    int shiftX = 0, shiftY = 0;  // whole screen pixels (right, down) the view moved since
-    gl::Texture ring;
-    gl::Handle<gl::FramebufferTraits> ringFbo;
-    struct Scratch {
-        gl::Texture tex;
-        gl::Handle<gl::FramebufferTraits> fbo;
-    };
-    std::vector<Scratch> scratch;  // strip targets by size (a handful: strips are rounded up)
 
-    GLuint scratchFor(int w, int h) {
-        for (const Scratch& s : scratch)
-            if (s.tex.width() == w && s.tex.height() == h) return s.fbo.id();
-        if (scratch.size() >= 6) scratch.erase(scratch.begin());
-        Scratch s;
-        s.tex = gl::Texture::create2D(GL_RGBA8, w, h);
-        s.fbo = gl::Handle<gl::FramebufferTraits>::create();
-        glNamedFramebufferTexture(s.fbo.id(), GL_COLOR_ATTACHMENT0, s.tex.id(), 0);
-        scratch.push_back(std::move(s));
-        return scratch.back().fbo.id();
-    }
-    GLuint scratchTexture(GLuint fbo) const {
-        for (const Scratch& s : scratch)
-            if (s.fbo.id() == fbo) return s.tex.id();
-        return 0;
-    }
-};
 
 size_t Map::drawCached(const PixelRect& r) {
-    // The bottom run of visible layers that can be cached (hidden ones between them don't
-    // break it).
     CanvasCache::Key key{r,
                          camera.width,
                          camera.height,
@@ -227,15 +289,7 @@ size_t Map::drawCached(const PixelRect& r) {
                          prepared_.pixelRatio,
                          {background.r, background.g, background.b},
                          {}};
-    size_t end = 0;
-    for (size_t i = 0; i < layers_.size(); ++i) {
-        const Layer& l = *layers_[i];
-        if (!l.visible || l.opacity <= 0.0f) continue;
-        const std::optional<uint64_t> rev = l.drawRevision();
-        if (!rev) break;
-        key.layers.push_back({&l, *rev, l.opacity});
-        end = i + 1;
-    }
+    const size_t end = cacheableRun(layers_, key.layers);
     cacheStats_.cachedLayers = key.layers.empty() ? 0 : end;
     if (key.layers.empty() || r.width < 16 || r.height < 16) {
         cache_.reset();
@@ -249,7 +303,8 @@ size_t Map::drawCached(const PixelRect& r) {
     glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &host);
     if (!c.ring || c.ring.width() != w || c.ring.height() != h) {
         c.ring = gl::Texture::create2D(GL_RGBA8, w, h);
-        c.ring.setFilter(GL_NEAREST, GL_NEAREST);
+        c.ring.setFilter(GL_LINEAR, GL_LINEAR);
+        c.ring.setWrap(GL_REPEAT);
         c.ringFbo = gl::Handle<gl::FramebufferTraits>::create();
         glNamedFramebufferTexture(c.ringFbo.id(), GL_COLOR_ATTACHMENT0, c.ring.id(), 0);
         c.valid = false;
@@ -316,7 +371,9 @@ size_t Map::drawCached(const PixelRect& r) {
         c.key = std::move(key);
         c.valid = true;
         c.anchor = camera.screenToWorld(corner);
+        c.view = camera;
         c.shiftX = c.shiftY = 0;
+        c.previewValid = false;
         glBlitNamedFramebuffer(static_cast<GLuint>(host), c.ringFbo.id(), 0, 0, w, h, 0, 0, w, h, GL_COLOR_BUFFER_BIT,
                                GL_NEAREST);
         ++cacheStats_.wholeDraws;
@@ -341,13 +398,100 @@ size_t Map::drawCached(const PixelRect& r) {
     return end;
 }
 
+bool Map::Gesture::active() const {
+    return sinceChange < kGestureSettleSeconds && framesSinceChange < kGestureSettleFrames;
+}
+
+size_t Map::previewRun(const FrameState& frame) const {
+    if (!cacheCanvas || zoomPreview == ZoomPreview::Off || frame.complete || flight_.active || !gesture_.active()) return 0;
+    // The previous frame drew the whole canvas in one rectangle, through the cache.
+    if (!lastFrameWholeCanvas_ || !cache_ || !cache_->valid) return 0;
+    const CanvasCache::Key& k = cache_->key;
+    const PixelRect whole{0, 0, camera.width, camera.height};
+    if (!(k.rect == whole) || k.canvasW != camera.width || k.canvasH != camera.height ||
+        k.pixelRatio != frame.pixelRatio || k.bg[0] != background.r || k.bg[1] != background.g ||
+        k.bg[2] != background.b)
+        return 0;
+    // Within 2x of the scale drawn: past that a preview blurs, or shows mostly background.
+    const double scale = camera.resolution / k.resolution;
+    if (!(scale >= 0.5 && scale <= 2.0)) return 0;
+    std::vector<CacheEntry> run;
+    const size_t end = cacheableRun(layers_, run);
+    if (!end || run != k.layers) return 0;
+    // On GL that draws the layers cheaply a sharp frame costs little: no preview there.
+    static const bool software = softwareRenderer();
+    return software || zoomPreview == ZoomPreview::Always ? end : 0;
+}
+
+size_t Map::drawPreview(const PixelRect& r) {
+    CanvasCache& c = *cache_;
+    const int w = r.width, h = r.height;
+    // The cached pixel (continuous, rows from the top) that a pixel of the rectangle shows:
+    // the same world point in the view of the last whole draw, less the whole-pixel pans
+    // since. The two views differ by a scale, a rotation and a move: an affine map.
+    const Vec2d corner{static_cast<double>(r.x), static_cast<double>(r.y)};
+    const Vec2d shift{static_cast<double>(c.shiftX), static_cast<double>(c.shiftY)};
+    auto cachedAt = [&](Vec2d p) { return c.view.worldToScreen(camera.screenToWorld(corner + p)) - corner - shift; };
+    const Vec2d o = cachedAt({0, 0}), dx = cachedAt({1, 0}) - o, dy = cachedAt({0, 1}) - o;
+    const int ox = ((c.shiftX % w) + w) % w, oy = ((-c.shiftY % h) + h) % h;
+    const std::array<float, 8> map{static_cast<float>(o.x),  static_cast<float>(o.y),  static_cast<float>(dx.x),
+                                   static_cast<float>(dx.y), static_cast<float>(dy.x), static_cast<float>(dy.y),
+                                   static_cast<float>(ox),   static_cast<float>(oy)};
+    GLint host = 0;
+    glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &host);
+    if (!c.preview || c.preview.width() != w || c.preview.height() != h) {
+        c.preview = gl::Texture::create2D(GL_RGBA8, w, h);
+        c.previewFbo = gl::Handle<gl::FramebufferTraits>::create();
+        glNamedFramebufferTexture(c.previewFbo.id(), GL_COLOR_ATTACHMENT0, c.preview.id(), 0);
+        c.previewValid = false;
+    }
+    if (!c.previewValid || map != c.previewMap) {
+        if (!c.vao) c.vao = gl::VertexArray::create();
+        Program& p = shaders_.graphics("heatmap_quad.vert", "canvas_preview.frag");
+        p.set("uOrigin", map[0], map[1]);
+        p.set("uDx", map[2], map[3]);
+        p.set("uDy", map[4], map[5]);
+        p.set("uRingOffset", ox, oy);
+        p.set("uTargetHeight", h);
+        p.set("uBackground", background.withAlpha(1.0f));
+        p.use();
+        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, c.previewFbo.id());
+        glViewport(0, 0, w, h);
+        glDisable(GL_SCISSOR_TEST);
+        const GLboolean blend = glIsEnabled(GL_BLEND);
+        glDisable(GL_BLEND);
+        glBindTextureUnit(0, c.ring.id());
+        glBindVertexArray(c.vao.id());
+        glDrawArrays(GL_TRIANGLES, 0, 3);
+        glBindVertexArray(0);
+        if (blend) glEnable(GL_BLEND);
+        c.previewMap = map;
+        c.previewValid = true;
+    }
+    glBlitNamedFramebuffer(c.previewFbo.id(), static_cast<GLuint>(host), 0, 0, w, h, 0, 0, w, h, GL_COLOR_BUFFER_BIT,
+                           GL_NEAREST);
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, static_cast<GLuint>(host));
+    glViewport(0, 0, w, h);
+    ++cacheStats_.previews;
+    cacheStats_.cachedLayers = previewEnd_;
+    ST_GL_CHECK("Map zoom preview");
+    return previewEnd_;
+}
+
 void Map::draw(const PixelRect& r) {
     glViewport(0, 0, r.width, r.height);
     glDisable(GL_SCISSOR_TEST);
     glClearColor(background.r, background.g, background.b, 1.0f);
     glClearStencil(0);
-    const size_t cached = cacheCanvas ? drawCached(r) : 0;
-    if (!cacheCanvas) cache_.reset();
+    ++drawsSincePrepare_;
+    drewWholeCanvas_ = r == PixelRect{0, 0, camera.width, camera.height};
+    size_t cached = 0;
+    if (!cacheCanvas)
+        cache_.reset();
+    else if (previewEnd_ && drawsSincePrepare_ == 1 && drewWholeCanvas_)
+        cached = drawPreview(r);
+    else
+        cached = drawCached(r);
     // The cache, when drawn, covers every colour pixel.
     glClear((cached ? 0 : GL_COLOR_BUFFER_BIT) | GL_DEPTH_BUFFER_BIT | GL_STENCIL_BUFFER_BIT);
     drawLayers(r, cached, layers_.size());

@@ -36,11 +36,22 @@ public:
     // texture is drawn whole again when a layer's revision, the zoom, the rotation, the
     // canvas or the drawn rectangle changes, or after a fractional pan. Stills leave it off.
     bool cacheCanvas = false;
+    // With cacheCanvas, on software GL (where drawing the cached layers whole is the cost of
+    // a zoom step; Always: on any GL, for tests): during a zoom gesture (kGestureSettleSeconds, engine/render/layer.hpp)
+    // the cached layers are shown as their last whole draw, scaled and moved to the view
+    // (bilinear), instead of being drawn again at every wheel notch; what that draw did not
+    // cover (zooming out) shows the background. The layers above the cache and the labels
+    // are drawn as ever. The cache is drawn whole again, sharp, once the gesture settles,
+    // when the view is dragged, or when the scale has moved past 2x either way since the
+    // last whole draw. Stills (FrameState::complete) never see a preview.
+    enum class ZoomPreview { Off, SoftwareGl, Always };
+    ZoomPreview zoomPreview = ZoomPreview::SoftwareGl;
     struct CanvasCacheStats {
         size_t wholeDraws = 0;    // frames that drew the cached layers whole into the cache
         size_t shifts = 0;        // frames that shifted it and drew only the uncovered strips
         size_t reuses = 0;        // frames that drew it as it was
         size_t direct = 0;        // frames that drew every layer directly (nothing to cache)
+        size_t previews = 0;      // frames that drew it scaled (zoomPreview)
         size_t stripPixels = 0;   // pixels drawn into strips
         size_t cachedLayers = 0;  // layers drawn from the cache in the last frame
     };
@@ -102,9 +113,27 @@ private:
     // With cacheCanvas: brings the canvas cache up to date for r, draws it into the bound
     // framebuffer and returns how many layers (from the bottom) it holds; 0 when none.
     size_t drawCached(const PixelRect& r);
+    // With previewEnd_: draws the cache scaled to the view into the bound framebuffer (the
+    // whole canvas) and returns how many layers it holds.
+    size_t drawPreview(const PixelRect& r);
+    // Whether this frame may show the cache scaled (before the layers' uploads: the layers
+    // it holds are told, FrameState::canvasPreview), and how many layers it holds.
+    size_t previewRun(const FrameState& frame) const;
     struct CanvasCache;
     std::unique_ptr<CanvasCache> cache_;
     CanvasCacheStats cacheStats_;
+    // The view's zoom gesture, as the heatmap judges it (kGestureSettleSeconds).
+    struct Gesture {
+        double resolution = 0, rotation = 0;
+        Vec2d center;                // where the view was when its scale last changed
+        double sinceChange = 1e9;    // real seconds since then
+        int framesSinceChange = 1 << 30;
+        bool active() const;
+    } gesture_;
+    size_t previewEnd_ = 0;              // this prepared frame shows the cache scaled: the layers it holds
+    int drawsSincePrepare_ = 0;          // draw() calls of the prepared frame
+    bool drewWholeCanvas_ = false;       // the last of them drew the whole canvas
+    bool lastFrameWholeCanvas_ = false;  // the previous frame drew one rectangle, the whole canvas
     bool drawn_ = false;  // draw() of the prepared frame has run once (draw times counted once)
     ShaderLibrary shaders_;
     std::unique_ptr<FontAtlas> font_;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <tuple>
 
 #include "engine/data/scene.hpp"
 #include "engine/render/offscreen.hpp"
@@ -215,4 +216,191 @@ TEST_CASE("A layer without a revision at the bottom leaves the canvas cache unus
     }
     CHECK(m.cached->canvasCacheStats().direct == 3u);
     CHECK(m.cached->canvasCacheStats().wholeDraws == 0u);
+}
+
+namespace {
+// An interactive frame (not a still): what the cockpit draws while the hand is on the map.
+Image liveFrame(Map& map, double dtSeconds) {
+    const int w = map.camera.width, h = map.camera.height;
+    gl::RenderTarget target = gl::RenderTarget::create(w, h);
+    target.bind();
+    FrameState f;
+    f.dtSeconds = dtSeconds;
+    map.render(f, w, h, pixelRatioFor(w, h));
+    glFinish();
+    Image img = readFramebuffer(w, h);
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    return img;
+}
+
+// What the preview should show, computed here: `base` (the cached layers as drawn whole
+// in view `from`) resampled bilinearly into view `to`, the background where it has no
+// pixel; pixel centres at +0.5, rows from the top.
+Image resampled(const Image& base, const Camera& from, const Camera& to, uint8_t bg) {
+    const int w = base.width, h = base.height;
+    Image out = base;
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            Vec2d q = from.worldToScreen(to.screenToWorld({x + 0.5, y + 0.5}));
+            uint8_t* o = out.pixel(x, y);
+            if (q.x < 0 || q.y < 0 || q.x > w || q.y > h) {
+                o[0] = o[1] = o[2] = bg;
+                o[3] = 255;
+                continue;
+            }
+            q.x = std::clamp(q.x, 0.5, w - 0.5) - 0.5;
+            q.y = std::clamp(q.y, 0.5, h - 0.5) - 0.5;
+            const int x0 = std::min(static_cast<int>(q.x), w - 2), y0 = std::min(static_cast<int>(q.y), h - 2);
+            const double fx = q.x - x0, fy = q.y - y0;
+            for (int c = 0; c < 4; ++c) {
+                const double v = (1 - fy) * ((1 - fx) * base.pixel(x0, y0)[c] + fx * base.pixel(x0 + 1, y0)[c]) +
+                                 fy * ((1 - fx) * base.pixel(x0, y0 + 1)[c] + fx * base.pixel(x0 + 1, y0 + 1)[c]);
+                o[c] = static_cast<uint8_t>(std::lround(v));
+            }
+        }
+    return out;
+}
+
+// The largest channel difference outside the mark (10..30, 10..30).
+int worstOutsideMark(const Image& a, const Image& b) {
+    int worst = 0;
+    for (int y = 0; y < a.height; ++y)
+        for (int x = 0; x < a.width; ++x) {
+            if (x >= 8 && x < 32 && y >= 8 && y < 32) continue;
+            for (int c = 0; c < 3; ++c) worst = std::max(worst, std::abs(int(a.pixel(x, y)[c]) - int(b.pixel(x, y)[c])));
+        }
+    return worst;
+}
+}  // namespace
+
+TEST_CASE("A zoom gesture shows the canvas cache scaled until it settles", "[gl][map][cache]") {
+    ST_REQUIRE_GL();
+    const std::string path = test::processTempPath("sandtable_canvas_cache_zoom.geojson").string();
+    std::ofstream(path) << gridGeoJson();
+    Maps m = makeMaps(path, false);
+    m.cached->zoomPreview = Map::ZoomPreview::Always;  // not only on software GL
+    const int W = m.cached->camera.width, H = m.cached->camera.height;
+    const double dt = 1.0 / 60;
+    const Vec2d cursor{W * 0.3, H * 0.6};
+    auto both = [&](auto&& move) {
+        move(m.cached->camera);
+        move(m.direct->camera);
+    };
+    struct Frame {
+        Image got, want;
+        size_t previews, redrawn;  // this frame's Map::CanvasCacheStats
+    };
+    auto frame = [&] {
+        const Map::CanvasCacheStats before = m.cached->canvasCacheStats();
+        Frame f{liveFrame(*m.cached, dt), liveFrame(*m.direct, dt), 0, 0};
+        CHECK(glGetError() == GL_NO_ERROR);
+        const Map::CanvasCacheStats& after = m.cached->canvasCacheStats();
+        f.previews = after.previews - before.previews;
+        f.redrawn = after.wholeDraws - before.wholeDraws;
+        // The mark above the cache is drawn as ever, sharp, preview or not.
+        CHECK(at(f.got, 20, 20)[0] == 255);
+        CHECK(at(f.got, 20, 20)[1] == 0);
+        return f;
+    };
+    // The cached layers alone (the mark hidden) in the view drawn now: what the cache holds
+    // after a whole draw.
+    auto cachedLayers = [&] {
+        Layer* mark = m.direct->find("mark");
+        mark->visible = false;
+        Image img = renderOffscreen(*m.direct, FrameState{}, W, H);
+        mark->visible = true;
+        return std::pair{img, m.direct->camera};
+    };
+
+    const Frame first = frame();
+    CHECK(first.redrawn == 1u);
+    CHECK(differing(first.got, first.want) == 0u);
+    // A drag first: the cache's pixels wrap around its ring when the zoom starts.
+    both([&](Camera& c) { c.panPixels(137, -61); });
+    const Frame dragged = frame();
+    CHECK(m.cached->canvasCacheStats().shifts == 1u);
+    CHECK(differing(dragged.got, dragged.want) == 0u);
+    auto [base, baseView] = cachedLayers();
+
+    // Two wheel notches about the cursor: the cache as drawn, scaled into the view (what
+    // resampled() computes, within GL's rounding of bilinear weights), not the sharp frame
+    // (strokes scale, edges soften), and nothing drawn into the cache.
+    Image lastPreview;
+    for (int notch = 0; notch < 2; ++notch) {
+        INFO("wheel notch " << notch + 1);
+        both([&](Camera& c) { c.zoomAbout(cursor, 1.2); });
+        const Frame f = frame();
+        CHECK(f.previews == 1u);
+        CHECK(f.redrawn == 0u);
+        const int worst = worstOutsideMark(f.got, resampled(base, baseView, m.cached->camera, 0x10));
+        INFO("worst channel difference " << worst);
+        CHECK(worst <= 3);
+        CHECK(differing(f.got, f.want) > 1000u);
+        lastPreview = f.got;
+    }
+    // The wheel at rest: the same preview (copied) until the gesture settles, at the
+    // latest after kGestureSettleFrames frames; then the exact frame.
+    bool settled = false;
+    for (int i = 0; i < kGestureSettleFrames + 1 && !settled; ++i) {
+        INFO("frame " << i + 1 << " at rest");
+        const Frame f = frame();
+        if (f.redrawn == 1u) {
+            settled = true;
+            CHECK(f.previews == 0u);
+            CHECK(differing(f.got, f.want) == 0u);
+        } else {
+            CHECK(f.previews == 1u);
+            CHECK(differing(f.got, lastPreview) == 0u);
+        }
+    }
+    CHECK(settled);
+    {
+        const Frame f = frame();
+        CHECK(f.previews == 0u);
+        CHECK(f.redrawn == 0u);
+        CHECK(differing(f.got, f.want) == 0u);
+    }
+    std::tie(base, baseView) = cachedLayers();
+
+    // Zooming out: what the last whole draw did not cover is background in the preview.
+    both([&](Camera& c) { c.zoomAbout(cursor, 1 / 1.5); });
+    {
+        const Frame f = frame();
+        CHECK(f.previews == 1u);
+        CHECK(worstOutsideMark(f.got, resampled(base, baseView, m.cached->camera, 0x10)) <= 3);
+        // The grid the sharp frame draws there.
+        size_t uncovered = 0;
+        for (int y = 0; y < H; ++y)
+            for (int x = 0; x < W; ++x) uncovered += at(f.got, x, y)[2] == 0x10 && at(f.want, x, y)[2] > 0x80;
+        CHECK(uncovered > 1000u);
+    }
+    // A drag ends the gesture at once: the exact frame.
+    both([&](Camera& c) { c.panPixels(9, -4); });
+    {
+        const Frame f = frame();
+        CHECK(f.previews == 0u);
+        CHECK(f.redrawn == 1u);
+        CHECK(differing(f.got, f.want) == 0u);
+    }
+    // Past 2x of the last whole draw a preview would blur: drawn whole at once.
+    both([&](Camera& c) { c.zoomAbout(cursor, 2.5); });
+    {
+        const Frame f = frame();
+        CHECK(f.previews == 0u);
+        CHECK(f.redrawn == 1u);
+        CHECK(differing(f.got, f.want) == 0u);
+    }
+    // A still taken during a gesture is exact.
+    both([&](Camera& c) { c.zoomAbout(cursor, 1.2); });
+    CHECK(differing(renderOffscreen(*m.cached, FrameState{}, W, H), renderOffscreen(*m.direct, FrameState{}, W, H)) ==
+          0u);
+    // Off: every notch is drawn whole.
+    m.cached->zoomPreview = Map::ZoomPreview::Off;
+    both([&](Camera& c) { c.zoomAbout(cursor, 1.2); });
+    {
+        const Frame f = frame();
+        CHECK(f.previews == 0u);
+        CHECK(f.redrawn == 1u);
+        CHECK(differing(f.got, f.want) == 0u);
+    }
 }
