@@ -67,7 +67,7 @@ struct Map::CanvasCache {
     // view did not change (the wheel at rest) copies it instead of filtering again.
     gl::Texture preview;
     gl::Handle<gl::FramebufferTraits> previewFbo;
-    std::array<float, 8> previewMap{};
+    std::array<float, 16> previewMap{};
     bool previewValid = false;
     struct Scratch {
         gl::Texture tex;
@@ -426,17 +426,25 @@ size_t Map::previewRun(const FrameState& frame) const {
 size_t Map::drawPreview(const PixelRect& r) {
     CanvasCache& c = *cache_;
     const int w = r.width, h = r.height;
-    // The cached pixel (continuous, rows from the top) that a pixel of the rectangle shows:
-    // the same world point in the view of the last whole draw, less the whole-pixel pans
-    // since. The two views differ by a scale, a rotation and a move: an affine map.
+    // Where a cached pixel (continuous, rows from the top) is in the view now: the same
+    // world point in the view of the last whole draw, moved by the whole-pixel pans since.
+    // The two views differ by a scale, a rotation and a move, so the cache's corners make
+    // a parallelogram; it is drawn between the centres of its corner pixels (see
+    // canvas_preview.vert), what it leaves is background.
     const Vec2d corner{static_cast<double>(r.x), static_cast<double>(r.y)};
     const Vec2d shift{static_cast<double>(c.shiftX), static_cast<double>(c.shiftY)};
-    auto cachedAt = [&](Vec2d p) { return c.view.worldToScreen(camera.screenToWorld(corner + p)) - corner - shift; };
-    const Vec2d o = cachedAt({0, 0}), dx = cachedAt({1, 0}) - o, dy = cachedAt({0, 1}) - o;
+    auto nowAt = [&](Vec2d q) { return camera.worldToScreen(c.view.screenToWorld(corner + q + shift)) - corner; };
     const int ox = ((c.shiftX % w) + w) % w, oy = ((-c.shiftY % h) + h) % h;
-    const std::array<float, 8> map{static_cast<float>(o.x),  static_cast<float>(o.y),  static_cast<float>(dx.x),
-                                   static_cast<float>(dx.y), static_cast<float>(dy.x), static_cast<float>(dy.y),
-                                   static_cast<float>(ox),   static_cast<float>(oy)};
+    const double cx[2] = {0.5, w - 0.5}, cy[2] = {0.5, h - 0.5};
+    std::array<float, 16> map{};  // the strip's screen positions, then texture coordinates
+    for (int k = 0; k < 4; ++k) {
+        const Vec2d q{cx[k & 1], cy[k >> 1]};
+        const Vec2d s = nowAt(q);
+        map[2 * k] = static_cast<float>(s.x);
+        map[2 * k + 1] = static_cast<float>(s.y);
+        map[8 + 2 * k] = static_cast<float>((q.x + ox) / w);
+        map[8 + 2 * k + 1] = static_cast<float>((h - q.y + oy) / h);
+    }
     GLint host = 0;
     glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &host);
     if (!c.preview || c.preview.width() != w || c.preview.height() != h) {
@@ -447,14 +455,16 @@ size_t Map::drawPreview(const PixelRect& r) {
     }
     if (!c.previewValid || map != c.previewMap) {
         if (!c.vao) c.vao = gl::VertexArray::create();
-        Program& p = shaders_.graphics("heatmap_quad.vert", "canvas_preview.frag");
-        p.set("uOrigin", map[0], map[1]);
-        p.set("uDx", map[2], map[3]);
-        p.set("uDy", map[4], map[5]);
-        p.set("uRingOffset", ox, oy);
-        p.set("uTargetHeight", h);
-        p.set("uBackground", background.withAlpha(1.0f));
+        Program& p = shaders_.graphics("canvas_preview.vert", "canvas_preview.frag");
+        for (int k = 0; k < 4; ++k) {
+            const std::string i = "[" + std::to_string(k) + "]";
+            p.set(("uScreen" + i).c_str(), map[2 * k], map[2 * k + 1]);
+            p.set(("uTex" + i).c_str(), map[8 + 2 * k], map[8 + 2 * k + 1]);
+        }
+        p.set("uCanvas", static_cast<float>(w), static_cast<float>(h));
         p.use();
+        const GLfloat bg[4] = {background.r, background.g, background.b, 1.0f};
+        glClearNamedFramebufferfv(c.previewFbo.id(), GL_COLOR, 0, bg);
         glBindFramebuffer(GL_DRAW_FRAMEBUFFER, c.previewFbo.id());
         glViewport(0, 0, w, h);
         glDisable(GL_SCISSOR_TEST);
@@ -462,7 +472,7 @@ size_t Map::drawPreview(const PixelRect& r) {
         glDisable(GL_BLEND);
         glBindTextureUnit(0, c.ring.id());
         glBindVertexArray(c.vao.id());
-        glDrawArrays(GL_TRIANGLES, 0, 3);
+        glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
         glBindVertexArray(0);
         if (blend) glEnable(GL_BLEND);
         c.previewMap = map;

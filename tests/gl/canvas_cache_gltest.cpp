@@ -234,8 +234,8 @@ Image liveFrame(Map& map, double dtSeconds) {
 }
 
 // What the preview should show, computed here: `base` (the cached layers as drawn whole
-// in view `from`) resampled bilinearly into view `to`, the background where it has no
-// pixel; pixel centres at +0.5, rows from the top.
+// in view `from`) resampled bilinearly into view `to`, the background outside the centres
+// of its edge pixels; pixel centres at +0.5, rows from the top.
 Image resampled(const Image& base, const Camera& from, const Camera& to, uint8_t bg) {
     const int w = base.width, h = base.height;
     Image out = base;
@@ -243,13 +243,13 @@ Image resampled(const Image& base, const Camera& from, const Camera& to, uint8_t
         for (int x = 0; x < w; ++x) {
             Vec2d q = from.worldToScreen(to.screenToWorld({x + 0.5, y + 0.5}));
             uint8_t* o = out.pixel(x, y);
-            if (q.x < 0 || q.y < 0 || q.x > w || q.y > h) {
+            if (q.x < 0.5 || q.y < 0.5 || q.x > w - 0.5 || q.y > h - 0.5) {
                 o[0] = o[1] = o[2] = bg;
                 o[3] = 255;
                 continue;
             }
-            q.x = std::clamp(q.x, 0.5, w - 0.5) - 0.5;
-            q.y = std::clamp(q.y, 0.5, h - 0.5) - 0.5;
+            q.x -= 0.5;
+            q.y -= 0.5;
             const int x0 = std::min(static_cast<int>(q.x), w - 2), y0 = std::min(static_cast<int>(q.y), h - 2);
             const double fx = q.x - x0, fy = q.y - y0;
             for (int c = 0; c < 4; ++c) {
