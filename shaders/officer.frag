@@ -6,6 +6,7 @@
 // the larger sprites of flagged officers.
 flat in vec4 vColor;  // rgb; a: 1 stale
 flat in vec4 vShape;  // heading direction (screen, y down; zero: none), disc radius px, half the sprite side px
+flat in vec4 vPointer;  // the heading pointer's width line and extent (officer.vert)
 flat in uint vFlags;
 uniform float uPixelRatio;
 uniform float uOpacity;
@@ -26,12 +27,11 @@ void main() {
     float ringW = 1.5 * uPixelRatio;
     float inner = cover(dist - (r - ringW));
     // Heading pointer: a triangle from behind the centre to the ring (one coverage from
-    // the nearest of its three edges).
+    // the nearest of its three edges; its constants per officer from the vertex shader).
     vec2 d = vShape.xy;
     float u = dot(p, d), v = abs(dot(p, vec2(-d.y, d.x)));
-    float tip = r - ringW, base = -0.4 * r;
-    float w = 0.5 * r * clamp((tip - u) / (tip - base), 0.0, 1.0);
-    float pointer = cover(max(v - w, max(u - tip, base - u))) * (d == vec2(0.0) ? 0.0 : 0.85);
+    float w = clamp(vPointer.x - vPointer.y * u, 0.0, 0.5 * r);
+    float pointer = cover(max(v - w, max(u - vPointer.z, vPointer.w - u))) * 0.85;
     vec3 fill = mix(vColor.rgb, vec3(0.03, 0.07, 0.11), pointer);
 #ifdef STALE
     vec4 ring = vec4(1.0);

@@ -22,6 +22,7 @@ uniform vec4 uStaleColor;
 uniform float uPixelRatio;
 flat out vec4 vColor;        // rgb; a: 1 stale, 0 live
 flat out vec4 vShape;        // heading as a screen direction (x right, y down; zero: none), disc radius px, half the sprite side px
+flat out vec4 vPointer;      // the heading pointer: half-width = clamp(x - y * u, 0, r / 2) at u px along the heading, from u = w (base) to z (tip)
 flat out uint vFlags;
 void main() {
     uint squad = aSquadStatusFlags.x;
@@ -36,8 +37,16 @@ void main() {
     float a = radians(h) + uNorth;
     vec2 dir = (isnan(h) || stale) ? vec2(0.0) : vec2(sin(a), -cos(a));
     float size = uDiameter * (((vFlags & 1u) != 0u) ? 1.35 : 1.0);
-    float half_ = vFlags != 0u ? ceil(size * 0.5 + 7.0 * uPixelRatio) + 1.0 : size * 0.5 + 0.5;
-    vShape = vec4(dir, size * 0.5, half_);
+    // The disc's anti-aliased edge ends at half the diameter, so the plain sprite is the
+    // diameter's square (every sprite pixel is shaded on software GL).
+    float r = size * 0.5 - 0.5;
+    float half_ = vFlags != 0u ? ceil(size * 0.5 + 7.0 * uPixelRatio) + 1.0 : size * 0.5;
+    vShape = vec4(dir, r, half_);
+    // A triangle from behind the centre to the ring: its half-width falls linearly from
+    // r / 2 at the base to 0 at the tip. No heading: a tip no pixel reaches.
+    float tip = r - 1.5 * uPixelRatio, base = -0.4 * r;
+    float k = 0.5 * r / max(tip - base, 1e-3);
+    vPointer = dir == vec2(0.0) ? vec4(0.0, 0.0, -1e4, -1e4) : vec4(k * tip, k, tip, base);
     gl_PointSize = hidden ? 0.0 : half_ * 2.0;
     gl_Position = hidden ? vec4(2.0, 2.0, 2.0, 1.0) : uViewProjection * vec4(aPosHeadingSeen.xy, 0.0, 1.0);
 }
