@@ -62,7 +62,7 @@ struct Map::CanvasCache {
     int shiftX = 0, shiftY = 0;  // whole screen pixels (right, down) the view moved since
     gl::Texture ring;            // sampled bilinearly, repeating (zoomPreview); copied by blits
     gl::Handle<gl::FramebufferTraits> ringFbo;
-    gl::VertexArray vao;         // none bound: the preview's one triangle
+    gl::VertexArray vao;  // none bound: the preview's one quad (a strip)
     // The last preview drawn and the map it was drawn with: a frame of the gesture whose
     // view did not change (the wheel at rest) copies it instead of filtering again.
     gl::Texture preview;
@@ -278,8 +278,6 @@ void Map::drawLayers(const PixelRect& r, size_t begin, size_t end) {
     glViewport(0, 0, r.width, r.height);
 }
 
-
-
 size_t Map::drawCached(const PixelRect& r) {
     CanvasCache::Key key{r,
                          camera.width,
@@ -403,7 +401,8 @@ bool Map::Gesture::active() const {
 }
 
 size_t Map::previewRun(const FrameState& frame) const {
-    if (!cacheCanvas || zoomPreview == ZoomPreview::Off || frame.complete || flight_.active || !gesture_.active()) return 0;
+    if (!cacheCanvas || zoomPreview == ZoomPreview::Off || frame.complete || flight_.active || !gesture_.active())
+        return 0;
     // The previous frame drew the whole canvas in one rectangle, through the cache.
     if (!lastFrameWholeCanvas_ || !cache_ || !cache_->valid) return 0;
     const CanvasCache::Key& k = cache_->key;

@@ -37,13 +37,14 @@ public:
     // canvas or the drawn rectangle changes, or after a fractional pan. Stills leave it off.
     bool cacheCanvas = false;
     // With cacheCanvas, on software GL (where drawing the cached layers whole is the cost of
-    // a zoom step; Always: on any GL, for tests): during a zoom gesture (kGestureSettleSeconds, engine/render/layer.hpp)
-    // the cached layers are shown as their last whole draw, scaled and moved to the view
-    // (bilinear), instead of being drawn again at every wheel notch; what that draw did not
-    // cover (zooming out) shows the background. The layers above the cache and the labels
-    // are drawn as ever. The cache is drawn whole again, sharp, once the gesture settles,
-    // when the view is dragged, or when the scale has moved past 2x either way since the
-    // last whole draw. Stills (FrameState::complete) never see a preview.
+    // a zoom step; Always: on any GL, for tests): during a zoom gesture
+    // (kGestureSettleSeconds, engine/render/layer.hpp) the cached layers are shown as their
+    // last whole draw, scaled and moved to the view (bilinear), instead of being drawn again
+    // at every wheel notch; what that draw did not cover (zooming out) shows the
+    // background. The layers above the cache and the labels are drawn as ever. The cache is
+    // drawn whole again, sharp, once the gesture settles, when the view is dragged, or when
+    // the scale has moved past 2x either way since the last whole draw. Stills
+    // (FrameState::complete) never see a preview.
     enum class ZoomPreview { Off, SoftwareGl, Always };
     ZoomPreview zoomPreview = ZoomPreview::SoftwareGl;
     struct CanvasCacheStats {
@@ -125,8 +126,8 @@ private:
     // The view's zoom gesture, as the heatmap judges it (kGestureSettleSeconds).
     struct Gesture {
         double resolution = 0, rotation = 0;
-        Vec2d center;                // where the view was when its scale last changed
-        double sinceChange = 1e9;    // real seconds since then
+        Vec2d center;              // where the view was when its scale last changed
+        double sinceChange = 1e9;  // real seconds since then
         int framesSinceChange = 1 << 30;
         bool active() const;
     } gesture_;
@@ -134,7 +135,7 @@ private:
     int drawsSincePrepare_ = 0;          // draw() calls of the prepared frame
     bool drewWholeCanvas_ = false;       // the last of them drew the whole canvas
     bool lastFrameWholeCanvas_ = false;  // the previous frame drew one rectangle, the whole canvas
-    bool drawn_ = false;  // draw() of the prepared frame has run once (draw times counted once)
+    bool drawn_ = false;                 // draw() of the prepared frame has run once (draw times counted once)
     ShaderLibrary shaders_;
     std::unique_ptr<FontAtlas> font_;
     std::unique_ptr<Painter> painter_;

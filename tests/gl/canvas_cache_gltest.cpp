@@ -267,7 +267,8 @@ int worstOutsideMark(const Image& a, const Image& b) {
     for (int y = 0; y < a.height; ++y)
         for (int x = 0; x < a.width; ++x) {
             if (x >= 8 && x < 32 && y >= 8 && y < 32) continue;
-            for (int c = 0; c < 3; ++c) worst = std::max(worst, std::abs(int(a.pixel(x, y)[c]) - int(b.pixel(x, y)[c])));
+            for (int c = 0; c < 3; ++c)
+                worst = std::max(worst, std::abs(int(a.pixel(x, y)[c]) - int(b.pixel(x, y)[c])));
         }
     return worst;
 }
