@@ -3,6 +3,8 @@
 # platform. Usage: scripts/bench-gpu.sh [OUT.jsonl]   (default bench-gpu.jsonl)
 #   BUILD_DIR=...  build tree to use/create (default build-bench-gpu)
 #   BENCH_ARGS=... extra sandtable-bench options (e.g. "--workload scene")
+#   BENCH_PACK=... a bench packed by scripts/pack-bench.sh (default .gl/sandtable-bench.tar.xz,
+#                  used when it exists instead of building)
 # Prints the GL renderer first: if it says llvmpipe/softpipe, EGL picked a software
 # device and the numbers are not the GPU's (check the NVIDIA EGL vendor ICD:
 # /usr/share/glvnd/egl_vendor.d/10_nvidia.json, and that /dev/nvidia* are visible).
@@ -13,17 +15,30 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-bench-gpu.jsonl}"
 build="${BUILD_DIR:-$here/build-bench-gpu}"
 
-export SANDTABLE_EGL_PLATFORM=device   # NVIDIA headless: no X, no Wayland, no GLFW
+export SANDTABLE_EGL_PLATFORM="${SANDTABLE_EGL_PLATFORM:-device}"   # NVIDIA headless: no X, no Wayland, no GLFW
 unset DISPLAY WAYLAND_DISPLAY
 
-if [ ! -x "$build/bin/sandtable-bench" ]; then
-  cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$build" -j"$(nproc)" --target sandtable-bench
+# A machine without Debian's packages (the lent GPU machine) runs the bench packed here by
+# scripts/pack-bench.sh (carried as .gl/sandtable-bench.tar.xz); elsewhere it is built.
+pack="${BENCH_PACK:-$here/.gl/sandtable-bench.tar.xz}"
+if [ -f "$pack" ]; then
+  unpacked="$(mktemp -d)"
+  trap 'rm -rf "$unpacked"' EXIT
+  tar -xJf "$pack" -C "$unpacked"
+  bench="$unpacked/run.sh"
+  echo "bench: unpacked from $pack"
+  nv=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+  [ -z "${__EGL_VENDOR_LIBRARY_FILENAMES:-}" ] && [ -f "$nv" ] && export __EGL_VENDOR_LIBRARY_FILENAMES="$nv"
+else
+  if [ ! -x "$build/bin/sandtable-bench" ]; then
+    cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake --build "$build" -j"$(nproc)" --target sandtable-bench
+  fi
+  bench="$build/bin/sandtable-bench"
 fi
-bench="$build/bin/sandtable-bench"
 
 # The renderer string first, from a tiny run, so a wrong device is obvious at once.
-renderer="$(timeout 60 "$bench" --info 2>/dev/null | head -n1 | sed -n 's/.*"renderer":"\([^"]*\)".*/\1/p')"
+renderer="$(timeout 60 "$bench" --info 2>/dev/null | head -n1 | sed -n 's/.*"renderer":"\([^"]*\)".*/\1/p' || true)"
 echo "renderer: ${renderer:-UNKNOWN (see errors above)}"
 case "${renderer,,}" in
   *llvmpipe*|*softpipe*|*swrast*|"") echo "WARNING: not a hardware GPU renderer; these are software numbers" >&2 ;;
