@@ -13,16 +13,20 @@ float wallPixelRatio(int monitorWidth, int monitorHeight) {
     return std::max(pixelRatioFor(monitorWidth, monitorHeight), static_cast<float>(monitorHeight) / 540.0f);
 }
 
-Image renderOffscreen(Map& map, const FrameState& frame, int width, int height) {
+Image renderInteractive(Map& map, const FrameState& frame, int width, int height) {
     gl::RenderTarget target = gl::RenderTarget::create(width, height);
     target.bind();
-    FrameState still = frame;
-    still.complete = true;
-    map.render(still, width, height, pixelRatioFor(width, height));
+    map.render(frame, width, height, pixelRatioFor(width, height));
     glFinish();
     Image img = readFramebuffer(width, height);
     glBindFramebuffer(GL_FRAMEBUFFER, 0);
     return img;
+}
+
+Image renderOffscreen(Map& map, const FrameState& frame, int width, int height) {
+    FrameState still = frame;
+    still.complete = true;
+    return renderInteractive(map, still, width, height);
 }
 
 Image renderCanvasRect(Map& map, const FrameState& frame, int canvasWidth, int canvasHeight, const PixelRect& rect,

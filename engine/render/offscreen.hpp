@@ -19,6 +19,9 @@ inline constexpr float kWallStripFraction = 0.045f;
 // Renders one frame at width x height and returns the image (top row first).
 // Calls glFinish so that timings around it include the GPU work.
 Image renderOffscreen(Map& map, const FrameState& frame, int width, int height);
+// The frame as given, not made a still: an interactive frame as a window draws it
+// (previews, interims and background loads show as they would there).
+Image renderInteractive(Map& map, const FrameState& frame, int width, int height);
 
 // One rectangle of a canvas: the frame prepared for the whole canvasWidth x canvasHeight
 // (labels, legend, heat normalisation placed on the canvas) and only `rect` drawn (a wall

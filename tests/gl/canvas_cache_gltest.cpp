@@ -221,16 +221,9 @@ TEST_CASE("A layer without a revision at the bottom leaves the canvas cache unus
 namespace {
 // An interactive frame (not a still): what the cockpit draws while the hand is on the map.
 Image liveFrame(Map& map, double dtSeconds) {
-    const int w = map.camera.width, h = map.camera.height;
-    gl::RenderTarget target = gl::RenderTarget::create(w, h);
-    target.bind();
     FrameState f;
     f.dtSeconds = dtSeconds;
-    map.render(f, w, h, pixelRatioFor(w, h));
-    glFinish();
-    Image img = readFramebuffer(w, h);
-    glBindFramebuffer(GL_FRAMEBUFFER, 0);
-    return img;
+    return renderInteractive(map, f, map.camera.width, map.camera.height);
 }
 
 // What the preview should show, computed here: `base` (the cached layers as drawn whole
