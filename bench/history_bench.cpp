@@ -154,6 +154,7 @@ void runHistory(Env& env) {
         j["sizes"] = {{"positions", positions}, {"officers", officers}, {"hours", steps / 360}};
         j["rows"] = last.rows;
         j["stored"] = last.stored;
+        j["columnar_slices"] = last.columnar;  // time slices read through the Arrow stream
         addStats(j, "start_to_memory_", ms);
         j["rows_per_s"] = static_cast<double>(last.rows) / (percentile(ms, 0.5) / 1000.0);
         j["read_threads"] = used;

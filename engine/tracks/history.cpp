@@ -5,6 +5,7 @@
 #include <gdal_priv.h>
 #include <ogr_feature.h>
 #include <ogr_geometry.h>
+#include <ogr_recordbatch.h>
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
 #include <sys/stat.h>
@@ -732,12 +733,85 @@ std::string selectSql(TimeMs t0, TimeMs t1) {
            " AND t < " + sqlTime(t1) + " ORDER BY t";
 }
 
+// The columns of one Arrow batch that a position needs, found by name and checked by
+// format (GDAL's Arrow stream of a GeoPackage table: utf8 "u", int64 "l", float64 "g",
+// WKB geometry as binary "z").
+struct ArrowColumns {
+    const ArrowArray *officer = nullptr, *squad = nullptr, *t = nullptr, *status = nullptr, *speed = nullptr,
+                     *heading = nullptr, *acc = nullptr, *geom = nullptr;
+
+    bool find(const ArrowSchema& schema, const ArrowArray& batch) {
+        for (int64_t i = 0; i < schema.n_children && i < batch.n_children; ++i) {
+            const std::string name = schema.children[i]->name ? schema.children[i]->name : "";
+            const std::string format = schema.children[i]->format ? schema.children[i]->format : "";
+            const ArrowArray* c = batch.children[i];
+            auto take = [&](const char* want, const char* fmt, const ArrowArray*& into) {
+                if (name == want && format == fmt) into = c;
+            };
+            take("officer", "u", officer);
+            take("squad", "u", squad);
+            take("t", "l", t);
+            take("status", "u", status);
+            take("speed", "g", speed);
+            take("heading", "g", heading);
+            take("acc", "g", acc);
+            take("geom", "z", geom);
+        }
+        return officer && squad && t && status && speed && heading && acc && geom;
+    }
+};
+
+bool arrowValid(const ArrowArray& a, int64_t i) {
+    const auto* bits = static_cast<const uint8_t*>(a.buffers[0]);
+    if (a.null_count == 0 || !bits) return true;
+    const int64_t k = i + a.offset;
+    return (bits[k >> 3] >> (k & 7)) & 1;
+}
+
+std::string_view arrowString(const ArrowArray& a, int64_t i) {
+    const auto* offs = static_cast<const int32_t*>(a.buffers[1]);
+    const auto* data = static_cast<const char*>(a.buffers[2]);
+    const int64_t k = i + a.offset;
+    return {data + offs[k], static_cast<size_t>(offs[k + 1] - offs[k])};
+}
+
+template <class T>
+T arrowValue(const ArrowArray& a, int64_t i) {
+    return static_cast<const T*>(a.buffers[1])[i + a.offset];
+}
+
+// A WKB point (either byte order, ISO or extended type codes) with coordinates: lon, lat.
+bool wkbPointXY(std::string_view wkb, double& x, double& y) {
+    if (wkb.size() < 21) return false;
+    const bool little = wkb[0] == 1;
+    auto u32 = [&](size_t at) {
+        uint8_t b[4];
+        std::memcpy(b, wkb.data() + at, 4);
+        return little ? uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 | uint32_t(b[3]) << 24
+                      : uint32_t(b[3]) | uint32_t(b[2]) << 8 | uint32_t(b[1]) << 16 | uint32_t(b[0]) << 24;
+    };
+    auto f64 = [&](size_t at) {
+        uint8_t b[8];
+        std::memcpy(b, wkb.data() + at, 8);
+        if (!little) std::reverse(b, b + 8);
+        double v;
+        std::memcpy(&v, b, 8);
+        return v;
+    };
+    const uint32_t type = u32(1) & 0x0fffffffu;  // EWKB flags off
+    if (type % 1000 != 1) return false;
+    x = f64(5);
+    y = f64(13);
+    return std::isfinite(x) && std::isfinite(y);  // an empty point is NaN, NaN
+}
+
 // Reads [t0, t1) over its own connection; officers are numbered in order of appearance.
 struct SliceReader {
     std::vector<std::string> ids;
     std::unordered_map<std::string, uint32_t> index;
     HistoryLoad counts;
     std::string error;
+    bool columnar = false;  // read through the Arrow stream
 
     template <class F>
     bool scan(const std::string& dataset, bool postgres, const std::vector<std::string>& squads, TimeMs t0, TimeMs t1,
@@ -810,11 +884,131 @@ struct SliceReader {
         CPLPopErrorHandler();
         return ok;
     }
+
+    // The same rows of a GeoPackage through GDAL's column-oriented Arrow stream of the
+    // positions table (GDAL 3.6 fills it from SQLite directly, without a feature per row:
+    // ~2x faster here), in the table's order rather than by time; the track store files
+    // rows in time order whatever their order. Returns false without reading a row when the
+    // stream cannot be had or does not hold the expected columns (Unavailable: nothing was
+    // read, the caller scans instead).
+    enum class ArrowScan { Unavailable, Done, Failed };
+    template <class F>
+    ArrowScan scanArrow(const std::string& dataset, const std::vector<std::string>& squads, TimeMs t0, TimeMs t1,
+                        F&& row) {
+        CPLPushErrorHandler(CPLQuietErrorHandler);
+        std::string err;
+        auto ds = openForReading(dataset, false, err);
+        OGRLayer* layer = ds ? ds->GetLayerByName("positions") : nullptr;
+        bool ok = false;
+        if (layer && layer->TestCapability(OLCFastGetArrowStream) &&
+            layer->SetAttributeFilter(("t >= " + sqlTime(t0) + " AND t < " + sqlTime(t1)).c_str()) == OGRERR_NONE) {
+            ArrowArrayStream stream{};
+            char** opts = CSLSetNameValue(nullptr, "INCLUDE_FID", "NO");
+            ArrowSchema schema{};
+            if (layer->GetArrowStream(&stream, opts) && stream.get_schema(&stream, &schema) == 0) {
+                ok = true;
+                std::vector<std::pair<std::string, int>> squadOf;
+                auto squadIndex = [&](std::string_view name) {
+                    for (const auto& [n, i] : squadOf)
+                        if (n == name) return i;
+                    int idx = -1;
+                    for (size_t i = 0; i < squads.size(); ++i)
+                        if (squads[i] == name) idx = static_cast<int>(i);
+                    squadOf.emplace_back(std::string(name), idx);
+                    return idx;
+                };
+                uint32_t last = 0;
+                std::string lastId;
+                bool haveLast = false, first = true;
+                for (;;) {
+                    ArrowArray batch{};
+                    if (stream.get_next(&stream, &batch) != 0) {
+                        error = lastGdalError("read failed");
+                        ok = false;
+                        break;
+                    }
+                    if (!batch.release) break;  // the end
+                    ArrowColumns c;
+                    const bool have = c.find(schema, batch);
+                    if (!have && first) {  // not the columns expected: nothing read yet
+                        batch.release(&batch);
+                        ok = false;
+                        error.clear();
+                        break;
+                    }
+                    first = false;
+                    for (int64_t i = 0; have && i < batch.length; ++i) {
+                        ++counts.rows;
+                        double lon = 0, lat = 0;
+                        if (!arrowValid(*c.officer, i) || !arrowValid(*c.t, i) || !arrowValid(*c.geom, i) ||
+                            !wkbPointXY(arrowString(*c.geom, i), lon, lat)) {
+                            ++counts.bad;
+                            continue;
+                        }
+                        const int squad = squadIndex(arrowValid(*c.squad, i) ? arrowString(*c.squad, i) : "");
+                        if (squad < 0) {
+                            ++counts.bad;
+                            continue;
+                        }
+                        const std::string_view id = arrowString(*c.officer, i);
+                        if (!haveLast || lastId != id) {
+                            auto [it, added] = index.try_emplace(std::string(id), static_cast<uint32_t>(ids.size()));
+                            if (added) ids.emplace_back(id);
+                            last = it->second;
+                            lastId = id;
+                            haveLast = true;
+                        }
+                        PositionFix fix;
+                        fix.t = arrowValue<int64_t>(*c.t, i);
+                        if (arrowValid(*c.status, i)) parseOfficerStatus(arrowString(*c.status, i), fix.status);
+                        auto real = [&](const ArrowArray& a) {
+                            return arrowValid(a, i) ? static_cast<float>(arrowValue<double>(a, i)) : NAN;
+                        };
+                        fix.speed = real(*c.speed);
+                        fix.heading = real(*c.heading);
+                        fix.accuracy = real(*c.acc);
+                        fix.lon = lon;
+                        fix.lat = lat;
+                        row(last, squad, fix);
+                    }
+                    batch.release(&batch);
+                    if (!have) {
+                        ok = false;
+                        error = "the positions table's columns changed while reading";
+                        break;
+                    }
+                }
+                schema.release(&schema);
+            }
+            if (stream.release) stream.release(&stream);
+            CSLDestroy(opts);
+        }
+        CPLPopErrorHandler();
+        if (ok) return ArrowScan::Done;
+        return counts.rows > 0 ? ArrowScan::Failed : ArrowScan::Unavailable;
+    }
+
+    // For loading into a track store (any row order): the Arrow stream where the backend
+    // has one, else the time-ordered query.
+    template <class F>
+    bool scanAnyOrder(const std::string& dataset, bool postgres, const std::vector<std::string>& squads, TimeMs t0,
+                      TimeMs t1, F&& row) {
+        if (!postgres) {
+            const ArrowScan r = scanArrow(dataset, squads, t0, t1, row);
+            if (r != ArrowScan::Unavailable) {
+                columnar = true;
+                return r == ArrowScan::Done;
+            }
+            error.clear();
+        }
+        return scan(dataset, postgres, squads, t0, t1, row);
+    }
 };
 
-void addCounts(HistoryLoad& into, const HistoryLoad& c) {
-    into.rows += c.rows;
-    into.bad += c.bad;
+void addCounts(HistoryLoad& into, const SliceReader& r) {
+    into.rows += r.counts.rows;
+    into.bad += r.counts.bad;
+    into.columnar += r.columnar;
 }
 }  // namespace
 
@@ -832,7 +1026,7 @@ bool HistoryStore::read(TimeMs t0, TimeMs t1, const std::function<void(const His
                                     r.fix = fix;
                                     row(r);
                                 });
-    addCounts(out, reader.counts);
+    addCounts(out, reader);
     out.ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
     if (!ok) {
         out.error = "history " + stats_.target + ": " + reader.error;
@@ -867,9 +1061,10 @@ HistoryLoad HistoryStore::load(TimeMs t0, TimeMs t1, TrackStore& into) const {
         }
     };
 
-    // Reading is OGR-bound (a feature per row): split the period into time slices read in
-    // parallel, each over its own connection (WAL readers and PostgreSQL backends run side
-    // by side), then store them in time order on this thread.
+    // Reading is GDAL-bound (the Arrow stream of a GeoPackage, a feature per row from
+    // PostGIS): split the period into time slices read in parallel, each over its own
+    // connection (WAL readers and PostgreSQL backends run side by side), then store them
+    // slice by slice on this thread.
     TimeMs lo = t0, hi = t1;
     unsigned threads =
         options_.readThreads ? options_.readThreads : std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
@@ -895,13 +1090,13 @@ HistoryLoad HistoryStore::load(TimeMs t0, TimeMs t1, TrackStore& into) const {
     if (threads <= 1) {
         SliceReader reader;
         std::vector<uint32_t> slots;
-        const bool ok = reader.scan(dataset_, postgres_, options_.squads, t0, t1,
-                                    [&](uint32_t officer, int squad, const PositionFix& fix) {
-                                        while (slots.size() <= officer)
-                                            slots.push_back(into.slotFor(reader.ids[slots.size()]));
-                                        store(slots[officer], squad, fix);
-                                    });
-        addCounts(out, reader.counts);
+        const bool ok = reader.scanAnyOrder(dataset_, postgres_, options_.squads, t0, t1,
+                                            [&](uint32_t officer, int squad, const PositionFix& fix) {
+                                                while (slots.size() <= officer)
+                                                    slots.push_back(into.slotFor(reader.ids[slots.size()]));
+                                                store(slots[officer], squad, fix);
+                                            });
+        addCounts(out, reader);
         if (!ok) out.error = "history " + stats_.target + ": " + reader.error;
     } else {
         struct Row {
@@ -917,15 +1112,15 @@ HistoryLoad HistoryStore::load(TimeMs t0, TimeMs t1, TrackStore& into) const {
         for (unsigned k = 0; k < threads; ++k) {
             const TimeMs a = lo + step * k, b = k + 1 == threads ? hi : lo + step * (k + 1);
             pool.emplace_back([&, k, a, b] {
-                ok[k] = readers[k].scan(dataset_, postgres_, options_.squads, a, b,
-                                        [&](uint32_t officer, int squad, const PositionFix& fix) {
-                                            rows[k].push_back(Row{officer, squad, fix});
-                                        });
+                ok[k] = readers[k].scanAnyOrder(dataset_, postgres_, options_.squads, a, b,
+                                                [&](uint32_t officer, int squad, const PositionFix& fix) {
+                                                    rows[k].push_back(Row{officer, squad, fix});
+                                                });
             });
         }
         for (auto& t : pool) t.join();
         for (unsigned k = 0; k < threads; ++k) {
-            addCounts(out, readers[k].counts);
+            addCounts(out, readers[k]);
             if (!ok[k] && out.error.empty()) out.error = "history " + stats_.target + ": " + readers[k].error;
             std::vector<uint32_t> slots(readers[k].ids.size());
             for (size_t i = 0; i < slots.size(); ++i) slots[i] = into.slotFor(readers[k].ids[i]);

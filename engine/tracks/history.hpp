@@ -64,6 +64,7 @@ struct HistoryLoad {
     uint64_t duplicates = 0;  // same officer and t as a fix already there
     uint64_t dropped = 0;     // refused by the track store's budget
     uint64_t bad = 0;         // rows without officer, time or point, or with an unknown squad
+    uint64_t columnar = 0;    // time slices load() read through GDAL's Arrow stream (GeoPackage)
     double ms = 0;            // open + read + store
     std::string error;        // set when the store could not be read (then rows may be partial)
 };

@@ -495,3 +495,82 @@ TEST_CASE("a whole history file is never moved aside, and one without permission
         std::filesystem::permissions(gpkg, std::filesystem::perms::owner_all);
     }
 }
+
+// load() reads a GeoPackage through GDAL's Arrow stream (any row order), read() through a
+// time-ordered query: the same rows, the same bad ones, the same values, in one time
+// slice and in several read side by side.
+TEST_CASE("a GeoPackage history loads the same through the Arrow stream as through the query", "[tracks][history]") {
+    TempDir dir;
+    HistoryOptions o;
+    o.target = dir.file("state");
+    o.batchRows = 5000;
+    o.retentionDays = 0;
+    // Two days of three officers every 10 s: long enough for the time slices.
+    const auto rows = makeRows(3 * 17280, kT0);
+    {
+        HistoryStore h(o);
+        auto copy = rows;
+        REQUIRE(h.append(std::move(copy)));
+        h.flush();
+    }
+    {
+        // Rows a reader must skip and count: no geometry, an empty point, a squad not in
+        // the list (officer and t are NOT NULL columns); and a late row (written last,
+        // earlier in time).
+        auto ds = openGpkg(dir.file("state/history.gpkg"), true);
+        REQUIRE(ds);
+        OGRLayer* l = ds->GetLayerByName("positions");
+        REQUIRE(l);
+        auto add = [&](const char* officer, const char* squad, TimeMs t, OGRGeometry* g) {
+            OGRFeature f(l->GetLayerDefn());
+            f.SetField("officer", officer);
+            f.SetField("squad", squad);
+            f.SetField("t", static_cast<GIntBig>(t));
+            f.SetField("status", "patrol");
+            if (g) f.SetGeometryDirectly(g);
+            REQUIRE(l->CreateFeature(&f) == OGRERR_NONE);
+        };
+        const std::string squad0 = o.squads.empty() ? std::string("caoyang") : o.squads[0];
+        add("PT-0", squad0.c_str(), kT0 + 3600000 + 5, nullptr);
+        add("PT-0", squad0.c_str(), kT0 + 3600000 + 6, new OGRPoint());
+        add("PT-0", "nowhere", kT0 + 3600000 + 8, new OGRPoint(121.4, 31.2));
+        add("PT-9", squad0.c_str(), kT0 + 60000 + 1, new OGRPoint(121.41, 31.21));
+    }
+    HistoryOptions ro = o;
+    ro.readOnly = true;
+    // What the time-ordered query gives.
+    HistoryLoad viaQuery;
+    std::vector<HistoryRecord> queried;
+    REQUIRE(HistoryStore(ro).read(
+        kTimeMin, kTimeMax, [&](const HistoryRecord& r) { queried.push_back(r); }, &viaQuery));
+    CHECK(viaQuery.bad == 3);
+    CHECK(queried.size() == rows.size() + 1);
+    for (unsigned threads : {1u, 2u, 3u}) {
+        INFO(threads << " reader threads");
+        ro.readThreads = threads;
+        TrackStore store;
+        const HistoryLoad ld = HistoryStore(ro).load(kTimeMin, kTimeMax, store);
+        CHECK(ld.error.empty());
+        CHECK(ld.rows == viaQuery.rows);
+        CHECK(ld.bad == 3);
+        CHECK(ld.stored == queried.size());
+        CHECK(ld.columnar == threads);  // every slice through the Arrow stream
+        // Every accepted row is in the store as the query read it.
+        size_t matched = 0;
+        for (const HistoryRecord& r : queried) {
+            const auto slot = store.slotOf(r.officer);
+            REQUIRE(slot);
+            const auto f = store.at(*slot, r.fix.t);
+            REQUIRE(f);
+            matched += f->lon == track::quantiseDeg(r.fix.lon) && f->lat == track::quantiseDeg(r.fix.lat) &&
+                       f->status == r.fix.status && std::isnan(f->speed) == std::isnan(r.fix.speed) &&
+                       std::isnan(f->heading) == std::isnan(r.fix.heading) &&
+                       std::isnan(f->accuracy) == std::isnan(r.fix.accuracy) &&
+                       store.squadAt(*slot, r.fix.t) == store.squadIndex(ro.squads[r.squad]);
+        }
+        CHECK(matched == queried.size());
+        // The late row is filed in time order.
+        const auto late = store.fixes(*store.slotOf("PT-9"));
+        CHECK(late.size() == 1);
+    }
+}
