@@ -813,6 +813,34 @@ struct SliceReader {
     std::string error;
     bool columnar = false;  // read through the Arrow stream
 
+    // A squad name's index in `squads` (-1: not there); the names seen so far are kept (a
+    // history holds a handful).
+    int squadIndex(std::string_view name, const std::vector<std::string>& squads) {
+        for (const auto& [n, i] : squadOf)
+            if (n == name) return i;
+        int idx = -1;
+        for (size_t i = 0; i < squads.size(); ++i)
+            if (squads[i] == name) idx = static_cast<int>(i);
+        squadOf.emplace_back(std::string(name), idx);
+        return idx;
+    }
+    // An officer's number in this reader (order of appearance); rows come in runs of one
+    // officer, so the last one is checked first.
+    uint32_t officerIndex(std::string_view id) {
+        if (!haveLast || lastId != id) {
+            auto [it, added] = index.try_emplace(std::string(id), static_cast<uint32_t>(ids.size()));
+            if (added) ids.emplace_back(id);
+            last = it->second;
+            lastId = id;
+            haveLast = true;
+        }
+        return last;
+    }
+    std::vector<std::pair<std::string, int>> squadOf;
+    std::string lastId;
+    uint32_t last = 0;
+    bool haveLast = false;
+
     template <class F>
     bool scan(const std::string& dataset, bool postgres, const std::vector<std::string>& squads, TimeMs t0, TimeMs t1,
               F&& row) {
@@ -826,20 +854,6 @@ struct SliceReader {
                 ok = false;
                 error = lastGdalError("cannot query the positions table");
             } else {
-                // Squad names seen so far -> index (a history holds a handful).
-                std::vector<std::pair<std::string, int>> squadOf;
-                auto squadIndex = [&](const char* name) {
-                    for (const auto& [n, i] : squadOf)
-                        if (n == name) return i;
-                    int idx = -1;
-                    for (size_t i = 0; i < squads.size(); ++i)
-                        if (squads[i] == name) idx = static_cast<int>(i);
-                    squadOf.emplace_back(name, idx);
-                    return idx;
-                };
-                uint32_t last = 0;
-                std::string lastId;
-                bool haveLast = false;
                 for (auto& f : *rs) {
                     ++counts.rows;
                     const OGRGeometry* g = f->GetGeometryRef();
@@ -848,19 +862,12 @@ struct SliceReader {
                         ++counts.bad;
                         continue;
                     }
-                    const int squad = squadIndex(f->IsFieldSetAndNotNull(1) ? f->GetFieldAsString(1) : "");
+                    const int squad = squadIndex(f->IsFieldSetAndNotNull(1) ? f->GetFieldAsString(1) : "", squads);
                     if (squad < 0) {
                         ++counts.bad;
                         continue;
                     }
-                    const char* id = f->GetFieldAsString(0);
-                    if (!haveLast || lastId != id) {
-                        auto [it, added] = index.try_emplace(id, static_cast<uint32_t>(ids.size()));
-                        if (added) ids.emplace_back(id);
-                        last = it->second;
-                        lastId = id;
-                        haveLast = true;
-                    }
+                    const uint32_t officer = officerIndex(f->GetFieldAsString(0));
                     PositionFix fix;
                     fix.t = f->GetFieldAsInteger64(2);
                     if (f->IsFieldSetAndNotNull(3)) parseOfficerStatus(f->GetFieldAsString(3), fix.status);
@@ -872,7 +879,7 @@ struct SliceReader {
                     fix.accuracy = real(6);
                     fix.lon = g->toPoint()->getX();
                     fix.lat = g->toPoint()->getY();
-                    row(last, squad, fix);
+                    row(officer, squad, fix);
                 }
                 if (CPLGetLastErrorType() >= CE_Failure) {
                     ok = false;
@@ -907,19 +914,7 @@ struct SliceReader {
             ArrowSchema schema{};
             if (layer->GetArrowStream(&stream, opts) && stream.get_schema(&stream, &schema) == 0) {
                 ok = true;
-                std::vector<std::pair<std::string, int>> squadOf;
-                auto squadIndex = [&](std::string_view name) {
-                    for (const auto& [n, i] : squadOf)
-                        if (n == name) return i;
-                    int idx = -1;
-                    for (size_t i = 0; i < squads.size(); ++i)
-                        if (squads[i] == name) idx = static_cast<int>(i);
-                    squadOf.emplace_back(std::string(name), idx);
-                    return idx;
-                };
-                uint32_t last = 0;
-                std::string lastId;
-                bool haveLast = false, first = true;
+                bool first = true;
                 for (;;) {
                     ArrowArray batch{};
                     if (stream.get_next(&stream, &batch) != 0) {
@@ -945,19 +940,12 @@ struct SliceReader {
                             ++counts.bad;
                             continue;
                         }
-                        const int squad = squadIndex(arrowValid(*c.squad, i) ? arrowString(*c.squad, i) : "");
+                        const int squad = squadIndex(arrowValid(*c.squad, i) ? arrowString(*c.squad, i) : "", squads);
                         if (squad < 0) {
                             ++counts.bad;
                             continue;
                         }
-                        const std::string_view id = arrowString(*c.officer, i);
-                        if (!haveLast || lastId != id) {
-                            auto [it, added] = index.try_emplace(std::string(id), static_cast<uint32_t>(ids.size()));
-                            if (added) ids.emplace_back(id);
-                            last = it->second;
-                            lastId = id;
-                            haveLast = true;
-                        }
+                        const uint32_t officer = officerIndex(arrowString(*c.officer, i));
                         PositionFix fix;
                         fix.t = arrowValue<int64_t>(*c.t, i);
                         if (arrowValid(*c.status, i)) parseOfficerStatus(arrowString(*c.status, i), fix.status);
@@ -969,7 +957,7 @@ struct SliceReader {
                         fix.accuracy = real(*c.acc);
                         fix.lon = lon;
                         fix.lat = lat;
-                        row(last, squad, fix);
+                        row(officer, squad, fix);
                     }
                     batch.release(&batch);
                     if (!have) {
