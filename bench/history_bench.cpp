@@ -128,9 +128,9 @@ void runHistory(Env& env) {
     env.out->emit(importCase(env, "import-csv", csv, (dir.path / "b").string(), positions));
 
     // Start to memory: open the GeoPackage, read the day into a fresh track store; with one
-    // reader thread and with the default (one per core, at most 4).
+    // reader thread (the GeoPackage default) and with one per core (at most 4).
     std::shared_ptr<const TrackView> view;
-    for (unsigned threads : {1u, 0u}) {
+    for (unsigned threads : {1u, std::clamp(std::thread::hardware_concurrency(), 2u, 4u)}) {
         const MemoryProbe memory;
         std::vector<double> ms;
         HistoryLoad last;
@@ -149,7 +149,7 @@ void runHistory(Env& env) {
             stats = tracks.stats();
             view = tracks.view();
         }
-        const unsigned used = threads ? threads : std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+        const unsigned used = threads;
         nlohmann::json j = env.record("history", "load@" + std::to_string(used) + "threads", 0, 0);
         j["sizes"] = {{"positions", positions}, {"officers", officers}, {"hours", steps / 360}};
         j["rows"] = last.rows;

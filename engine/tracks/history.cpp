@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -19,8 +21,10 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <optional>
+#include <queue>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
@@ -33,8 +37,16 @@ namespace sandtable {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-constexpr const char* kTable = "positions";
+constexpr const char* kTable = "tracks";
+constexpr const char* kLegacyTable = "positions";  // one row per fix (before 2026-12-03): not read
 constexpr TimeMs kDayMs = 86400000;
+// A row of the tracks table is a run: one officer's fixes from one batch with the same
+// squad and status, in time order, at most kRunFixes of them, spanning less than
+// kRunSpanMs and never a local midnight (so a PostGIS day partition holds whole runs).
+// Readers widen a time range's start by kRunSpanMs to find the runs that reach into it.
+constexpr size_t kRunFixes = 1024;
+constexpr TimeMs kRunSpanMs = 3600000;
+static_assert(std::endian::native == std::endian::little, "the speed/heading/acc blobs are little-endian floats");
 
 void registerGdal() {
     static std::once_flag once;
@@ -107,6 +119,56 @@ std::vector<std::string> queryColumn(GDALDataset& ds, const std::string& sql) {
     for (auto& f : *rs) out.emplace_back(f->GetFieldAsString(0));
     ds.ReleaseResultSet(rs);
     return out;
+}
+
+// A run of one batch: rows order[first, first + count) (see kRunFixes).
+struct Run {
+    uint32_t first = 0, count = 0;
+};
+
+// Cuts a batch into runs. `order` gets the rows' indexes grouped by officer (officers in
+// order of first appearance), each officer's rows in time order (stable: equal times keep
+// their arrival order); a run ends where the squad, the status or the local day changes,
+// or at kRunFixes fixes or kRunSpanMs.
+void cutRuns(const std::vector<HistoryRecord>& rows, int dayOffsetMinutes, std::vector<uint32_t>& order,
+             std::vector<Run>& runs) {
+    runs.clear();
+    std::unordered_map<std::string_view, uint32_t> groupOf;
+    std::vector<uint32_t> group(rows.size()), start;
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const auto [it, added] = groupOf.try_emplace(rows[i].officer, static_cast<uint32_t>(start.size()));
+        if (added) start.push_back(0);
+        group[i] = it->second;
+        ++start[it->second];
+    }
+    uint32_t sum = 0;  // group sizes -> first index of each group
+    for (uint32_t& s : start) sum += std::exchange(s, sum);
+    start.push_back(sum);
+    std::vector<uint32_t> next(start.begin(), start.end() - 1);
+    order.resize(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) order[next[group[i]]++] = static_cast<uint32_t>(i);
+    auto earlier = [&](uint32_t a, uint32_t b) { return rows[a].fix.t < rows[b].fix.t; };
+    for (size_t g = 0; g + 1 < start.size(); ++g) {
+        const auto a = order.begin() + start[g], b = order.begin() + start[g + 1];
+        if (!std::is_sorted(a, b, earlier)) std::stable_sort(a, b, earlier);
+        Run run{start[g], 0};
+        int64_t runDay = 0;
+        for (uint32_t k = start[g]; k < start[g + 1]; ++k) {
+            const HistoryRecord& r = rows[order[k]];
+            const int64_t day = dayOf(r.fix.t, dayOffsetMinutes);
+            if (run.count > 0) {
+                const HistoryRecord& head = rows[order[run.first]];
+                if (r.squad != head.squad || r.fix.status != head.fix.status || day != runDay ||
+                    run.count >= kRunFixes || r.fix.t - head.fix.t >= kRunSpanMs) {
+                    runs.push_back(run);
+                    run = Run{k, 0};
+                }
+            }
+            if (run.count == 0) runDay = day;
+            ++run.count;
+        }
+        if (run.count > 0) runs.push_back(run);
+    }
 }
 
 }  // namespace
@@ -196,10 +258,11 @@ public:
         // WAL: readers (the cockpit reloading, QGIS) never block the writer, and a killed
         // writer loses only its open transaction. NORMAL sync: durable against a process
         // crash; only a power cut can lose the newest commits (never the file).
-        // A 64 MiB page cache: the two indexes' pages stay in memory as the file grows
-        // (SQLite's default 2 MB re-read them from the OS with a pread each).
+        // A 16 MiB page cache: the indexes' pages being appended to stay in memory as the
+        // file grows (SQLite's default 2 MB re-read them from the OS with a pread each);
+        // 64 MiB, needed by the one-row-per-fix layout, took an hour of a live feed to fill.
         if (!execSql(*ds_, "PRAGMA journal_mode = WAL", err) || !execSql(*ds_, "PRAGMA synchronous = NORMAL", err) ||
-            !execSql(*ds_, "PRAGMA cache_size = -65536", err) || !execSql(*ds_, "PRAGMA secure_delete = ON", err))
+            !execSql(*ds_, "PRAGMA cache_size = -16384", err) || !execSql(*ds_, "PRAGMA secure_delete = ON", err))
             return fail(err, err);
         if (!createGpkgSchema(err)) return false;
         struct stat st {};
@@ -232,10 +295,11 @@ public:
     bool write(const std::vector<HistoryRecord>& rows, uint64_t& partitionsCreated, std::string& err) {
         if (!ds_) return fail(err, "not open");
         if (postgres_ && !ensurePartitions(rows, partitionsCreated, err)) return false;
+        cutRuns(rows, options_.dayOffsetMinutes, order_, runs_);
         CPLErrorReset();
         if (ds_->StartTransaction(FALSE) != OGRERR_NONE) return fail(err, lastGdalError("cannot start a transaction"));
-        for (const HistoryRecord& r : rows) {
-            fill(r);
+        for (const Run& run : runs_) {
+            fill(rows, run);
             if (layer_->CreateFeature(feature_.get()) != OGRERR_NONE) {
                 const std::string why = lastGdalError("cannot insert a row");
                 ds_->RollbackTransaction();
@@ -258,7 +322,7 @@ public:
             for (const std::string& name : listPartitions()) {
                 int64_t day;
                 if (!parsePartition(name, day) || dayStart(day + 1, options_.dayOffsetMinutes) > cutoff) continue;
-                const auto n = queryColumn(*ds_, "SELECT count(*) FROM " + name);
+                const auto n = queryColumn(*ds_, "SELECT COALESCE(SUM(n), 0) FROM " + name);
                 if (!execSql(*ds_, "DROP TABLE IF EXISTS " + name, err)) return false;
                 rows += n.empty() ? 0 : std::strtoull(n[0].c_str(), nullptr, 10);
                 ++partitions;
@@ -266,8 +330,10 @@ public:
             }
             return true;
         }
-        const std::string where = " FROM " + std::string(kTable) + " WHERE t < " + std::to_string(cutoff);
-        const auto n = queryColumn(*ds_, "SELECT count(*)" + where);
+        // Whole runs go once their last fix is older than the cutoff (a run spans under an
+        // hour, so up to an hour more is kept).
+        const std::string where = " FROM " + std::string(kTable) + " WHERE t1 < " + std::to_string(cutoff);
+        const auto n = queryColumn(*ds_, "SELECT COALESCE(SUM(n), 0)" + where);
         const uint64_t count = n.empty() ? 0 : std::strtoull(n[0].c_str(), nullptr, 10);
         if (count == 0) return true;
         // secure_delete (set at open) zeroes the deleted rows' bytes in the pages; the
@@ -283,7 +349,7 @@ public:
         if (!postgres_ || !ds_) return {};
         return queryColumn(*ds_,
                            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                           "WHERE i.inhparent = 'positions'::regclass ORDER BY c.relname");
+                           "WHERE i.inhparent = 'tracks'::regclass ORDER BY c.relname");
     }
 
 private:
@@ -322,27 +388,34 @@ private:
             OGRSpatialReference wgs84;
             wgs84.importFromEPSG(4326);
             wgs84.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-            // No R-tree: inserts stay fast (its triggers cost ~40 % of the insert rate),
-            // readers select by time; QGIS draws the layer without one and can add one
-            // (docs/history.md).
+            // No R-tree: inserts stay fast, readers select by time; QGIS draws the layer
+            // without one and can add one (docs/history.md).
             const char* opts[] = {"GEOMETRY_NAME=geom", "FID=fid", "SPATIAL_INDEX=NO",
-                                  "DESCRIPTION=Sandtable officer positions (docs/history.md)", nullptr};
-            layer_ = ds_->CreateLayer(kTable, &wgs84, wkbPoint, const_cast<char**>(opts));
-            if (!layer_) return fail(err, lastGdalError("cannot create the positions table"));
-            // Plain REAL (SQLite stores 8 bytes whatever the declared width).
+                                  "DESCRIPTION=Sandtable officer tracks: one row per run of fixes, M = time "
+                                  "(docs/history.md)",
+                                  nullptr};
+            layer_ = ds_->CreateLayer(kTable, &wgs84, wkbMultiPointM, const_cast<char**>(opts));
+            if (!layer_) return fail(err, lastGdalError("cannot create the tracks table"));
             auto field = [&](const char* name, OGRFieldType type, bool notNull) {
                 OGRFieldDefn f(name, type);
                 f.SetNullable(!notNull);
                 return layer_->CreateField(&f) == OGRERR_NONE;
             };
             if (!field("officer", OFTString, true) || !field("squad", OFTString, false) ||
-                !field("t", OFTInteger64, true) || !field("t_iso", OFTString, false) ||
-                !field("status", OFTString, false) || !field("speed", OFTReal, false) ||
-                !field("heading", OFTReal, false) || !field("acc", OFTReal, false))
-                return fail(err, lastGdalError("cannot create the positions columns"));
-            if (!execSql(*ds_, "CREATE INDEX IF NOT EXISTS positions_t ON positions (t)", err) ||
-                !execSql(*ds_, "CREATE INDEX IF NOT EXISTS positions_officer_t ON positions (officer, t)", err))
+                !field("status", OFTString, false) || !field("t0", OFTInteger64, true) ||
+                !field("t1", OFTInteger64, true) || !field("n", OFTInteger, true) ||
+                !field("t0_iso", OFTString, false) || !field("speed", OFTBinary, false) ||
+                !field("heading", OFTBinary, false) || !field("acc", OFTBinary, false))
+                return fail(err, lastGdalError("cannot create the tracks columns"));
+            if (!execSql(*ds_, "CREATE INDEX IF NOT EXISTS tracks_t0 ON tracks (t0)", err) ||
+                !execSql(*ds_, "CREATE INDEX IF NOT EXISTS tracks_officer_t0 ON tracks (officer, t0)", err))
                 return false;
+        }
+        if (ds_->GetLayerByName(kLegacyTable) && !legacyNoted_) {
+            legacyNoted_ = true;
+            log::warn("history " + dataset_ + ": its '" + kLegacyTable +
+                      "' table (one row per fix, the layout before 2026-12-03) is not read; "
+                      "re-import it as docs/history.md#an-older-layout says");
         }
         return bindFields(err);
     }
@@ -350,18 +423,25 @@ private:
     bool createPgSchema(std::string& err) {
         const char* statements[] = {
             "CREATE EXTENSION IF NOT EXISTS postgis",
-            // Partitioned by day (declarative): retention drops whole partitions, and
-            // queries for a period touch only its days.
-            "CREATE TABLE IF NOT EXISTS positions (officer varchar(64) NOT NULL, squad text, t bigint NOT NULL, "
-            "t_iso text, status text, speed real, heading real, acc real, geom geometry(Point, 4326)) "
-            "PARTITION BY RANGE (t)",
-            "CREATE INDEX IF NOT EXISTS positions_t_idx ON positions (t)",
-            "CREATE INDEX IF NOT EXISTS positions_officer_t_idx ON positions (officer, t)",
-            "CREATE INDEX IF NOT EXISTS positions_geom_idx ON positions USING gist (geom)"};
+            // Partitioned by day (declarative) on the run's first fix (runs never span a
+            // midnight): retention drops whole partitions, and queries for a period touch
+            // only its days.
+            "CREATE TABLE IF NOT EXISTS tracks (officer varchar(64) NOT NULL, squad text, status text, "
+            "t0 bigint NOT NULL, t1 bigint NOT NULL, n integer NOT NULL, t0_iso text, speed bytea, heading bytea, "
+            "acc bytea, geom geometry(MultiPointM, 4326)) PARTITION BY RANGE (t0)",
+            "CREATE INDEX IF NOT EXISTS tracks_t0_idx ON tracks (t0)",
+            "CREATE INDEX IF NOT EXISTS tracks_officer_t0_idx ON tracks (officer, t0)",
+            "CREATE INDEX IF NOT EXISTS tracks_geom_idx ON tracks USING gist (geom)"};
         for (const char* sql : statements)
             if (!execSql(*ds_, sql, err)) return false;
+        // Connect again: the driver learns at connection whether PostGIS is there (it may
+        // have been created just now) and otherwise writes geometries without their M.
+        ds_.reset();
+        const char* drivers[] = {"PostgreSQL", nullptr};
+        ds_.reset(GDALDataset::Open(dataset_.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, drivers));
+        if (!ds_) return fail(err, lastGdalError("cannot connect"));
         layer_ = ds_->GetLayerByName(kTable);
-        if (!layer_) return fail(err, lastGdalError("the positions table cannot be opened as a layer"));
+        if (!layer_) return fail(err, lastGdalError("the tracks table cannot be opened as a layer"));
         known_.clear();
         for (const std::string& name : listPartitions()) {
             int64_t day;
@@ -372,13 +452,11 @@ private:
 
     bool bindFields(std::string& err) {
         OGRFeatureDefn* defn = layer_->GetLayerDefn();
-        const char* names[] = {"officer", "squad", "t", "t_iso", "status", "speed", "heading", "acc"};
-        for (size_t i = 0; i < 8; ++i) {
-            idx_[i] = defn->GetFieldIndex(names[i]);
-            if (idx_[i] < 0) return fail(err, std::string("the positions table has no column '") + names[i] + "'");
+        for (size_t i = 0; i < kColumns.size(); ++i) {
+            idx_[i] = defn->GetFieldIndex(kColumns[i]);
+            if (idx_[i] < 0) return fail(err, std::string("the tracks table has no column '") + kColumns[i] + "'");
         }
         feature_.reset(new OGRFeature(defn));
-        feature_->SetGeometryDirectly(new OGRPoint(0, 0));
         return true;
     }
 
@@ -390,7 +468,7 @@ private:
         }
         for (int64_t d : days) {
             const std::string sql = "CREATE TABLE IF NOT EXISTS " + partitionName(d) +
-                                    " PARTITION OF positions FOR VALUES FROM (" +
+                                    " PARTITION OF tracks FOR VALUES FROM (" +
                                     std::to_string(dayStart(d, options_.dayOffsetMinutes)) + ") TO (" +
                                     std::to_string(dayStart(d + 1, options_.dayOffsetMinutes)) + ")";
             if (!execSql(*ds_, sql, err)) return false;
@@ -400,38 +478,64 @@ private:
         return true;
     }
 
-    void fill(const HistoryRecord& r) {
+    // The feature of one run: its fixes as a multipoint with M = t (epoch ms), speed,
+    // heading and accuracy as arrays of little-endian floats (NaN: not reported; the column
+    // NULL when no fix of the run reported it).
+    void fill(const std::vector<HistoryRecord>& rows, const Run& run) {
         OGRFeature& f = *feature_;
+        const HistoryRecord& head = rows[order_[run.first]];
+        const HistoryRecord& tail = rows[order_[run.first + run.count - 1]];
         f.SetFID(OGRNullFID);
-        f.SetField(idx_[0], r.officer.c_str());
-        if (r.squad < options_.squads.size())
-            f.SetField(idx_[1], options_.squads[r.squad].c_str());
+        f.SetField(idx_[0], head.officer.c_str());
+        if (head.squad < options_.squads.size())
+            f.SetField(idx_[1], options_.squads[head.squad].c_str());
         else
             f.SetFieldNull(idx_[1]);
-        f.SetField(idx_[2], static_cast<GIntBig>(r.fix.t));
-        f.SetField(idx_[3], formatIsoTime(r.fix.t, options_.dayOffsetMinutes).c_str());
-        f.SetField(idx_[4], officerStatusName(r.fix.status));
-        auto real = [&](int i, float v) {
-            if (std::isnan(v))
-                f.SetFieldNull(idx_[i]);
+        f.SetField(idx_[2], officerStatusName(head.fix.status));
+        f.SetField(idx_[3], static_cast<GIntBig>(head.fix.t));
+        f.SetField(idx_[4], static_cast<GIntBig>(tail.fix.t));
+        f.SetField(idx_[5], static_cast<int>(run.count));
+        f.SetField(idx_[6], formatIsoTime(head.fix.t, options_.dayOffsetMinutes).c_str());
+        auto* points = new OGRMultiPoint;
+        points->setMeasured(TRUE);
+        for (uint32_t k = 0; k < run.count; ++k) {
+            const PositionFix& fix = rows[order_[run.first + k]].fix;
+            auto* p = new OGRPoint(fix.lon, fix.lat);
+            p->setM(static_cast<double>(fix.t));
+            points->addGeometryDirectly(p);
+        }
+        f.SetGeometryDirectly(points);
+        auto floats = [&](int column, float PositionFix::*member) {
+            values_.resize(run.count);
+            bool any = false;
+            for (uint32_t k = 0; k < run.count; ++k) {
+                values_[k] = rows[order_[run.first + k]].fix.*member;
+                any |= !std::isnan(values_[k]);
+            }
+            if (any)
+                f.SetField(idx_[column], static_cast<int>(run.count * sizeof(float)),
+                           static_cast<const void*>(values_.data()));
             else
-                f.SetField(idx_[i], static_cast<double>(v));
+                f.SetFieldNull(idx_[column]);
         };
-        real(5, r.fix.speed);
-        real(6, r.fix.heading);
-        real(7, r.fix.accuracy);
-        auto* p = static_cast<OGRPoint*>(f.GetGeometryRef());
-        p->setX(r.fix.lon);
-        p->setY(r.fix.lat);
+        floats(7, &PositionFix::speed);
+        floats(8, &PositionFix::heading);
+        floats(9, &PositionFix::accuracy);
     }
 
+    static constexpr std::array<const char*, 10> kColumns = {"officer", "squad",  "status", "t0",      "t1",
+                                                             "n",       "t0_iso", "speed",  "heading", "acc"};
     const HistoryOptions& options_;
     bool postgres_;
     std::string dataset_;
     GDALDatasetUniquePtr ds_;
     OGRLayer* layer_ = nullptr;
     std::unique_ptr<OGRFeature> feature_;
-    int idx_[8] = {};
+    int idx_[kColumns.size()] = {};
+    std::vector<uint32_t> order_;  // the batch's rows grouped into runs (cutRuns)
+    std::vector<Run> runs_;
+    std::vector<float> values_;
+    bool legacyNoted_ = false;
     std::set<int64_t> known_;  // PostGIS day partitions that exist
     dev_t dev_ = 0;
     ino_t ino_ = 0;
@@ -718,27 +822,39 @@ GDALDatasetUniquePtr openForReading(const std::string& dataset, bool postgres, s
     return ds;
 }
 
-// One plain SQL query for both backends. (Measured alternatives that were slower: squad
-// and status as CASE integers, the point as ST_MinX/ST_MinY doubles.)
 // A time bound as SQL: clamped to +-2^53 so that both backends read it as an integer
 // (SQLite turns -9223372036854775808 into a REAL, PostgreSQL into numeric, which keeps it
-// from using the index on t and from pruning partitions).
+// from using the index on t0 and from pruning partitions).
 std::string sqlTime(TimeMs t) {
     constexpr TimeMs kBound = TimeMs{1} << 53;
     return std::to_string(std::clamp(t, -kBound, kBound));
 }
 
-std::string selectSql(TimeMs t0, TimeMs t1) {
-    return "SELECT officer, squad, t, status, speed, heading, acc, geom FROM positions WHERE t >= " + sqlTime(t0) +
-           " AND t < " + sqlTime(t1) + " ORDER BY t";
+// Which runs a read touches: those starting in [from, to) that end at or after `reach`
+// (the start of the fixes wanted; a run starting up to kRunSpanMs before it can reach in).
+struct RunRange {
+    TimeMs from = 0, to = 0, reach = 0;
+    std::string where() const {
+        return "t0 >= " + sqlTime(from) + " AND t0 < " + sqlTime(to) + " AND t1 >= " + sqlTime(reach);
+    }
+};
+RunRange runsFor(TimeMs t0, TimeMs t1) {
+    constexpr TimeMs kBound = TimeMs{1} << 53;
+    return {std::max(t0, -kBound) - kRunSpanMs, t1, t0};
 }
 
-// The columns of one Arrow batch that a position needs, found by name and checked by
-// format (GDAL's Arrow stream of a GeoPackage table: utf8 "u", int64 "l", float64 "g",
-// WKB geometry as binary "z").
+// One plain SQL query for both backends, in the order of the runs' first fixes.
+std::string selectSql(const RunRange& runs) {
+    return "SELECT officer, squad, status, speed, heading, acc, geom FROM tracks WHERE " + runs.where() +
+           " ORDER BY t0";
+}
+
+// The columns of one Arrow batch that a run needs, found by name and checked by format
+// (GDAL's Arrow stream of a GeoPackage table: utf8 "u", binary "z", the geometry as WKB
+// binary "z").
 struct ArrowColumns {
-    const ArrowArray *officer = nullptr, *squad = nullptr, *t = nullptr, *status = nullptr, *speed = nullptr,
-                     *heading = nullptr, *acc = nullptr, *geom = nullptr;
+    const ArrowArray *officer = nullptr, *squad = nullptr, *status = nullptr, *speed = nullptr, *heading = nullptr,
+                     *acc = nullptr, *geom = nullptr;
 
     bool find(const ArrowSchema& schema, const ArrowArray& batch) {
         for (int64_t i = 0; i < schema.n_children && i < batch.n_children; ++i) {
@@ -750,14 +866,13 @@ struct ArrowColumns {
             };
             take("officer", "u", officer);
             take("squad", "u", squad);
-            take("t", "l", t);
             take("status", "u", status);
-            take("speed", "g", speed);
-            take("heading", "g", heading);
-            take("acc", "g", acc);
+            take("speed", "z", speed);
+            take("heading", "z", heading);
+            take("acc", "z", acc);
             take("geom", "z", geom);
         }
-        return officer && squad && t && status && speed && heading && acc && geom;
+        return officer && squad && status && speed && heading && acc && geom;
     }
 };
 
@@ -768,48 +883,94 @@ bool arrowValid(const ArrowArray& a, int64_t i) {
     return (bits[k >> 3] >> (k & 7)) & 1;
 }
 
-std::string_view arrowString(const ArrowArray& a, int64_t i) {
+// A utf8 or binary value (32-bit offsets).
+std::string_view arrowBytes(const ArrowArray& a, int64_t i) {
     const auto* offs = static_cast<const int32_t*>(a.buffers[1]);
     const auto* data = static_cast<const char*>(a.buffers[2]);
     const int64_t k = i + a.offset;
     return {data + offs[k], static_cast<size_t>(offs[k + 1] - offs[k])};
 }
 
-template <class T>
-T arrowValue(const ArrowArray& a, int64_t i) {
-    return static_cast<const T*>(a.buffers[1])[i + a.offset];
-}
+// A fix of a run as stored: lon, lat, M = t (epoch ms).
+struct RunPoint {
+    double x, y, m;
+};
 
-// A WKB point (either byte order, ISO or extended type codes) with coordinates: lon, lat.
-bool wkbPointXY(std::string_view wkb, double& x, double& y) {
-    if (wkb.size() < 21) return false;
-    const bool little = wkb[0] == 1;
-    auto u32 = [&](size_t at) {
+// A WKB multipoint with M (either byte order; ISO codes 2004/3004 or EWKB flags, Z
+// skipped) into `out`. False when it is not one.
+bool wkbMultiPointM(std::string_view wkb, std::vector<RunPoint>& out) {
+    out.clear();
+    size_t at = 0;
+    bool little = true;
+    auto u32 = [&](uint32_t& v) {
+        if (at + 4 > wkb.size()) return false;
         uint8_t b[4];
         std::memcpy(b, wkb.data() + at, 4);
-        return little ? uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 | uint32_t(b[3]) << 24
-                      : uint32_t(b[3]) | uint32_t(b[2]) << 8 | uint32_t(b[1]) << 16 | uint32_t(b[0]) << 24;
+        at += 4;
+        v = little ? uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 | uint32_t(b[3]) << 24
+                   : uint32_t(b[3]) | uint32_t(b[2]) << 8 | uint32_t(b[1]) << 16 | uint32_t(b[0]) << 24;
+        return true;
     };
-    auto f64 = [&](size_t at) {
+    auto f64 = [&](double& v) {
+        if (at + 8 > wkb.size()) return false;
         uint8_t b[8];
         std::memcpy(b, wkb.data() + at, 8);
+        at += 8;
         if (!little) std::reverse(b, b + 8);
-        double v;
         std::memcpy(&v, b, 8);
-        return v;
+        return true;
     };
-    const uint32_t type = u32(1) & 0x0fffffffu;  // EWKB flags off
-    if (type % 1000 != 1) return false;
-    x = f64(5);
-    y = f64(13);
-    return std::isfinite(x) && std::isfinite(y);  // an empty point is NaN, NaN
+    // The geometry type and its dimensions from a header; skips an EWKB SRID.
+    auto header = [&](uint32_t& base, bool& hasZ, bool& hasM) {
+        if (at >= wkb.size()) return false;
+        little = wkb[at++] == 1;
+        uint32_t type;
+        if (!u32(type)) return false;
+        hasZ = (type & 0x80000000u) != 0;
+        hasM = (type & 0x40000000u) != 0;
+        const bool srid = (type & 0x20000000u) != 0;
+        type &= 0x0fffffffu;
+        hasZ |= type / 1000 == 1 || type / 1000 == 3;
+        hasM |= type / 1000 == 2 || type / 1000 == 3;
+        base = type % 1000;
+        uint32_t skip;
+        return !srid || u32(skip);
+    };
+    uint32_t base, count;
+    bool hasZ, hasM;
+    if (!header(base, hasZ, hasM) || base != 4 || !u32(count) || count > wkb.size() / 21) return false;
+    out.reserve(count);
+    for (uint32_t k = 0; k < count; ++k) {
+        RunPoint p{};
+        double z;
+        if (!header(base, hasZ, hasM) || base != 1 || !hasM || !f64(p.x) || !f64(p.y) || (hasZ && !f64(z)) || !f64(p.m))
+            return false;
+        out.push_back(p);
+    }
+    return true;
 }
 
-// Reads [t0, t1) over its own connection; officers are numbered in order of appearance.
+// Fix k's value of a speed/heading/acc blob (n little-endian floats; NaN when absent or
+// the blob does not hold n of them).
+float blobValue(std::string_view blob, size_t n, size_t k) {
+    if (blob.size() != n * sizeof(float)) return NAN;
+    float v;
+    std::memcpy(&v, blob.data() + k * sizeof(float), sizeof v);
+    return v;
+}
+
+// A run's columns as read (views into the feature or the Arrow batch; null: has* false).
+struct RunView {
+    bool hasOfficer = false, hasSquad = false, hasStatus = false;
+    std::string_view officer, squad, status, speed, heading, acc;
+};
+
+// Reads runs over its own connection and hands out their fixes within [t0, t1);
+// officers are numbered in order of appearance.
 struct SliceReader {
     std::vector<std::string> ids;
     std::unordered_map<std::string, uint32_t> index;
-    HistoryLoad counts;
+    HistoryLoad counts;  // rows: fixes in the range; bad: fixes (or unreadable runs) refused
     std::string error;
     bool columnar = false;  // read through the Arrow stream
 
@@ -824,8 +985,8 @@ struct SliceReader {
         squadOf.emplace_back(std::string(name), idx);
         return idx;
     }
-    // An officer's number in this reader (order of appearance); rows come in runs of one
-    // officer, so the last one is checked first.
+    // An officer's number in this reader (order of appearance); the last one is checked
+    // first.
     uint32_t officerIndex(std::string_view id) {
         if (!haveLast || lastId != id) {
             auto [it, added] = index.try_emplace(std::string(id), static_cast<uint32_t>(ids.size()));
@@ -840,46 +1001,94 @@ struct SliceReader {
     std::string lastId;
     uint32_t last = 0;
     bool haveLast = false;
+    std::vector<RunPoint> points;  // the current run's fixes (reused)
 
+    // The checks of one run, the same for both paths: `points` holds its fixes when
+    // `readable`. A run without officer or with an unknown squad refuses its fixes in the
+    // range (counted bad); an unreadable geometry counts as one bad row; a fix without
+    // finite coordinates and time is bad.
     template <class F>
-    bool scan(const std::string& dataset, bool postgres, const std::vector<std::string>& squads, TimeMs t0, TimeMs t1,
-              F&& row) {
+    void acceptRun(const RunView& v, bool readable, const std::vector<std::string>& squads, TimeMs t0, TimeMs t1,
+                   F&& row) {
+        if (!readable) {
+            ++counts.rows;
+            ++counts.bad;
+            return;
+        }
+        const int squad = v.hasSquad ? squadIndex(v.squad, squads) : -1;
+        const bool good = v.hasOfficer && squad >= 0;
+        const uint32_t officer = good ? officerIndex(v.officer) : 0;
+        PositionFix fix;
+        if (v.hasStatus) parseOfficerStatus(v.status, fix.status);
+        const size_t n = points.size();
+        for (size_t k = 0; k < n; ++k) {
+            const RunPoint& p = points[k];
+            if (!std::isfinite(p.x) || !std::isfinite(p.y) || !std::isfinite(p.m)) {
+                ++counts.rows;
+                ++counts.bad;
+                continue;
+            }
+            const auto t = static_cast<TimeMs>(p.m);
+            if (t < t0 || t >= t1) continue;
+            ++counts.rows;
+            if (!good) {
+                ++counts.bad;
+                continue;
+            }
+            fix.t = t;
+            fix.lon = p.x;
+            fix.lat = p.y;
+            fix.speed = blobValue(v.speed, n, k);
+            fix.heading = blobValue(v.heading, n, k);
+            fix.accuracy = blobValue(v.acc, n, k);
+            row(officer, squad, fix);
+        }
+    }
+
+    // The runs of `runs` by one SQL query, a feature each, in the order of their first
+    // fixes; `runStart(t)` is called before a run's fixes with its earliest time.
+    template <class F, class S>
+    bool scan(const std::string& dataset, bool postgres, const std::vector<std::string>& squads, const RunRange& runs,
+              TimeMs t0, TimeMs t1, F&& row, S&& runStart) {
         CPLPushErrorHandler(CPLQuietErrorHandler);
         auto ds = openForReading(dataset, postgres, error);
         bool ok = ds != nullptr;
         if (ok) {
             CPLErrorReset();
-            OGRLayer* rs = ds->ExecuteSQL(selectSql(t0, t1).c_str(), nullptr, nullptr);
+            OGRLayer* rs = ds->ExecuteSQL(selectSql(runs).c_str(), nullptr, nullptr);
             if (!rs) {
                 ok = false;
-                error = lastGdalError("cannot query the positions table");
+                error = lastGdalError("cannot query the tracks table");
             } else {
+                auto text = [](OGRFeature& f, int i, bool& has) {
+                    has = f.IsFieldSetAndNotNull(i);
+                    return has ? std::string_view(f.GetFieldAsString(i)) : std::string_view();
+                };
+                auto blob = [](OGRFeature& f, int i) {
+                    if (!f.IsFieldSetAndNotNull(i) || f.GetFieldDefnRef(i)->GetType() != OFTBinary)
+                        return std::string_view();
+                    int bytes = 0;
+                    const GByte* data = f.GetFieldAsBinary(i, &bytes);
+                    return std::string_view(reinterpret_cast<const char*>(data), static_cast<size_t>(bytes));
+                };
                 for (auto& f : *rs) {
-                    ++counts.rows;
+                    RunView v;
+                    v.officer = text(*f, 0, v.hasOfficer);
+                    v.squad = text(*f, 1, v.hasSquad);
+                    v.status = text(*f, 2, v.hasStatus);
+                    v.speed = blob(*f, 3);
+                    v.heading = blob(*f, 4);
+                    v.acc = blob(*f, 5);
                     const OGRGeometry* g = f->GetGeometryRef();
-                    if (!f->IsFieldSetAndNotNull(0) || !f->IsFieldSetAndNotNull(2) || !g ||
-                        wkbFlatten(g->getGeometryType()) != wkbPoint || g->IsEmpty()) {
-                        ++counts.bad;
-                        continue;
+                    bool readable = g && wkbFlatten(g->getGeometryType()) == wkbMultiPoint && g->IsMeasured();
+                    points.clear();
+                    if (readable) {
+                        for (const OGRPoint* p : *g->toMultiPoint())
+                            points.push_back({p->getX(), p->getY(), p->IsEmpty() ? NAN : p->getM()});
+                        readable = !points.empty();
                     }
-                    const int squad = squadIndex(f->IsFieldSetAndNotNull(1) ? f->GetFieldAsString(1) : "", squads);
-                    if (squad < 0) {
-                        ++counts.bad;
-                        continue;
-                    }
-                    const uint32_t officer = officerIndex(f->GetFieldAsString(0));
-                    PositionFix fix;
-                    fix.t = f->GetFieldAsInteger64(2);
-                    if (f->IsFieldSetAndNotNull(3)) parseOfficerStatus(f->GetFieldAsString(3), fix.status);
-                    auto real = [&](int i) {
-                        return f->IsFieldSetAndNotNull(i) ? static_cast<float>(f->GetFieldAsDouble(i)) : NAN;
-                    };
-                    fix.speed = real(4);
-                    fix.heading = real(5);
-                    fix.accuracy = real(6);
-                    fix.lon = g->toPoint()->getX();
-                    fix.lat = g->toPoint()->getY();
-                    row(officer, squad, fix);
+                    if (readable && earliest() != std::numeric_limits<TimeMs>::max()) runStart(earliest());
+                    acceptRun(v, readable, squads, t0, t1, row);
                 }
                 if (CPLGetLastErrorType() >= CE_Failure) {
                     ok = false;
@@ -892,29 +1101,33 @@ struct SliceReader {
         return ok;
     }
 
-    // The same rows of a GeoPackage through GDAL's column-oriented Arrow stream of the
-    // positions table (GDAL 3.6 fills it from SQLite directly, without a feature per row:
+    TimeMs earliest() const {
+        double m = INFINITY;
+        for (const RunPoint& p : points) m = std::fmin(m, p.m);
+        return std::isfinite(m) ? static_cast<TimeMs>(m) : std::numeric_limits<TimeMs>::max();
+    }
+
+    // The same runs of a GeoPackage through GDAL's column-oriented Arrow stream of the
+    // tracks table (GDAL 3.6 fills it from SQLite directly, without a feature per row:
     // ~2x faster here), in the table's order rather than by time; the track store files
-    // rows in time order whatever their order. Returns false without reading a row when the
-    // stream cannot be had or does not hold the expected columns (Unavailable: nothing was
-    // read, the caller scans instead).
+    // fixes in time order whatever their order. Unavailable (nothing read: the caller
+    // scans instead) when the stream cannot be had or lacks the expected columns.
     enum class ArrowScan { Unavailable, Done, Failed };
     template <class F>
-    ArrowScan scanArrow(const std::string& dataset, const std::vector<std::string>& squads, TimeMs t0, TimeMs t1,
-                        F&& row) {
+    ArrowScan scanArrow(const std::string& dataset, const std::vector<std::string>& squads, const RunRange& runs,
+                        TimeMs t0, TimeMs t1, F&& row) {
         CPLPushErrorHandler(CPLQuietErrorHandler);
         std::string err;
         auto ds = openForReading(dataset, false, err);
-        OGRLayer* layer = ds ? ds->GetLayerByName("positions") : nullptr;
-        bool ok = false;
+        OGRLayer* layer = ds ? ds->GetLayerByName(kTable) : nullptr;
+        bool ok = false, any = false;
         if (layer && layer->TestCapability(OLCFastGetArrowStream) &&
-            layer->SetAttributeFilter(("t >= " + sqlTime(t0) + " AND t < " + sqlTime(t1)).c_str()) == OGRERR_NONE) {
+            layer->SetAttributeFilter(runs.where().c_str()) == OGRERR_NONE) {
             ArrowArrayStream stream{};
             char** opts = CSLSetNameValue(nullptr, "INCLUDE_FID", "NO");
             ArrowSchema schema{};
             if (layer->GetArrowStream(&stream, opts) && stream.get_schema(&stream, &schema) == 0) {
                 ok = true;
-                bool first = true;
                 for (;;) {
                     ArrowArray batch{};
                     if (stream.get_next(&stream, &batch) != 0) {
@@ -925,46 +1138,35 @@ struct SliceReader {
                     if (!batch.release) break;  // the end
                     ArrowColumns c;
                     const bool have = c.find(schema, batch);
-                    if (!have && first) {  // not the columns expected: nothing read yet
+                    if (!have) {
                         batch.release(&batch);
                         ok = false;
-                        error.clear();
+                        if (any)
+                            error = "the tracks table's columns changed while reading";
+                        else
+                            error.clear();  // not the columns expected: nothing read yet
                         break;
                     }
-                    first = false;
-                    for (int64_t i = 0; have && i < batch.length; ++i) {
-                        ++counts.rows;
-                        double lon = 0, lat = 0;
-                        if (!arrowValid(*c.officer, i) || !arrowValid(*c.t, i) || !arrowValid(*c.geom, i) ||
-                            !wkbPointXY(arrowString(*c.geom, i), lon, lat)) {
-                            ++counts.bad;
-                            continue;
-                        }
-                        const int squad = squadIndex(arrowValid(*c.squad, i) ? arrowString(*c.squad, i) : "", squads);
-                        if (squad < 0) {
-                            ++counts.bad;
-                            continue;
-                        }
-                        const uint32_t officer = officerIndex(arrowString(*c.officer, i));
-                        PositionFix fix;
-                        fix.t = arrowValue<int64_t>(*c.t, i);
-                        if (arrowValid(*c.status, i)) parseOfficerStatus(arrowString(*c.status, i), fix.status);
-                        auto real = [&](const ArrowArray& a) {
-                            return arrowValid(a, i) ? static_cast<float>(arrowValue<double>(a, i)) : NAN;
+                    any = true;
+                    for (int64_t i = 0; i < batch.length; ++i) {
+                        auto bytes = [&](const ArrowArray& a, bool* has = nullptr) {
+                            const bool valid = arrowValid(a, i);
+                            if (has) *has = valid;
+                            return valid ? arrowBytes(a, i) : std::string_view();
                         };
-                        fix.speed = real(*c.speed);
-                        fix.heading = real(*c.heading);
-                        fix.accuracy = real(*c.acc);
-                        fix.lon = lon;
-                        fix.lat = lat;
-                        row(officer, squad, fix);
+                        RunView v;
+                        v.officer = bytes(*c.officer, &v.hasOfficer);
+                        v.squad = bytes(*c.squad, &v.hasSquad);
+                        v.status = bytes(*c.status, &v.hasStatus);
+                        v.speed = bytes(*c.speed);
+                        v.heading = bytes(*c.heading);
+                        v.acc = bytes(*c.acc);
+                        bool hasGeom = false;
+                        const std::string_view wkb = bytes(*c.geom, &hasGeom);
+                        const bool readable = hasGeom && wkbMultiPointM(wkb, points) && !points.empty();
+                        acceptRun(v, readable, squads, t0, t1, row);
                     }
                     batch.release(&batch);
-                    if (!have) {
-                        ok = false;
-                        error = "the positions table's columns changed while reading";
-                        break;
-                    }
                 }
                 schema.release(&schema);
             }
@@ -973,23 +1175,24 @@ struct SliceReader {
         }
         CPLPopErrorHandler();
         if (ok) return ArrowScan::Done;
-        return counts.rows > 0 ? ArrowScan::Failed : ArrowScan::Unavailable;
+        return any ? ArrowScan::Failed : ArrowScan::Unavailable;
     }
 
-    // For loading into a track store (any row order): the Arrow stream where the backend
-    // has one, else the time-ordered query.
+    // For loading into a track store (any order): the Arrow stream where the backend has
+    // one, else the query.
     template <class F>
-    bool scanAnyOrder(const std::string& dataset, bool postgres, const std::vector<std::string>& squads, TimeMs t0,
-                      TimeMs t1, F&& row) {
+    bool scanAnyOrder(const std::string& dataset, bool postgres, const std::vector<std::string>& squads,
+                      const RunRange& runs, TimeMs t0, TimeMs t1, F&& row) {
         if (!postgres) {
-            const ArrowScan r = scanArrow(dataset, squads, t0, t1, row);
+            const ArrowScan r = scanArrow(dataset, squads, runs, t0, t1, row);
             if (r != ArrowScan::Unavailable) {
                 columnar = true;
                 return r == ArrowScan::Done;
             }
+            counts = {};
             error.clear();
         }
-        return scan(dataset, postgres, squads, t0, t1, row);
+        return scan(dataset, postgres, squads, runs, t0, t1, row, [](TimeMs) {});
     }
 };
 
@@ -1006,14 +1209,38 @@ bool HistoryStore::read(TimeMs t0, TimeMs t1, const std::function<void(const His
     HistoryLoad local;
     HistoryLoad& out = load ? *load : local;
     SliceReader reader;
+    // Runs come in the order of their first fixes and overlap in time (one per officer):
+    // their fixes wait in a heap until a run starting later shows that none can come
+    // before them, then leave in time order (equal times: in the order read).
+    struct Pending {
+        uint64_t seq;
+        uint32_t officer;
+        int squad;
+        PositionFix fix;
+    };
+    auto later = [](const Pending& a, const Pending& b) {
+        return a.fix.t != b.fix.t ? a.fix.t > b.fix.t : a.seq > b.seq;
+    };
+    std::priority_queue<Pending, std::vector<Pending>, decltype(later)> heap(later);
+    uint64_t seq = 0;
     HistoryRecord r;
-    const bool ok = reader.scan(dataset_, postgres_, options_.squads, t0, t1,
-                                [&](uint32_t officer, int squad, const PositionFix& fix) {
-                                    r.officer = reader.ids[officer];
-                                    r.squad = static_cast<uint8_t>(squad);
-                                    r.fix = fix;
-                                    row(r);
-                                });
+    auto emitBefore = [&](TimeMs t) {
+        while (!heap.empty() && heap.top().fix.t < t) {
+            const Pending& p = heap.top();
+            r.officer = reader.ids[p.officer];
+            r.squad = static_cast<uint8_t>(p.squad);
+            r.fix = p.fix;
+            heap.pop();
+            row(r);
+        }
+    };
+    const bool ok = reader.scan(
+        dataset_, postgres_, options_.squads, runsFor(t0, t1), t0, t1,
+        [&](uint32_t officer, int squad, const PositionFix& fix) {
+            heap.push(Pending{seq++, officer, squad, fix});
+        },
+        emitBefore);
+    emitBefore(std::numeric_limits<TimeMs>::max());
     addCounts(out, reader);
     out.ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
     if (!ok) {
@@ -1049,20 +1276,21 @@ HistoryLoad HistoryStore::load(TimeMs t0, TimeMs t1, TrackStore& into) const {
         }
     };
 
-    // Reading is GDAL-bound (the Arrow stream of a GeoPackage, a feature per row from
-    // PostGIS): split the period into time slices read in parallel, each over its own
-    // connection (WAL readers and PostgreSQL backends run side by side), then store them
-    // slice by slice on this thread.
-    TimeMs lo = t0, hi = t1;
-    unsigned threads =
-        options_.readThreads ? options_.readThreads : std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+    // Reading is GDAL-bound (the Arrow stream of a GeoPackage, a feature per run from
+    // PostGIS): split the runs by their first fix into slices read in parallel, each over
+    // its own connection (WAL readers and PostgreSQL backends run side by side), then
+    // store them slice by slice on this thread. Every slice keeps the fixes in [t0, t1).
+    const RunRange all = runsFor(t0, t1);
+    TimeMs lo = all.from, hi = all.to;
+    unsigned threads = options_.readThreads ? options_.readThreads
+                       : postgres_          ? std::clamp(std::thread::hardware_concurrency(), 1u, 4u)
+                                            : 1u;
     if (threads > 1) {
         std::string err;
         CPLPushErrorHandler(CPLQuietErrorHandler);
         auto ds = openForReading(dataset_, postgres_, err);
         if (ds) {
-            const std::string sql =
-                "SELECT MIN(t), MAX(t) FROM positions WHERE t >= " + sqlTime(t0) + " AND t < " + sqlTime(t1);
+            const std::string sql = "SELECT MIN(t0), MAX(t0) FROM tracks WHERE " + all.where();
             if (OGRLayer* rs = ds->ExecuteSQL(sql.c_str(), nullptr, nullptr)) {
                 for (auto& f : *rs)
                     if (f->IsFieldSetAndNotNull(0) && f->IsFieldSetAndNotNull(1)) {
@@ -1078,7 +1306,7 @@ HistoryLoad HistoryStore::load(TimeMs t0, TimeMs t1, TrackStore& into) const {
     if (threads <= 1) {
         SliceReader reader;
         std::vector<uint32_t> slots;
-        const bool ok = reader.scanAnyOrder(dataset_, postgres_, options_.squads, t0, t1,
+        const bool ok = reader.scanAnyOrder(dataset_, postgres_, options_.squads, all, t0, t1,
                                             [&](uint32_t officer, int squad, const PositionFix& fix) {
                                                 while (slots.size() <= officer)
                                                     slots.push_back(into.slotFor(reader.ids[slots.size()]));
@@ -1098,9 +1326,9 @@ HistoryLoad HistoryStore::load(TimeMs t0, TimeMs t1, TrackStore& into) const {
         std::vector<std::thread> pool;
         const TimeMs step = (hi - lo + static_cast<TimeMs>(threads) - 1) / static_cast<TimeMs>(threads);
         for (unsigned k = 0; k < threads; ++k) {
-            const TimeMs a = lo + step * k, b = k + 1 == threads ? hi : lo + step * (k + 1);
-            pool.emplace_back([&, k, a, b] {
-                ok[k] = readers[k].scanAnyOrder(dataset_, postgres_, options_.squads, a, b,
+            const RunRange slice{lo + step * k, k + 1 == threads ? hi : lo + step * (k + 1), all.reach};
+            pool.emplace_back([&, k, slice] {
+                ok[k] = readers[k].scanAnyOrder(dataset_, postgres_, options_.squads, slice, t0, t1,
                                                 [&](uint32_t officer, int squad, const PositionFix& fix) {
                                                     rows[k].push_back(Row{officer, squad, fix});
                                                 });
@@ -1129,7 +1357,7 @@ std::vector<std::string> HistoryStore::partitions() const {
     if (ds)
         out = queryColumn(*ds,
                           "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                          "WHERE i.inhparent = 'positions'::regclass ORDER BY c.relname");
+                          "WHERE i.inhparent = 'tracks'::regclass ORDER BY c.relname");
     CPLPopErrorHandler();
     return out;
 }

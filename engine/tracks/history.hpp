@@ -1,9 +1,11 @@
 #pragma once
 // Position history on disk (docs/history.md), through OGR: a GeoPackage in a state folder
 // (the embedded default; opens in QGIS) or a PostGIS database ("PG:..." connection
-// string; partitioned by day), one code path. Rows are written in batches, one
+// string; partitioned by day), one code path. Fixes are written in batches, one
 // transaction each, by a background thread fed from a bounded queue; write errors are
-// counted and reported, never thrown at the feed. Readers open their own connection.
+// counted and reported, never thrown at the feed. A batch is stored as runs: one row per
+// officer's run of fixes (a multipoint with M = time, at most 1024 fixes, under an hour).
+// Readers open their own connection.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -31,7 +33,10 @@ struct HistoryOptions {
     size_t maxQueuedRows = 2'000'000;  // beyond it the oldest waiting rows are dropped (counted)
     int dayOffsetMinutes = 8 * 60;     // days (partitions, retention) are Shanghai days
     int retryMs = 2000;                // a failed batch is retried after this long
-    unsigned readThreads = 0;          // load(): parallel time slices; 0 = one per core, at most 4
+    // load(): time slices read in parallel; 0 = one for a GeoPackage (its Arrow stream of
+    // runs reads faster than the track store files the fixes, so more only add copies:
+    // docs/history.md#performance), one per core (at most 4) for PostGIS.
+    unsigned readThreads = 0;
     // Where "now" comes from for retention (tests); default the wall clock.
     std::function<TimeMs()> now;
 };
@@ -59,11 +64,12 @@ struct HistoryStats {
 };
 
 struct HistoryLoad {
-    uint64_t rows = 0;        // read from the store
+    uint64_t rows = 0;        // fixes read from the store within the period
     uint64_t stored = 0;      // added to the track store
     uint64_t duplicates = 0;  // same officer and t as a fix already there
     uint64_t dropped = 0;     // refused by the track store's budget
-    uint64_t bad = 0;         // rows without officer, time or point, or with an unknown squad
+    uint64_t bad = 0;         // fixes of runs without officer or with an unknown squad, fixes without finite
+                              // position and time, and runs whose geometry cannot be read (one each)
     uint64_t columnar = 0;    // time slices load() read through GDAL's Arrow stream (GeoPackage)
     double ms = 0;            // open + read + store
     std::string error;        // set when the store could not be read (then rows may be partial)
@@ -106,7 +112,7 @@ public:
     // the store cannot be read.
     bool read(TimeMs t0, TimeMs t1, const std::function<void(const HistoryRecord&)>& row, HistoryLoad* load = nullptr,
               std::string* error = nullptr) const;
-    // Day partitions of a PostGIS history ("positions_pYYYYMMDD"), oldest first; empty
+    // Day partitions of a PostGIS history ("tracks_pYYYYMMDD"), oldest first; empty
     // for a GeoPackage.
     std::vector<std::string> partitions() const;
 

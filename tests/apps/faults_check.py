@@ -38,7 +38,7 @@ os.makedirs(out)
 def rows(gpkg):
     con = sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True)
     try:
-        return con.execute("SELECT count(*) FROM positions").fetchone()[0]
+        return con.execute("SELECT coalesce(sum(n), 0) FROM tracks").fetchone()[0]
     finally:
         con.close()
 
@@ -103,7 +103,7 @@ def case_disk_full(d):
         return ["unshare", "-rm", "sh", "-c",
                 f"mount -t tmpfs -o size=1m tmpfs {full} && {q}; rc=$?; "
                 f"/usr/bin/python3 -c \"import sqlite3;print(sqlite3.connect('file:{full}/history.gpkg?mode=ro',"
-                f"uri=True).execute('select count(*) from positions').fetchone()[0])\" > {note} 2>&1; exit $rc"]
+                f"uri=True).execute('select coalesce(sum(n), 0) from tracks').fetchone()[0])\" > {note} 2>&1; exit $rc"]
 
     rc, text = run(d, "history-disk-full", ["--history-dir", full, "--sim-officers", "400", "--sim-speedup", "200"],
                    seconds=10, wrap=in_namespace)

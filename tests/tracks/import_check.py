@@ -57,16 +57,17 @@ assert s["rejected_by_reason"] == {"bad_coordinate": 1, "unknown_squad": 1, "unk
 bad = [x for x in s["samples"] if x["reason"] == "bad_coordinate"]
 assert bad and bad[0]["file"] == csv and bad[0]["line"] == 52 and bad[0]["field"] == "lon", s["samples"]
 db = sqlite3.connect(os.path.join(hist, "history.gpkg"))
-assert db.execute("SELECT count(*) FROM positions").fetchone()[0] == 51
-assert db.execute("SELECT t_iso FROM positions WHERE officer = 'PT-0100'").fetchone()[0] == "2024-11-20T08:15:00+08:00"
-assert db.execute("SELECT table_name, data_type, srs_id FROM gpkg_contents").fetchall() == [("positions", "features", 4326)]
+assert db.execute("SELECT sum(n) FROM tracks").fetchone()[0] == 51
+assert db.execute("SELECT t0_iso FROM tracks WHERE officer = 'PT-0100' ORDER BY t0").fetchone()[0] == "2024-11-20T08:15:00+08:00"
+assert db.execute("SELECT table_name, data_type, srs_id FROM gpkg_contents").fetchall() == [("tracks", "features", 4326)]
+assert db.execute("SELECT geometry_type_name, m FROM gpkg_geometry_columns").fetchall() == [("MULTIPOINT", 1)]
 db.close()
 
 # A second run appends; repeats of rows already written are written again (the history
 # is append-only; readers drop repeats of an officer's t).
 r = run(["--history-dir", hist, jsonl, "--now", "2024-11-20T09:00:00+08:00", "-q"])
 assert r.returncode == 0
-assert sqlite3.connect(os.path.join(hist, "history.gpkg")).execute("SELECT count(*) FROM positions").fetchone()[0] == 52
+assert sqlite3.connect(os.path.join(hist, "history.gpkg")).execute("SELECT sum(n) FROM tracks").fetchone()[0] == 52
 
 # Unreadable input and an impossible history: 1, naming them.
 r = run(["--history-dir", hist, os.path.join(work, "missing.csv")])

@@ -49,20 +49,21 @@ assert s["written"] == 3 * 120 * 40, s
 assert s["rejected_by_reason"] == {"unknown_squad": 1, "malformed_json": 1}, s["rejected_by_reason"]
 assert s["partitions_created"] == 3, s
 PY
-parts=$(sql "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'positions'::regclass ORDER BY 1" | tr '\n' ' ')
+parts=$(sql "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'tracks'::regclass ORDER BY 1" | tr '\n' ' ')
 echo "partitions: $parts"
-[ "$parts" = "positions_p20241118 positions_p20241119 positions_p20241120 " ] || { echo "FAILED: partitions"; exit 1; }
-for p in positions_p20241118 positions_p20241119 positions_p20241120; do
-  n=$(sql "SELECT count(*) FROM $p"); [ "$n" = 4800 ] || { echo "FAILED: $p holds $n rows"; exit 1; }
+[ "$parts" = "tracks_p20241118 tracks_p20241119 tracks_p20241120 " ] || { echo "FAILED: partitions"; exit 1; }
+for p in tracks_p20241118 tracks_p20241119 tracks_p20241120; do
+  n=$(sql "SELECT sum(n) FROM $p"); [ "$n" = 4800 ] || { echo "FAILED: $p holds $n rows"; exit 1; }
 done
 # Each row in its local day: the 18th's partition starts at 2024-11-18T00:00+08:00.
-[ "$(sql "SELECT min(t) FROM positions_p20241118")" = 1731888000000 ] || { echo "FAILED: day bounds"; exit 1; }
-[ "$(sql "SELECT ST_SRID(geom) FROM positions LIMIT 1")" = 4326 ] || { echo "FAILED: SRID"; exit 1; }
+[ "$(sql "SELECT min(t0) FROM tracks_p20241118")" = 1731888000000 ] || { echo "FAILED: day bounds"; exit 1; }
+[ "$(sql "SELECT ST_SRID(geom) FROM tracks LIMIT 1")" = 4326 ] || { echo "FAILED: SRID"; exit 1; }
 # The same rows back through HistoryStore::load (OGR, parallel time slices).
 out=$("$helper" --read "$pg"); echo "read back: $out"
 python3 -c "import json,sys; r=json.loads(sys.argv[1]); assert r['rows']==14400 and r['stored']==14400 and r['officers']==40 and not r['error'], r" "$out"
 # And through plain OGR, as QGIS would list it.
-ogrinfo -so "$pg" positions | grep -q "Feature Count: 14400" || { echo "FAILED: ogrinfo"; exit 1; }
+ogrinfo -so "$pg" tracks | grep -q "Geometry: Measured Multi Point" || { echo "FAILED: ogrinfo geometry"; exit 1; }
+ogrinfo -ro -q "$pg" -sql "SELECT sum(n) AS fixes FROM tracks" | grep -q "fixes (.*) = 14400" || { echo "FAILED: ogrinfo"; exit 1; }
 
 # Retention of one day at noon on the 21st: the 18th and 19th end before the cutoff
 # (the 20th at noon) and are dropped whole; the 20th stays; the 21st is created.
@@ -75,7 +76,7 @@ s = json.load(open(sys.argv[1]))
 assert s["partitions_dropped"] == 2, s
 assert s["expired_rows"] == 9600, s
 PY
-parts=$(sql "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'positions'::regclass ORDER BY 1" | tr '\n' ' ')
+parts=$(sql "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'tracks'::regclass ORDER BY 1" | tr '\n' ' ')
 echo "after retention: $parts"
-[ "$parts" = "positions_p20241120 positions_p20241121 " ] || { echo "FAILED: retention"; exit 1; }
+[ "$parts" = "tracks_p20241120 tracks_p20241121 " ] || { echo "FAILED: retention"; exit 1; }
 echo "postgis history check: ok"
