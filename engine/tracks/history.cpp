@@ -46,6 +46,13 @@ constexpr TimeMs kDayMs = 86400000;
 // Readers widen a time range's start by kRunSpanMs to find the runs that reach into it.
 constexpr size_t kRunFixes = 1024;
 constexpr TimeMs kRunSpanMs = 3600000;
+// The live feed writes a batch a second, about one fix per officer: runs of one fix. Once
+// an hour has closed (kCompactAfterMs after its end, so that stragglers are in), its runs
+// of fewer than kShortRun fixes are merged into long ones.
+constexpr TimeMs kHourMs = 3600000;
+constexpr uint32_t kShortRun = 64;
+constexpr TimeMs kCompactAfterMs = 10 * 60000;
+constexpr int kCompactHoursBack = 48;  // at open: the hours of the last two days
 static_assert(std::endian::native == std::endian::little, "the speed/heading/acc blobs are little-endian floats");
 
 void registerGdal() {
@@ -295,16 +302,11 @@ public:
     bool write(const std::vector<HistoryRecord>& rows, uint64_t& partitionsCreated, std::string& err) {
         if (!ds_) return fail(err, "not open");
         if (postgres_ && !ensurePartitions(rows, partitionsCreated, err)) return false;
-        cutRuns(rows, options_.dayOffsetMinutes, order_, runs_);
         CPLErrorReset();
         if (ds_->StartTransaction(FALSE) != OGRERR_NONE) return fail(err, lastGdalError("cannot start a transaction"));
-        for (const Run& run : runs_) {
-            fill(rows, run);
-            if (layer_->CreateFeature(feature_.get()) != OGRERR_NONE) {
-                const std::string why = lastGdalError("cannot insert a row");
-                ds_->RollbackTransaction();
-                return fail(err, why);
-            }
+        if (!insertRuns(rows, err)) {
+            ds_->RollbackTransaction();
+            return false;
         }
         if (ds_->CommitTransaction() != OGRERR_NONE) {
             const std::string why = lastGdalError("commit failed");
@@ -313,6 +315,9 @@ public:
         }
         return true;
     }
+
+    // Merges the short runs that start in [hour, hour + 1 h) (defined after the readers).
+    bool compactHour(TimeMs hour, uint64_t& merged, uint64_t& into, std::string& err);
 
     // Removes rows (GeoPackage) or day partitions (PostGIS) older than the retention.
     bool expire(TimeMs now, uint64_t& rows, uint64_t& partitions, std::string& err) {
@@ -448,6 +453,17 @@ private:
             if (parsePartition(name, day)) known_.insert(day);
         }
         return bindFields(err);
+    }
+
+    // Inserts the runs of `rows` (cutRuns), inside the caller's transaction.
+    bool insertRuns(const std::vector<HistoryRecord>& rows, std::string& err) {
+        cutRuns(rows, options_.dayOffsetMinutes, order_, runs_);
+        for (const Run& run : runs_) {
+            fill(rows, run);
+            if (layer_->CreateFeature(feature_.get()) != OGRERR_NONE)
+                return fail(err, lastGdalError("cannot insert a row"));
+        }
+        return true;
     }
 
     bool bindFields(std::string& err) {
@@ -673,6 +689,7 @@ void HistoryStore::writerLoop() {
     const auto interval = std::chrono::milliseconds(std::max(1, options_.batchIntervalMs));
     auto nowMs = [&] { return options_.now ? options_.now() : wallClockMs(); };
     auto lastExpire = SteadyClock::time_point{};
+    std::optional<TimeMs> compactNext;  // the next hour whose short runs to merge
     auto retryAt = SteadyClock::time_point{};
     uint64_t lastBatchRows = 0;
     int failuresWhileStopping = 0;
@@ -742,6 +759,22 @@ void HistoryStore::writerLoop() {
             std::lock_guard lk(mutex_);
             stats_.expiredRows += rows;
             stats_.partitionsDropped += parts;
+        }
+        // Merge the short runs of closed hours: one hour a round, all of them when asked.
+        if (writer_->isOpen()) {
+            const TimeMs now = nowMs();
+            if (!compactNext) compactNext = (now / kHourMs - kCompactHoursBack) * kHourMs;
+            while (*compactNext + kHourMs + kCompactAfterMs <= now) {
+                uint64_t merged = 0, into = 0;
+                std::string err;
+                if (!writer_->compactHour(*compactNext, merged, into, err))
+                    noteError("merging the short runs of an hour failed (they stay as they are): " + err);
+                *compactNext += kHourMs;
+                std::lock_guard lk(mutex_);
+                stats_.runsMerged += merged;
+                stats_.runsMergedInto += into;
+                if (!doExpire) break;
+            }
         }
         if (doExpire) {
             std::lock_guard lk(mutex_);
@@ -1053,51 +1086,57 @@ struct SliceReader {
         CPLPushErrorHandler(CPLQuietErrorHandler);
         auto ds = openForReading(dataset, postgres, error);
         bool ok = ds != nullptr;
-        if (ok) {
-            CPLErrorReset();
-            OGRLayer* rs = ds->ExecuteSQL(selectSql(runs).c_str(), nullptr, nullptr);
-            if (!rs) {
-                ok = false;
-                error = lastGdalError("cannot query the tracks table");
-            } else {
-                auto text = [](OGRFeature& f, int i, bool& has) {
-                    has = f.IsFieldSetAndNotNull(i);
-                    return has ? std::string_view(f.GetFieldAsString(i)) : std::string_view();
-                };
-                auto blob = [](OGRFeature& f, int i) {
-                    if (!f.IsFieldSetAndNotNull(i) || f.GetFieldDefnRef(i)->GetType() != OFTBinary)
-                        return std::string_view();
-                    int bytes = 0;
-                    const GByte* data = f.GetFieldAsBinary(i, &bytes);
-                    return std::string_view(reinterpret_cast<const char*>(data), static_cast<size_t>(bytes));
-                };
-                for (auto& f : *rs) {
-                    RunView v;
-                    v.officer = text(*f, 0, v.hasOfficer);
-                    v.squad = text(*f, 1, v.hasSquad);
-                    v.status = text(*f, 2, v.hasStatus);
-                    v.speed = blob(*f, 3);
-                    v.heading = blob(*f, 4);
-                    v.acc = blob(*f, 5);
-                    const OGRGeometry* g = f->GetGeometryRef();
-                    bool readable = g && wkbFlatten(g->getGeometryType()) == wkbMultiPoint && g->IsMeasured();
-                    points.clear();
-                    if (readable) {
-                        for (const OGRPoint* p : *g->toMultiPoint())
-                            points.push_back({p->getX(), p->getY(), p->IsEmpty() ? NAN : p->getM()});
-                        readable = !points.empty();
-                    }
-                    if (readable && earliest() != std::numeric_limits<TimeMs>::max()) runStart(earliest());
-                    acceptRun(v, readable, squads, t0, t1, row);
-                }
-                if (CPLGetLastErrorType() >= CE_Failure) {
-                    ok = false;
-                    error = lastGdalError("read failed");
-                }
-                ds->ReleaseResultSet(rs);
-            }
-        }
+        if (ok) ok = query(*ds, selectSql(runs), squads, t0, t1, row, runStart);
         CPLPopErrorHandler();
+        return ok;
+    }
+
+    // The runs a query gives (columns officer, squad, status, speed, heading, acc, geom),
+    // over a connection of the caller's (the writer merges runs inside its transaction).
+    template <class F, class S>
+    bool query(GDALDataset& ds, const std::string& sql, const std::vector<std::string>& squads, TimeMs t0, TimeMs t1,
+               F&& row, S&& runStart) {
+        CPLErrorReset();
+        OGRLayer* rs = ds.ExecuteSQL(sql.c_str(), nullptr, nullptr);
+        if (!rs) {
+            error = lastGdalError("cannot query the tracks table");
+            return false;
+        }
+        auto text = [](OGRFeature& f, int i, bool& has) {
+            has = f.IsFieldSetAndNotNull(i);
+            return has ? std::string_view(f.GetFieldAsString(i)) : std::string_view();
+        };
+        auto blob = [](OGRFeature& f, int i) {
+            if (!f.IsFieldSetAndNotNull(i) || f.GetFieldDefnRef(i)->GetType() != OFTBinary) return std::string_view();
+            int bytes = 0;
+            const GByte* data = f.GetFieldAsBinary(i, &bytes);
+            return std::string_view(reinterpret_cast<const char*>(data), static_cast<size_t>(bytes));
+        };
+        for (auto& f : *rs) {
+            RunView v;
+            v.officer = text(*f, 0, v.hasOfficer);
+            v.squad = text(*f, 1, v.hasSquad);
+            v.status = text(*f, 2, v.hasStatus);
+            v.speed = blob(*f, 3);
+            v.heading = blob(*f, 4);
+            v.acc = blob(*f, 5);
+            const OGRGeometry* g = f->GetGeometryRef();
+            bool readable = g && wkbFlatten(g->getGeometryType()) == wkbMultiPoint && g->IsMeasured();
+            points.clear();
+            if (readable) {
+                for (const OGRPoint* p : *g->toMultiPoint())
+                    points.push_back({p->getX(), p->getY(), p->IsEmpty() ? NAN : p->getM()});
+                readable = !points.empty();
+            }
+            if (readable && earliest() != std::numeric_limits<TimeMs>::max()) runStart(earliest());
+            acceptRun(v, readable, squads, t0, t1, row);
+        }
+        bool ok = true;
+        if (CPLGetLastErrorType() >= CE_Failure) {
+            ok = false;
+            error = lastGdalError("read failed");
+        }
+        ds.ReleaseResultSet(rs);
         return ok;
     }
 
@@ -1202,6 +1241,57 @@ void addCounts(HistoryLoad& into, const SliceReader& r) {
     into.columnar += r.columnar;
 }
 }  // namespace
+
+// In one transaction on the writer's connection (so nothing written beside it is lost):
+// reads the hour's short runs, deletes them and writes their fixes again as runs are cut.
+// Left as it is when there are fewer than two per officer or any of them cannot be read
+// back whole (deleting it would lose it).
+bool HistoryStore::Writer::compactHour(TimeMs hour, uint64_t& merged, uint64_t& into, std::string& err) {
+    if (!ds_) return fail(err, "not open");
+    const std::string where = " FROM tracks WHERE t0 >= " + sqlTime(hour) + " AND t0 < " + sqlTime(hour + kHourMs) +
+                              " AND n < " + std::to_string(kShortRun);
+    uint64_t runs = 0, fixes = 0, officers = 0;
+    auto count = [&] {
+        OGRLayer* rs = ds_->ExecuteSQL(
+            ("SELECT count(*), COALESCE(SUM(n), 0), count(DISTINCT officer)" + where).c_str(), nullptr, nullptr);
+        if (!rs) return false;
+        for (auto& f : *rs) {
+            runs = static_cast<uint64_t>(f->GetFieldAsInteger64(0));
+            fixes = static_cast<uint64_t>(f->GetFieldAsInteger64(1));
+            officers = static_cast<uint64_t>(f->GetFieldAsInteger64(2));
+        }
+        ds_->ReleaseResultSet(rs);
+        return true;
+    };
+    CPLErrorReset();
+    if (!count()) return fail(err, lastGdalError("cannot count the short runs"));
+    // Worth it when an officer has two short runs or more on average (the live feed's
+    // hour: hundreds); an import's runs are as long as their hour allows already.
+    if (runs < 2 * std::max<uint64_t>(officers, 1)) return true;
+    if (ds_->StartTransaction(FALSE) != OGRERR_NONE) return fail(err, lastGdalError("cannot start a transaction"));
+    auto abandon = [&](const std::string& why) {
+        ds_->RollbackTransaction();
+        return why.empty() ? true : fail(err, why);
+    };
+    if (!count()) return abandon(lastGdalError("cannot count the short runs"));  // inside the transaction
+    SliceReader reader;
+    std::vector<HistoryRecord> rows;
+    rows.reserve(fixes);
+    const bool read = reader.query(
+        *ds_, "SELECT officer, squad, status, speed, heading, acc, geom" + where, options_.squads,
+        std::numeric_limits<TimeMs>::min(), std::numeric_limits<TimeMs>::max(),
+        [&](uint32_t officer, int squad, const PositionFix& fix) {
+            rows.push_back(HistoryRecord{reader.ids[officer], static_cast<uint8_t>(squad), fix});
+        },
+        [](TimeMs) {});
+    if (!read) return abandon(reader.error);
+    if (reader.counts.bad > 0 || rows.size() != fixes) return abandon("");
+    if (!execSql(*ds_, "DELETE" + where, err) || !insertRuns(rows, err)) return abandon(err);
+    if (ds_->CommitTransaction() != OGRERR_NONE) return abandon(lastGdalError("commit failed"));
+    merged += runs;
+    into += runs_.size();
+    return true;
+}
 
 bool HistoryStore::read(TimeMs t0, TimeMs t1, const std::function<void(const HistoryRecord&)>& row, HistoryLoad* load,
                         std::string* error) const {

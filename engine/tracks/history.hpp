@@ -51,6 +51,9 @@ struct HistoryStats {
     uint64_t droppedRows = 0;  // rows given up: queue full, or written to a file that was deleted
     uint64_t expiredRows = 0;  // removed by retention (GeoPackage rows; PostGIS: rows of dropped partitions)
     uint64_t partitionsCreated = 0, partitionsDropped = 0;
+    // Short runs of closed hours (the live feed's, about a fix each) merged, and the runs
+    // they became (docs/history.md#schema).
+    uint64_t runsMerged = 0, runsMergedInto = 0;
     size_t pending = 0;  // waiting in the queue
     std::string lastError;
     TimeMs lastErrorAt = 0;  // wall clock
@@ -99,7 +102,8 @@ public:
     // Blocks until everything queued before the call is committed or a batch has failed
     // since; true when all of it was written.
     bool flush();
-    // Applies retention now (it also runs at open and every hour); waits for it.
+    // Applies retention now (it also runs at open and every hour) and merges the short
+    // runs of every closed hour since the last merge (otherwise one hour a round); waits.
     void expire();
     HistoryStats stats() const;
     const HistoryOptions& options() const { return options_; }

@@ -292,6 +292,102 @@ TEST_CASE("history runs: cut by squad, status, size, span and midnight, late fix
     }
 }
 
+// The live feed writes runs of about one fix (a batch a second). Once an hour has closed,
+// its short runs are merged into long ones in one transaction: the same fixes, far fewer
+// rows; an hour holding a run that cannot be read back whole is left as it is.
+TEST_CASE("short runs of a closed hour are merged into long ones, nothing lost", "[tracks][history]") {
+    TempDir dir;
+    HistoryOptions o;
+    o.target = dir.file("h.gpkg");
+    o.retentionDays = 0;
+    o.batchRows = 3;  // one fix of each of the three officers a batch: runs of one fix
+    // Two hours from kT0 (08:15 local), a fix a minute: 45 in the 08:00 hour, 60 in the
+    // 09:00 hour, 15 in the 10:00 hour, per officer.
+    std::vector<HistoryRecord> rows;
+    for (int k = 0; k < 120; ++k)
+        for (int i = 0; i < 3; ++i) {
+            HistoryRecord r;
+            r.officer = "PT-" + std::to_string(i);
+            r.squad = static_cast<uint8_t>(i);
+            r.fix.t = kT0 + k * 60000;
+            r.fix.lon = 121.38 + k * 1e-4;
+            r.fix.lat = 31.24 + i * 1e-3;
+            r.fix.speed = static_cast<float>(k % 7);
+            rows.push_back(r);
+        }
+    const TimeMs hour9 = kT0 + 45 * 60000;  // 09:00 local
+    {
+        o.now = [] { return kT0 - 3600000; };  // while writing, none of these hours has closed
+        HistoryStore h(o);
+        auto copy = rows;
+        REQUIRE(h.append(std::move(copy)));
+        REQUIRE(h.flush());
+        CHECK(h.stats().runsMerged == 0);
+    }
+    auto runsIn = [&](TimeMs from, TimeMs to) {
+        auto ds = openGpkg(dir.file("h.gpkg"));
+        OGRLayer* rs = ds->ExecuteSQL(
+            ("SELECT count(*) FROM tracks WHERE t0 >= " + std::to_string(from) + " AND t0 < " + std::to_string(to))
+                .c_str(),
+            nullptr, nullptr);
+        int64_t n = -1;
+        for (auto& f : *rs) n = f->GetFieldAsInteger64(0);
+        ds->ReleaseResultSet(rs);
+        return n;
+    };
+    CHECK(runsIn(kTimeMin, kTimeMax) == 360);
+    {
+        // A run of the 09:00 hour with a squad not in the list: it cannot be written again.
+        auto ds = openGpkg(dir.file("h.gpkg"), true);
+        OGRLayer* l = ds->GetLayerByName("tracks");
+        OGRFeature f(l->GetLayerDefn());
+        f.SetField("officer", "PT-9");
+        f.SetField("squad", "nowhere");
+        f.SetField("t0", static_cast<GIntBig>(hour9 + 1000));
+        f.SetField("t1", static_cast<GIntBig>(hour9 + 1000));
+        f.SetField("n", 1);
+        auto* mp = new OGRMultiPoint;
+        auto* p = new OGRPoint(121.4, 31.2);
+        p->setM(static_cast<double>(hour9 + 1000));
+        mp->addGeometryDirectly(p);
+        f.SetGeometryDirectly(mp);
+        REQUIRE(l->CreateFeature(&f) == OGRERR_NONE);
+    }
+    o.now = [] { return kT0 + 3 * 3600000; };  // 11:15: the three hours have closed
+    HistoryStore h(o);
+    h.expire();
+    const HistoryStats s = h.stats();
+    CHECK(s.writeErrors == 0);
+    CHECK(s.runsMerged == 3 * 45 + 3 * 15);
+    CHECK(s.runsMergedInto == 6);
+    CHECK(runsIn(kTimeMin, hour9) == 3);                  // one run per officer
+    CHECK(runsIn(hour9, hour9 + 3600000) == 3 * 60 + 1);  // left as it was
+    CHECK(runsIn(hour9 + 3600000, hour9 + 2 * 3600000) == 3);
+    {
+        auto ds = openGpkg(dir.file("h.gpkg"));
+        CHECK(countRows(*ds) == 361);
+    }
+    // The same fixes back, in time order, values as written.
+    std::vector<HistoryRecord> got;
+    HistoryLoad ld;
+    REQUIRE(h.read(
+        kTimeMin, kTimeMax, [&](const HistoryRecord& r) { got.push_back(r); }, &ld));
+    CHECK(ld.bad == 1);
+    REQUIRE(got.size() == rows.size());
+    auto key = [](const HistoryRecord& a, const HistoryRecord& b) {
+        return a.fix.t != b.fix.t ? a.fix.t < b.fix.t : a.officer < b.officer;
+    };
+    std::sort(got.begin(), got.end(), key);
+    auto want = rows;
+    std::sort(want.begin(), want.end(), key);
+    size_t same = 0;
+    for (size_t i = 0; i < got.size(); ++i)
+        same += got[i].officer == want[i].officer && got[i].fix.t == want[i].fix.t &&
+                got[i].fix.lon == want[i].fix.lon && got[i].fix.lat == want[i].fix.lat &&
+                got[i].squad == want[i].squad && got[i].fix.speed == want[i].fix.speed;
+    CHECK(same == rows.size());
+}
+
 TEST_CASE("retention removes rows older than the configured days", "[tracks][history]") {
     TempDir dir;
     HistoryOptions o;
