@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace sandtable {
 
@@ -151,6 +152,23 @@ size_t FeedState::restore(const std::function<void(TrackStore&)>& load) {
     load(tracks_);
     const size_t stored = static_cast<size_t>(tracks_.stats().points + tracks_.stats().dropped - before);
     counters_.restored += stored;
+    // The timeline's activity covers what the history brought: on a store that was empty
+    // (restore runs before the transports start) every fix held now came from it.
+    if (before == 0 && stored > 0) {
+        for (uint32_t slot = 0; slot < tracks_.slots(); ++slot) {
+            int64_t minute = 0;
+            uint32_t n = 0;
+            for (const PositionFix& f : tracks_.fixes(slot)) {
+                const int64_t m = f.t / kActivityBucketMs;
+                if (n > 0 && m != minute) activity_[minute] += std::exchange(n, 0);
+                minute = m;
+                ++n;
+            }
+            if (n > 0) activity_[minute] += n;
+        }
+        while (activity_.size() > kActivityBuckets) activity_.erase(activity_.begin());
+        ++activityVersion_;
+    }
     // Officers the history named: new slots get an OfficerState at their last fix; known
     // officers move only if the history knows a newer fix than the feed.
     for (uint32_t slot = 0; slot < tracks_.slots(); ++slot) {

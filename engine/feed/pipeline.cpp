@@ -401,6 +401,7 @@ HistoryLoad FeedPipeline::restoreHistory(TimeMs t0, TimeMs t1, std::string* erro
     {
         std::lock_guard lk(stateMutex_);
         state_.restore([&](TrackStore& tracks) { result = options_.history->load(t0, t1, tracks); });
+        activityCopy_.reset();  // the next snapshot shows the restored activity at once
         dirty_ = true;
     }
     if (!result.error.empty()) {

@@ -483,6 +483,15 @@ TEST_CASE("a restarted pipeline restores the trails and officers from history", 
     CHECK(snap->tracks->fixes(a->slot).size() == 31);
     CHECK(snap->counters.restored == 121);
     CHECK(snap->counters.lines == 0);
+    // The timeline's activity histogram shows the restored fixes, by minute.
+    REQUIRE(snap->activity);
+    uint64_t active = 0;
+    for (const auto& [minute, n] : *snap->activity) {
+        CHECK(minute >= kT0 / 60000);
+        active += n;
+    }
+    CHECK(active == 121);
+    CHECK(snap->activity->size() == 5);  // kT0 .. kT0 + 290 s: minutes :15 to :19
     // Restored fixes are not written again; new ones are, and a repeat of a restored fix
     // is a duplicate.
     CHECK(p.ingestLine(tracktest::posLine(1, kT0 + 10000, 121.40 + 1e-4)) == IngestOutcome::Duplicate);
