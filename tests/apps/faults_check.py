@@ -134,8 +134,17 @@ def case_sources_deleted(d):
     victims = [os.path.join(data, n) for n in ("roads.geojson", "records/complaints.csv")] + [rasters["ortho_a"]]
     full = os.path.getsize(rasters["ortho_b"])
 
+    trace = os.path.join(out, "sources-deleted.trace.jsonl")
+
     def delete_sources(p):
-        time.sleep(3)
+        # Once the scene is loaded and drawn (its first frame; a fixed wait lost the race
+        # on a busy machine, deleting a file before the layers reading it had loaded).
+        deadline = time.time() + 60
+        while time.time() < deadline and p.poll() is None:
+            if os.path.exists(trace) and '"event":"frame"' in open(trace).read():
+                break
+            time.sleep(0.1)
+        time.sleep(1)
         for v in victims:
             os.remove(v)
         os.truncate(rasters["ortho_b"], full // 4)
@@ -149,7 +158,7 @@ def case_sources_deleted(d):
     scene = os.path.join(data, os.path.basename(old_scene))
     # A 1 MB GDAL block cache: the tiles after the zoom are read from the file again, not
     # from what the first frames left in the cache.
-    rc, text = run(d, "sources-deleted", ["--sim-officers", "100"], during=delete_sources, seconds=9,
+    rc, text = run(d, "sources-deleted", ["--sim-officers", "100", "--trace", trace], during=delete_sources, seconds=9,
                    env={"GDAL_CACHEMAX": "1"})
     check(not any(os.path.exists(v) for v in victims), f"deleted {victims} while it ran")
     check("sandtable: error" not in text, "no error while drawing what was loaded")
